@@ -1,0 +1,148 @@
+# Makefile - build the kernel, the user programs and the boot image; run,
+# test, debug and benchmark it.  `make help` lists the targets.
+#
+# The kernel is linked twice: pass 1 with an empty symbol table, then
+# scripts/ksyms turns pass 1's symbols into a table that pass 2 links into the
+# last section (.ksyms), so panics can print function names.
+
+MEM     ?= 256M
+SMP     ?= 1
+ACCEL   ?= tcg
+CMDLINE ?=
+ADD     ?=
+GDBPORT ?= 1234
+export ACCEL GDBPORT
+
+B := build
+CC := gcc
+NASM := nasm
+MUSLCC := musl-gcc
+
+KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
+	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
+	-fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-strict-aliasing \
+	-O2 -g -Wall -Wextra -Werror -I. -MMD -MP
+KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
+	-z noexecstack
+UCFLAGS := -static -O2 -g -Wall -Wextra -Werror
+
+KERNEL_C   := $(sort $(wildcard kernel/*.c mm/*.c))
+KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm))
+KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
+
+USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c user/bench/*.c user/demo/*.c)))
+USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%)
+USER_HDRS  := $(wildcard user/*/*.h)
+
+.PHONY: all run test gdb debug bench clean help setup
+all: $(B)/kernel.elf $(B)/os.iso
+
+help:
+	@echo "make            build the kernel, user programs and $(B)/os.iso"
+	@echo "make run        boot in QEMU with the serial console here (Ctrl-A X quits)"
+	@echo "make test       run every test suite; ends with 'N passed, M failed'"
+	@echo "make gdb        QEMU paused, gdb attached at kmain with the project's commands"
+	@echo "make debug      QEMU waiting for a debugger on port GDBPORT (for IDEs)"
+	@echo "make bench      run the benchmarks"
+	@echo "make clean      remove $(B)/"
+	@echo "variables: MEM=$(MEM) SMP=$(SMP) ACCEL=$(ACCEL) CMDLINE='$(CMDLINE)' ADD='$(ADD)' GDBPORT=$(GDBPORT)"
+
+setup:
+	@scripts/setup
+
+# ---- kernel ----
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(KCFLAGS) -c $< -o $@
+
+$(B)/%.asm.o: %.asm
+	@mkdir -p $(dir $@)
+	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+
+$(B)/%.o: %.S
+	@mkdir -p $(dir $@)
+	$(CC) -c $< -o $@
+
+$(B)/kernel.pass1.elf: $(KERNEL_OBJ) $(B)/kernel/ksyms_empty.o linker.ld
+	ld $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/kernel/ksyms_empty.o
+
+$(B)/ksyms.S: $(B)/kernel.pass1.elf scripts/ksyms
+	scripts/ksyms $< > $@
+
+$(B)/kernel.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
+	ld $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/ksyms.o
+
+# ---- user programs and the initrd ----
+$(B)/root/bin/%: user/bin/%.c $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(UCFLAGS) -o $@ $<
+
+$(B)/root/bin/%: user/tests/%.c $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(UCFLAGS) -o $@ $<
+
+$(B)/root/bin/%: user/bench/%.c $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(UCFLAGS) -o $@ $<
+
+$(B)/root/bin/%: user/demo/%.c $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	$(MUSLCC) $(UCFLAGS) -o $@ $<
+
+$(B)/root/README: README.md
+	@mkdir -p $(dir $@)
+	cp $< $@
+
+ifneq ($(wildcard user/tests/mkbadelf.c),)
+BADELF := $(B)/root/badelf/.stamp
+$(B)/host/mkbadelf: user/tests/mkbadelf.c
+	@mkdir -p $(dir $@)
+	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+$(BADELF): $(B)/host/mkbadelf
+	@mkdir -p $(dir $@)
+	$(B)/host/mkbadelf $(dir $@)
+	@touch $@
+endif
+
+$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) scripts/mkinitrd
+	scripts/mkinitrd $(B)/root $@
+
+# The ISO depends on the command line: rebuild when CMDLINE changes.
+$(B)/cmdline.txt: FORCE
+	@mkdir -p $(B)
+	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
+
+$(B)/os.iso: $(B)/kernel.elf $(B)/initrd.cpio $(B)/cmdline.txt boot/grub.cfg scripts/mkiso
+	scripts/mkiso $(B)/kernel.elf $(B)/initrd.cpio "$(CMDLINE)" $@
+
+.PHONY: FORCE
+FORCE:
+
+# ---- running ----
+BOOT_ARGS = --mem $(MEM) --smp $(SMP) $(if $(CMDLINE),--cmdline "$(CMDLINE)") $(foreach f,$(ADD),--add $(f))
+
+run: setup
+	@$(MAKE) --no-print-directory all
+	scripts/boot $(BOOT_ARGS)
+
+test: setup
+	@$(MAKE) --no-print-directory all
+	scripts/test
+
+gdb: setup
+	@$(MAKE) --no-print-directory all
+	scripts/gdb/start $(BOOT_ARGS)
+
+debug: setup
+	@$(MAKE) --no-print-directory all
+	@echo "QEMU waits for a debugger on localhost:$(GDBPORT) (symbols: $(B)/kernel.elf)"
+	scripts/boot --gdb $(BOOT_ARGS)
+
+bench: setup
+	@$(MAKE) --no-print-directory all
+	scripts/bench
+
+clean:
+	rm -rf $(B)
+
+-include $(shell find $(B) -name '*.d' 2>/dev/null)

@@ -1,0 +1,20 @@
+/*
+ * kernel/printk.h - the kernel log.  Every message has a level; messages below
+ * the level chosen with `log=` on the command line are dropped.
+ */
+#pragma once
+#include "kernel/lib.h"
+
+enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
+
+void printk(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void vprintk(enum log_level level, const char *fmt, va_list ap);
+/* Write raw bytes to the console, bypassing levels (used by the tty). */
+void console_write(const char *s, uint64_t n);
+/* Set the level from a name: debug, info, warn, error.  False if unknown. */
+bool printk_set_level(const char *name, size_t len);
+
+#define pr_debug(...) printk(LOG_DEBUG, __VA_ARGS__)
+#define pr_info(...) printk(LOG_INFO, __VA_ARGS__)
+#define pr_warn(...) printk(LOG_WARN, __VA_ARGS__)
+#define pr_err(...) printk(LOG_ERROR, __VA_ARGS__)

@@ -1,0 +1,78 @@
+/*
+ * kernel/time.c - PIT timer interrupt and TSC clock.
+ *
+ * Calibration: PIT channel 2 counts down for a known 10 ms (its input clock is
+ * 1193182 Hz) while we read the TSC before and after; that gives TSC ticks
+ * per nanosecond as a 32.32 fixed-point factor.  Channel 0 then interrupts
+ * HZ times a second on IRQ 0.
+ */
+#include "kernel/time.h"
+#include "kernel/printk.h"
+#include "kernel/trap.h"
+#include "kernel/x86.h"
+
+#define PIT_HZ 1193182
+#define PIT_CH0 0x40
+#define PIT_CH2 0x42
+#define PIT_CMD 0x43
+#define PIT_GATE 0x61
+#define CALIBRATE_MS 10
+
+static uint64_t tsc_boot;
+static uint64_t ns_per_tsc_32;	/* nanoseconds per TSC tick, << 32 */
+static volatile uint64_t ticks;
+static void (*tick_hook)(void);
+
+static uint64_t measure_tsc_per_calibration(void)
+{
+	uint16_t count = PIT_HZ * CALIBRATE_MS / 1000;
+
+	outb(PIT_GATE, (inb(PIT_GATE) & ~0x02) | 0x01);	/* gate on, speaker off */
+	outb(PIT_CMD, 0xB0);				/* ch2, lo/hi, mode 0 */
+	outb(PIT_CH2, count & 0xFF);
+	outb(PIT_CH2, count >> 8);
+	uint64_t start = rdtsc();
+	while (!(inb(PIT_GATE) & 0x20))			/* OUT2 goes high at 0 */
+		pause();
+	return rdtsc() - start;
+}
+
+static void timer_interrupt(struct trapframe *tf)
+{
+	(void)tf;
+	ticks++;
+	if (tick_hook)
+		tick_hook();
+}
+
+void time_init(void)
+{
+	uint64_t tsc = measure_tsc_per_calibration();
+	uint16_t divisor = PIT_HZ / HZ;
+
+	if (tsc == 0)
+		tsc = 1;
+	ns_per_tsc_32 = ((uint64_t)CALIBRATE_MS * 1000000 << 32) / tsc;
+	tsc_boot = rdtsc();
+	outb(PIT_CMD, 0x34);				/* ch0, lo/hi, rate generator */
+	outb(PIT_CH0, divisor & 0xFF);
+	outb(PIT_CH0, divisor >> 8);
+	irq_register(0, timer_interrupt);
+	pr_info("time: TSC %lu MHz, timer %d Hz\n", tsc / (CALIBRATE_MS * 1000), HZ);
+}
+
+uint64_t time_ns(void)
+{
+	unsigned __int128 delta = rdtsc() - tsc_boot;
+	return (uint64_t)((delta * ns_per_tsc_32) >> 32);
+}
+
+uint64_t time_ticks(void)
+{
+	return ticks;
+}
+
+void time_set_tick_hook(void (*fn)(void))
+{
+	tick_hook = fn;
+}

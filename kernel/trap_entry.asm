@@ -1,0 +1,83 @@
+; kernel/trap_entry.asm - the one entry path for every exception and interrupt.
+;
+; Each vector has a tiny stub that makes the stack look the same (an error
+; code, real or 0, then the vector number) and jumps to trap_common, which
+; saves all general registers as a struct trapframe (kernel/trap.h), switches
+; GS to the kernel's per-CPU base when coming from user mode, and calls
+; trap(tf).  trap_return undoes all of it; new processes also start there.
+
+section .text
+extern trap
+
+%macro TRAP_STUB 1
+trap_stub_%1:
+%if !(%1 == 8 || (%1 >= 10 && %1 <= 14) || %1 == 17 || %1 == 21 || %1 == 29 || %1 == 30)
+    push 0
+%endif
+    push %1
+    jmp trap_common
+%endmacro
+
+%assign i 0
+%rep 256
+TRAP_STUB i
+%assign i i+1
+%endrep
+
+trap_common:
+    push rax
+    push rbx
+    push rcx
+    push rdx
+    push rsi
+    push rdi
+    push rbp
+    push r8
+    push r9
+    push r10
+    push r11
+    push r12
+    push r13
+    push r14
+    push r15
+    test qword [rsp + 18*8], 3      ; CS of the interrupted code
+    jz .from_kernel
+    swapgs
+.from_kernel:
+    mov rdi, rsp
+    cld
+    call trap
+
+global trap_return
+trap_return:
+    test qword [rsp + 18*8], 3
+    jz .to_kernel
+    swapgs
+.to_kernel:
+    pop r15
+    pop r14
+    pop r13
+    pop r12
+    pop r11
+    pop r10
+    pop r9
+    pop r8
+    pop rbp
+    pop rdi
+    pop rsi
+    pop rdx
+    pop rcx
+    pop rbx
+    pop rax
+    add rsp, 16                     ; vector and error code
+    iretq
+
+section .rodata
+global trap_stubs
+align 8
+trap_stubs:
+%assign i 0
+%rep 256
+    dq trap_stub_ %+ i
+%assign i i+1
+%endrep

@@ -1,0 +1,54 @@
+/*
+ * mm/frame.h - physical page frames.
+ *
+ * Every frame of RAM has a descriptor, struct frame, in one array indexed by
+ * frame number (physical address / 4096).  Its reference count says how many
+ * users the frame has: page-table entries mapping it, the page cache, the
+ * kernel.  Copy-on-write and merging decide everything from this count: a
+ * write fault on a shared page whose count is 1 needs no copy.
+ */
+#pragma once
+#include "kernel/lib.h"
+
+/* What a frame is used for (frame.flags); kept for debugging and /proc. */
+enum frame_flags {
+	FRAME_FREE = 1 << 0,
+	FRAME_RESERVED = 1 << 1,	/* not RAM, or kernel image / boot data */
+	FRAME_PAGETABLE = 1 << 2,
+	FRAME_SLAB = 1 << 3,		/* kernel heap page (kmalloc) */
+	FRAME_ZERO = 1 << 4,		/* the shared zero frame */
+	FRAME_FILE = 1 << 5,		/* page-cache page of a file */
+	FRAME_KSM = 1 << 6,		/* merged page (stable tree) */
+	FRAME_USER = 1 << 7,		/* anonymous user page */
+	FRAME_KSTACK = 1 << 8,
+};
+
+struct frame {
+	uint32_t refcount;	/* atomic: lock-prefixed increments/decrements */
+	uint16_t flags;
+	uint16_t slab_class;	/* FRAME_SLAB: size class index */
+	uint32_t next_free;	/* free list link: frame number, or 0 for none */
+	uint32_t aux;		/* owner-specific (KSM tree node index) */
+};
+
+extern struct frame *frames;
+extern uint64_t nframes;
+
+static inline struct frame *pa_to_frame(uint64_t pa) { return &frames[pa >> 12]; }
+static inline uint64_t frame_to_pa(const struct frame *f) { return (uint64_t)(f - frames) << 12; }
+
+/* Set up the descriptors from boot_info, keeping the kernel, boot data and modules. */
+void frame_init(void);
+/* A frame with refcount 1 and the given flags, or 0 when memory is exhausted. */
+uint64_t frame_alloc(uint16_t flags);
+/* Like frame_alloc, with the contents zeroed. */
+uint64_t frame_alloc_zeroed(uint16_t flags);
+/* Take another reference. */
+void frame_get(uint64_t pa);
+/* Drop a reference; the frame is freed when the last one goes.  Returns the new count. */
+uint32_t frame_put(uint64_t pa);
+uint32_t frame_refcount(uint64_t pa);
+uint64_t frame_free_count(void);
+uint64_t frame_total_count(void);
+/* Highest physical address of RAM + 1. */
+uint64_t frame_phys_end(void);

@@ -1,0 +1,42 @@
+/*
+ * mm/layout.h - the virtual memory layout, in one place.
+ *
+ *   0x0000000000000000 .. 0x00007fffffffffff  user half (per process)
+ *   0xffff800000000000 .. +RAM                direct map of all physical memory
+ *   0xffffff8000000000 .. +512 GiB            kernel stacks (with guard pages)
+ *   0xffffffff80000000 .. +2 GiB              kernel image (KERNEL_VMA + phys)
+ *
+ * docs/boot.md has the same table with the reasons for each choice.
+ */
+#pragma once
+#include <stdint.h>
+
+#define PAGE_SIZE 4096UL
+#define PAGE_SHIFT 12
+#define HUGE_2M (2UL << 20)
+
+#define USER_TOP 0x0000800000000000UL
+#define DIRECT_MAP_BASE 0xFFFF800000000000UL
+#define KSTACK_AREA_BASE 0xFFFFFF8000000000UL
+#define KSTACK_AREA_SIZE (512UL << 30)
+#define KERNEL_VMA 0xFFFFFFFF80000000UL
+
+/* The physical memory the direct map covers from the first instruction of kmain. */
+#define BOOT_DIRECT_MAP_SIZE (1UL << 30)
+
+static inline void *phys_to_virt(uint64_t pa) { return (void *)(pa + DIRECT_MAP_BASE); }
+static inline uint64_t virt_to_phys(const void *va)
+{
+	uint64_t v = (uint64_t)va;
+	return v >= KERNEL_VMA ? v - KERNEL_VMA : v - DIRECT_MAP_BASE;
+}
+
+static inline int is_user_addr(uint64_t va) { return va < USER_TOP; }
+static inline int is_canonical(uint64_t va)
+{
+	return va < USER_TOP || va >= 0xFFFF800000000000UL;
+}
+
+/* Symbols from linker.ld. */
+extern char _text_start[], _text_end[], _rodata_start[], _rodata_end[];
+extern char _data_start[], _data_end[], _ksyms_start[], _kernel_end[];

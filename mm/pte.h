@@ -1,0 +1,39 @@
+/*
+ * mm/pte.h - x86-64 page-table entries: every bit the kernel uses and what it
+ * means, defined once.  The same layout is used at all four levels (PML4,
+ * PDPT, PD, PT); PTE_PS turns a PDPT or PD entry into a 1 GiB or 2 MiB page.
+ *
+ * PTE_COW is one of the bits the CPU ignores (9..11) and leaves to software:
+ * we set it on a read-only entry whose page is private to the process but
+ * shared with others, so a write fault on it means "copy on write" rather
+ * than "protection violation".  scripts/gdb/kernel.py decodes the same bits.
+ */
+#pragma once
+#include <stdint.h>
+
+typedef uint64_t pte_t;
+
+#define PTE_P   (1UL << 0)	/* present */
+#define PTE_W   (1UL << 1)	/* writable */
+#define PTE_U   (1UL << 2)	/* user accessible */
+#define PTE_PWT (1UL << 3)	/* write-through */
+#define PTE_PCD (1UL << 4)	/* cache disabled */
+#define PTE_A   (1UL << 5)	/* accessed (set by the CPU) */
+#define PTE_D   (1UL << 6)	/* dirty (set by the CPU) */
+#define PTE_PS  (1UL << 7)	/* huge page (PDPT/PD level) */
+#define PTE_G   (1UL << 8)	/* global: survives CR3 reloads */
+#define PTE_COW (1UL << 9)	/* software: copy-on-write page */
+#define PTE_NX  (1UL << 63)	/* no execute */
+
+#define PTE_ADDR_MASK 0x000FFFFFFFFFF000UL
+/* The bits map_page and protect_page take as "protection". */
+#define PTE_PROT_MASK (PTE_W | PTE_U | PTE_NX | PTE_COW | PTE_G | PTE_PCD | PTE_PWT)
+
+static inline uint64_t pte_addr(pte_t e) { return e & PTE_ADDR_MASK; }
+static inline int pte_present(pte_t e) { return (e & PTE_P) != 0; }
+
+/* Page-table indexes of a virtual address: level 4 (PML4) down to 1 (PT). */
+static inline unsigned pt_index(uint64_t va, int level)
+{
+	return (va >> (12 + 9 * (level - 1))) & 511;
+}

@@ -1,0 +1,265 @@
+/*
+ * mm/vm.c - page tables: walk, map, unmap, protect, translate, and freeing.
+ *
+ * One walker, walk_level(), descends PML4 -> PDPT -> PD -> PT for a single
+ * address; walk_range() visits the leaf entries of a range for the bulk
+ * operations (fork, exit, mprotect, pagemap).  Page-table frames are counted
+ * like any other frame (refcount 1, FRAME_PAGETABLE).
+ *
+ * The kernel half (PML4 entries 256..511) is built once by vm_init_kernel and
+ * shared by pointer with every address space, so after boot no new kernel
+ * PML4 entry may appear (walk_level panics if one would).
+ */
+#include "mm/vm.h"
+#include "kernel/errno.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/x86.h"
+#include "mm/frame.h"
+#include "mm/layout.h"
+
+#define KERNEL_HALF_FIRST 256
+#define TABLE_FLAGS (PTE_P | PTE_W | PTE_U)
+
+pte_t *kernel_pml4;
+static bool kernel_half_frozen;
+
+static pte_t *table_of(pte_t e)
+{
+	return phys_to_virt(pte_addr(e));
+}
+
+pte_t *walk_level(pte_t *pml4, uint64_t va, int level, bool alloc)
+{
+	pte_t *table = pml4;
+
+	for (int l = 4; l > level; l--) {
+		pte_t *e = &table[pt_index(va, l)];
+		if (!pte_present(*e)) {
+			if (!alloc)
+				return NULL;
+			if (l == 4 && !is_user_addr(va) && kernel_half_frozen)
+				panic("walk: new kernel PML4 entry for %lx after boot", va);
+			uint64_t pa = frame_alloc_zeroed(FRAME_PAGETABLE);
+			if (!pa)
+				return NULL;
+			/* Upper levels allow everything; the leaf entry decides. */
+			*e = pa | (is_user_addr(va) ? TABLE_FLAGS : PTE_P | PTE_W);
+		} else if (*e & PTE_PS) {
+			return NULL;
+		}
+		table = table_of(*e);
+	}
+	return &table[pt_index(va, level)];
+}
+
+int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot)
+{
+	pte_t *e = walk(pml4, va, true);
+
+	if (!e)
+		return -ENOMEM;
+	if (pte_present(*e))
+		return -EEXIST;
+	*e = pa | (prot & PTE_PROT_MASK) | PTE_P;
+	return 0;
+}
+
+pte_t unmap_page(pte_t *pml4, uint64_t va)
+{
+	pte_t *e = walk(pml4, va, false);
+
+	if (!e || !pte_present(*e))
+		return 0;
+	pte_t old = *e;
+	*e = 0;
+	tlb_flush_page(va);
+	return old;
+}
+
+int protect_page(pte_t *pml4, uint64_t va, uint64_t prot)
+{
+	pte_t *e = walk(pml4, va, false);
+
+	if (!e || !pte_present(*e))
+		return -ENOENT;
+	*e = (*e & ~PTE_PROT_MASK) | (prot & PTE_PROT_MASK);
+	tlb_flush_page(va);
+	return 0;
+}
+
+bool translate(pte_t *pml4, uint64_t va, uint64_t *pa)
+{
+	pte_t *table = pml4;
+
+	if (!is_canonical(va))
+		return false;
+	for (int l = 4; l >= 1; l--) {
+		pte_t e = table[pt_index(va, l)];
+		if (!pte_present(e))
+			return false;
+		if (l == 1 || (e & PTE_PS)) {
+			uint64_t span = 1UL << (12 + 9 * (l - 1));
+			*pa = (pte_addr(e) & ~(span - 1)) | (va & (span - 1));
+			return true;
+		}
+		table = table_of(e);
+	}
+	return false;
+}
+
+/* Size of the range one entry covers at LEVEL. */
+static uint64_t level_span(int level)
+{
+	return 1UL << (12 + 9 * (level - 1));
+}
+
+static int walk_table(pte_t *table, int level, uint64_t base, uint64_t start,
+		      uint64_t end, pte_visit_fn fn, void *arg)
+{
+	uint64_t span = level_span(level);
+
+	for (unsigned i = pt_index(start, level); i < 512; i++) {
+		uint64_t va = base + i * span;
+		if (va >= end)
+			break;
+		pte_t *e = &table[i];
+		if (!pte_present(*e))
+			continue;
+		int r;
+		if (level == 1)
+			r = fn(e, va, arg);
+		else if (*e & PTE_PS)
+			continue;
+		else
+			r = walk_table(table_of(*e), level - 1, va, MAX(start, va), end, fn, arg);
+		if (r)
+			return r;
+	}
+	return 0;
+}
+
+int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg)
+{
+	if (start >= end)
+		return 0;
+	return walk_table(pml4, 4, 0, start, end, fn, arg);
+}
+
+pte_t *pagetable_new(void)
+{
+	uint64_t pa = frame_alloc_zeroed(FRAME_PAGETABLE);
+
+	if (!pa)
+		return NULL;
+	pte_t *pml4 = phys_to_virt(pa);
+	for (int i = KERNEL_HALF_FIRST; i < 512; i++)
+		pml4[i] = kernel_pml4[i];
+	return pml4;
+}
+
+/* Free the tables below ENTRY (at LEVEL), dropping leaf frame references. */
+static void free_subtree(pte_t e, int level)
+{
+	pte_t *table = table_of(e);
+
+	for (int i = 0; i < 512; i++) {
+		if (!pte_present(table[i]))
+			continue;
+		if (level == 1)
+			frame_put(pte_addr(table[i]));
+		else
+			free_subtree(table[i], level - 1);
+	}
+	frame_put(pte_addr(e));
+}
+
+void pagetable_free_user(pte_t *pml4)
+{
+	for (int i = 0; i < KERNEL_HALF_FIRST; i++) {
+		if (pte_present(pml4[i]))
+			free_subtree(pml4[i], 3);
+		pml4[i] = 0;
+	}
+	if (read_cr3() == virt_to_phys(pml4))
+		tlb_flush_all();
+}
+
+void pagetable_destroy(pte_t *pml4)
+{
+	pagetable_free_user(pml4);
+	frame_put(virt_to_phys(pml4));
+}
+
+static uint64_t count_tables(pte_t *table, int level)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < 512; i++)
+		if (pte_present(table[i]) && !(table[i] & PTE_PS))
+			n += 1 + (level > 2 ? count_tables(table_of(table[i]), level - 1) : 0);
+	return n;
+}
+
+uint64_t pagetable_count_user(pte_t *pml4)
+{
+	uint64_t n = 0;
+
+	for (int i = 0; i < KERNEL_HALF_FIRST; i++)
+		if (pte_present(pml4[i]))
+			n += 1 + count_tables(table_of(pml4[i]), 3);
+	return n;
+}
+
+void pagetable_activate(pte_t *pml4)
+{
+	write_cr3(virt_to_phys(pml4));
+}
+
+void tlb_flush_page(uint64_t va)
+{
+	invlpg(va);
+}
+
+void tlb_flush_all(void)
+{
+	write_cr3(read_cr3());
+}
+
+static void map_kernel_range(char *start, char *end, uint64_t prot)
+{
+	for (uint64_t va = (uint64_t)start; va < (uint64_t)end; va += PAGE_SIZE)
+		if (map_page(kernel_pml4, va, va - KERNEL_VMA, prot | PTE_G))
+			panic("vm_init_kernel: cannot map kernel page %lx", va);
+}
+
+/* Direct map with 2 MiB pages: RAM only needs to be readable and writable. */
+static void map_direct(uint64_t phys_end)
+{
+	for (uint64_t pa = 0; pa < phys_end; pa += HUGE_2M) {
+		pte_t *e = walk_level(kernel_pml4, DIRECT_MAP_BASE + pa, 2, true);
+		if (!e)
+			panic("vm_init_kernel: no memory for the direct map at %lx", pa);
+		*e = pa | PTE_P | PTE_W | PTE_PS | PTE_G | PTE_NX;
+	}
+}
+
+void vm_init_kernel(void)
+{
+	uint64_t pa = frame_alloc_zeroed(FRAME_PAGETABLE);
+
+	if (!pa)
+		panic("vm_init_kernel: no memory for the kernel PML4");
+	kernel_pml4 = phys_to_virt(pa);
+	map_kernel_range(_text_start, _text_end, 0);
+	map_kernel_range(_rodata_start, _rodata_end, PTE_NX);
+	map_kernel_range(_data_start, _data_end, PTE_W | PTE_NX);
+	map_kernel_range(_ksyms_start, _kernel_end, PTE_NX);
+	map_direct(ALIGN_UP(frame_phys_end(), HUGE_2M));
+	if (!walk_level(kernel_pml4, KSTACK_AREA_BASE, 3, true))
+		panic("vm_init_kernel: no memory for the kernel stack area");
+	kernel_half_frozen = true;
+	pagetable_activate(kernel_pml4);
+	pr_info("vm: kernel page tables active: text r-x, rodata r--, data rw-, "
+		"direct map %lu MiB\n", ALIGN_UP(frame_phys_end(), HUGE_2M) >> 20);
+}

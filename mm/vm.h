@@ -1,0 +1,59 @@
+/*
+ * mm/vm.h - x86-64 4-level page tables: the one module that reads and writes
+ * them.  Tables are reached through the direct map; a table is named by a
+ * pointer to its 512 entries.  Every other part of the kernel (fork, the fault
+ * handler, /proc/PID/pagemap, merging) goes through these functions.
+ */
+#pragma once
+#include "kernel/lib.h"
+#include "mm/pte.h"
+
+extern pte_t *kernel_pml4;
+
+/*
+ * walk: the entry for VA at LEVEL (1 = page table ... 4 = PML4).  With ALLOC,
+ * missing tables on the way are allocated (zeroed); without, returns NULL when
+ * one is missing.  Also returns NULL when a huge page covers VA above LEVEL,
+ * or when a table cannot be allocated.
+ */
+pte_t *walk_level(pte_t *pml4, uint64_t va, int level, bool alloc);
+static inline pte_t *walk(pte_t *pml4, uint64_t va, bool alloc)
+{
+	return walk_level(pml4, va, 1, alloc);
+}
+
+/* Map the 4 KiB page at VA to frame PA with PROT (PTE_* bits; P is added).
+ * Returns 0, -ENOMEM (no frame for a table) or -EEXIST (already mapped).
+ * Takes no frame reference: the caller owns that decision. */
+int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot);
+/* Remove the mapping of VA and invalidate its TLB entry; returns the old
+ * entry (0 if none) so the caller can drop the frame reference. */
+pte_t unmap_page(pte_t *pml4, uint64_t va);
+/* Replace the protection bits of a present mapping; -ENOENT when unmapped. */
+int protect_page(pte_t *pml4, uint64_t va, uint64_t prot);
+/* Physical address VA maps to (4 KiB or huge pages); false when unmapped. */
+bool translate(pte_t *pml4, uint64_t va, uint64_t *pa);
+
+/* Visit every present 4 KiB leaf entry in [start, end), in address order,
+ * skipping empty tables.  FN may change the entry; a nonzero return stops
+ * the walk and is returned. */
+typedef int (*pte_visit_fn)(pte_t *pte, uint64_t va, void *arg);
+int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
+
+/* A new PML4 sharing the kernel half; NULL when out of memory. */
+pte_t *pagetable_new(void);
+/* Unmap the whole user half (dropping each mapped frame's reference) and free
+ * its page-table frames.  The PML4 itself stays. */
+void pagetable_free_user(pte_t *pml4);
+/* pagetable_free_user, then free the PML4. */
+void pagetable_destroy(pte_t *pml4);
+/* Number of page-table frames below the PML4 in the user half. */
+uint64_t pagetable_count_user(pte_t *pml4);
+void pagetable_activate(pte_t *pml4);
+
+void tlb_flush_page(uint64_t va);
+void tlb_flush_all(void);
+
+/* Build the kernel's own tables (image with section permissions, direct map
+ * of all RAM, kernel stack area) and switch to them. */
+void vm_init_kernel(void);
