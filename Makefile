@@ -14,6 +14,12 @@ GDBPORT ?= 1234
 export ACCEL GDBPORT
 
 B := build
+# `make V=1` shows the full commands.
+ifeq ($(V),1)
+Q :=
+else
+Q := @
+endif
 CC := gcc
 NASM := nasm
 MUSLCC := musl-gcc
@@ -53,41 +59,51 @@ setup:
 # ---- kernel ----
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(KCFLAGS) -c $< -o $@
+	@echo "  CC      $<"
+	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
 $(B)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
-	$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	@echo "  NASM    $<"
+	$(Q)$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
 
 $(B)/%.o: %.S
 	@mkdir -p $(dir $@)
-	$(CC) -c $< -o $@
+	@echo "  AS      $<"
+	$(Q)$(CC) -c $< -o $@
 
 $(B)/kernel.pass1.elf: $(KERNEL_OBJ) $(B)/kernel/ksyms_empty.o linker.ld
-	ld $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/kernel/ksyms_empty.o
+	@echo "  LD      $@"
+	$(Q)ld $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/kernel/ksyms_empty.o
 
 $(B)/ksyms.S: $(B)/kernel.pass1.elf scripts/ksyms
-	scripts/ksyms $< > $@
+	@echo "  KSYMS   $@"
+	$(Q)scripts/ksyms $< > $@
 
 $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
-	ld $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/ksyms.o
+	@echo "  LD      $@"
+	$(Q)ld $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/ksyms.o
 
 # ---- user programs and the initrd ----
 $(B)/root/bin/%: user/bin/%.c $(USER_HDRS)
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(UCFLAGS) -o $@ $<
+	@echo "  MUSLCC  $<"
+	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
 
 $(B)/root/bin/%: user/tests/%.c $(USER_HDRS)
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(UCFLAGS) -o $@ $<
+	@echo "  MUSLCC  $<"
+	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
 
 $(B)/root/bin/%: user/bench/%.c $(USER_HDRS)
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(UCFLAGS) -o $@ $<
+	@echo "  MUSLCC  $<"
+	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
 
 $(B)/root/bin/%: user/demo/%.c $(USER_HDRS)
 	@mkdir -p $(dir $@)
-	$(MUSLCC) $(UCFLAGS) -o $@ $<
+	@echo "  MUSLCC  $<"
+	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
 
 $(B)/root/README: README.md
 	@mkdir -p $(dir $@)
@@ -105,7 +121,8 @@ $(BADELF): $(B)/host/mkbadelf
 endif
 
 $(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) scripts/mkinitrd
-	scripts/mkinitrd $(B)/root $@
+	@echo "  INITRD  $@"
+	$(Q)scripts/mkinitrd $(B)/root $@
 
 # The ISO depends on the command line: rebuild when CMDLINE changes.
 $(B)/cmdline.txt: FORCE
@@ -113,7 +130,8 @@ $(B)/cmdline.txt: FORCE
 	@echo '$(CMDLINE)' | cmp -s - $@ || echo '$(CMDLINE)' > $@
 
 $(B)/os.iso: $(B)/kernel.elf $(B)/initrd.cpio $(B)/cmdline.txt boot/grub.cfg scripts/mkiso
-	scripts/mkiso $(B)/kernel.elf $(B)/initrd.cpio "$(CMDLINE)" $@
+	@echo "  ISO     $@"
+	$(Q)scripts/mkiso $(B)/kernel.elf $(B)/initrd.cpio "$(CMDLINE)" $@
 
 .PHONY: FORCE
 FORCE:

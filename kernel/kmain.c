@@ -6,6 +6,11 @@
  * may only use what the steps before it set up.
  */
 #include "kernel/cmdline.h"
+#include "kernel/cpu.h"
+#include "kernel/panic.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/tty.h"
 #include "kernel/gdt.h"
 #include "kernel/initrd.h"
 #include "kernel/ktest.h"
@@ -16,15 +21,40 @@
 #include "kernel/time.h"
 #include "kernel/trap.h"
 #include "kernel/x86.h"
+#include "mm/fault.h"
 #include "mm/frame.h"
+#include "mm/vmstat.h"
 #include "mm/vm.h"
 
 void kmain(uint64_t mbi_phys);
 
-static void idle(void)
+#define MAX_INIT_ARGS 16
+
+/* Split init= (the rest of the command line) into the first program's argv. */
+static void start_init(void)
 {
-	for (;;)
-		hlt();
+	static char buf[256];
+	static char *argv[MAX_INIT_ARGS + 1];
+	size_t len = 0;
+	const char *v = cmdline_value("init", &len);
+	int argc = 0;
+
+	if (!v)
+		v = "/bin/init", len = strlen(v);
+	strlcpy(buf, v, MIN(len + 1, sizeof(buf)));
+	for (char *s = buf; *s && argc < MAX_INIT_ARGS;) {
+		while (*s == ' ')
+			*s++ = 0;
+		if (*s)
+			argv[argc++] = s;
+		while (*s && *s != ' ')
+			s++;
+	}
+	argv[argc] = NULL;
+	if (argc == 0)
+		panic("kmain: init= names no program");
+	pr_info("kernel: starting %s\n", argv[0]);
+	proc_start_init(argv[0], argv);
 }
 
 void kmain(uint64_t mbi_phys)
@@ -33,17 +63,23 @@ void kmain(uint64_t mbi_phys)
 	serial_init(COM2);
 	gdt_init();
 	idt_init();
+	cpu_init();
+	proc_init();
 	multiboot_parse(mbi_phys);
 	cmdline_init(boot_info.cmdline);
 	pr_info("cowos: booting, command line \"%s\"\n", boot_info.cmdline);
 	frame_init();
 	vm_init_kernel();
+	vmstat_init();
+	fault_init();
 	pic_init();
 	time_init();
+	sched_init();
 	sti();
 	initrd_init();
+	tty_init();
 	if (cmdline_has("ktest"))
 		ktest_run();
-	pr_info("kernel: no init program yet; idling (Ctrl-A X quits QEMU)\n");
-	idle();
+	start_init();
+	scheduler();
 }

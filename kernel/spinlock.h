@@ -1,32 +1,52 @@
 /*
- * kernel/spinlock.h - spin locks that also disable interrupts while held, so
- * that an interrupt handler on the same CPU can never wait for a lock its own
- * CPU holds.  One CPU today; the locks are real so that SMP can come.
+ * kernel/spinlock.h - spin locks that also keep interrupts off while held,
+ * so an interrupt handler on this CPU can never wait for a lock its own CPU
+ * holds.  Interrupt disabling nests (push_off/pop_off, as in xv6): the
+ * interrupt flag comes back only when the outermost lock is released, which
+ * lets sleep_on hand a lock over to proc_lock safely.  One CPU today; the
+ * locks are real so that SMP can come.
  */
 #pragma once
 #include "kernel/x86.h"
 
 struct spinlock {
 	volatile uint32_t locked;
-	uint64_t saved_irq;
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) { .locked = 0, .saved_irq = 0, .name = (n) }
+#define SPINLOCK_INIT(n) { .locked = 0, .name = (n) }
+
+/* Interrupt-off nesting of this CPU. */
+struct irq_nesting {
+	int depth;
+	uint64_t enabled_before;
+};
+extern struct irq_nesting irq_nesting;
+
+static inline void push_off(void)
+{
+	uint64_t was = irq_save();
+	if (irq_nesting.depth++ == 0)
+		irq_nesting.enabled_before = was;
+}
+
+static inline void pop_off(void)
+{
+	if (--irq_nesting.depth == 0)
+		irq_restore(irq_nesting.enabled_before);
+}
 
 static inline void spin_lock(struct spinlock *l)
 {
-	uint64_t irq = irq_save();
+	push_off();
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		pause();
-	l->saved_irq = irq;
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
-	uint64_t irq = l->saved_irq;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
-	irq_restore(irq);
+	pop_off();
 }
 
 static inline int spin_held(struct spinlock *l) { return l->locked; }

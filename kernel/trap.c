@@ -10,6 +10,9 @@
 #include "kernel/panic.h"
 #include "kernel/pic.h"
 #include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/signal.h"
+#include "kernel/syscall.h"
 #include "mm/fault.h"
 
 struct idt_gate {
@@ -83,10 +86,28 @@ static void interrupt(struct trapframe *tf)
 		irq_handlers[irq](tf);
 }
 
-/* An exception that is not a page fault: a kernel bug. */
+/* The signal a user-mode exception sends, as Linux sends it. */
+static int exception_signal(uint64_t vector)
+{
+	switch (vector) {
+	case T_DIVIDE: case T_X87: case T_SIMD: return SIGFPE;
+	case T_INVALID_OP: return SIGILL;
+	case T_DEBUG: case T_BREAKPOINT: return SIGTRAP;
+	case T_ALIGN: return SIGBUS;
+	default: return SIGSEGV;
+	}
+}
+
+/* An exception that is not a page fault: the process's error, or a kernel bug. */
 static void exception(struct trapframe *tf)
 {
-	panic_trap(tf, trap_name(tf->vector));
+	struct proc *p = current();
+
+	if (!trap_from_user(tf))
+		panic_trap(tf, trap_name(tf->vector));
+	printk(LOG_ERROR, "pid %d (%s): %s at ip %lx\n", p->pid, p->name,
+	       trap_name(tf->vector), tf->rip);
+	signal_send(p, exception_signal(tf->vector));
 }
 
 void trap(struct trapframe *tf)
@@ -99,4 +120,6 @@ void trap(struct trapframe *tf)
 		return;
 	else
 		exception(tf);
+	if (trap_from_user(tf))
+		user_return();
 }

@@ -47,6 +47,7 @@ trap_common:
     mov rdi, rsp
     cld
     call trap
+    cli                             ; trap() may have enabled interrupts
 
 global trap_return
 trap_return:

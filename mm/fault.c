@@ -1,16 +1,233 @@
 /*
- * mm/fault.c - page-fault dispatch.
+ * mm/fault.c - page-fault handling: what a fault means, decided in one place.
  *
- * Every #PF arrives here from trap().  A fault in kernel mode on a kernel
- * address is a kernel bug: full panic report.  (User faults, copy-on-write,
- * the zero page and file pages are decided here too as the kernel grows.)
+ * page_fault() is called by trap() for every #PF.  For a user address it asks
+ * vm_fault() to resolve the fault against the current address space:
+ *
+ *   region missing, or access not allowed by it     -> bad access
+ *   not present, read,  anonymous                   -> map the zero frame   (zero_map)
+ *   not present, write, anonymous                   -> new zeroed frame     (zero_fill)
+ *   not present, file page                          -> map the page-cache frame (file_map);
+ *                                                      a write then copies it (cow_fault)
+ *   present, write, PTE_COW                         -> cow_fault():
+ *        zero frame           -> new zeroed frame, no copy                  (zero_fill)
+ *        last reference       -> make it writable in place                  (cow_reuse)
+ *        shared               -> copy into a new frame, drop one reference  (cow_copy)
+ *   anything else                                   -> bad access
+ *
+ * Every frame that is shared (zero frame, page cache, fork, merging) is
+ * mapped read-only with PTE_COW, so the only way to write to it is through
+ * cow_fault.  A bad access from user mode ends the process with SIGSEGV; from
+ * kernel mode (copy_to_user and friends) the exception table turns it into
+ * -EFAULT; a kernel fault on a kernel address is a bug and panics.  Running
+ * out of frames ends the faulting process ("out of memory: killed ...").
  */
 #include "mm/fault.h"
+#include "kernel/cmdline.h"
+#include "kernel/errno.h"
+#include "kernel/initrd.h"
 #include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/signal.h"
 #include "kernel/trap.h"
+#include "kernel/uaccess.h"
 #include "kernel/x86.h"
+#include "mm/frame.h"
+#include "mm/layout.h"
+#include "mm/pagecache.h"
+#include "mm/vm.h"
+#include "mm/vmspace.h"
+#include "mm/vmstat.h"
+
+uint64_t zero_frame;
+static bool trace_faults;
+
+void fault_init(void)
+{
+	size_t len;
+	const char *trace = cmdline_value("trace", &len);
+
+	zero_frame = frame_alloc_zeroed(FRAME_ZERO);
+	if (!zero_frame)
+		panic("fault_init: no memory for the zero frame");
+	trace_faults = trace && len == 5 && !strncmp(trace, "fault", 5);
+}
+
+/* trace=fault: one line per decision. */
+static void trace(uint64_t va, const char *what, uint64_t pa)
+{
+	struct proc *p = current();
+
+	if (trace_faults)
+		printk(LOG_INFO, "fault: pid %d (%s) %lx %s -> frame %lx\n", p ? p->pid : 0,
+		       p ? p->name : "-", va, what, pa >> PAGE_SHIFT);
+}
+
+static bool access_allowed(const struct region *r, int flags)
+{
+	if ((flags & FAULT_WRITE) && !(r->prot & PROT_WRITE))
+		return false;
+	if ((flags & FAULT_EXEC) && !(r->prot & PROT_EXEC))
+		return false;
+	return r->prot != 0;
+}
+
+/* Install PA at VA with the region's protection, plus EXTRA bits. */
+static int install(struct vmspace *vm, const struct region *r, uint64_t va, uint64_t pa,
+		   uint64_t extra)
+{
+	uint64_t prot = prot_to_pte(r->prot) | extra;
+
+	if (extra & PTE_COW)
+		prot &= ~PTE_W;
+	return map_page(vm->pml4, va, pa, prot);
+}
+
+/* A private frame for VA with what the region shows there. */
+static uint64_t fill_private(const struct region *r, uint64_t va)
+{
+	uint64_t pa = frame_alloc_zeroed(FRAME_USER);
+	uint64_t off = va - r->start;
+
+	if (pa && r->kind == REGION_FILE && off < r->file_bytes)
+		memcpy(phys_to_virt(pa), r->file->data + r->file_off + off,
+		       MIN(PAGE_SIZE, r->file_bytes - off));
+	return pa;
+}
+
+/* Is page VA of a file region wholly file data, at a page-aligned offset? */
+static bool whole_file_page(const struct region *r, uint64_t va)
+{
+	uint64_t off = va - r->start;
+	return r->kind == REGION_FILE && (r->file_off & (PAGE_SIZE - 1)) == 0 &&
+	       off + PAGE_SIZE <= ALIGN_UP(r->file_bytes, PAGE_SIZE) &&
+	       (off + PAGE_SIZE <= r->file_bytes || r->file_off + r->file_bytes >= r->file->size);
+}
+
+/* Not present: the page's first mapping. */
+static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t va, int flags)
+{
+	uint64_t pa = 0, extra = PTE_COW;
+	const char *what;
+
+	if (whole_file_page(r, va) &&
+	    (pa = pagecache_get(r->file, (r->file_off + va - r->start) / PAGE_SIZE))) {
+		count_vm_event(FILE_MAP);
+		what = "file_map";
+	} else if (r->kind != REGION_FILE && !(flags & FAULT_WRITE) && sysctl_zero_page) {
+		pa = zero_frame;
+		frame_get(pa);
+		count_vm_event(ZERO_MAP);
+		what = "zero_map";
+	} else if ((pa = fill_private(r, va))) {
+		extra = 0;
+		count_vm_event(r->kind == REGION_FILE ? FILE_MAP : ZERO_FILL);
+		what = r->kind == REGION_FILE ? "file_private" : "zero_fill";
+	} else {
+		return -ENOMEM;
+	}
+	int err = install(vm, r, va, pa, extra);
+	if (err) {
+		frame_put(pa);
+		return err;
+	}
+	trace(va, what, pa);
+	return 0;
+}
+
+/*
+ * cow_fault: a write to a present, read-only PTE_COW page of a writable
+ * region.  Resolve it by a fresh zeroed frame (zero frame), by reusing the
+ * frame in place (last reference), or by copying it.
+ */
+int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
+{
+	uint64_t old = pte_addr(*pte), pa;
+	struct frame *f = pa_to_frame(old);
+
+	count_vm_event(COW_FAULT);
+	if (!(f->flags & (FRAME_ZERO | FRAME_FILE)) && frame_refcount(old) == 1) {
+		*pte = (*pte | PTE_W) & ~PTE_COW;
+		tlb_flush_page(va);
+		count_vm_event(COW_REUSE);
+		trace(va, "cow_reuse", old);
+		return 0;
+	}
+	bool from_zero = f->flags & FRAME_ZERO;
+	pa = frame_alloc(FRAME_USER);
+	if (!pa)
+		return -ENOMEM;
+	if (from_zero)
+		memset(phys_to_virt(pa), 0, PAGE_SIZE);
+	else
+		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
+	*pte = pa | prot_to_pte(r->prot) | PTE_P;
+	tlb_flush_page(va);
+	frame_put(old);
+	count_vm_event(from_zero ? ZERO_FILL : COW_COPY);
+	trace(va, from_zero ? "cow_zero_fill" : "cow_copy", pa);
+	return 0;
+}
+
+int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
+{
+	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
+	struct region *r = region_find(vm, addr);
+
+	if (!r || !access_allowed(r, flags))
+		return -EFAULT;
+	pte_t *e = walk(vm->pml4, va, false);
+	if (!e || !pte_present(*e)) {
+		int err = do_first_touch(vm, r, va, flags);
+		if (err || !(flags & FAULT_WRITE))
+			return err;
+		e = walk(vm->pml4, va, false);
+	}
+	if ((flags & FAULT_WRITE) && (*e & PTE_COW))
+		return cow_fault(r, va, e);
+	if ((flags & FAULT_WRITE) && !(*e & PTE_W))
+		return -EFAULT;
+	return (*e & PTE_U) ? 0 : -EFAULT;
+}
+
+static void kill_current(int err, uint64_t addr, uint64_t ip)
+{
+	struct proc *p = current();
+
+	if (err == -ENOMEM) {
+		printk(LOG_ERROR, "out of memory: killed pid %d (%s)\n", p->pid, p->name);
+		signal_send(p, SIGKILL);
+		return;
+	}
+	printk(LOG_ERROR, "pid %d (%s): segfault at %lx ip %lx\n", p->pid, p->name, addr, ip);
+	signal_send(p, SIGSEGV);
+}
 
 void page_fault(struct trapframe *tf)
 {
+	uint64_t addr = read_cr2();
+	struct proc *p = current();
+	int flags = (tf->error & PF_WRITE ? FAULT_WRITE : 0) |
+		    (tf->error & PF_INSTR ? FAULT_EXEC : 0);
+	int err = -EFAULT;
+
+	count_vm_event(PGFAULT);
+	if (is_user_addr(addr) && p && p->vm) {
+		err = vm_fault(p->vm, addr, flags);
+		if (!err)
+			return;
+	}
+	if (trap_from_user(tf)) {
+		kill_current(err, addr, tf->rip);
+		return;
+	}
+	uint64_t fixup = extable_fixup(tf->rip);
+	if (fixup && is_user_addr(addr)) {
+		if (err == -ENOMEM)
+			kill_current(err, addr, tf->rip);
+		tf->rip = fixup;
+		return;
+	}
 	panic_trap(tf, "page fault in kernel mode");
 }

@@ -1,0 +1,104 @@
+/*
+ * kernel/file.h - open files and descriptors.
+ *
+ * A struct file is one open instance (offset, flags) of something that
+ * implements struct file_ops: an initrd file or directory, the console tty,
+ * a pipe end, or a pseudo file (/proc, /sys: kernel/pseudo.c later).
+ * Descriptors index the per-process table proc.files; dup and fork share a
+ * struct file by taking a reference.
+ */
+#pragma once
+#include "kernel/lib.h"
+
+struct file;
+struct stat;
+
+struct file_ops {
+	/* Return bytes done or -errno.  BUF is a user address. */
+	long (*read)(struct file *f, uint64_t buf, size_t n, uint64_t *off);
+	long (*write)(struct file *f, uint64_t buf, size_t n, uint64_t *off);
+	long (*getdents)(struct file *f, uint64_t buf, size_t n);
+	long (*ioctl)(struct file *f, unsigned long cmd, uint64_t arg);
+	/* Fill the Linux struct stat (kernel buffer). */
+	int (*stat)(struct file *f, struct stat *st);
+	void (*close)(struct file *f);
+	bool seekable;
+};
+
+struct file {
+	const struct file_ops *ops;
+	int refcount;
+	int flags;		/* O_RDONLY / O_WRONLY / O_RDWR, O_APPEND, O_NONBLOCK */
+	uint64_t offset;
+	void *priv;		/* owner-specific: initrd entry, pipe, ... */
+};
+
+/* Linux's struct stat for x86-64 (144 bytes). */
+struct stat {
+	uint64_t st_dev, st_ino, st_nlink;
+	uint32_t st_mode, st_uid, st_gid, pad0;
+	uint64_t st_rdev;
+	int64_t st_size, st_blksize, st_blocks;
+	uint64_t st_atime, st_atime_nsec, st_mtime, st_mtime_nsec, st_ctime, st_ctime_nsec;
+	int64_t reserved[3];
+};
+
+struct file *file_alloc(const struct file_ops *ops, int flags, void *priv);
+struct file *file_get(struct file *f);
+void file_put(struct file *f);
+/* Install F in the lowest free descriptor of the current process: fd or -EMFILE. */
+int fd_install(struct file *f);
+/* The file behind FD of the current process, or NULL. */
+struct file *fd_file(int fd);
+/* Close every descriptor of the current process (exit, and exec's O_CLOEXEC later). */
+void fd_close_all(void);
+/* Copy the table of PARENT into CHILD (fork). */
+void fd_copy_table(struct file **child, struct file *const *parent);
+/* Open the console on descriptors 0, 1 and 2 of the current process (init). */
+int fd_open_console(void);
+/* The initrd file behind an open file (for mmap), or NULL. */
+const struct initrd_file *fs_file_initrd(struct file *f);
+/* Open PATH for exec: the initrd entry, or NULL with *err set. */
+const struct initrd_file *fs_lookup_exec(const char *path, int *err);
+
+/* ---- added by the files helper (kernel/file.c, kernel/fs.c) ---- */
+
+/* open(2) flags, Linux x86-64 values. */
+#define O_ACCMODE 03
+#define O_RDONLY 00
+#define O_WRONLY 01
+#define O_RDWR 02
+#define O_CREAT 0100
+#define O_EXCL 0200
+#define O_NOCTTY 0400
+#define O_TRUNC 01000
+#define O_APPEND 02000
+#define O_NONBLOCK 04000
+#define O_DIRECTORY 0200000
+#define O_NOFOLLOW 0400000
+#define O_CLOEXEC 02000000
+#define O_PATH 010000000
+
+/* Descriptor flags (fcntl F_GETFD/F_SETFD). */
+#define FD_CLOEXEC 1
+
+/* Install F in the lowest free descriptor >= MIN with descriptor flags
+ * FDFLAGS (FD_CLOEXEC): the fd, -EMFILE, or -EINVAL when MIN is out of range.
+ * On success the table owns the caller's reference. */
+int fd_alloc(struct file *f, int min, int fdflags);
+/* Close FD of the current process: 0 or -EBADF. */
+int fd_close(int fd);
+/* dup2: make NEWFD refer to OLDFD's file (closing NEWFD first); NEWFD or -EBADF. */
+int fd_dup2(int oldfd, int newfd);
+/* FD_CLOEXEC of FD, or -EBADF; fd_set_flags sets it. */
+int fd_get_flags(int fd);
+int fd_set_flags(int fd, int fdflags);
+/* exec, after the point of no return: close every FD_CLOEXEC descriptor. */
+void fd_close_on_exec(void);
+/* The current directory of the current process (normalized, "/" at first);
+ * fork inherits it through fd_copy_table.  fd_set_cwd takes a resolved path. */
+const char *fd_cwd(void);
+void fd_set_cwd(const char *path);
+/* fd_open_console for process P, e.g. init before it first runs. */
+struct proc;
+int fd_open_console_in(struct proc *p);

@@ -1,0 +1,224 @@
+/*
+ * kernel/proc.c - the process table: creating, ending and reaping processes
+ * and kernel threads.  fork, wait4 and kill are in sys_proc.c, exec in exec.c.
+ *
+ * Each slot i owns a fixed kernel-stack window in the kernel stack area
+ * (mm/layout.h): one unmapped guard page, then KSTACK_PAGES mapped pages, so
+ * an overflow hits the guard page and double-faults into a clean panic
+ * instead of corrupting a neighbour.  The stack's top holds the process's
+ * trap frame; new processes start with a context below it that "returns"
+ * into proc_entry_user or proc_entry_kthread (kernel/switch.asm).
+ */
+#include "kernel/proc.h"
+#include "kernel/cpu.h"
+#include "kernel/errno.h"
+#include "kernel/exec.h"
+#include "kernel/file.h"
+#include "kernel/panic.h"
+#include "kernel/power.h"
+#include "kernel/printk.h"
+#include "kernel/sched.h"
+#include "mm/frame.h"
+#include "mm/layout.h"
+#include "mm/vm.h"
+#include "mm/vmspace.h"
+
+struct proc proc_table[NPROC];
+struct spinlock proc_lock = SPINLOCK_INIT("proc");
+static int next_pid = 1;
+static uint8_t fpu_initial[512] __attribute__((aligned(16)));
+
+extern char proc_entry_user[], proc_entry_kthread[];
+void wakeup_locked(void *chan);
+
+struct proc *current(void)
+{
+	return this_cpu()->proc;
+}
+
+struct proc *proc_find(int pid)
+{
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
+		if (p->state != P_UNUSED && p->pid == pid)
+			return p;
+	return NULL;
+}
+
+void proc_set_name(struct proc *p, const char *path)
+{
+	const char *base = path;
+
+	for (const char *s = path; *s; s++)
+		if (*s == '/' && s[1])
+			base = s + 1;
+	strlcpy(p->name, base, sizeof(p->name));
+}
+
+static uint64_t kstack_base(const struct proc *p)
+{
+	return KSTACK_AREA_BASE + (uint64_t)(p - proc_table) * (KSTACK_PAGES + 1) * PAGE_SIZE;
+}
+
+static void kstack_free(struct proc *p)
+{
+	uint64_t base = kstack_base(p) + PAGE_SIZE;
+
+	for (int i = 0; i < KSTACK_PAGES; i++) {
+		pte_t old = unmap_page(kernel_pml4, base + i * PAGE_SIZE);
+		if (pte_present(old))
+			frame_put(pte_addr(old));
+	}
+}
+
+static bool kstack_alloc(struct proc *p)
+{
+	uint64_t base = kstack_base(p) + PAGE_SIZE;
+
+	for (int i = 0; i < KSTACK_PAGES; i++) {
+		uint64_t pa = frame_alloc(FRAME_KSTACK);
+		if (!pa || map_page(kernel_pml4, base + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G)) {
+			if (pa)
+				frame_put(pa);
+			kstack_free(p);
+			return false;
+		}
+	}
+	p->kstack_top = base + KSTACK_PAGES * PAGE_SIZE;
+	return true;
+}
+
+struct proc *proc_alloc(int *err)
+{
+	struct proc *p;
+
+	spin_lock(&proc_lock);
+	for (p = proc_table; p < proc_table + NPROC && p->state != P_UNUSED; p++)
+		;
+	if (p == proc_table + NPROC) {
+		spin_unlock(&proc_lock);
+		*err = -EAGAIN;
+		return NULL;
+	}
+	memset(p, 0, sizeof(*p));
+	p->state = P_EMBRYO;
+	p->pid = next_pid++;
+	spin_unlock(&proc_lock);
+	if (!kstack_alloc(p)) {
+		p->state = P_UNUSED;
+		*err = -ENOMEM;
+		return NULL;
+	}
+	p->tf = (struct trapframe *)(p->kstack_top - sizeof(struct trapframe));
+	p->context = (struct context *)p->tf - 1;
+	memset(p->context, 0, sizeof(*p->context));
+	p->context->rip = (uint64_t)proc_entry_user;
+	memcpy(p->fpu, fpu_initial, sizeof(fpu_initial));
+	return p;
+}
+
+void proc_free(struct proc *p)
+{
+	kstack_free(p);
+	if (p->vm)
+		vmspace_destroy(p->vm);
+	p->vm = NULL;
+	p->state = P_UNUSED;
+}
+
+/* First code of every new process, still holding the scheduler's proc_lock. */
+void proc_first_run(void);
+void proc_first_run(void)
+{
+	spin_unlock(&proc_lock);
+}
+
+struct proc *kthread_create(const char *name, void (*fn)(void *), void *arg)
+{
+	int err;
+	struct proc *p = proc_alloc(&err);
+
+	if (!p)
+		return NULL;
+	strlcpy(p->name, name, sizeof(p->name));
+	p->context->rip = (uint64_t)proc_entry_kthread;
+	p->context->r12 = (uint64_t)fn;
+	p->context->r13 = (uint64_t)arg;
+	spin_lock(&proc_lock);
+	p->state = P_RUNNABLE;
+	spin_unlock(&proc_lock);
+	return p;
+}
+
+void kthread_exit(void);
+void kthread_exit(void)
+{
+	proc_exit(0);
+}
+
+/* init is gone: report how, and power off (DESIGN.md §2 exit statuses). */
+static void init_died(int status)
+{
+	int sig = status & 0x7f;
+
+	if (sig) {
+		printk(LOG_ERROR, "init killed by signal %d\n", sig);
+		machine_exit(128 + sig);
+	}
+	printk(LOG_ERROR, "init exited with status %d\n", (status >> 8) & 0xff);
+	machine_exit((status >> 8) & 0xff);
+}
+
+/* Give P's children to init, waking init if one of them is already a zombie. */
+static void reparent_children(struct proc *p, struct proc *init)
+{
+	for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
+		if (c->parent != p || c->state == P_UNUSED)
+			continue;
+		c->parent = init;
+		if (c->state == P_ZOMBIE)
+			wakeup_locked(init);
+	}
+}
+
+void proc_exit(int status)
+{
+	struct proc *p = current();
+
+	if (p->pid == 1)
+		init_died(status);
+	if (p->vm) {
+		fd_close_all();
+		pagetable_activate(kernel_pml4);
+		vmspace_destroy(p->vm);
+		p->vm = NULL;
+	}
+	spin_lock(&proc_lock);
+	reparent_children(p, proc_find(1));
+	p->exit_status = status;
+	p->state = P_ZOMBIE;
+	wakeup_locked(p->parent);
+	sched();
+	panic("proc_exit: a zombie was scheduled");
+}
+
+void proc_start_init(const char *path, char *const argv[])
+{
+	static char *const envp[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
+	int err;
+	struct proc *p = proc_alloc(&err);
+
+	if (!p)
+		panic("proc_start_init: cannot create the first process (%d)", err);
+	p->pgid = p->pid;
+	err = exec_into(p, path, argv, envp);
+	if (err)
+		panic("proc_start_init: cannot run %s (error %d)", path, -err);
+	spin_lock(&proc_lock);
+	p->state = P_RUNNABLE;
+	spin_unlock(&proc_lock);
+}
+
+void proc_init(void)
+{
+	asm volatile("fxsave %0" : "=m"(fpu_initial));
+}

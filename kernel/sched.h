@@ -1,0 +1,26 @@
+/*
+ * kernel/sched.h - round-robin scheduling, sleeping and waking.
+ *
+ * sleep_on(chan, lock) and wakeup(chan) are xv6's channels: a process sleeps
+ * on any address that names what it waits for; LOCK (held by the caller) is
+ * released while asleep and taken again before returning, so a wakeup can
+ * never slip in between "check the condition" and "go to sleep".
+ */
+#pragma once
+#include "kernel/lib.h"
+#include "kernel/spinlock.h"
+
+void sched_init(void);
+/* Never returns: the idle loop of this CPU, picking RUNNABLE processes. */
+__attribute__((noreturn)) void scheduler(void);
+/* Give up the CPU; the caller stays RUNNABLE. */
+void yield(void);
+/* Sleep on CHAN, releasing LOCK while asleep.  Returns early if a signal is
+ * pending: callers check signal_pending() and return -EINTR. */
+void sleep_on(void *chan, struct spinlock *lock);
+/* Like sleep_on, but also wake at time DEADLINE_NS (time_ns()). */
+void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns);
+/* Wake every process sleeping on CHAN. */
+void wakeup(void *chan);
+/* Called with proc_lock held: switch to the scheduler (state already set). */
+void sched(void);

@@ -1,0 +1,44 @@
+/*
+ * kernel/signal.h - signals with their default actions only.
+ *
+ * A signal is a pending bit.  On the way back to user mode (and when a sleep
+ * is interrupted) a pending signal that is not ignored ends the process with
+ * "killed by signal N", which is what the default action of SIGKILL, SIGTERM,
+ * SIGINT, SIGSEGV, SIGPIPE, ... does.  SIGCHLD's default is to ignore.  User
+ * handlers are not supported: rt_sigaction accepts SIG_DFL and SIG_IGN and
+ * answers -EINVAL to a handler function (docs/userspace.md).
+ */
+#pragma once
+#include "kernel/lib.h"
+
+#define SIGHUP 1
+#define SIGINT 2
+#define SIGQUIT 3
+#define SIGILL 4
+#define SIGTRAP 5
+#define SIGABRT 6
+#define SIGBUS 7
+#define SIGFPE 8
+#define SIGKILL 9
+#define SIGUSR1 10
+#define SIGSEGV 11
+#define SIGUSR2 12
+#define SIGPIPE 13
+#define SIGALRM 14
+#define SIGTERM 15
+#define SIGCHLD 17
+#define SIGCONT 18
+#define SIGSTOP 19
+#define SIGWINCH 28
+#define NSIG 64
+
+struct proc;
+
+/* Mark SIG pending on P and wake it if it sleeps.  Returns 0 or -EINVAL. */
+int signal_send(struct proc *p, int sig);
+/* Send SIG to every process in group PGID; -ESRCH when there is none. */
+int signal_send_group(int pgid, int sig);
+/* True when the current process has a signal that will end it. */
+bool signal_pending(void);
+/* Act on pending signals before returning to user mode (may not return). */
+void signal_deliver(void);

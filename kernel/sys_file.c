@@ -1,0 +1,539 @@
+/*
+ * kernel/sys_file.c - the file system calls (kernel/syscall.h, "files").
+ *
+ * Each call checks its arguments the way Linux does - descriptor first
+ * (-EBADF), then the file's access mode (-EBADF), then user memory (-EFAULT)
+ * - and leaves the work to the file's file_ops (kernel/file.h), to the
+ * name space (kernel/fs.c) or to the descriptor table (kernel/file.c).  User
+ * memory is only touched through kernel/uaccess.h.  Paths are copied into a
+ * kmalloc'ed page (PATH_MAX bytes with the NUL); the kernel stack is small.
+ */
+#include "kernel/errno.h"
+#include "kernel/file.h"
+#include "kernel/fs.h"
+#include "kernel/pipe.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "kernel/uaccess.h"
+#include "mm/heap.h"
+
+#define MAX_RW_COUNT 0x7ffff000UL	/* Linux: INT_MAX rounded down to a page */
+#define UIO_MAXIOV 1024
+#define SSIZE_MAX 0x7fffffffffffffffUL
+
+#define SEEK_SET 0
+#define SEEK_CUR 1
+#define SEEK_END 2
+
+#define F_DUPFD 0
+#define F_GETFD 1
+#define F_SETFD 2
+#define F_GETFL 3
+#define F_SETFL 4
+#define F_DUPFD_CLOEXEC 1030
+
+#define FIONBIO 0x5421
+#define FIONCLEX 0x5450
+#define FIOCLEX 0x5451
+
+#define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_NO_AUTOMOUNT 0x800
+#define AT_EMPTY_PATH 0x1000
+
+struct iovec_k {
+	uint64_t base;
+	uint64_t len;
+};
+
+static bool can_read(struct file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+	return acc == O_RDONLY || acc == O_RDWR;
+}
+
+static bool can_write(struct file *f)
+{
+	int acc = f->flags & O_ACCMODE;
+	return acc == O_WRONLY || acc == O_RDWR;
+}
+
+/* The size of F for SEEK_END and O_APPEND: st_size from its stat op. */
+static int64_t file_size(struct file *f)
+{
+	struct stat st;
+
+	memset(&st, 0, sizeof(st));
+	if (f->ops->stat && f->ops->stat(f, &st) < 0)
+		return 0;
+	return st.st_size;
+}
+
+/* ---- read and write ---- */
+
+static long do_read(struct file *f, uint64_t buf, size_t n)
+{
+	uint64_t off = f->offset;
+
+	if (!f->ops->read)
+		return -EINVAL;
+	long r = f->ops->read(f, buf, n, &off);
+	f->offset = off;
+	return r;
+}
+
+static long do_write(struct file *f, uint64_t buf, size_t n)
+{
+	if (!f->ops->write)
+		return -EINVAL;
+	uint64_t off = (f->flags & O_APPEND) && f->ops->seekable ? (uint64_t)file_size(f) : f->offset;
+	long r = f->ops->write(f, buf, n, &off);
+	f->offset = off;
+	return r;
+}
+
+/* Check a user buffer and clamp its size the way Linux's vfs_read does. */
+static long check_buf(uint64_t buf, size_t *n)
+{
+	if (!user_range_ok(buf, *n))
+		return -EFAULT;
+	*n = MIN(*n, MAX_RW_COUNT);
+	return 0;
+}
+
+long sys_read(int fd, uint64_t buf, size_t n)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f || !can_read(f))
+		return -EBADF;
+	long r = check_buf(buf, &n);
+	return r < 0 ? r : do_read(f, buf, n);
+}
+
+long sys_write(int fd, uint64_t buf, size_t n)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f || !can_write(f))
+		return -EBADF;
+	long r = check_buf(buf, &n);
+	return r < 0 ? r : do_write(f, buf, n);
+}
+
+/* pread64/pwrite64: at OFF, leaving the file offset alone. */
+static long positional(int fd, uint64_t buf, size_t n, int64_t off, bool write)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f || !(write ? can_write(f) : can_read(f)))
+		return -EBADF;
+	if (!f->ops->seekable)
+		return -ESPIPE;
+	if (off < 0)
+		return -EINVAL;
+	long r = check_buf(buf, &n);
+	if (r < 0)
+		return r;
+	uint64_t pos = (uint64_t)off;
+	if (write)
+		return f->ops->write ? f->ops->write(f, buf, n, &pos) : -EINVAL;
+	return f->ops->read ? f->ops->read(f, buf, n, &pos) : -EINVAL;
+}
+
+long sys_pread64(int fd, uint64_t buf, size_t n, int64_t off)
+{
+	return positional(fd, buf, n, off, false);
+}
+
+long sys_pwrite64(int fd, uint64_t buf, size_t n, int64_t off)
+{
+	return positional(fd, buf, n, off, true);
+}
+
+/* ---- readv and writev ---- */
+
+#define IOV_BATCH 32
+
+/* Validate the whole vector before any I/O: -EINVAL for a negative length,
+ * -EFAULT for an unreadable vector or a buffer outside the user half. */
+static long check_iovecs(uint64_t uiov, int iovcnt)
+{
+	struct iovec_k batch[IOV_BATCH];
+
+	for (int i = 0; i < iovcnt; i += IOV_BATCH) {
+		int cnt = MIN(IOV_BATCH, iovcnt - i);
+		if (copy_from_user(batch, uiov + (uint64_t)i * sizeof(batch[0]),
+				   (size_t)cnt * sizeof(batch[0])))
+			return -EFAULT;
+		for (int j = 0; j < cnt; j++) {
+			if (batch[j].len > SSIZE_MAX)
+				return -EINVAL;
+			if (!user_range_ok(batch[j].base, batch[j].len))
+				return -EFAULT;
+		}
+	}
+	return 0;
+}
+
+/* Transfer buffer after buffer; stop at the first short transfer.  The total
+ * is clamped to MAX_RW_COUNT as Linux does. */
+static long do_vec(struct file *f, uint64_t uiov, int iovcnt, bool write)
+{
+	struct iovec_k batch[IOV_BATCH];
+	size_t total = 0;
+
+	for (int i = 0; i < iovcnt; i += IOV_BATCH) {
+		int cnt = MIN(IOV_BATCH, iovcnt - i);
+		if (copy_from_user(batch, uiov + (uint64_t)i * sizeof(batch[0]),
+				   (size_t)cnt * sizeof(batch[0])))
+			return total ? (long)total : -EFAULT;
+		for (int j = 0; j < cnt; j++) {
+			size_t len = MIN(batch[j].len, MAX_RW_COUNT - total);
+			if (len == 0)
+				continue;
+			long r = write ? do_write(f, batch[j].base, len) : do_read(f, batch[j].base, len);
+			if (r < 0)
+				return total ? (long)total : r;
+			total += (size_t)r;
+			if ((size_t)r < len)
+				return (long)total;
+		}
+	}
+	return (long)total;
+}
+
+static long vec(int fd, uint64_t uiov, int iovcnt, bool write)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f || !(write ? can_write(f) : can_read(f)))
+		return -EBADF;
+	if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
+		return -EINVAL;
+	long r = check_iovecs(uiov, iovcnt);
+	return r < 0 ? r : do_vec(f, uiov, iovcnt, write);
+}
+
+long sys_readv(int fd, uint64_t iov, int iovcnt)
+{
+	return vec(fd, iov, iovcnt, false);
+}
+
+long sys_writev(int fd, uint64_t iov, int iovcnt)
+{
+	return vec(fd, iov, iovcnt, true);
+}
+
+/* ---- paths ---- */
+
+/* Copy a user path into a new page (*OUT, kfree it): 0 or -errno. */
+static long get_path(uint64_t upath, char **out)
+{
+	char *p = kmalloc(PATH_MAX);
+
+	if (!p)
+		return -ENOMEM;
+	long r = strncpy_from_user(p, upath, PATH_MAX);
+	if (r < 0) {
+		kfree(p);
+		return r;
+	}
+	*out = p;
+	return 0;
+}
+
+/* The directory a path is relative to: the current one for AT_FDCWD, else
+ * the open directory DIRFD (not consulted for absolute paths). */
+static long base_dir(int dirfd, const char *path, const char **base)
+{
+	*base = NULL;
+	if (path[0] == '/')
+		return 0;
+	if (dirfd == AT_FDCWD) {
+		*base = fd_cwd();
+		return 0;
+	}
+	struct file *f = fd_file(dirfd);
+	if (!f)
+		return -EBADF;
+	*base = fs_dir_path(f);
+	return *base ? 0 : -ENOTDIR;
+}
+
+/* Resolve user path UPATH relative to DIRFD into *N. */
+static long resolve_user(int dirfd, uint64_t upath, struct fs_node *n)
+{
+	const char *base;
+	char *path;
+	long r = get_path(upath, &path);
+
+	if (r < 0)
+		return r;
+	if ((r = base_dir(dirfd, path, &base)) == 0)
+		r = fs_resolve(base, path, n, NULL);
+	kfree(path);
+	return r;
+}
+
+long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
+{
+	const char *base;
+	struct file *f;
+	char *path;
+	long r = get_path(upath, &path);
+
+	(void)mode;	/* nothing is ever created */
+	if (r < 0)
+		return r;
+	if ((r = base_dir(dirfd, path, &base)) == 0 &&
+	    (r = fs_open(base, path, flags, &f)) == 0) {
+		r = fd_alloc(f, 0, flags & O_CLOEXEC ? FD_CLOEXEC : 0);
+		if (r < 0)
+			file_put(f);
+	}
+	kfree(path);
+	return r;
+}
+
+long sys_open(uint64_t path, int flags, int mode)
+{
+	return sys_openat(AT_FDCWD, path, flags, mode);
+}
+
+long sys_close(int fd)
+{
+	return fd_close(fd);
+}
+
+/* ---- stat and access ---- */
+
+static long put_stat(uint64_t ust, const struct stat *st)
+{
+	return copy_to_user(ust, st, sizeof(*st)) ? -EFAULT : 0;
+}
+
+long sys_fstat(int fd, uint64_t ust)
+{
+	struct file *f = fd_file(fd);
+	struct stat st;
+
+	if (!f)
+		return -EBADF;
+	fs_fill_stat(&st, 0, 0, 0, 0);
+	if (f->ops->stat) {
+		int r = f->ops->stat(f, &st);
+		if (r < 0)
+			return r;
+	}
+	return put_stat(ust, &st);
+}
+
+/* stat of the directory DIRFD itself (AT_EMPTY_PATH with ""). */
+static long stat_dirfd(int dirfd, uint64_t ust)
+{
+	struct fs_node n;
+	struct stat st;
+	long r;
+
+	if (dirfd != AT_FDCWD)
+		return sys_fstat(dirfd, ust);
+	if ((r = fs_resolve(NULL, fd_cwd(), &n, NULL)) < 0)
+		return r;
+	fs_stat_node(&n, &st);
+	return put_stat(ust, &st);
+}
+
+long sys_newfstatat(int dirfd, uint64_t upath, uint64_t ust, int flags)
+{
+	struct fs_node n;
+	struct stat st;
+	char first;
+
+	if (flags & ~(AT_SYMLINK_NOFOLLOW | AT_NO_AUTOMOUNT | AT_EMPTY_PATH))
+		return -EINVAL;
+	/* With room for the NUL only, strncpy_from_user returns 0 just for "". */
+	if ((flags & AT_EMPTY_PATH) && strncpy_from_user(&first, upath, 1) == 0)
+		return stat_dirfd(dirfd, ust);
+	long r = resolve_user(dirfd, upath, &n);
+	if (r < 0)
+		return r;
+	fs_stat_node(&n, &st);
+	return put_stat(ust, &st);
+}
+
+long sys_stat(uint64_t path, uint64_t st)
+{
+	return sys_newfstatat(AT_FDCWD, path, st, 0);
+}
+
+long sys_access(uint64_t upath, int mode)
+{
+	struct fs_node n;
+
+	if (mode & ~(R_OK | W_OK | X_OK))
+		return -EINVAL;
+	long r = resolve_user(AT_FDCWD, upath, &n);
+	return r < 0 ? r : fs_access_node(&n, mode);
+}
+
+/* ---- lseek, ioctl, fcntl ---- */
+
+long sys_lseek(int fd, int64_t off, int whence)
+{
+	struct file *f = fd_file(fd);
+	int64_t base, pos;
+
+	if (!f)
+		return -EBADF;
+	if (!f->ops->seekable)
+		return -ESPIPE;
+	switch (whence) {
+	case SEEK_SET: base = 0; break;
+	case SEEK_CUR: base = (int64_t)f->offset; break;
+	case SEEK_END: base = file_size(f); break;
+	default: return -EINVAL;
+	}
+	if (__builtin_add_overflow(base, off, &pos) || pos < 0)
+		return -EINVAL;
+	f->offset = (uint64_t)pos;
+	return pos;
+}
+
+long sys_ioctl(int fd, unsigned long cmd, uint64_t arg)
+{
+	struct file *f = fd_file(fd);
+	int v;
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case FIOCLEX:
+		return fd_set_flags(fd, FD_CLOEXEC);
+	case FIONCLEX:
+		return fd_set_flags(fd, 0);
+	case FIONBIO:
+		if (copy_from_user(&v, arg, sizeof(v)))
+			return -EFAULT;
+		f->flags = v ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
+		return 0;
+	}
+	return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
+}
+
+/* A new descriptor >= MIN for the file behind FD. */
+static long dup_from(int fd, uint64_t min, int fdflags)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f)
+		return -EBADF;
+	if (min >= NOFILE)
+		return -EINVAL;
+	int r = fd_alloc(file_get(f), (int)min, fdflags);
+	if (r < 0)
+		file_put(f);
+	return r;
+}
+
+long sys_fcntl(int fd, int cmd, uint64_t arg)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f)
+		return -EBADF;
+	switch (cmd) {
+	case F_DUPFD:
+		return dup_from(fd, arg, 0);
+	case F_DUPFD_CLOEXEC:
+		return dup_from(fd, arg, FD_CLOEXEC);
+	case F_GETFD:
+		return fd_get_flags(fd);
+	case F_SETFD:
+		return fd_set_flags(fd, (int)arg);
+	case F_GETFL:
+		return f->flags & ~O_DIRECTORY;
+	case F_SETFL:
+		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | ((int)arg & (O_APPEND | O_NONBLOCK));
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+/* ---- descriptors ---- */
+
+long sys_pipe2(uint64_t ufds, int flags)
+{
+	struct file *rd, *wr;
+	int fds[2], fdflags = flags & O_CLOEXEC ? FD_CLOEXEC : 0;
+
+	if (flags & ~(O_CLOEXEC | O_NONBLOCK))
+		return -EINVAL;
+	int r = pipe_create(flags, &rd, &wr);
+	if (r < 0)
+		return r;
+	if ((fds[0] = fd_alloc(rd, 0, fdflags)) < 0) {
+		file_put(rd);
+		file_put(wr);
+		return fds[0];
+	}
+	if ((fds[1] = fd_alloc(wr, 0, fdflags)) < 0) {
+		fd_close(fds[0]);
+		file_put(wr);
+		return fds[1];
+	}
+	if (copy_to_user(ufds, fds, sizeof(fds))) {
+		fd_close(fds[0]);
+		fd_close(fds[1]);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+long sys_dup(int fd)
+{
+	return dup_from(fd, 0, 0);
+}
+
+long sys_dup2(int oldfd, int newfd)
+{
+	return fd_dup2(oldfd, newfd);
+}
+
+long sys_getdents64(int fd, uint64_t buf, size_t n)
+{
+	struct file *f = fd_file(fd);
+
+	if (!f)
+		return -EBADF;
+	if (!f->ops->getdents)
+		return -ENOTDIR;
+	if (!user_range_ok(buf, n))
+		return -EFAULT;
+	return f->ops->getdents(f, buf, MIN(n, MAX_RW_COUNT));
+}
+
+/* ---- the current directory ---- */
+
+long sys_getcwd(uint64_t buf, size_t n)
+{
+	const char *cwd = fd_cwd();
+	size_t len = strlen(cwd) + 1;
+
+	if (n < len)
+		return -ERANGE;
+	return copy_to_user(buf, cwd, len) ? -EFAULT : (long)len;
+}
+
+long sys_chdir(uint64_t upath)
+{
+	struct fs_node n;
+	long r = resolve_user(AT_FDCWD, upath, &n);
+
+	if (r < 0)
+		return r;
+	if (!S_ISDIR(n.mode))
+		return -ENOTDIR;
+	fd_set_cwd(n.path);
+	return 0;
+}

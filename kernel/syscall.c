@@ -1,0 +1,107 @@
+/*
+ * kernel/syscall.c - from the syscall entry to the function that does the work.
+ *
+ * syscall_dispatch() receives the trap frame built by syscall_entry.asm: the
+ * number in rax, arguments in rdi, rsi, rdx, r10, r8, r9 (the Linux x86-64
+ * ABI).  The result goes back in rax.  Before returning to user mode the
+ * process yields if its time slice is over and acts on pending signals
+ * (user_return), exactly as after a trap.
+ */
+#include "kernel/syscall.h"
+#include "kernel/cpu.h"
+#include "kernel/errno.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
+#include "kernel/trap.h"
+
+#define MAX_SYSCALL 512
+
+static uint64_t unknown_logged[MAX_SYSCALL / 64];
+
+static long unknown(uint64_t nr)
+{
+	if (nr < MAX_SYSCALL && !(unknown_logged[nr / 64] & (1UL << (nr % 64)))) {
+		unknown_logged[nr / 64] |= 1UL << (nr % 64);
+		printk(LOG_WARN, "syscall: %lu is not implemented (first caller pid %d, %s)\n",
+		       nr, current()->pid, current()->name);
+	}
+	return -ENOSYS;
+}
+
+static long zero(void)
+{
+	return 0;
+}
+
+static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_t a3,
+		     uint64_t a4, uint64_t a5)
+{
+	switch (nr) {
+	case SYS_read: return sys_read((int)a0, a1, a2);
+	case SYS_write: return sys_write((int)a0, a1, a2);
+	case SYS_open: return sys_open(a0, (int)a1, (int)a2);
+	case SYS_close: return sys_close((int)a0);
+	case SYS_stat: case SYS_lstat: return sys_stat(a0, a1);
+	case SYS_fstat: return sys_fstat((int)a0, a1);
+	case SYS_lseek: return sys_lseek((int)a0, (int64_t)a1, (int)a2);
+	case SYS_mmap: return sys_mmap(a0, a1, (int)a2, (int)a3, (int)a4, (int64_t)a5);
+	case SYS_mprotect: return sys_mprotect(a0, a1, (int)a2);
+	case SYS_munmap: return sys_munmap(a0, a1);
+	case SYS_brk: return sys_brk(a0);
+	case SYS_rt_sigaction: return sys_rt_sigaction((int)a0, a1, a2, a3);
+	case SYS_rt_sigprocmask: return sys_rt_sigprocmask((int)a0, a1, a2, a3);
+	case SYS_ioctl: return sys_ioctl((int)a0, a1, a2);
+	case SYS_pread64: return sys_pread64((int)a0, a1, a2, (int64_t)a3);
+	case SYS_pwrite64: return sys_pwrite64((int)a0, a1, a2, (int64_t)a3);
+	case SYS_readv: return sys_readv((int)a0, a1, (int)a2);
+	case SYS_writev: return sys_writev((int)a0, a1, (int)a2);
+	case SYS_access: return sys_access(a0, (int)a1);
+	case SYS_pipe: return sys_pipe2(a0, 0);
+	case SYS_pipe2: return sys_pipe2(a0, (int)a1);
+	case SYS_sched_yield: return sys_sched_yield();
+	case SYS_madvise: return sys_madvise(a0, a1, (int)a2);
+	case SYS_dup: return sys_dup((int)a0);
+	case SYS_dup2: return sys_dup2((int)a0, (int)a1);
+	case SYS_nanosleep: return sys_nanosleep(a0, a1);
+	case SYS_getpid: case SYS_gettid: return sys_getpid();
+	case SYS_fork: case SYS_vfork: return sys_fork();
+	case SYS_execve: return sys_execve(a0, a1, a2);
+	case SYS_exit: case SYS_exit_group: return sys_exit((int)a0);
+	case SYS_wait4: return sys_wait4((int)a0, a1, (int)a2, a3);
+	case SYS_kill: return sys_kill((int)a0, (int)a1);
+	case SYS_uname: return sys_uname(a0);
+	case SYS_fcntl: return sys_fcntl((int)a0, (int)a1, a2);
+	case SYS_getcwd: return sys_getcwd(a0, a1);
+	case SYS_chdir: return sys_chdir(a0);
+	case SYS_getuid: case SYS_getgid: case SYS_geteuid: case SYS_getegid: return zero();
+	case SYS_setpgid: return sys_setpgid((int)a0, (int)a1);
+	case SYS_getppid: return sys_getppid();
+	case SYS_getpgrp: return sys_getpgid(0);
+	case SYS_setsid: return sys_setsid();
+	case SYS_getpgid: return sys_getpgid((int)a0);
+	case SYS_arch_prctl: return sys_arch_prctl((int)a0, a1);
+	case SYS_reboot: return sys_reboot((unsigned)a0, (unsigned)a1, (unsigned)a2, a3);
+	case SYS_set_tid_address: return sys_set_tid_address(a0);
+	case SYS_clock_gettime: return sys_clock_gettime((int)a0, a1);
+	case SYS_clock_nanosleep: return sys_clock_nanosleep((int)a0, (int)a1, a2, a3);
+	case SYS_getdents64: return sys_getdents64((int)a0, a1, a2);
+	case SYS_openat: return sys_openat((int)a0, a1, (int)a2, (int)a3);
+	case SYS_newfstatat: return sys_newfstatat((int)a0, a1, a2, (int)a3);
+	default: return unknown(nr);
+	}
+}
+
+void user_return(void)
+{
+	if (this_cpu()->need_resched)
+		yield();
+	signal_deliver();
+}
+
+void syscall_dispatch(struct trapframe *tf)
+{
+	tf->rax = (uint64_t)dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	user_return();
+}

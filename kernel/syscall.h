@@ -1,0 +1,90 @@
+/*
+ * kernel/syscall.h - the Linux x86-64 system calls this kernel implements:
+ * their numbers (Linux's) and the C functions behind them.  Each sys_*
+ * returns a result >= 0 or a negative errno, as the ABI passes it in rax.
+ * kernel/syscall.c dispatches by number; the functions live with their
+ * subsystem (sys_file.c, sys_proc.c, mm/sys_mm.c, ...).
+ */
+#pragma once
+#include "kernel/lib.h"
+
+struct trapframe;
+
+enum {
+	SYS_read = 0, SYS_write = 1, SYS_open = 2, SYS_close = 3, SYS_stat = 4,
+	SYS_fstat = 5, SYS_lstat = 6, SYS_poll = 7, SYS_lseek = 8, SYS_mmap = 9,
+	SYS_mprotect = 10, SYS_munmap = 11, SYS_brk = 12, SYS_rt_sigaction = 13,
+	SYS_rt_sigprocmask = 14, SYS_ioctl = 16, SYS_pread64 = 17, SYS_pwrite64 = 18,
+	SYS_readv = 19, SYS_writev = 20, SYS_access = 21, SYS_pipe = 22,
+	SYS_sched_yield = 24, SYS_madvise = 28, SYS_dup = 32, SYS_dup2 = 33,
+	SYS_nanosleep = 35, SYS_getpid = 39, SYS_fork = 57, SYS_vfork = 58,
+	SYS_execve = 59, SYS_exit = 60, SYS_wait4 = 61, SYS_kill = 62,
+	SYS_uname = 63, SYS_fcntl = 72, SYS_getcwd = 79, SYS_chdir = 80,
+	SYS_getuid = 102, SYS_getgid = 104, SYS_setpgid = 109, SYS_getppid = 110,
+	SYS_getpgrp = 111, SYS_setsid = 112, SYS_getpgid = 121,
+	SYS_geteuid = 107, SYS_getegid = 108, SYS_arch_prctl = 158, SYS_reboot = 169,
+	SYS_gettid = 186, SYS_set_tid_address = 218, SYS_clock_gettime = 228,
+	SYS_clock_nanosleep = 230, SYS_exit_group = 231, SYS_openat = 257,
+	SYS_newfstatat = 262, SYS_pipe2 = 293, SYS_getdents64 = 217,
+};
+
+#define AT_FDCWD (-100)
+
+/* Called from kernel/syscall_entry.asm with the saved user registers. */
+void syscall_dispatch(struct trapframe *tf);
+/* On every way back to user mode: yield if the time slice is over, then act
+ * on pending signals. */
+void user_return(void);
+
+/* files: kernel/sys_file.c */
+long sys_read(int fd, uint64_t buf, size_t n);
+long sys_write(int fd, uint64_t buf, size_t n);
+long sys_pread64(int fd, uint64_t buf, size_t n, int64_t off);
+long sys_pwrite64(int fd, uint64_t buf, size_t n, int64_t off);
+long sys_readv(int fd, uint64_t iov, int iovcnt);
+long sys_writev(int fd, uint64_t iov, int iovcnt);
+long sys_open(uint64_t path, int flags, int mode);
+long sys_openat(int dirfd, uint64_t path, int flags, int mode);
+long sys_close(int fd);
+long sys_fstat(int fd, uint64_t st);
+long sys_stat(uint64_t path, uint64_t st);
+long sys_newfstatat(int dirfd, uint64_t path, uint64_t st, int flags);
+long sys_access(uint64_t path, int mode);
+long sys_lseek(int fd, int64_t off, int whence);
+long sys_ioctl(int fd, unsigned long cmd, uint64_t arg);
+long sys_fcntl(int fd, int cmd, uint64_t arg);
+long sys_pipe2(uint64_t fds, int flags);
+long sys_dup(int fd);
+long sys_dup2(int oldfd, int newfd);
+long sys_getdents64(int fd, uint64_t buf, size_t n);
+long sys_getcwd(uint64_t buf, size_t n);
+long sys_chdir(uint64_t path);
+
+/* processes: kernel/sys_proc.c */
+long sys_fork(void);
+long sys_execve(uint64_t path, uint64_t argv, uint64_t envp);
+long sys_exit(int status);
+long sys_wait4(int pid, uint64_t status, int options, uint64_t rusage);
+long sys_kill(int pid, int sig);
+long sys_getpid(void);
+long sys_getppid(void);
+long sys_setpgid(int pid, int pgid);
+long sys_getpgid(int pid);
+long sys_setsid(void);
+long sys_sched_yield(void);
+long sys_nanosleep(uint64_t req, uint64_t rem);
+long sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem);
+long sys_clock_gettime(int clock, uint64_t tp);
+long sys_arch_prctl(int code, uint64_t addr);
+long sys_set_tid_address(uint64_t tidptr);
+long sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, size_t sigsetsize);
+long sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, size_t sigsetsize);
+long sys_uname(uint64_t buf);
+long sys_reboot(unsigned magic1, unsigned magic2, unsigned cmd, uint64_t arg);
+
+/* memory: mm/sys_mm.c */
+long sys_brk(uint64_t addr);
+long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t off);
+long sys_munmap(uint64_t addr, size_t len);
+long sys_mprotect(uint64_t addr, size_t len, int prot);
+long sys_madvise(uint64_t addr, size_t len, int advice);

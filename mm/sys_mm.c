@@ -1,0 +1,173 @@
+/*
+ * mm/sys_mm.c - memory system calls: brk, mmap, munmap, mprotect, madvise.
+ * They only edit regions (mm/vmspace.c); pages appear on first touch.
+ * Only private mappings exist: anonymous memory, and private file mappings
+ * of initrd files (read-only file system, so a write copies the page).
+ */
+#include "kernel/errno.h"
+#include "kernel/file.h"
+#include "kernel/initrd.h"
+#include "kernel/proc.h"
+#include "kernel/syscall.h"
+#include "mm/layout.h"
+#include "mm/vm.h"
+#include "mm/vmspace.h"
+
+#define MAP_SHARED 0x01
+#define MAP_PRIVATE 0x02
+#define MAP_FIXED 0x10
+#define MAP_ANONYMOUS 0x20
+#define MAP_NORESERVE 0x4000
+#define MAP_FIXED_NOREPLACE 0x100000
+#define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | 0x100 | 0x800 | \
+		   0x1000 | 0x2000 | MAP_NORESERVE | 0x8000 | 0x10000 | 0x20000 | 0x40000 | \
+		   MAP_FIXED_NOREPLACE)
+
+#define MADV_NORMAL 0
+#define MADV_RANDOM 1
+#define MADV_SEQUENTIAL 2
+#define MADV_WILLNEED 3
+#define MADV_DONTNEED 4
+#define MADV_FREE 8
+#define MADV_MERGEABLE 12
+#define MADV_UNMERGEABLE 13
+
+static bool page_aligned(uint64_t a)
+{
+	return (a & (PAGE_SIZE - 1)) == 0;
+}
+
+long sys_brk(uint64_t addr)
+{
+	struct vmspace *vm = current()->vm;
+	uint64_t old_end = ALIGN_UP(vm->brk, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
+
+	if (addr < vm->heap_start || addr >= USER_MMAP_TOP)
+		return (long)vm->brk;
+	if (new_end > old_end) {
+		struct region *heap = region_find(vm, old_end - 1);
+		if (!vm_range_free(vm, old_end, new_end))
+			return (long)vm->brk;
+		if (heap && heap->kind == REGION_HEAP && heap->end == old_end) {
+			heap->end = new_end;
+		} else {
+			struct region r = { .start = old_end, .end = new_end,
+					    .prot = PROT_READ | PROT_WRITE, .kind = REGION_HEAP };
+			if (region_add(vm, &r))
+				return (long)vm->brk;
+		}
+	} else if (new_end < old_end && vm_unmap(vm, new_end, old_end)) {
+		return (long)vm->brk;
+	}
+	vm->brk = addr;
+	return (long)addr;
+}
+
+/* Where a new mapping of LEN bytes goes, or a negative errno. */
+static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int flags)
+{
+	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
+		if (!page_aligned(addr) || addr < USER_MIN_ADDR || addr >= USER_TOP ||
+		    len > USER_TOP - addr)
+			return -EINVAL;
+		if (!vm_range_free(vm, addr, addr + len)) {
+			if (flags & MAP_FIXED_NOREPLACE)
+				return -EEXIST;
+			if (vm_unmap(vm, addr, addr + len))
+				return -ENOMEM;
+		}
+		return (long)addr;
+	}
+	if (addr && page_aligned(addr) && addr >= USER_MIN_ADDR && addr < USER_MMAP_TOP &&
+	    len <= USER_MMAP_TOP - addr && vm_range_free(vm, addr, addr + len))
+		return (long)addr;	/* the hint is free: take it */
+	uint64_t at = vm_find_free(vm, len);
+	return at ? (long)at : -ENOMEM;
+}
+
+/* The region a file mapping will be: an initrd file opened by FD. */
+static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
+{
+	struct file *f = fd_file(fd);
+	const struct initrd_file *file = f ? fs_file_initrd(f) : NULL;
+
+	if (!f)
+		return -EBADF;
+	if (!file)
+		return -ENODEV;
+	if (off < 0 || !page_aligned((uint64_t)off))
+		return -EINVAL;
+	r->kind = REGION_FILE;
+	r->file = file;
+	r->file_off = (uint64_t)off;
+	r->file_bytes = (uint64_t)off >= file->size ? 0 : MIN(len, file->size - (uint64_t)off);
+	return 0;
+}
+
+long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t off)
+{
+	struct vmspace *vm = current()->vm;
+	struct region r = { .prot = prot, .kind = REGION_ANON };
+	int err;
+
+	if (len == 0 || len > USER_TOP || (flags & ~MAP_KNOWN) || (prot & ~7))
+		return -EINVAL;
+	if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
+		return (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? -ENOSYS : -EINVAL;
+	len = ALIGN_UP(len, PAGE_SIZE);
+	if (!(flags & MAP_ANONYMOUS) && (err = file_region(fd, off, len, &r)))
+		return err;
+	long at = place_mapping(vm, addr, len, flags);
+	if (at < 0)
+		return at;
+	r.start = (uint64_t)at;
+	r.end = (uint64_t)at + len;
+	return (err = region_add(vm, &r)) ? err : at;
+}
+
+static int check_range(uint64_t addr, size_t len)
+{
+	if (!page_aligned(addr) || addr >= USER_TOP || len > USER_TOP - addr)
+		return -EINVAL;
+	return 0;
+}
+
+long sys_munmap(uint64_t addr, size_t len)
+{
+	if (len == 0 || check_range(addr, len))
+		return -EINVAL;
+	return vm_unmap(current()->vm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
+}
+
+long sys_mprotect(uint64_t addr, size_t len, int prot)
+{
+	if (check_range(addr, len) || (prot & ~7))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	return vm_protect(current()->vm, addr, addr + ALIGN_UP(len, PAGE_SIZE), prot);
+}
+
+long sys_madvise(uint64_t addr, size_t len, int advice)
+{
+	struct vmspace *vm = current()->vm;
+
+	if (check_range(addr, len))
+		return -EINVAL;
+	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+	switch (advice) {
+	case MADV_NORMAL:
+	case MADV_RANDOM:
+	case MADV_SEQUENTIAL:
+	case MADV_WILLNEED:
+		return 0;
+	case MADV_DONTNEED:
+	case MADV_FREE:
+		return vm_discard(vm, addr, end);
+	case MADV_MERGEABLE:
+	case MADV_UNMERGEABLE:
+		return vm_set_mergeable(vm, addr, end, advice == MADV_MERGEABLE);
+	default:
+		return -EINVAL;
+	}
+}

@@ -1,0 +1,31 @@
+/*
+ * mm/vmstat.c - the counters and switches behind /proc/vmstat and
+ * /proc/sys/vm.  Counters only ever go up; they are atomic so that any CPU
+ * can count without a lock.
+ */
+#include "mm/vmstat.h"
+#include "kernel/cmdline.h"
+
+uint64_t vm_events[NR_VM_EVENTS];
+
+const char *const vm_event_names[NR_VM_EVENTS] = {
+	[PGFAULT] = "pgfault",
+	[COW_FAULT] = "cow_fault",
+	[COW_COPY] = "cow_copy",
+	[COW_REUSE] = "cow_reuse",
+	[ZERO_MAP] = "zero_map",
+	[ZERO_FILL] = "zero_fill",
+	[FILE_MAP] = "file_map",
+	[KSM_MERGE] = "ksm_merge",
+	[COW_KSM] = "cow_ksm",
+	[FORK_COPY] = "fork_copy",
+};
+
+int sysctl_cow_fork = 1;
+int sysctl_zero_page = 1;
+
+void vmstat_init(void)
+{
+	sysctl_cow_fork = cmdline_bool("cow_fork", true);
+	sysctl_zero_page = cmdline_bool("zero_page", true);
+}

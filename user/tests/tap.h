@@ -1,0 +1,245 @@
+/*
+ * tap.h - a tiny header-only TAP (Test Anything Protocol) helper shared by
+ * the in-guest test programs in user/tests/.
+ *
+ * Every check prints one line, "ok N - what" or "not ok N - what: why", and
+ * tap_done() prints the summary "# passed P failed F" and returns the exit
+ * status (0 only when nothing failed).  Lines are formatted into a buffer and
+ * written with a single write(2), so output from parents and children never
+ * interleaves mid-line and nothing sits in a stdio buffer across fork().
+ *
+ * It also carries the few process helpers most tests need: run a function in
+ * a child and get its wait status, describe a wait status in words, and find
+ * the helper programs' directory ($BIN, default /bin).
+ */
+#ifndef TAP_H
+#define TAP_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static struct {
+	int number;  /* number of the last check printed */
+	int passed;
+	int failed;
+} tap;
+
+/* Format a line and emit it with one write(2) on stdout. */
+__attribute__((format(printf, 1, 2)))
+static inline void tap_print(const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int len = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (len < 0)
+		return;
+	if ((size_t)len >= sizeof line)
+		len = sizeof line - 1;
+	ssize_t unused = write(STDOUT_FILENO, line, len);
+	(void)unused;
+}
+
+/* A "# ..." diagnostic line; TAP readers ignore these. */
+#define tap_diag(...) tap_print("# " __VA_ARGS__)
+
+static inline void tap_pass(const char *what)
+{
+	tap.passed++;
+	tap_print("ok %d - %s\n", ++tap.number, what);
+}
+
+/* Record a failure; the reason is a printf-style format. */
+__attribute__((format(printf, 2, 3)))
+static inline void tap_fail(const char *what, const char *why_fmt, ...)
+{
+	char why[512];
+	va_list ap;
+
+	va_start(ap, why_fmt);
+	vsnprintf(why, sizeof why, why_fmt, ap);
+	va_end(ap);
+	tap.failed++;
+	tap_print("not ok %d - %s: %s\n", ++tap.number, what, why);
+}
+
+static inline void tap_skip(const char *what, const char *reason)
+{
+	tap.passed++;
+	tap_print("ok %d - %s # SKIP %s\n", ++tap.number, what, reason);
+}
+
+/* Pass when cond holds; otherwise fail with the given reason. */
+#define tap_check(cond, what, ...) \
+	((cond) ? tap_pass(what) : tap_fail(what, __VA_ARGS__))
+
+/* Expect two integers to be equal. */
+static inline void tap_check_long(long got, long want, const char *what)
+{
+	if (got == want)
+		tap_pass(what);
+	else
+		tap_fail(what, "got %ld, want %ld", got, want);
+}
+
+/* Expect a libc-style call to have failed with -1 and errno == want. */
+static inline void tap_check_errno(long ret, int err, int want, const char *what)
+{
+	if (ret == -1 && err == want)
+		tap_pass(what);
+	else if (ret == -1)
+		tap_fail(what, "errno %d (%s), want %d (%s)", err, strerror(err),
+			 want, strerror(want));
+	else
+		tap_fail(what, "returned %ld, want -1 with errno %d (%s)", ret,
+			 want, strerror(want));
+}
+
+/* Print the summary line and return the program's exit status. */
+static inline int tap_done(void)
+{
+	tap_print("# passed %d failed %d\n", tap.passed, tap.failed);
+	return tap.failed == 0 ? 0 : 1;
+}
+
+/* Describe a wait status in words, e.g. "exited 3", "killed by SIGSEGV". */
+static inline const char *tap_status_str(int status)
+{
+	static char text[64];
+
+	if (WIFEXITED(status))
+		snprintf(text, sizeof text, "exited %d", WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		snprintf(text, sizeof text, "killed by signal %d (%s)",
+			 WTERMSIG(status), strsignal(WTERMSIG(status)));
+	else
+		snprintf(text, sizeof text, "wait status 0x%x", status);
+	return text;
+}
+
+/* Wait for one child, retrying on EINTR; returns its status or -1. */
+static inline int tap_wait(pid_t pid)
+{
+	int status;
+	pid_t got;
+
+	do
+		got = waitpid(pid, &status, 0);
+	while (got < 0 && errno == EINTR);
+	return got == pid ? status : -1;
+}
+
+/* Run fn(arg) in a child that then exits 0; return the child's wait status. */
+static inline int tap_run_child(void (*fn)(void *), void *arg)
+{
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return -1;
+	if (pid == 0) {
+		fn(arg);
+		_exit(0);
+	}
+	return tap_wait(pid);
+}
+
+/* Expect fn(arg), run in a child, to be killed by signal sig. */
+static inline void tap_check_killed(void (*fn)(void *), void *arg, int sig,
+				    const char *what)
+{
+	int status = tap_run_child(fn, arg);
+
+	if (status != -1 && WIFSIGNALED(status) && WTERMSIG(status) == sig)
+		tap_pass(what);
+	else if (status == -1)
+		tap_fail(what, "fork/wait failed: %s", strerror(errno));
+	else
+		tap_fail(what, "child %s, want killed by signal %d (%s)",
+			 tap_status_str(status), sig, strsignal(sig));
+}
+
+/* Expect fn(arg), run in a child, to exit with the given code. */
+static inline void tap_check_exits(void (*fn)(void *), void *arg, int code,
+				   const char *what)
+{
+	int status = tap_run_child(fn, arg);
+
+	if (status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == code)
+		tap_pass(what);
+	else if (status == -1)
+		tap_fail(what, "fork/wait failed: %s", strerror(errno));
+	else
+		tap_fail(what, "child %s, want exited %d", tap_status_str(status),
+			 code);
+}
+
+/* Read exactly len bytes unless EOF or an error comes first; returns the count. */
+static inline ssize_t tap_read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return done ? (ssize_t)done : -1;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/* Write all len bytes, continuing after partial writes; returns the count or -1. */
+static inline ssize_t tap_write_full(int fd, const void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = write(fd, (const char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		done += n;
+	}
+	return done;
+}
+
+/* Directory holding the helper programs (true, false, echo, ...). */
+static inline const char *tap_bin_dir(void)
+{
+	const char *bin = getenv("BIN");
+
+	return bin && *bin ? bin : "/bin";
+}
+
+/* Full path of helper program name, in a static buffer. */
+static inline const char *tap_bin(const char *name)
+{
+	static char path[256];
+
+	snprintf(path, sizeof path, "%s/%s", tap_bin_dir(), name);
+	return path;
+}
+
+/* True when running on Linux itself rather than on our kernel. */
+static inline int tap_on_linux(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0;
+}
+
+#endif /* TAP_H */
