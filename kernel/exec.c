@@ -24,15 +24,17 @@
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86.h"
+#include "mm/frame.h"
 #include "mm/heap.h"
+#include "mm/kvmalloc.h"
 #include "mm/layout.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
 #define MAX_PHNUM 64
 #define PIE_LOAD_BIAS 0x555555554000UL
-#define MAX_ARGS 256
-#define ARG_BYTES PAGE_SIZE	/* argv + envp strings; more gives -E2BIG */
+#define MAX_ARGS 400
+#define ARG_BYTES (128UL << 10)	/* argv + envp strings (Linux: 32 pages per string); more gives -E2BIG */
 #define PATH_BYTES 256
 
 struct loaded {
@@ -73,6 +75,8 @@ static int check_segment(const struct initrd_file *f, const struct elf64_phdr *p
 	if (start < USER_MIN_ADDR || start >= USER_MMAP_TOP ||
 	    ph->p_memsz > USER_MMAP_TOP - start)
 		return -EINVAL;
+	if (ph->p_memsz > frame_total_count() * PAGE_SIZE)
+		return -ENOMEM;		/* more than all of RAM: refuse, as Linux's overcommit check does */
 	if (ALIGN_DOWN(start, PAGE_SIZE) < *prev_end)
 		return -EINVAL;		/* segments must be in order and not share a page */
 	*prev_end = ALIGN_UP(start + ph->p_memsz, PAGE_SIZE);
@@ -99,6 +103,8 @@ static int elf_check(const struct initrd_file *f, struct loaded *out)
 	}
 	if (end == 0)
 		return -ENOEXEC;	/* nothing to load */
+	if (out->entry >= USER_TOP)
+		return -EINVAL;		/* iretq to a non-canonical rip would fault in the kernel */
 	out->brk = end;
 	return 0;
 }
@@ -136,7 +142,7 @@ static int map_segments(struct vmspace *vm, const struct initrd_file *f, uint64_
 struct arg_block {
 	char *strings;		/* ARG_BYTES, NUL-separated */
 	size_t used;
-	uint16_t offset[MAX_ARGS];
+	uint32_t offset[MAX_ARGS];
 	int argc, envc;
 };
 
@@ -159,7 +165,7 @@ static int add_string(struct arg_block *a, const char *kernel_str, uint64_t ustr
 		if (len < 0)
 			return (int)len;
 	}
-	a->offset[slot] = (uint16_t)a->used;
+	a->offset[slot] = (uint32_t)a->used;
 	a->used += (size_t)len + 1;
 	(*count)++;
 	return 0;
@@ -257,7 +263,8 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 	if (p == current())
 		pagetable_activate(vm->pml4);
 	if (old)
-		vmspace_destroy(old);
+		vmspace_put(old);
+	vfork_release(p);
 	memset(p->tf, 0, sizeof(*p->tf));
 	p->tf->rip = l->entry;
 	p->tf->rsp = sp;
@@ -265,8 +272,10 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 	p->tf->ss = SEG_UDATA;
 	p->tf->rflags = RFLAGS_IF;
 	p->fs_base = 0;
-	if (p == current())
+	if (p == current()) {
 		wrmsr(MSR_FS_BASE, 0);
+		fd_close_on_exec();
+	}
 	proc_set_name(p, path);
 }
 
@@ -289,7 +298,7 @@ static int load(struct proc *p, const char *path, struct arg_block *args)
 	if (!err && !(sp = build_stack(vm, args, &l)))
 		err = -ENOMEM;
 	if (err) {
-		vmspace_destroy(vm);
+		vmspace_put(vm);
 		return err;
 	}
 	commit(p, vm, &l, sp, path);
@@ -300,7 +309,7 @@ static struct arg_block *arg_block_new(void)
 {
 	struct arg_block *a = kzalloc(sizeof(*a));
 
-	if (a && !(a->strings = kmalloc(ARG_BYTES))) {
+	if (a && !(a->strings = kvmalloc(ARG_BYTES))) {
 		kfree(a);
 		return NULL;
 	}
@@ -309,7 +318,7 @@ static struct arg_block *arg_block_new(void)
 
 static void arg_block_free(struct arg_block *a)
 {
-	kfree(a->strings);
+	kvfree(a->strings);
 	kfree(a);
 }
 

@@ -32,7 +32,7 @@ struct mb_mmap_entry {
 
 struct boot_info boot_info;
 
-bool region_add(struct mem_region *r, int *n, int max, uint64_t start, uint64_t end)
+bool mem_region_add(struct mem_region *r, int *n, int max, uint64_t start, uint64_t end)
 {
 	int i = 0;
 
@@ -56,7 +56,7 @@ bool region_add(struct mem_region *r, int *n, int max, uint64_t start, uint64_t 
 	return true;
 }
 
-void region_remove(struct mem_region *r, int *n, int max, uint64_t start, uint64_t end)
+void mem_region_remove(struct mem_region *r, int *n, int max, uint64_t start, uint64_t end)
 {
 	for (int i = 0; i < *n; i++) {
 		struct mem_region cur = r[i];
@@ -95,11 +95,11 @@ static void parse_mmap(const struct mb_tag *tag, bool available)
 		if (t < s)
 			t = UINT64_MAX;
 		if (available && e->type == MMAP_AVAILABLE) {
-			if (!region_add(boot_info.ram, &boot_info.nram, BOOT_MAX_REGIONS,
+			if (!mem_region_add(boot_info.ram, &boot_info.nram, BOOT_MAX_REGIONS,
 					ALIGN_UP(s, PAGE_SIZE), ALIGN_DOWN(t, PAGE_SIZE)))
 				pr_warn("multiboot: too many memory regions, ignoring %lx-%lx\n", s, t);
 		} else if (!available && e->type != MMAP_AVAILABLE) {
-			region_remove(boot_info.ram, &boot_info.nram, BOOT_MAX_REGIONS,
+			mem_region_remove(boot_info.ram, &boot_info.nram, BOOT_MAX_REGIONS,
 				      ALIGN_DOWN(s, PAGE_SIZE), ALIGN_UP(t, PAGE_SIZE));
 		}
 	}
@@ -148,7 +148,7 @@ void multiboot_parse(uint64_t mbi)
 	walk_tags(mbi, 0);
 	walk_tags(mbi, 1);
 	/* Never use page 0: a null physical address means "no frame". */
-	region_remove(boot_info.ram, &boot_info.nram, BOOT_MAX_REGIONS, 0, PAGE_SIZE);
+	mem_region_remove(boot_info.ram, &boot_info.nram, BOOT_MAX_REGIONS, 0, PAGE_SIZE);
 	if (boot_info.nram == 0)
 		panic("multiboot: no usable memory in the memory map");
 }

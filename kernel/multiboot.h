@@ -32,6 +32,6 @@ extern struct boot_info boot_info;
 /* Parse the multiboot2 information at physical address MBI into boot_info. */
 void multiboot_parse(uint64_t mbi);
 /* Add [start, end) to a sorted, merged region list; false when full. */
-bool region_add(struct mem_region *r, int *n, int max, uint64_t start, uint64_t end);
+bool mem_region_add(struct mem_region *r, int *n, int max, uint64_t start, uint64_t end);
 /* Remove [start, end) from a region list (splitting regions as needed). */
-void region_remove(struct mem_region *r, int *n, int max, uint64_t start, uint64_t end);
+void mem_region_remove(struct mem_region *r, int *n, int max, uint64_t start, uint64_t end);

@@ -120,7 +120,7 @@ void proc_free(struct proc *p)
 {
 	kstack_free(p);
 	if (p->vm)
-		vmspace_destroy(p->vm);
+		vmspace_put(p->vm);
 	p->vm = NULL;
 	p->state = P_UNUSED;
 }
@@ -180,6 +180,14 @@ static void reparent_children(struct proc *p, struct proc *init)
 	}
 }
 
+void vfork_release(struct proc *p)
+{
+	if (p->vfork_parent) {
+		p->vfork_parent = NULL;
+		wakeup(p);
+	}
+}
+
 void proc_exit(int status)
 {
 	struct proc *p = current();
@@ -189,9 +197,10 @@ void proc_exit(int status)
 	if (p->vm) {
 		fd_close_all();
 		pagetable_activate(kernel_pml4);
-		vmspace_destroy(p->vm);
+		vmspace_put(p->vm);
 		p->vm = NULL;
 	}
+	vfork_release(p);
 	spin_lock(&proc_lock);
 	reparent_children(p, proc_find(1));
 	p->exit_status = status;
@@ -210,6 +219,8 @@ void proc_start_init(const char *path, char *const argv[])
 	if (!p)
 		panic("proc_start_init: cannot create the first process (%d)", err);
 	p->pgid = p->pid;
+	if ((err = fd_open_console_in(p)))
+		panic("proc_start_init: cannot open the console (%d)", err);
 	err = exec_into(p, path, argv, envp);
 	if (err)
 		panic("proc_start_init: cannot run %s (error %d)", path, -err);

@@ -35,6 +35,7 @@ struct proc {
 	int pgid;			/* process group, for the tty's Ctrl-C */
 
 	struct vmspace *vm;		/* NULL for kernel threads */
+	struct proc *vfork_parent;	/* sleeping in vfork until we exec or exit */
 	struct file *files[NOFILE];
 
 	uint64_t kstack_top;		/* top of this process's kernel stack */
@@ -71,3 +72,5 @@ void proc_start_init(const char *path, char *const argv[]);
 /* Record STATUS (a wait4 status word), release resources, wake the parent, never return. */
 __attribute__((noreturn)) void proc_exit(int status);
 void proc_set_name(struct proc *p, const char *path);
+/* A vfork child stops using its parent's memory (exec or exit): wake the parent. */
+void vfork_release(struct proc *p);

@@ -29,16 +29,20 @@ void wakeup_locked(void *chan);
  * space copy is vmspace_fork (mm/vmspace.c).  On failure nothing of the
  * child remains.
  */
-long sys_fork(void)
+static struct proc *fork_common(bool share_vm, int *err)
 {
 	struct proc *parent = current(), *child;
-	int err;
 
-	if (!(child = proc_alloc(&err)))
-		return err;
-	if (!(child->vm = vmspace_fork(parent->vm))) {
+	if (!(child = proc_alloc(err)))
+		return NULL;
+	if (share_vm) {
+		vmspace_get(parent->vm);
+		child->vm = parent->vm;
+		child->vfork_parent = parent;
+	} else if (!(child->vm = vmspace_fork(parent->vm))) {
 		proc_free(child);
-		return -ENOMEM;
+		*err = -ENOMEM;
+		return NULL;
 	}
 	*child->tf = *parent->tf;
 	child->tf->rax = 0;
@@ -52,7 +56,35 @@ long sys_fork(void)
 	child->parent = parent;
 	child->state = P_RUNNABLE;
 	spin_unlock(&proc_lock);
-	return child->pid;
+	return child;
+}
+
+long sys_fork(void)
+{
+	int err;
+	struct proc *child = fork_common(false, &err);
+
+	return child ? child->pid : err;
+}
+
+/*
+ * vfork: the child borrows the parent's address space (no copy at all) and
+ * the parent sleeps until the child calls execve or exits (vfork_release).
+ */
+long sys_vfork(void)
+{
+	struct proc *parent = current();
+	int err;
+	struct proc *child = fork_common(true, &err);
+
+	if (!child)
+		return err;
+	int pid = child->pid;
+	spin_lock(&proc_lock);
+	while (child->vfork_parent == parent && !signal_pending())
+		sleep_on(child, &proc_lock);
+	spin_unlock(&proc_lock);
+	return pid;
 }
 
 long sys_exit(int status)

@@ -66,7 +66,8 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_dup2: return sys_dup2((int)a0, (int)a1);
 	case SYS_nanosleep: return sys_nanosleep(a0, a1);
 	case SYS_getpid: case SYS_gettid: return sys_getpid();
-	case SYS_fork: case SYS_vfork: return sys_fork();
+	case SYS_fork: return sys_fork();
+	case SYS_vfork: return sys_vfork();
 	case SYS_execve: return sys_execve(a0, a1, a2);
 	case SYS_exit: case SYS_exit_group: return sys_exit((int)a0);
 	case SYS_wait4: return sys_wait4((int)a0, a1, (int)a2, a3);

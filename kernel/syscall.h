@@ -62,6 +62,7 @@ long sys_chdir(uint64_t path);
 
 /* processes: kernel/sys_proc.c */
 long sys_fork(void);
+long sys_vfork(void);
 long sys_execve(uint64_t path, uint64_t argv, uint64_t envp);
 long sys_exit(int status);
 long sys_wait4(int pid, uint64_t status, int options, uint64_t rusage);

@@ -37,7 +37,7 @@ static uint64_t place_descriptors(struct mem_region *ram, int nram, uint64_t byt
 
 static void reserve(struct mem_region *ram, int *nram, uint64_t start, uint64_t end)
 {
-	region_remove(ram, nram, BOOT_MAX_REGIONS, ALIGN_DOWN(start, PAGE_SIZE),
+	mem_region_remove(ram, nram, BOOT_MAX_REGIONS, ALIGN_DOWN(start, PAGE_SIZE),
 		      ALIGN_UP(end, PAGE_SIZE));
 }
 

@@ -3,7 +3,8 @@
  *
  *   0x0000000000000000 .. 0x00007fffffffffff  user half (per process)
  *   0xffff800000000000 .. +RAM                direct map of all physical memory
- *   0xffffff8000000000 .. +512 GiB            kernel stacks (with guard pages)
+ *   0xffffff8000000000 .. +1 GiB              kernel stacks (with guard pages)
+ *   0xffffff8040000000 .. +1 GiB              kvmalloc windows (multi-page buffers)
  *   0xffffffff80000000 .. +2 GiB              kernel image (KERNEL_VMA + phys)
  *
  * docs/boot.md has the same table with the reasons for each choice.
@@ -18,7 +19,8 @@
 #define USER_TOP 0x0000800000000000UL
 #define DIRECT_MAP_BASE 0xFFFF800000000000UL
 #define KSTACK_AREA_BASE 0xFFFFFF8000000000UL
-#define KSTACK_AREA_SIZE (512UL << 30)
+#define KSTACK_AREA_SIZE (1UL << 30)
+#define KVMAP_AREA_BASE 0xFFFFFF8040000000UL
 #define KERNEL_VMA 0xFFFFFFFF80000000UL
 
 /* The physical memory the direct map covers from the first instruction of kmain. */

@@ -67,9 +67,10 @@ long sys_brk(uint64_t addr)
 static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int flags)
 {
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
-		if (!page_aligned(addr) || addr < USER_MIN_ADDR || addr >= USER_TOP ||
-		    len > USER_TOP - addr)
+		if (!page_aligned(addr))
 			return -EINVAL;
+		if (addr < USER_MIN_ADDR || addr >= USER_TOP || len > USER_TOP - addr)
+			return -ENOMEM;
 		if (!vm_range_free(vm, addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE)
 				return -EEXIST;
@@ -110,8 +111,10 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 	struct region r = { .prot = prot, .kind = REGION_ANON };
 	int err;
 
-	if (len == 0 || len > USER_TOP || (flags & ~MAP_KNOWN) || (prot & ~7))
+	if (len == 0 || (flags & ~MAP_KNOWN) || (prot & ~7) || !page_aligned((uint64_t)off))
 		return -EINVAL;
+	if (len > USER_TOP)
+		return -ENOMEM;
 	if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
 		return (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? -ENOSYS : -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);

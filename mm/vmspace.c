@@ -27,6 +27,7 @@ struct vmspace *vmspace_new(void)
 		kfree(vm);
 		return NULL;
 	}
+	vm->users = 1;
 	return vm;
 }
 
@@ -39,8 +40,15 @@ static void free_regions(struct region *r)
 	}
 }
 
-void vmspace_destroy(struct vmspace *vm)
+void vmspace_get(struct vmspace *vm)
 {
+	__atomic_add_fetch(&vm->users, 1, __ATOMIC_ACQ_REL);
+}
+
+void vmspace_put(struct vmspace *vm)
+{
+	if (__atomic_sub_fetch(&vm->users, 1, __ATOMIC_ACQ_REL))
+		return;
 	pagetable_destroy(vm->pml4);
 	free_regions(vm->regions);
 	kfree(vm);
@@ -318,7 +326,7 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 	if (sysctl_cow_fork)
 		tlb_flush_all();	/* the parent's entries were downgraded */
 	if (err) {
-		vmspace_destroy(child);
+		vmspace_put(child);
 		return NULL;
 	}
 	return child;

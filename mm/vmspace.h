@@ -42,13 +42,18 @@ struct region {
 };
 
 struct vmspace {
+	int users;			/* processes using it: 1, or 2 during vfork */
 	pte_t *pml4;
 	struct region *regions;		/* sorted by address, no overlaps */
 	uint64_t heap_start, brk;	/* REGION_HEAP spans [heap_start, ALIGN_UP(brk)) */
 };
 
+/* A new, empty address space with one user. */
 struct vmspace *vmspace_new(void);
-void vmspace_destroy(struct vmspace *vm);
+/* One more user (vfork shares the parent's space until exec or exit). */
+void vmspace_get(struct vmspace *vm);
+/* One user fewer; the last one frees everything (frames, tables, regions). */
+void vmspace_put(struct vmspace *vm);
 /* fork's copy of the address space: NULL (nothing leaked) when out of memory. */
 struct vmspace *vmspace_fork(struct vmspace *parent);
 
