@@ -226,32 +226,37 @@ static size_t take(char *kbuf, size_t max)
 	return got;
 }
 
+/* Wait for committed input (tty.lock held): 1 when there is some, 0 for a
+ * raw-mode read with VMIN 0 (no waiting), or -EAGAIN / -EINTR. */
+static long wait_input(struct file *f)
+{
+	while (tty.rpos == tty.commit) {
+		if (!(tty.tio.c_lflag & ICANON) && tty.tio.c_cc[VMIN] == 0)
+			return 0;
+		if (f->flags & O_NONBLOCK)
+			return -EAGAIN;
+		if (signal_pending())
+			return -EINTR;
+		sleep_on(&tty, &tty.lock);
+	}
+	return 1;
+}
+
 static long tty_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
 	char kbuf[256];
+	size_t got = 0;
 
 	(void)off;
 	if (n == 0)
 		return 0;
 	spin_lock(&tty.lock);
-	while (tty.rpos == tty.commit) {
-		long err = 0;
-		if (!(tty.tio.c_lflag & ICANON) && tty.tio.c_cc[VMIN] == 0)
-			err = 0;
-		else if (f->flags & O_NONBLOCK)
-			err = -EAGAIN;
-		else if (signal_pending())
-			err = -EINTR;
-		else
-			err = 1;
-		if (err <= 0) {
-			spin_unlock(&tty.lock);
-			return err;
-		}
-		sleep_on(&tty, &tty.lock);
-	}
-	size_t got = take(kbuf, MIN(n, sizeof(kbuf)));
+	long r = wait_input(f);
+	if (r > 0)
+		got = take(kbuf, MIN(n, sizeof(kbuf)));
 	spin_unlock(&tty.lock);
+	if (r <= 0)
+		return r;
 	if (got && copy_to_user(buf, kbuf, got))
 		return -EFAULT;
 	return (long)got;

@@ -1,0 +1,806 @@
+/*
+ * kernel/procfs.c - /proc and /sys: the kernel's state shown as files, in
+ * Linux's formats (DESIGN.md §5), so that the same program reads them here
+ * and on Linux.  Two struct fs_mount (kernel/fs.h) that kernel/fs.c lists in
+ * its mounts[].
+ *
+ * Both mounts are tables of struct pfile, one row per file or directory,
+ * named by its path below the table's root: proc_files[] below /proc,
+ * pid_files[] below /proc/PID, sys_files[] below /sys.  /proc/self is the
+ * reader's own /proc/PID (there are no symbolic links: the name is resolved
+ * to the caller's pid when looked up, so an open file keeps the pid it was
+ * opened for).  A directory lists the rows directly below it; /proc then
+ * adds "self" and one entry per process.  A node's id (struct fs_node) names
+ * its table, row and pid: NODE_ID().  Inode numbers hash the canonical path
+ * (/proc/PID/..., never /proc/self/...), so both names stat alike.
+ *
+ * A row is one of three kinds of file:
+ *  - text (show, or show_proc for a process): generated on read into a
+ *    one-page window of the whole text (struct text).  A read at offset 0 or
+ *    outside the window generates it again, so each pass from the start sees
+ *    fresh values and reads within a window see one consistent snapshot; a
+ *    text longer than a page (a big maps) still reads whole, a page at a
+ *    time.  Size 0 in stat, like Linux.  Opening one for writing: -EACCES.
+ *  - knob (show + store): the sysctl switches.  Every write is parsed as the
+ *    whole new value, whatever the offset (Linux's sysctl files are meant to
+ *    be written with one write at offset 0): a decimal number up to the
+ *    row's max, with optional whitespace around it; anything else is -EINVAL
+ *    and changes nothing.
+ *  - binary (fill): an array of 8-byte entries, entry i at offset 8*i
+ *    (pagemap: one per virtual page; kpagecount, kpageflags: one per frame).
+ *    Offset and length must be multiples of 8, else -EINVAL (as Linux); a
+ *    read past the last entry is end of file; one read returns at most
+ *    64 KiB.
+ *
+ * Per-process files look the process up by pid on every read, under
+ * proc_lock, and touch p->vm only while holding it: if the process exits
+ * while its pagemap is open, reads give end of file while it is a zombie
+ * (no address space) and -ESRCH once it is reaped; the file keeps no
+ * pointer into the process.  After an exec they show the new address space.
+ * Another process's page tables are read with translate() (mm/vm.h) through
+ * the direct map, which never allocates or faults, so it is safe under the
+ * lock; copy_to_user runs after the lock is dropped.
+ */
+#include "kernel/procfs.h"
+#include "kernel/errno.h"
+#include "kernel/file.h"
+#include "kernel/initrd.h"
+#include "kernel/proc.h"
+#include "kernel/uaccess.h"
+#include "mm/fault.h"
+#include "mm/frame.h"
+#include "mm/frame_info.h"
+#include "mm/heap.h"
+#include "mm/layout.h"
+#include "mm/pagecache.h"
+#include "mm/vm.h"
+#include "mm/vmspace.h"
+#include "mm/vmstat.h"
+
+/* ---- generated text ---- */
+
+/* The window [start, start + len) of a text being generated, kept in BUF. */
+struct text {
+	char *buf;		/* TEXT_WINDOW bytes */
+	uint64_t start;
+	size_t len;
+	uint64_t pos;		/* length of the whole text generated so far */
+};
+
+#define TEXT_WINDOW PAGE_SIZE
+#define TEXT_LINE 384		/* longest line: a maps line with a long path */
+
+static void text_put(struct text *t, const char *s, size_t n)
+{
+	uint64_t lo = MAX(t->pos, t->start);
+	uint64_t hi = MIN(t->pos + n, t->start + TEXT_WINDOW);
+
+	if (lo < hi) {
+		memcpy(t->buf + (lo - t->start), s + (lo - t->pos), hi - lo);
+		t->len = hi - t->start;
+	}
+	t->pos += n;
+}
+
+static void tprintf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void tprintf(struct text *t, const char *fmt, ...)
+{
+	char line[TEXT_LINE];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	text_put(t, line, MIN((size_t)n, sizeof(line) - 1));
+}
+
+/* A /proc/meminfo line: "MemTotal:       262144 kB". */
+static void kb_line(struct text *t, const char *name, uint64_t pages)
+{
+	tprintf(t, "%-16s%8lu kB\n", name, pages * (PAGE_SIZE / 1024));
+}
+
+/* ---- the rows ---- */
+
+struct pfile {
+	const char *path;	/* below the table's root; "" is the root itself */
+	uint32_t mode;
+	/* text file: generate the text; 0 or -errno */
+	int (*show)(struct text *t, const struct pfile *pf);
+	/* text file of a process: generate it for P (proc_lock held) */
+	void (*show_proc)(struct text *t, struct proc *p);
+	/* knob: take the value written (S, N bytes, NUL-terminated); 0 or -EINVAL */
+	int (*store)(const struct pfile *pf, const char *s, size_t n);
+	/* binary file: entries FIRST... into OUT (at most MAX): how many, 0 past
+	 * the end, or -errno */
+	long (*fill)(int pid, uint64_t first, uint64_t *out, size_t max);
+	int *value;		/* knob: the integer it shows and sets ... */
+	int max;		/* ... and its largest value */
+};
+
+#define DIR_ROW(p, m) { .path = (p), .mode = S_IFDIR | (m) }
+#define TEXT_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show = (fn) }
+#define PROC_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show_proc = (fn) }
+#define BIN_ROW(p, m, fn) { .path = (p), .mode = S_IFREG | (m), .fill = (fn) }
+#define KNOB_ROW(p, var, hi) { .path = (p), .mode = S_IFREG | 0644, .show = show_int, \
+			       .store = store_int, .value = &(var), .max = (hi) }
+#define END_ROW { .path = NULL }
+
+/* The process PID as /proc shows it (not a slot still being built), or
+ * NULL.  proc_lock held. */
+static struct proc *proc_visible(int pid)
+{
+	struct proc *p = pid > 0 ? proc_find(pid) : NULL;
+
+	return p && p->state != P_EMBRYO ? p : NULL;
+}
+
+/* ---- /proc/meminfo and /proc/vmstat ---- */
+
+/* Frames of the user page tables of every process, PML4s included. */
+static uint64_t user_pagetable_frames(void)
+{
+	uint64_t n = 0;
+
+	spin_lock(&proc_lock);
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
+		if (p->state != P_UNUSED && p->vm)
+			n += pagetable_count_user(p->vm->pml4) + 1;
+	spin_unlock(&proc_lock);
+	return n;
+}
+
+/* MemAvailable is MemFree: the page cache keeps its pages for good, so
+ * nothing could be reclaimed. */
+static int show_meminfo(struct text *t, const struct pfile *pf)
+{
+	struct frame_census c;
+	uint64_t free = frame_free_count();
+
+	(void)pf;
+	frame_census(&c);
+	kb_line(t, "MemTotal:", frame_total_count());
+	kb_line(t, "MemFree:", free);
+	kb_line(t, "MemAvailable:", free);
+	kb_line(t, "Buffers:", 0);
+	kb_line(t, "Cached:", pagecache_frames());
+	kb_line(t, "SwapCached:", 0);
+	kb_line(t, "SwapTotal:", 0);
+	kb_line(t, "SwapFree:", 0);
+	kb_line(t, "AnonPages:", c.anon + c.ksm);
+	kb_line(t, "Slab:", c.slab);
+	kb_line(t, "SReclaimable:", 0);
+	kb_line(t, "SUnreclaim:", c.slab);
+	kb_line(t, "KernelStack:", c.kstack);
+	kb_line(t, "PageTables:", user_pagetable_frames());
+	return 0;
+}
+
+static int show_vmstat(struct text *t, const struct pfile *pf)
+{
+	struct frame_census c;
+
+	(void)pf;
+	frame_census(&c);
+	tprintf(t, "nr_free_pages %lu\n", frame_free_count());
+	tprintf(t, "nr_anon_pages %lu\n", c.anon + c.ksm);
+	tprintf(t, "nr_file_pages %lu\n", pagecache_frames());
+	tprintf(t, "nr_page_table_pages %lu\n", user_pagetable_frames());
+	for (int i = 0; i < NR_VM_EVENTS; i++)
+		tprintf(t, "%s %lu\n", vm_event_names[i],
+			__atomic_load_n(&vm_events[i], __ATOMIC_RELAXED));
+	return 0;
+}
+
+/* ---- knobs: /proc/sys/vm/cow_fork, zero_page ---- */
+
+static int show_int(struct text *t, const struct pfile *pf)
+{
+	tprintf(t, "%d\n", __atomic_load_n(pf->value, __ATOMIC_RELAXED));
+	return 0;
+}
+
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
+}
+
+static int store_int(const struct pfile *pf, const char *s, size_t n)
+{
+	uint64_t v;
+
+	while (n && is_space(*s))
+		s++, n--;
+	while (n && is_space(s[n - 1]))
+		n--;
+	for (size_t i = 0; i < n; i++)
+		if (s[i] < '0' || s[i] > '9')
+			return -EINVAL;
+	if (!parse_u64(s, n, &v) || v > (uint64_t)pf->max)
+		return -EINVAL;
+	__atomic_store_n(pf->value, (int)v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ---- /proc/PID/comm and status ---- */
+
+static void show_comm(struct text *t, struct proc *p)
+{
+	tprintf(t, "%s\n", p->name);
+}
+
+static const char *state_name(enum proc_state s)
+{
+	switch (s) {
+	case P_SLEEPING:
+		return "S (sleeping)";
+	case P_ZOMBIE:
+		return "Z (zombie)";
+	default:
+		return "R (running)";
+	}
+}
+
+/* Resident pages by kind.  Like Linux, mappings of the zero frame are not
+ * resident memory: reading untouched memory costs nothing. */
+struct rss {
+	uint64_t anon, file;
+};
+
+static int count_rss(pte_t *pte, uint64_t va, void *arg)
+{
+	struct rss *rss = arg;
+	uint64_t pa = pte_addr(*pte);
+
+	(void)va;
+	if (pa == zero_frame)
+		return 0;
+	if ((pa >> PAGE_SHIFT) < nframes && (pa_to_frame(pa)->flags & FRAME_FILE))
+		rss->file++;
+	else
+		rss->anon++;
+	return 0;
+}
+
+static void status_vm(struct text *t, struct vmspace *vm)
+{
+	struct rss rss = { 0, 0 };
+	uint64_t size = 0;
+
+	for (const struct region *r = vm->regions; r; r = r->next)
+		size += r->end - r->start;
+	walk_range(vm->pml4, 0, USER_TOP, count_rss, &rss);
+	tprintf(t, "VmSize:\t%8lu kB\n", size >> 10);
+	tprintf(t, "VmRSS:\t%8lu kB\n", (rss.anon + rss.file) * (PAGE_SIZE / 1024));
+	tprintf(t, "RssAnon:\t%8lu kB\n", rss.anon * (PAGE_SIZE / 1024));
+	tprintf(t, "RssFile:\t%8lu kB\n", rss.file * (PAGE_SIZE / 1024));
+	tprintf(t, "VmPTE:\t%8lu kB\n", (pagetable_count_user(vm->pml4) + 1) * (PAGE_SIZE / 1024));
+}
+
+static void show_status(struct text *t, struct proc *p)
+{
+	tprintf(t, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", p->name,
+		state_name(p->state), p->pid, p->pid, p->parent ? p->parent->pid : 0);
+	tprintf(t, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
+	if (p->vm)
+		status_vm(t, p->vm);
+	tprintf(t, "Threads:\t1\n");
+}
+
+/* ---- /proc/PID/maps ---- */
+
+/* Linux pads the pathname to this column (25 + 6 * sizeof(void *) - 1). */
+#define MAPS_NAME_PAD 72
+#define MAPS_FILE_DEV "00:01"	/* the initrd's st_dev (fs_fill_stat): 0, 1 */
+
+static const char *region_name(const struct region *r)
+{
+	switch (r->kind) {
+	case REGION_FILE:
+		return r->file ? r->file->path : NULL;
+	case REGION_STACK:
+		return "[stack]";
+	case REGION_HEAP:
+		return "[heap]";
+	default:
+		return NULL;
+	}
+}
+
+/* "00400000-00401000 r-xp 00000000 00:01 12    /bin/sh" (all mappings are private). */
+static void maps_line(struct text *t, const struct region *r)
+{
+	const struct initrd_file *f = r->kind == REGION_FILE ? r->file : NULL;
+	const char *name = region_name(r);
+	char head[TEXT_LINE];
+	int n = snprintf(head, sizeof(head), "%08lx-%08lx %c%c%cp %08lx %s %lu ", r->start, r->end,
+			 r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
+			 r->prot & PROT_EXEC ? 'x' : '-', f ? r->file_off : 0,
+			 f ? MAPS_FILE_DEV : "00:00", f ? (uint64_t)f->ino : 0);
+
+	text_put(t, head, MIN((size_t)n, sizeof(head) - 1));
+	if (name) {
+		for (; n < MAPS_NAME_PAD; n++)
+			text_put(t, " ", 1);
+		tprintf(t, " %s", name);
+	}
+	text_put(t, "\n", 1);
+}
+
+static void show_maps(struct text *t, struct proc *p)
+{
+	if (!p->vm)
+		return;
+	for (const struct region *r = p->vm->regions; r; r = r->next)
+		maps_line(t, r);
+}
+
+/* ---- binary files: /proc/PID/pagemap, /proc/kpagecount, /proc/kpageflags ---- */
+
+#define PM_PFN_MASK ((1ULL << 55) - 1)	/* bits 0-54: frame number */
+#define PM_EXCLUSIVE (1ULL << 56)	/* mapped by exactly one page-table entry */
+#define PM_FILE (1ULL << 61)		/* a page-cache (file) page */
+#define PM_PRESENT (1ULL << 63)
+
+/* Linux's entry for VA: no flags but present for the zero frame, which is
+ * not a "normal page" there either. */
+static uint64_t pagemap_entry(pte_t *pml4, uint64_t va)
+{
+	uint64_t pa;
+
+	if (!translate(pml4, va, &pa))
+		return 0;
+	uint64_t pfn = pa >> PAGE_SHIFT, e = PM_PRESENT | (pfn & PM_PFN_MASK);
+	if (ALIGN_DOWN(pa, PAGE_SIZE) == zero_frame || pfn >= nframes)
+		return e;
+	if (frames[pfn].flags & FRAME_FILE)
+		e |= PM_FILE;
+	if (frame_mapcount(pfn) == 1)
+		e |= PM_EXCLUSIVE;
+	return e;
+}
+
+static long fill_pagemap(int pid, uint64_t first, uint64_t *out, size_t max)
+{
+	uint64_t end = USER_TOP >> PAGE_SHIFT;
+	long r;
+
+	if (first >= end)
+		return 0;
+	max = MIN(max, end - first);
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(pid);
+	if (!p) {
+		r = -ESRCH;
+	} else if (!p->vm) {
+		r = 0;
+	} else {
+		for (size_t i = 0; i < max; i++)
+			out[i] = pagemap_entry(p->vm->pml4, (first + i) << PAGE_SHIFT);
+		r = (long)max;
+	}
+	spin_unlock(&proc_lock);
+	return r;
+}
+
+static long fill_frames(uint64_t first, uint64_t *out, size_t max, uint64_t (*fn)(uint64_t))
+{
+	if (first >= nframes)
+		return 0;
+	max = MIN(max, nframes - first);
+	for (size_t i = 0; i < max; i++)
+		out[i] = fn(first + i);
+	return (long)max;
+}
+
+static long fill_kpagecount(int pid, uint64_t first, uint64_t *out, size_t max)
+{
+	(void)pid;
+	return fill_frames(first, out, max, frame_mapcount);
+}
+
+static long fill_kpageflags(int pid, uint64_t first, uint64_t *out, size_t max)
+{
+	(void)pid;
+	return fill_frames(first, out, max, frame_kpageflags);
+}
+
+/* ---- the tables ---- */
+
+static const struct pfile proc_files[] = {
+	DIR_ROW("", 0555),
+	TEXT_ROW("meminfo", show_meminfo),
+	TEXT_ROW("vmstat", show_vmstat),
+	BIN_ROW("kpagecount", 0400, fill_kpagecount),
+	BIN_ROW("kpageflags", 0400, fill_kpageflags),
+	DIR_ROW("sys", 0555),
+	DIR_ROW("sys/vm", 0555),
+	KNOB_ROW("sys/vm/cow_fork", sysctl_cow_fork, 1),
+	KNOB_ROW("sys/vm/zero_page", sysctl_zero_page, 1),
+	END_ROW,
+};
+
+static const struct pfile pid_files[] = {
+	DIR_ROW("", 0555),
+	PROC_ROW("comm", show_comm),
+	PROC_ROW("maps", show_maps),
+	BIN_ROW("pagemap", 0400, fill_pagemap),
+	PROC_ROW("status", show_status),
+	END_ROW,
+};
+
+/*
+ * /sys.  A file is one row, and each directory on the way needs its own
+ * row, parents first, e.g. for KSM:
+ *	DIR_ROW("kernel", 0755), DIR_ROW("kernel/mm", 0755),
+ *	DIR_ROW("kernel/mm/ksm", 0755),
+ *	KNOB_ROW("kernel/mm/ksm/run", ksm_run, 2),
+ *	TEXT_ROW("kernel/mm/ksm/pages_shared", show_ksm_pages_shared),
+ */
+static const struct pfile sys_files[] = {
+	DIR_ROW("", 0755),
+	END_ROW,
+};
+
+enum { T_PROC, T_PID, T_SYS };
+
+static const struct ptable {
+	const char *root;	/* for T_PID, "/proc" + "/PID" */
+	const struct pfile *files;
+} tables[] = {
+	[T_PROC] = { "/proc", proc_files },
+	[T_PID] = { "/proc", pid_files },
+	[T_SYS] = { "/sys", sys_files },
+};
+
+#define NODE_ID(table, row, pid) (((uint64_t)(pid) << 32) | ((uint64_t)(table) << 16) | (uint64_t)(row))
+#define ID_PID(id) ((int)((id) >> 32))
+#define ID_TABLE(id) ((int)(((id) >> 16) & 0xffff))
+#define ID_ROW(id) ((int)((id) & 0xffff))
+
+static const struct pfile *node_row(const struct fs_node *n)
+{
+	return &tables[ID_TABLE(n->id)].files[ID_ROW(n->id)];
+}
+
+/* ---- open files ---- */
+
+struct pstate {
+	const struct pfile *pf;
+	int pid;		/* per-process files; 0 otherwise */
+	uint64_t ino;
+	char *buf;		/* one page: the text window, or a chunk of entries */
+	struct text text;
+	bool valid;		/* text holds a window of this file's text ... */
+	bool complete;		/* ... and the text ends inside it */
+};
+
+/* Generate the text of S into the window that starts at OFF. */
+static int generate(struct pstate *s, uint64_t off)
+{
+	const struct pfile *pf = s->pf;
+	int r = 0;
+
+	s->text = (struct text){ .buf = s->buf, .start = off };
+	if (pf->show_proc) {
+		spin_lock(&proc_lock);
+		struct proc *p = proc_visible(s->pid);
+		if (p)
+			pf->show_proc(&s->text, p);
+		else
+			r = -ESRCH;
+		spin_unlock(&proc_lock);
+	} else {
+		r = pf->show(&s->text, pf);
+	}
+	s->valid = r == 0;
+	s->complete = s->text.pos <= off + TEXT_WINDOW;
+	return r;
+}
+
+/* True when the window S holds answers a read at OFF (end of text included). */
+static bool in_window(const struct pstate *s, uint64_t off)
+{
+	uint64_t end = s->text.start + s->text.len;
+
+	return s->valid && off >= s->text.start && (off < end || (off == end && s->complete));
+}
+
+static long text_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	struct pstate *s = f->priv;
+	int r;
+
+	if ((*off == 0 || !in_window(s, *off)) && (r = generate(s, *off)) < 0)
+		return r;
+	uint64_t end = s->text.start + s->text.len;
+	if (*off >= end)
+		return 0;
+	size_t k = MIN(n, end - *off);
+	if (copy_to_user(buf, s->buf + (*off - s->text.start), k))
+		return -EFAULT;
+	*off += k;
+	return (long)k;
+}
+
+#define KNOB_WRITE_MAX 64
+
+static long knob_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	struct pstate *s = f->priv;
+	char val[KNOB_WRITE_MAX + 1];
+
+	if (n == 0)
+		return 0;
+	if (n > KNOB_WRITE_MAX)
+		return -EINVAL;
+	if (copy_from_user(val, buf, n))
+		return -EFAULT;
+	val[n] = 0;
+	if (strlen(val) != n)
+		return -EINVAL;		/* an embedded NUL */
+	int r = s->pf->store(s->pf, val, n);
+	if (r < 0)
+		return r;
+	s->valid = false;
+	*off += n;
+	return (long)n;
+}
+
+#define BIN_READ_MAX (64 * 1024)
+#define BIN_CHUNK (PAGE_SIZE / 8)	/* entries per fill, in buf */
+
+static long bin_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	struct pstate *s = f->priv;
+	uint64_t *chunk = (uint64_t *)s->buf;
+	size_t done = 0;
+
+	if (*off % 8 || n % 8)
+		return -EINVAL;
+	n = MIN(n, BIN_READ_MAX);
+	while (done < n) {
+		size_t want = MIN((n - done) / 8, BIN_CHUNK);
+		long got = s->pf->fill(s->pid, *off / 8 + done / 8, chunk, want);
+		if (got <= 0 && !done)
+			return got;
+		if (got <= 0)
+			break;
+		if (copy_to_user(buf + done, chunk, (size_t)got * 8))
+			return done ? (long)done : -EFAULT;
+		done += (size_t)got * 8;
+	}
+	*off += done;
+	return (long)done;
+}
+
+static int pseudo_stat(struct file *f, struct stat *st)
+{
+	struct pstate *s = f->priv;
+
+	fs_fill_stat(st, s->pf->mode, s->ino, 0, 0);
+	return 0;
+}
+
+static void pseudo_close(struct file *f)
+{
+	struct pstate *s = f->priv;
+
+	kfree(s->buf);
+	kfree(s);
+}
+
+static const struct file_ops text_ops = {
+	.read = text_read, .stat = pseudo_stat, .close = pseudo_close, .seekable = true,
+};
+
+static const struct file_ops knob_ops = {
+	.read = text_read, .write = knob_write, .stat = pseudo_stat, .close = pseudo_close,
+	.seekable = true,
+};
+
+static const struct file_ops bin_ops = {
+	.read = bin_read, .stat = pseudo_stat, .close = pseudo_close, .seekable = true,
+};
+
+static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
+{
+	const struct pfile *pf = node_row(n);
+	const struct file_ops *ops = pf->fill ? &bin_ops : pf->store ? &knob_ops : &text_ops;
+
+	if ((flags & O_ACCMODE) != O_RDONLY && !pf->store)
+		return -EACCES;
+	struct pstate *s = kzalloc(sizeof(*s));
+	char *buf = kmalloc(PAGE_SIZE);
+	if (s && buf) {
+		*s = (struct pstate){ .pf = pf, .pid = ID_PID(n->id), .ino = n->ino, .buf = buf };
+		*out = file_alloc(ops, flags & (O_ACCMODE | O_APPEND | O_NONBLOCK), s);
+		if (*out)
+			return 0;
+	}
+	kfree(buf);
+	kfree(s);
+	return -ENOMEM;
+}
+
+/* ---- lookup ---- */
+
+/* The inode number of ROW of TABLE: the hash of its canonical path. */
+static uint64_t row_ino(int table, int row, int pid)
+{
+	char path[FS_PATH_MAX];
+	const char *rel = tables[table].files[row].path;
+	const char *sep = rel[0] ? "/" : "";
+
+	if (table == T_PID)
+		snprintf(path, sizeof(path), "/proc/%d%s%s", pid, sep, rel);
+	else
+		snprintf(path, sizeof(path), "%s%s%s", tables[table].root, sep, rel);
+	return fs_path_ino(path);
+}
+
+static int fill_node(struct fs_node *n, int table, const char *rel, int pid)
+{
+	const struct pfile *files = tables[table].files;
+
+	for (int row = 0; files[row].path; row++) {
+		if (strcmp(files[row].path, rel))
+			continue;
+		n->mode = files[row].mode;
+		n->id = NODE_ID(table, row, pid);
+		n->ino = row_ino(table, row, pid);
+		return 0;
+	}
+	return -ENOENT;
+}
+
+/* PATH (normalized) below ROOT, without the slash: "/proc/sys/vm" -> "sys/vm". */
+static const char *rel_path(const char *path, const char *root)
+{
+	path += strlen(root);
+	return *path == '/' ? path + 1 : path;
+}
+
+static int self_pid(void)
+{
+	struct proc *p = current();
+
+	return p ? p->pid : 0;
+}
+
+/*
+ * If the first component of *REL is "self" or a process number (decimal,
+ * no leading zero, as Linux), move *REL past it and return the pid, or 0
+ * when no such process is visible.  -1 when it is some other name.
+ */
+static int take_pid(const char **rel)
+{
+	const char *s = *rel;
+	size_t len = 0;
+	int pid = 0;
+
+	while (s[len] && s[len] != '/')
+		len++;
+	if (len == 4 && !strncmp(s, "self", 4)) {
+		pid = self_pid();
+	} else {
+		if (len == 0 || len > 9 || s[0] == '0')
+			return -1;
+		for (size_t i = 0; i < len; i++) {
+			if (s[i] < '0' || s[i] > '9')
+				return -1;
+			pid = pid * 10 + (s[i] - '0');
+		}
+	}
+	*rel = s[len] ? s + len + 1 : s + len;
+	spin_lock(&proc_lock);
+	bool ok = proc_visible(pid) != NULL;
+	spin_unlock(&proc_lock);
+	return ok ? pid : 0;
+}
+
+static int proc_lookup(struct fs_node *n)
+{
+	const char *rel = rel_path(n->path, "/proc");
+	int pid = take_pid(&rel);
+
+	if (pid == 0)
+		return -ENOENT;
+	if (pid > 0)
+		return fill_node(n, T_PID, rel, pid);
+	return fill_node(n, T_PROC, rel, 0);
+}
+
+static int sys_lookup(struct fs_node *n)
+{
+	return fill_node(n, T_SYS, rel_path(n->path, "/sys"), 0);
+}
+
+/* ---- directory listings ---- */
+
+/* True when PATH lies directly below DIR (both relative to one root). */
+static bool is_child(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (!path[0])
+		return false;
+	if (n) {
+		if (strncmp(path, dir, n) || path[n] != '/')
+			return false;
+		path += n + 1;
+	}
+	return !strchr(path, '/');
+}
+
+/* The smallest visible pid above AFTER, or -1.  proc_lock held. */
+static int pid_after(int after)
+{
+	int best = -1;
+
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
+		if (p->state != P_UNUSED && p->state != P_EMBRYO && p->pid > after &&
+		    (best < 0 || p->pid < best))
+			best = p->pid;
+	return best;
+}
+
+/* The pid of the Nth (from 0) visible process in pid order, or 0. */
+static int nth_pid(size_t n)
+{
+	int pid = 0;
+
+	spin_lock(&proc_lock);
+	for (size_t k = 0; k <= n && pid >= 0; k++)
+		pid = pid_after(pid);
+	spin_unlock(&proc_lock);
+	return pid > 0 ? pid : 0;
+}
+
+/* /proc's entries after its rows: IDX 0 is "self", then the processes. */
+static bool readdir_pids(size_t idx, char *name, size_t max, uint32_t *mode, uint64_t *ino)
+{
+	int pid = idx == 0 ? self_pid() : nth_pid(idx - 1);
+	char path[32];
+
+	if (pid <= 0)
+		return false;
+	if (idx == 0)
+		strlcpy(name, "self", max);
+	else
+		snprintf(name, max, "%d", pid);
+	snprintf(path, sizeof(path), "/proc/%d", pid);
+	*mode = S_IFDIR | 0555;
+	*ino = fs_path_ino(path);
+	return true;
+}
+
+static bool pseudo_readdir(const struct fs_node *dir, size_t idx, char *name, size_t max,
+			   uint32_t *mode, uint64_t *ino)
+{
+	int table = ID_TABLE(dir->id), pid = ID_PID(dir->id);
+	const struct pfile *files = tables[table].files, *d = node_row(dir);
+	size_t skip = d->path[0] ? strlen(d->path) + 1 : 0;
+
+	for (int row = 0; files[row].path; row++) {
+		if (!is_child(d->path, files[row].path))
+			continue;
+		if (idx > 0) {
+			idx--;
+			continue;
+		}
+		strlcpy(name, files[row].path + skip, max);
+		*mode = files[row].mode;
+		*ino = row_ino(table, row, pid);
+		return true;
+	}
+	return table == T_PROC && d == files && readdir_pids(idx, name, max, mode, ino);
+}
+
+const struct fs_mount proc_mount = {
+	.prefix = "/proc", .lookup = proc_lookup, .readdir = pseudo_readdir, .open = pseudo_open,
+};
+
+const struct fs_mount sys_mount = {
+	.prefix = "/sys", .lookup = sys_lookup, .readdir = pseudo_readdir, .open = pseudo_open,
+};
