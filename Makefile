@@ -65,7 +65,7 @@ $(B)/%.o: %.c
 $(B)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
-	$(Q)$(NASM) -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(NASM) -I. -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
 
 $(B)/%.o: %.S
 	@mkdir -p $(dir $@)
@@ -85,22 +85,9 @@ $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
 	$(Q)ld $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/ksyms.o
 
 # ---- user programs and the initrd ----
-$(B)/root/bin/%: user/bin/%.c $(USER_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  MUSLCC  $<"
-	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
-
-$(B)/root/bin/%: user/tests/%.c $(USER_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  MUSLCC  $<"
-	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
-
-$(B)/root/bin/%: user/bench/%.c $(USER_HDRS)
-	@mkdir -p $(dir $@)
-	@echo "  MUSLCC  $<"
-	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
-
-$(B)/root/bin/%: user/demo/%.c $(USER_HDRS)
+# Every user program is one C file, wherever it lives.
+vpath %.c user/bin user/tests user/bench user/demo
+$(B)/root/bin/%: %.c $(USER_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $<"
 	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<

@@ -7,6 +7,8 @@
 ; would, so fork, exec, signals and gdb see one format.  The way back is
 ; trap_return's iretq, which also restores RFLAGS and RSP.
 
+%include "kernel/trapframe.inc"
+
 section .text
 global syscall_entry
 extern syscall_dispatch, trap_return
@@ -26,21 +28,7 @@ syscall_entry:
     push rcx                    ; rip
     push 0                      ; error code
     push SYSCALL_VECTOR
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GPRS
     mov rdi, rsp
     xor rbp, rbp                ; backtraces end here
     cld

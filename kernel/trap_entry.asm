@@ -6,6 +6,8 @@
 ; GS to the kernel's per-CPU base when coming from user mode, and calls
 ; trap(tf).  trap_return undoes all of it; new processes also start there.
 
+%include "kernel/trapframe.inc"
+
 section .text
 extern trap
 
@@ -25,21 +27,7 @@ TRAP_STUB i
 %endrep
 
 trap_common:
-    push rax
-    push rbx
-    push rcx
-    push rdx
-    push rsi
-    push rdi
-    push rbp
-    push r8
-    push r9
-    push r10
-    push r11
-    push r12
-    push r13
-    push r14
-    push r15
+    PUSH_GPRS
     test qword [rsp + 18*8], 3      ; CS of the interrupted code
     jz .from_kernel
     swapgs
@@ -55,21 +43,7 @@ trap_return:
     jz .to_kernel
     swapgs
 .to_kernel:
-    pop r15
-    pop r14
-    pop r13
-    pop r12
-    pop r11
-    pop r10
-    pop r9
-    pop r8
-    pop rbp
-    pop rdi
-    pop rsi
-    pop rdx
-    pop rcx
-    pop rbx
-    pop rax
+    POP_GPRS
     add rsp, 16                     ; vector and error code
     iretq
 
