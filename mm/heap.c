@@ -3,8 +3,10 @@
  * one page.  Each class keeps a free list of objects; a class that runs dry
  * takes a whole frame and cuts it into objects.  kfree finds an object's
  * class from its frame descriptor (frame.slab_class), so callers need not
- * remember sizes.  Objects live in the direct map.  Empty slab pages are not
- * given back; the heap is small next to user memory.
+ * remember sizes.  Objects live in the direct map.  Each slab frame counts
+ * its objects in use (frame.aux); when the last one is freed, the frame's
+ * objects are taken off the free list and the frame goes back, so the free
+ * frame count returns exactly to where it was when kernel objects go.
  */
 #include "mm/heap.h"
 #include "kernel/panic.h"
@@ -39,6 +41,7 @@ static bool refill(int c)
 	if (!pa)
 		return false;
 	pa_to_frame(pa)->slab_class = (uint16_t)c;
+	pa_to_frame(pa)->aux = 0;
 	char *page = phys_to_virt(pa);
 	for (size_t off = 0; off < PAGE_SIZE; off += objsize) {
 		struct free_obj *o = (struct free_obj *)(page + off);
@@ -46,6 +49,17 @@ static bool refill(int c)
 		free_lists[c] = o;
 	}
 	return true;
+}
+
+/* Take every object of the empty slab frame PA off class C's free list. */
+static void release_slab(int c, uint64_t pa)
+{
+	for (struct free_obj **link = &free_lists[c]; *link;) {
+		if (ALIGN_DOWN(virt_to_phys(*link), PAGE_SIZE) == pa)
+			*link = (*link)->next;
+		else
+			link = &(*link)->next;
+	}
 }
 
 void *kmalloc(size_t size)
@@ -67,6 +81,7 @@ void *kmalloc(size_t size)
 	}
 	struct free_obj *o = free_lists[c];
 	free_lists[c] = o->next;
+	pa_to_frame(ALIGN_DOWN(virt_to_phys(o), PAGE_SIZE))->aux++;
 	spin_unlock(&heap_lock);
 	return o;
 }
@@ -95,5 +110,10 @@ void kfree(void *p)
 	spin_lock(&heap_lock);
 	o->next = free_lists[f->slab_class];
 	free_lists[f->slab_class] = o;
+	bool empty = --f->aux == 0;
+	if (empty)
+		release_slab(f->slab_class, ALIGN_DOWN(pa, PAGE_SIZE));
 	spin_unlock(&heap_lock);
+	if (empty)
+		frame_put(ALIGN_DOWN(pa, PAGE_SIZE));
 }

@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/reboot.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -28,6 +29,8 @@ static pid_t start(char **argv, char **envp)
 	pid_t pid = fork();
 
 	if (pid == 0) {
+		signal(SIGINT, SIG_DFL);	/* init ignores it; its program must not */
+		signal(SIGQUIT, SIG_DFL);
 		execve(argv[0], argv, envp);
 		dprintf(STDERR_FILENO, "init: %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
@@ -69,6 +72,10 @@ int main(int argc, char **argv)
 	char **program = run_shell ? shell_argv : argv + 1;
 	char **envp = environ && environ[0] ? environ : default_env;
 
+	/* Ctrl-C at the shell prompt goes to the shell's process group, which is
+	 * ours: it must not end init (and with it the machine). */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
 	pid_t pid = start(program, envp);
 	int status = pid < 0 ? -1 : reap_until(pid);
 	int number = status_number(status);

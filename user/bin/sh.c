@@ -287,14 +287,35 @@ static void exec_command(char **argv)
 	_exit(126);
 }
 
-/* Fork a pipeline stage reading in_fd and writing out_fd. close_fd is the
- * read end of the next pipe, which this stage must not keep open. */
-static pid_t spawn(struct command *cmd, int in_fd, int out_fd, int close_fd)
+/* Put PID in process group PGID (0: its own), from both sides of the fork
+ * so that neither has to wait for the other. */
+static void join_group(pid_t pid, pid_t pgid)
+{
+	setpgid(pid, pgid);
+}
+
+/* Give the terminal's Ctrl-C to process group PGID. */
+static void hand_terminal(pid_t pgid)
+{
+	if (isatty(STDIN_FILENO))
+		tcsetpgrp(STDIN_FILENO, pgid);
+}
+
+/* Fork a pipeline stage reading in_fd and writing out_fd, in process group
+ * PGID (0: a new group led by this stage). close_fd is the read end of the
+ * next pipe, which this stage must not keep open. */
+static pid_t spawn(struct command *cmd, pid_t pgid, int in_fd, int out_fd, int close_fd)
 {
 	pid_t pid = fork();
 
-	if (pid != 0)
+	if (pid != 0) {
+		if (pid > 0)
+			join_group(pid, pgid ? pgid : pid);
 		return pid;
+	}
+	join_group(0, pgid);
+	signal(SIGINT, SIG_DFL);	/* the shell ignores them; the command must not */
+	signal(SIGQUIT, SIG_DFL);
 	if (in_fd != STDIN_FILENO) {
 		dup2(in_fd, STDIN_FILENO);
 		close(in_fd);
@@ -342,7 +363,9 @@ static int run_pipeline(struct pipeline *pl)
 			print_error("sh: pipe: %s\n", strerror(errno));
 			break;
 		}
-		pids[i] = spawn(&pl->stages[i], in_fd, p[1], p[0]);
+		pids[i] = spawn(&pl->stages[i], started ? pids[0] : 0, in_fd, p[1], p[0]);
+		if (i == 0 && pids[0] > 0)
+			hand_terminal(pids[0]);
 		if (in_fd != STDIN_FILENO)
 			close(in_fd);
 		if (p[1] != STDOUT_FILENO)
@@ -358,6 +381,7 @@ static int run_pipeline(struct pipeline *pl)
 		close(in_fd);
 	for (int i = 0; i < started; i++)
 		status = wait_for(pids[i]);
+	hand_terminal(getpgrp());
 	return started == pl->count ? status : 1;
 }
 
@@ -383,6 +407,11 @@ int main(void)
 	static char line[LINE_MAX_LEN], store[2 * LINE_MAX_LEN];
 	static struct pipeline pl;
 
+	/* Ctrl-C and Ctrl-\ are for the command in the foreground, not for us;
+	 * taking the terminal back from it must not stop us either. */
+	signal(SIGINT, SIG_IGN);
+	signal(SIGQUIT, SIG_IGN);
+	signal(SIGTTOU, SIG_IGN);
 	for (;;) {
 		show_prompt();
 		if (read_line(line, sizeof line) < 0)
