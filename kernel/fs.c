@@ -9,6 +9,7 @@
  * across calls and lseek(fd, 0, SEEK_SET) rewinds.
  */
 #include "kernel/fs.h"
+#include "kernel/procfs.h"
 #include "kernel/errno.h"
 #include "kernel/file.h"
 #include "kernel/initrd.h"
@@ -18,6 +19,7 @@
 /* The pseudo file systems; add /proc and /sys here (kernel/fs.h). */
 static const struct fs_mount *const mounts[] = {
 	&dev_mount,
+	&proc_mount,
 };
 
 #define NMOUNTS ARRAY_SIZE(mounts)
