@@ -10,6 +10,7 @@
  */
 #include "kernel/fs.h"
 #include "kernel/procfs.h"
+#include "kernel/sysfs.h"
 #include "kernel/errno.h"
 #include "kernel/file.h"
 #include "kernel/initrd.h"
@@ -20,6 +21,7 @@
 static const struct fs_mount *const mounts[] = {
 	&dev_mount,
 	&proc_mount,
+	&sys_kernel_mount,	/* /sys/kernel/mm/ksm (kernel/sysfs.c) */
 };
 
 #define NMOUNTS ARRAY_SIZE(mounts)

@@ -1,15 +1,15 @@
 /*
- * kernel/procfs.c - /proc and /sys: the kernel's state shown as files, in
- * Linux's formats (DESIGN.md §5), so that the same program reads them here
- * and on Linux.  Two struct fs_mount (kernel/fs.h) that kernel/fs.c lists in
- * its mounts[].
+ * kernel/procfs.c - /proc: the kernel's state shown as files, in Linux's
+ * formats (DESIGN.md §5), so that the same program reads them here and on
+ * Linux.  A struct fs_mount (kernel/fs.h) that kernel/fs.c lists in its
+ * mounts[]; /sys/kernel is kernel/sysfs.c's.
  *
- * Both mounts are tables of struct pfile, one row per file or directory,
+ * The mount is two tables of struct pfile, one row per file or directory,
  * named by its path below the table's root: proc_files[] below /proc,
- * pid_files[] below /proc/PID, sys_files[] below /sys.  /proc/self is the
- * reader's own /proc/PID (there are no symbolic links: the name is resolved
- * to the caller's pid when looked up, so an open file keeps the pid it was
- * opened for).  A directory lists the rows directly below it; /proc then
+ * pid_files[] below /proc/PID; adding a file is adding a row.  /proc/self is
+ * the reader's own /proc/PID (there are no symbolic links: the name is
+ * resolved to the caller's pid when looked up, so an open file keeps the pid
+ * it was opened for).  A directory lists the rows directly below it; /proc then
  * adds "self" and one entry per process.  A node's id (struct fs_node) names
  * its table, row and pid: NODE_ID().  Inode numbers hash the canonical path
  * (/proc/PID/..., never /proc/self/...), so both names stat alike.
@@ -429,20 +429,7 @@ static const struct pfile pid_files[] = {
 	END_ROW,
 };
 
-/*
- * /sys.  A file is one row, and each directory on the way needs its own
- * row, parents first, e.g. for KSM:
- *	DIR_ROW("kernel", 0755), DIR_ROW("kernel/mm", 0755),
- *	DIR_ROW("kernel/mm/ksm", 0755),
- *	KNOB_ROW("kernel/mm/ksm/run", ksm_run, 2),
- *	TEXT_ROW("kernel/mm/ksm/pages_shared", show_ksm_pages_shared),
- */
-static const struct pfile sys_files[] = {
-	DIR_ROW("", 0755),
-	END_ROW,
-};
-
-enum { T_PROC, T_PID, T_SYS };
+enum { T_PROC, T_PID };
 
 static const struct ptable {
 	const char *root;	/* for T_PID, "/proc" + "/PID" */
@@ -450,7 +437,6 @@ static const struct ptable {
 } tables[] = {
 	[T_PROC] = { "/proc", proc_files },
 	[T_PID] = { "/proc", pid_files },
-	[T_SYS] = { "/sys", sys_files },
 };
 
 #define NODE_ID(table, row, pid) (((uint64_t)(pid) << 32) | ((uint64_t)(table) << 16) | (uint64_t)(row))
@@ -711,11 +697,6 @@ static int proc_lookup(struct fs_node *n)
 	return fill_node(n, T_PROC, rel, 0);
 }
 
-static int sys_lookup(struct fs_node *n)
-{
-	return fill_node(n, T_SYS, rel_path(n->path, "/sys"), 0);
-}
-
 /* ---- directory listings ---- */
 
 /* True when PATH lies directly below DIR (both relative to one root). */
@@ -799,8 +780,4 @@ static bool pseudo_readdir(const struct fs_node *dir, size_t idx, char *name, si
 
 const struct fs_mount proc_mount = {
 	.prefix = "/proc", .lookup = proc_lookup, .readdir = pseudo_readdir, .open = pseudo_open,
-};
-
-const struct fs_mount sys_mount = {
-	.prefix = "/sys", .lookup = sys_lookup, .readdir = pseudo_readdir, .open = pseudo_open,
 };

@@ -10,6 +10,8 @@
  *   not present, file page                          -> map the page-cache frame (file_map);
  *                                                      a write then copies it (cow_fault)
  *   present, write, PTE_COW                         -> cow_fault():
+ *        merged frame (KSM)   -> counted (cow_ksm), then as below; its last
+ *                                user first takes it out of the stable tree
  *        zero frame           -> new zeroed frame, no copy                  (zero_fill)
  *        last reference       -> make it writable in place                  (cow_reuse)
  *        shared               -> copy into a new frame, drop one reference  (cow_copy)
@@ -34,6 +36,7 @@
 #include "kernel/uaccess.h"
 #include "kernel/x86.h"
 #include "mm/frame.h"
+#include "mm/ksm.h"
 #include "mm/layout.h"
 #include "mm/pagecache.h"
 #include "mm/vm.h"
@@ -147,6 +150,14 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 	struct frame *f = pa_to_frame(old);
 
 	count_vm_event(COW_FAULT);
+	/* A merged page (mm/ksm.c): a write breaks the sharing.  The last user
+	 * takes the frame back out of the stable tree first; it is then a
+	 * private frame and is reused in place below. */
+	if (f->flags & FRAME_KSM) {
+		count_vm_event(COW_KSM);
+		if (frame_refcount(old) == 1)
+			ksm_frame_release(old);
+	}
 	if (!(f->flags & (FRAME_ZERO | FRAME_FILE)) && frame_refcount(old) == 1) {
 		*pte = (*pte | PTE_W) & ~PTE_COW;
 		tlb_flush_page(va);

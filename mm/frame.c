@@ -15,6 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/spinlock.h"
+#include "mm/ksm.h"
 #include "mm/layout.h"
 
 struct frame *frames;
@@ -139,6 +140,8 @@ uint32_t frame_put(uint64_t pa)
 		panic("frame_put: reference count of %lx went below zero", pa);
 	if (left == 0 && (f->flags & FRAME_ZERO))
 		panic("frame_put: the zero frame lost its own reference");
+	if (left == 0 && (f->flags & FRAME_KSM))
+		ksm_frame_freed(pa);	/* a merged frame leaves the KSM stable tree (mm/ksm.c) */
 	if (left == 0)
 		frame_free(pa);
 	return left;

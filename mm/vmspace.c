@@ -12,6 +12,7 @@
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
+#include "mm/ksm.h"
 #include "mm/layout.h"
 #include "mm/vm.h"
 #include "mm/vmstat.h"
@@ -200,7 +201,11 @@ int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on)
 	for (struct region *r = vm->regions; r; r = r->next)
 		if (r->start >= start && r->end <= end && r->kind != REGION_FILE)
 			r->mergeable = on;
-	return 0;
+	/* mm/ksm.c: MADV_MERGEABLE wakes the scanner; MADV_UNMERGEABLE gives
+	 * the merged pages of the range private frames again */
+	if (on)
+		ksm_enter();
+	return on ? 0 : ksm_unmerge_range(vm, start, end);
 }
 
 uint64_t vm_find_free(struct vmspace *vm, uint64_t len)

@@ -1,0 +1,230 @@
+/*
+ * ksm - look at and drive same-page merging (/sys/kernel/mm/ksm).
+ *
+ *     ksm                      the controls, the statistics, the memory saved
+ *     ksm start [PAGES [MS]]   run=1 (and pages_to_scan, sleep_millisecs)
+ *     ksm stop                 run=0: stop scanning, merged pages stay merged
+ *     ksm unmerge              run=2: every merged page private again
+ *     ksm zero on|off          use_zero_pages
+ *     ksm watch [SECONDS]      one line of statistics per second (default 10)
+ *     ksm demo [MIB]           fill MIB (default 32) with 4 page contents,
+ *                              mark it mergeable, start merging if stopped,
+ *                              and show MemFree come back until all is merged
+ *
+ * "saved" is pages_sharing pages: each of them maps a frame that another
+ * page already holds.  Works on Linux too (as root).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <time.h>
+#include <unistd.h>
+
+#define KSM_DIR "/sys/kernel/mm/ksm/"
+#define PAGE 4096L
+
+static const char *const controls[] = { "run", "pages_to_scan", "sleep_millisecs", "use_zero_pages" };
+static const char *const stats[] = {
+	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans",
+};
+
+/* Print with one write(2). */
+__attribute__((format(printf, 1, 2)))
+static void say(const char *fmt, ...)
+{
+	char line[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	int len = vsnprintf(line, sizeof line, fmt, ap);
+	va_end(ap);
+	if (len > (int)sizeof line - 1)
+		len = sizeof line - 1;
+	if (len > 0 && write(STDOUT_FILENO, line, len) < 0)
+		return;
+}
+
+static ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
+
+	if (fd >= 0)
+		close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return n;
+}
+
+static long get(const char *name)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof path, KSM_DIR "%s", name);
+	return read_file(path, buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static int set(const char *name, const char *value)
+{
+	char path[128];
+	int fd;
+
+	snprintf(path, sizeof path, KSM_DIR "%s", name);
+	if ((fd = open(path, O_WRONLY)) < 0 || write(fd, value, strlen(value)) < 0) {
+		say("ksm: %s = %s: %s\n", name, value, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	return 0;
+}
+
+/* A "Name:  N kB" field of /proc/meminfo, or -1. */
+static long meminfo_kb(const char *field)
+{
+	static char buf[8192];
+	char *at;
+
+	if (read_file("/proc/meminfo", buf, sizeof buf) <= 0 || !(at = strstr(buf, field)))
+		return -1;
+	return strtol(at + strlen(field) + 1, NULL, 10);
+}
+
+static long vmstat(const char *name)
+{
+	static char buf[16384];
+	char key[64], *at;
+
+	snprintf(key, sizeof key, "\n%s ", name);
+	buf[0] = '\n';
+	if (read_file("/proc/vmstat", buf + 1, sizeof buf - 1) <= 0 || !(at = strstr(buf, key)))
+		return -1;
+	return strtol(at + strlen(key), NULL, 10);
+}
+
+static const char *run_name(long run)
+{
+	return run == 0 ? "stopped" : run == 1 ? "running" : run == 2 ? "unmerged, stopped" : "?";
+}
+
+static int show(void)
+{
+	if (get("run") < 0) {
+		say("ksm: no %s: this kernel does not merge pages\n", KSM_DIR);
+		return 1;
+	}
+	say("%-16s %ld (%s)\n", "run", get("run"), run_name(get("run")));
+	for (size_t i = 1; i < sizeof controls / sizeof *controls; i++)
+		say("%-16s %ld\n", controls[i], get(controls[i]));
+	for (size_t i = 0; i < sizeof stats / sizeof *stats; i++)
+		say("%-16s %ld\n", stats[i], get(stats[i]));
+	say("%-16s %ld kB (pages_sharing x %ld kB)\n", "saved", get("pages_sharing") * PAGE / 1024,
+	    PAGE / 1024);
+	say("%-16s %ld kB\n", "MemFree", meminfo_kb("MemFree"));
+	if (vmstat("ksm_merge") >= 0)
+		say("%-16s %ld\n", "ksm_merge", vmstat("ksm_merge"));
+	if (vmstat("cow_ksm") >= 0)
+		say("%-16s %ld\n", "cow_ksm", vmstat("cow_ksm"));
+	return 0;
+}
+
+static void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static void watch_line(void)
+{
+	say("shared %6ld  sharing %6ld  unshared %6ld  volatile %6ld  scans %5ld  saved %7ld kB"
+	    "  MemFree %7ld kB\n", get("pages_shared"), get("pages_sharing"), get("pages_unshared"),
+	    get("pages_volatile"), get("full_scans"), get("pages_sharing") * PAGE / 1024,
+	    meminfo_kb("MemFree"));
+}
+
+static int watch(long seconds)
+{
+	for (long i = 0; i < seconds; i++) {
+		if (i)
+			sleep_ms(1000);
+		watch_line();
+	}
+	return 0;
+}
+
+static int start(int argc, char **argv)
+{
+	if (argc > 2 && set("pages_to_scan", argv[2]))
+		return 1;
+	if (argc > 3 && set("sleep_millisecs", argv[3]))
+		return 1;
+	return set("run", "1");
+}
+
+/* Fill MIB MiB with 4 page contents, mark it mergeable and watch it merge. */
+static int demo(long mib)
+{
+	long pages = mib * 256;
+	char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (p == MAP_FAILED) {
+		say("ksm: demo: %ld MiB: %s\n", mib, strerror(errno));
+		return 1;
+	}
+	for (long i = 0; i < pages; i++)
+		memset(p + i * PAGE, 'A' + i % 4, PAGE);
+	say("filled %ld MiB with 4 different page contents; MemFree %ld kB\n", mib,
+	    meminfo_kb("MemFree"));
+	if (madvise(p, pages * PAGE, MADV_MERGEABLE)) {
+		say("ksm: madvise(MADV_MERGEABLE): %s\n", strerror(errno));
+		return 1;
+	}
+	if (get("run") != 1 && set("run", "1"))
+		return 1;
+	long last = -1, still = 0;
+	for (int i = 0; i < 120 && still < 3; i++) {
+		watch_line();
+		long now = get("pages_sharing");
+		still = now == last && now > 0 ? still + 1 : 0;
+		last = now;
+		sleep_ms(1000);
+	}
+	say("merged: %ld of %ld pages are sharing a frame: %ld kB saved\n", get("pages_sharing"),
+	    pages, get("pages_sharing") * PAGE / 1024);
+	return 0;
+}
+
+static int usage(void)
+{
+	say("usage: ksm [start [PAGES [MS]] | stop | unmerge | zero on|off | watch [SECONDS] |"
+	    " demo [MIB]]\n");
+	return 2;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : "show";
+
+	if (!strcmp(cmd, "show"))
+		return show();
+	if (!strcmp(cmd, "start"))
+		return start(argc, argv);
+	if (!strcmp(cmd, "stop"))
+		return set("run", "0");
+	if (!strcmp(cmd, "unmerge"))
+		return set("run", "2");
+	if (!strcmp(cmd, "zero") && argc == 3 && (!strcmp(argv[2], "on") || !strcmp(argv[2], "off")))
+		return set("use_zero_pages", strcmp(argv[2], "on") ? "0" : "1");
+	if (!strcmp(cmd, "watch"))
+		return watch(argc > 2 ? atol(argv[2]) : 10);
+	if (!strcmp(cmd, "demo"))
+		return demo(argc > 2 && atol(argv[2]) > 0 ? atol(argv[2]) : 32);
+	return usage();
+}
