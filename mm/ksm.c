@@ -10,6 +10,9 @@
  * (cow_fault in mm/fault.c), which counts cow_ksm and gives the writer its
  * own copy again.  Nothing needs to be known in advance about which pages
  * are equal: the scanner finds out by comparing contents, in two trees.
+ * The thread is created by the first run=1; while run != 1, or after a pass
+ * that met no mergeable region at all, it sleeps with no deadline until a
+ * control is written or madvise(MADV_MERGEABLE) wakes it (ksm_enter).
  *
  * The stable tree holds the merged frames, ordered by content (a memcmp-like
  * comparison of the whole page: page_cmp).  Their contents cannot change -
@@ -413,17 +416,17 @@ static bool merge_into(struct page_ref *ref, uint64_t kpa)
  */
 static bool make_stable(struct stable_node *n, struct page_ref *b)
 {
-	n->pa = b->pa;
-	if (frame_refcount(b->pa) > 1) {
-		if (!(n->pa = frame_alloc(FRAME_USER)))
-			return false;
-		memcpy(phys_to_virt(n->pa), phys_to_virt(b->pa), PAGE_SIZE);
+	if (frame_refcount(b->pa) == 1) {
+		n->pa = b->pa;
+		return stable_insert(n);
 	}
+	if (!(n->pa = frame_alloc(FRAME_USER)))
+		return false;
+	memcpy(phys_to_virt(n->pa), phys_to_virt(b->pa), PAGE_SIZE);
 	bool ok = stable_insert(n);
-	if (ok && n->pa != b->pa)
+	if (ok)
 		remap(b, n->pa);
-	if (n->pa != b->pa)
-		frame_put(n->pa);	/* the allocation's reference: B's entry has its own */
+	frame_put(n->pa);	/* the allocation's reference: B's entry took its own */
 	return ok;
 }
 
@@ -603,8 +606,10 @@ static void scan_round(void)
 	uint64_t budget = knob[KSM_PAGES_TO_SCAN];
 
 	while (budget && knob[KSM_RUN] == KSM_RUN_MERGE) {
-		if (this_cpu()->need_resched)
+		if (this_cpu()->need_resched) {
 			yield();	/* safe: between pages only the cursor is kept */
+			continue;	/* run may have changed meanwhile */
+		}
 		if (cursor.pid && scan_process(cursor.pid, &budget))
 			continue;
 		cursor.pid = next_pid(cursor.pid);

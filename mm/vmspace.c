@@ -277,6 +277,27 @@ static struct region *copy_regions(const struct region *r)
 	return head;
 }
 
+/* The child's page tables as fork fills them, page table by page table: the
+ * walk from the PML4 is needed once per 2 MiB, not once per page. */
+struct fork_target {
+	struct vmspace *child;
+	uint64_t table_va;	/* the 2 MiB range TABLE maps */
+	pte_t *table;
+};
+
+/* The child's (empty) entry for VA, or NULL when a table cannot be allocated. */
+static pte_t *child_pte(struct fork_target *t, uint64_t va)
+{
+	if (!t->table || ALIGN_DOWN(va, HUGE_2M) != t->table_va) {
+		pte_t *e = walk(t->child->pml4, va, true);
+		if (!e)
+			return NULL;
+		t->table = e - pt_index(va, 1);
+		t->table_va = ALIGN_DOWN(va, HUGE_2M);
+	}
+	return &t->table[pt_index(va, 1)];
+}
+
 /*
  * fork with cow_fork=1: the child maps the parent's frames.  Every writable
  * page becomes read-only + PTE_COW in both, and each frame gains a
@@ -284,31 +305,29 @@ static struct region *copy_regions(const struct region *r)
  */
 static int share_page(pte_t *pte, uint64_t va, void *arg)
 {
-	struct vmspace *child = arg;
+	pte_t *e = child_pte(arg, va);
 
+	if (!e)
+		return -ENOMEM;
 	if (*pte & PTE_W)
 		*pte = (*pte & ~PTE_W) | PTE_COW;
-	int err = map_page(child->pml4, va, pte_addr(*pte), *pte & PTE_PROT_MASK);
-	if (!err)
-		frame_get(pte_addr(*pte));
-	return err;
+	*e = *pte;
+	frame_get(pte_addr(*pte));
+	return 0;
 }
 
 /* fork with cow_fork=0 (the eager copy): every present page gets a new frame. */
 static int copy_page(pte_t *pte, uint64_t va, void *arg)
 {
-	struct vmspace *child = arg;
-	uint64_t pa = frame_alloc(FRAME_USER);
+	pte_t *e = child_pte(arg, va);
+	uint64_t pa = e ? frame_alloc(FRAME_USER) : 0;
 
 	if (!pa)
 		return -ENOMEM;
 	memcpy(phys_to_virt(pa), phys_to_virt(pte_addr(*pte)), PAGE_SIZE);
-	int err = map_page(child->pml4, va, pa, *pte & PTE_PROT_MASK);
-	if (err)
-		frame_put(pa);
-	else
-		count_vm_event(FORK_COPY);
-	return err;
+	*e = pa | (*pte & (PTE_PROT_MASK | PTE_P));
+	count_vm_event(FORK_COPY);
+	return 0;
 }
 
 /*
@@ -325,9 +344,10 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 	child->regions = copy_regions(parent->regions);
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
+	struct fork_target target = { .child = child };
 	int err = parent->regions && !child->regions ? -ENOMEM :
 		  walk_range(parent->pml4, 0, USER_TOP, sysctl_cow_fork ? share_page : copy_page,
-			     child);
+			     &target);
 	if (sysctl_cow_fork)
 		tlb_flush_all();	/* the parent's entries were downgraded */
 	if (err) {
