@@ -97,13 +97,13 @@ $(B)/root/README: README.md
 	cp $< $@
 
 ifneq ($(wildcard user/tests/mkbadelf.c),)
-BADELF := $(B)/root/badelf/.stamp
+BADELF := $(B)/badelf.stamp
 $(B)/host/mkbadelf: user/tests/mkbadelf.c
 	@mkdir -p $(dir $@)
 	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
 $(BADELF): $(B)/host/mkbadelf
-	@mkdir -p $(dir $@)
-	$(B)/host/mkbadelf $(dir $@)
+	@rm -rf $(B)/root/badelf && mkdir -p $(B)/root/badelf
+	$(Q)$(B)/host/mkbadelf $(B)/root/badelf
 	@touch $@
 endif
 

@@ -30,6 +30,32 @@ void kmain(uint64_t mbi_phys);
 
 #define MAX_INIT_ARGS 16
 
+/* Cut the next word out of *S in place: spaces separate words, "..." groups
+ * them (GRUB passes a word with spaces on in double quotes), and a backslash
+ * keeps the next character.  NULL at the end of the line. */
+static char *next_word(char **s)
+{
+	char *in = *s, *out, *word;
+	bool quoted = false;
+
+	while (*in == ' ')
+		in++;
+	if (!*in)
+		return NULL;
+	word = out = in;
+	for (; *in && (quoted || *in != ' '); in++) {
+		if (*in == '"')
+			quoted = !quoted;
+		else if (*in == '\\' && in[1])
+			*out++ = *++in;
+		else
+			*out++ = *in;
+	}
+	*s = *in ? in + 1 : in;
+	*out = 0;
+	return word;
+}
+
 /* Split init= (the rest of the command line) into the first program's argv. */
 static void start_init(void)
 {
@@ -38,18 +64,13 @@ static void start_init(void)
 	size_t len = 0;
 	const char *v = cmdline_value("init", &len);
 	int argc = 0;
+	char *s = buf, *word;
 
 	if (!v)
 		v = "/bin/init", len = strlen(v);
 	strlcpy(buf, v, MIN(len + 1, sizeof(buf)));
-	for (char *s = buf; *s && argc < MAX_INIT_ARGS;) {
-		while (*s == ' ')
-			*s++ = 0;
-		if (*s)
-			argv[argc++] = s;
-		while (*s && *s != ' ')
-			s++;
-	}
+	while (argc < MAX_INIT_ARGS && (word = next_word(&s)))
+		argv[argc++] = word;
 	argv[argc] = NULL;
 	if (argc == 0)
 		panic("kmain: init= names no program");
