@@ -3,9 +3,10 @@
  * statistics in /sys/kernel/mm/ksm, a struct fs_mount (kernel/fs.h) listed in
  * mounts[] in kernel/fs.c.
  *
- * The mount's prefix is "/sys/kernel", not "/sys": /sys itself belongs to
- * kernel/procfs.c's sys_mount when that is listed too (the longest prefix
- * wins), and is a directory implied by this prefix when it is not.
+ * The mount's prefix is "/sys/kernel", not "/sys": /sys itself is a
+ * directory implied by the prefix (kernel/fs.h), so another part of /sys
+ * can be added later as a mount of its own without touching this one (a
+ * mount at "/sys" would also work: the longest prefix wins).
  */
 #pragma once
 #include "kernel/fs.h"
