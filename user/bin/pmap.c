@@ -9,6 +9,7 @@
  *
  *     W  private: present and mapped once (kpagecount 1)
  *     C  shared copy-on-write: the frame is mapped more than once
+ *     M  merged by KSM: a write-protected frame shared by content (kpageflags KSM)
  *     0  the zero page (untouched memory that has only been read)
  *     P  program page: a page-cache frame of the file (pagemap bit 61)
  *     .  not present
@@ -38,11 +39,12 @@
 #define PM_PRESENT (1ULL << 63)
 #define PM_FILE (1ULL << 61)
 #define KPF_ZERO_PAGE (1ULL << 24)
+#define KPF_KSM (1ULL << 21)
 #define PER_LINE 64
 #define MAX_PICTURE 4096
 #define CHUNK 8192		/* pagemap entries read at a time */
 
-static int pagemap_fd = -1, kpagecount_fd = -1;
+static int pagemap_fd = -1, kpagecount_fd = -1, kpageflags_fd = -1;
 static uint64_t zero_pfn;	/* 0: unknown */
 
 static long kpagecount(uint64_t pfn)
@@ -106,6 +108,17 @@ static void find_zero_pfn(void)
 	}
 }
 
+/* True when frame PFN is a page merged by KSM. */
+static int merged(uint64_t pfn)
+{
+	uint64_t flags;
+
+	return kpageflags_fd >= 0 &&
+	       pread(kpageflags_fd, &flags, sizeof flags, (off_t)(pfn * sizeof flags)) ==
+		       sizeof flags &&
+	       (flags & KPF_KSM);
+}
+
 /* The state character of one pagemap entry (and its share count, if known). */
 static char page_char(uint64_t e, long *count)
 {
@@ -118,11 +131,13 @@ static char page_char(uint64_t e, long *count)
 	*count = kpagecount(pfn);
 	if (e & PM_FILE)
 		return 'P';
+	if (merged(pfn))
+		return 'M';
 	return *count > 1 ? 'C' : 'W';
 }
 
 struct tally {
-	unsigned long pages, w, c, zero, p, absent;
+	unsigned long pages, w, c, m, zero, p, absent;
 };
 
 static void count_char(struct tally *t, char c)
@@ -131,6 +146,7 @@ static void count_char(struct tally *t, char c)
 	switch (c) {
 	case 'W': t->w++; break;
 	case 'C': t->c++; break;
+	case 'M': t->m++; break;
 	case '0': t->zero++; break;
 	case 'P': t->p++; break;
 	default: t->absent++; break;
@@ -279,6 +295,7 @@ int main(int argc, char **argv)
 	if (pagemap_fd < 0)
 		fprintf(stderr, "pmap: %s: %s (no page pictures)\n", path, strerror(errno));
 	kpagecount_fd = open("/proc/kpagecount", O_RDONLY);
+	kpageflags_fd = open("/proc/kpageflags", O_RDONLY);
 	snprintf(path, sizeof path, "/proc/%d/comm", pid);
 	fd = open(path, O_RDONLY);
 	if (fd >= 0) {
@@ -316,9 +333,10 @@ int main(int argc, char **argv)
 	printf("total ");
 	print_size(total.pages * PAGE);
 	printf(", %lu pages present: %lu private (W), %lu shared copy-on-write (C), "
-	       "%lu zero page (0), %lu program (P)\n", total.pages - total.absent, total.w,
-	       total.c, total.zero, total.p);
-	printf("W private (mapped once)  C shared copy-on-write  0 zero page  P program page  "
+	       "%lu merged (M), %lu zero page (0), %lu program (P)\n",
+	       total.pages - total.absent, total.w, total.c, total.m, total.zero, total.p);
+	printf("W private (mapped once)  C shared copy-on-write  M merged  0 zero page  "
+	       "P program page  "
 	       ". not present%s\n", zero_pfn ? "" : "  (zero page unknown)");
 	return 0;
 }
