@@ -8,11 +8,6 @@
 
 static const char *line = "";
 
-const char *cmdline_text(void)
-{
-	return line;
-}
-
 /* Where the word for KEY starts, or NULL.  Words after init= belong to init. */
 static const char *find_word(const char *key)
 {

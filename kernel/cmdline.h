@@ -13,4 +13,3 @@ bool cmdline_has(const char *key);
 const char *cmdline_value(const char *key, size_t *len);
 /* Boolean switch such as cow_fork=0|1: DEFAULT when absent or malformed. */
 bool cmdline_bool(const char *key, bool def);
-const char *cmdline_text(void);

@@ -10,7 +10,7 @@
  * FD_CLOEXEC bits (NOFILE = 32 fits one uint32_t) and the current directory -
  * lives in a side table indexed by process slot (fs_state below).  Its
  * lifetime follows the descriptor table: fd_copy_table (fork) copies it,
- * fd_open_console(_in) (init) resets it, fd_close_all (exit) clears it.
+ * fd_open_console_in (init) resets it, fd_close_all (exit) clears it.
  */
 #include "kernel/file.h"
 #include "kernel/errno.h"
@@ -204,11 +204,6 @@ int fd_open_console_in(struct proc *p)
 		}
 	}
 	return 0;
-}
-
-int fd_open_console(void)
-{
-	return fd_open_console_in(current());
 }
 
 const char *fd_cwd(void)

@@ -54,8 +54,6 @@ struct file *fd_file(int fd);
 void fd_close_all(void);
 /* Copy the table of PARENT into CHILD (fork). */
 void fd_copy_table(struct file **child, struct file *const *parent);
-/* Open the console on descriptors 0, 1 and 2 of the current process (init). */
-int fd_open_console(void);
 /* The initrd file behind an open file (for mmap), or NULL. */
 const struct initrd_file *fs_file_initrd(struct file *f);
 /* Open PATH for exec: the initrd entry, or NULL with *err set. */
@@ -99,6 +97,6 @@ void fd_close_on_exec(void);
  * fork inherits it through fd_copy_table.  fd_set_cwd takes a resolved path. */
 const char *fd_cwd(void);
 void fd_set_cwd(const char *path);
-/* fd_open_console for process P, e.g. init before it first runs. */
 struct proc;
+/* Open the console on descriptors 0, 1 and 2 of P (init, before it first runs). */
 int fd_open_console_in(struct proc *p);

@@ -34,11 +34,3 @@ const char *ksym_lookup(uint64_t addr, uint64_t *offset)
 	*offset = addr - ksym_table[lo].addr;
 	return ksym_table[lo].name;
 }
-
-uint64_t ksym_address(const char *name)
-{
-	for (uint64_t i = 0; i < ksym_count; i++)
-		if (!strcmp(ksym_table[i].name, name))
-			return ksym_table[i].addr;
-	return 0;
-}

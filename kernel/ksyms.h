@@ -7,5 +7,3 @@
 
 /* The function containing ADDR and the offset into it; NULL if unknown. */
 const char *ksym_lookup(uint64_t addr, uint64_t *offset);
-/* The address of function NAME, or 0. */
-uint64_t ksym_address(const char *name);

@@ -245,20 +245,6 @@ int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n)
 	return 0;
 }
 
-static int count_page(pte_t *pte, uint64_t va, void *arg)
-{
-	(void)pte, (void)va;
-	(*(uint64_t *)arg)++;
-	return 0;
-}
-
-uint64_t vmspace_resident(struct vmspace *vm)
-{
-	uint64_t n = 0;
-	walk_range(vm->pml4, 0, USER_TOP, count_page, &n);
-	return n;
-}
-
 static struct region *copy_regions(const struct region *r)
 {
 	struct region *head = NULL, **tail = &head;

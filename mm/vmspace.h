@@ -78,5 +78,3 @@ uint64_t prot_to_pte(int prot);
 /* Write N bytes at user address UVA of VM (not necessarily the current
  * space), faulting pages in as a user write would.  0 or -EFAULT/-ENOMEM. */
 int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n);
-/* Frames mapped in the user half (for /proc and leak checks). */
-uint64_t vmspace_resident(struct vmspace *vm);
