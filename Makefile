@@ -30,7 +30,7 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 	-O2 -g -Wall -Wextra -Werror -I. -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
 	-z noexecstack
-UCFLAGS := -static -O2 -g -Wall -Wextra -Werror
+UCFLAGS := -static -O2 -g -Wall -Wextra -Werror -Iuser/lib
 
 KERNEL_C   := $(sort $(wildcard kernel/*.c mm/*.c))
 KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm))

@@ -50,6 +50,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ulib.h"
+
 #define MiB (1024L * 1024)
 #define PAGE 4096L
 #define MAX_ROUNDS 256
@@ -58,66 +60,11 @@ static int quick, failed;
 
 /* ---- helpers ---------------------------------------------------------- */
 
-/* Print a formatted line with a single write(2). */
-__attribute__((format(printf, 1, 2)))
-static void say(const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (len > (int)sizeof line - 1)
-		len = sizeof line - 1;
-	if (len > 0 && write(STDOUT_FILENO, line, len) < 0)
-		return;
-}
-
-static double now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1e9 + ts.tv_nsec;
-}
-
-static int on_linux(void)
-{
-	struct utsname u;
-
-	return uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0;
-}
-
-static long meminfo_kb(const char *key)
-{
-	char buf[4096];
-	int fd = open("/proc/meminfo", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	ssize_t len = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	char *line = strstr(buf, key);
-	return line ? strtol(line + strlen(key) + 1, NULL, 10) : -1;
-}
-
 static long sysctl_cow_fork(void)
 {
 	char buf[16];
-	int fd = open("/proc/sys/vm/cow_fork", O_RDONLY);
 
-	if (fd < 0)
-		return -1;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return -1;
-	buf[n] = '\0';
-	return strtol(buf, NULL, 10);
+	return read_file("/proc/sys/vm/cow_fork", buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 static int set_cow_fork(long value)
@@ -484,8 +431,8 @@ int main(int argc, char **argv)
 	long total = meminfo_kb("MemTotal"), initial = sysctl_cow_fork();
 	double t0 = now_ns();
 	say("# bench%s: MemTotal %ld MiB\n", quick ? " -q" : "", total / 1024);
-	if (on_linux() || initial < 0 || one_mode) {
-		if (on_linux())
+	if (running_on_linux() || initial < 0 || one_mode) {
+		if (running_on_linux())
 			say("# mode linux\n");
 		else
 			say("# mode cow_fork=%ld\n", initial);

@@ -31,42 +31,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ulib.h"
+
 #define KSM_DIR "/sys/kernel/mm/ksm/"
 #define PAGE 4096L
 #define MiB (1024L * 1024)
 #define TIMEOUT 300.0
 
 static long mib = 64;
-
-__attribute__((format(printf, 1, 2)))
-static void say(const char *fmt, ...)
-{
-	char line[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (len > (int)sizeof line - 1)
-		len = sizeof line - 1;
-	if (len > 0 && write(STDOUT_FILENO, line, len) < 0)
-		return;
-}
-
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
 
 static long get(const char *name)
 {
@@ -124,11 +96,11 @@ static char *filled(long pages, long kinds)
 static double wait_merged(long n, double t0)
 {
 	while (merged() < n) {
-		if (now() - t0 > TIMEOUT)
+		if (now_s() - t0 > TIMEOUT)
 			return -1;
 		sleep_ms(2);
 	}
-	return now() - t0;
+	return now_s() - t0;
 }
 
 static char *merged_area;	/* left merged by ksm_merge_rate for the fault benchmark */
@@ -138,7 +110,7 @@ static double merge_rate(void)
 	long pages = mib * MiB / PAGE, base = merged();
 	char *p = filled(pages, 4);
 
-	double t0 = now();
+	double t0 = now_s();
 	madvise(p, pages * PAGE, MADV_MERGEABLE);
 	double s = wait_merged(base + pages, t0);
 	merged_area = p;
@@ -152,10 +124,10 @@ static double unshare_fault(void)
 	if (!merged_area && merge_rate() < 0)
 		return -1;
 	set("run", 0);		/* nothing merges them again while we write */
-	double t0 = now();
+	double t0 = now_s();
 	for (long i = 0; i < pages; i++)
 		merged_area[i * PAGE] ^= 1;
-	double ns = (now() - t0) * 1e9 / pages;
+	double ns = (now_s() - t0) * 1e9 / pages;
 	munmap(merged_area, pages * PAGE);
 	merged_area = NULL;
 	set("run", 1);
@@ -165,7 +137,7 @@ static double unshare_fault(void)
 static int scans_at_least(long n, double t0)
 {
 	while (get("full_scans") < n) {
-		if (now() - t0 > TIMEOUT)
+		if (now_s() - t0 > TIMEOUT)
 			return 0;
 		sleep_ms(2);
 	}
@@ -179,16 +151,16 @@ static double scan_cost(void)
 	if (merged_area)	/* only the distinct pages are to be scanned */
 		munmap(merged_area, pages * PAGE), merged_area = NULL;
 	char *p = filled(pages, 0);
-	double t0 = now();
+	double t0 = now_s();
 
 	madvise(p, pages * PAGE, MADV_MERGEABLE);
 	long scans = get("full_scans");
 	if (!scans_at_least(scans + 1, t0))	/* a pass that started after madvise */
 		return -1;
-	double t1 = now();
+	double t1 = now_s();
 	if (!scans_at_least(scans + 3, t0))
 		return -1;
-	double ns = (now() - t1) * 1e9 / (2.0 * pages);
+	double ns = (now_s() - t1) * 1e9 / (2.0 * pages);
 	munmap(p, pages * PAGE);
 	return ns;
 }

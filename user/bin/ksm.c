@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ulib.h"
+
 #define KSM_DIR "/sys/kernel/mm/ksm/"
 #define PAGE 4096L
 
@@ -33,33 +35,6 @@ static const char *const controls[] = { "run", "pages_to_scan", "sleep_millisecs
 static const char *const stats[] = {
 	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans",
 };
-
-/* Print with one write(2). */
-__attribute__((format(printf, 1, 2)))
-static void say(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (len > (int)sizeof line - 1)
-		len = sizeof line - 1;
-	if (len > 0 && write(STDOUT_FILENO, line, len) < 0)
-		return;
-}
-
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	ssize_t n = fd < 0 ? -1 : read(fd, buf, size - 1);
-
-	if (fd >= 0)
-		close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return n;
-}
 
 static long get(const char *name)
 {
@@ -85,29 +60,6 @@ static int set(const char *name, const char *value)
 	return 0;
 }
 
-/* A "Name:  N kB" field of /proc/meminfo, or -1. */
-static long meminfo_kb(const char *field)
-{
-	static char buf[8192];
-	char *at;
-
-	if (read_file("/proc/meminfo", buf, sizeof buf) <= 0 || !(at = strstr(buf, field)))
-		return -1;
-	return strtol(at + strlen(field) + 1, NULL, 10);
-}
-
-static long vmstat(const char *name)
-{
-	static char buf[16384];
-	char key[64], *at;
-
-	snprintf(key, sizeof key, "\n%s ", name);
-	buf[0] = '\n';
-	if (read_file("/proc/vmstat", buf + 1, sizeof buf - 1) <= 0 || !(at = strstr(buf, key)))
-		return -1;
-	return strtol(at + strlen(key), NULL, 10);
-}
-
 static const char *run_name(long run)
 {
 	return run == 0 ? "stopped" : run == 1 ? "running" : run == 2 ? "unmerged, stopped" : "?";
@@ -127,18 +79,11 @@ static int show(void)
 	say("%-16s %ld kB (pages_sharing x %ld kB)\n", "saved", get("pages_sharing") * PAGE / 1024,
 	    PAGE / 1024);
 	say("%-16s %ld kB\n", "MemFree", meminfo_kb("MemFree"));
-	if (vmstat("ksm_merge") >= 0)
-		say("%-16s %ld\n", "ksm_merge", vmstat("ksm_merge"));
-	if (vmstat("cow_ksm") >= 0)
-		say("%-16s %ld\n", "cow_ksm", vmstat("cow_ksm"));
+	if (vmstat_get("ksm_merge") >= 0)
+		say("%-16s %ld\n", "ksm_merge", vmstat_get("ksm_merge"));
+	if (vmstat_get("cow_ksm") >= 0)
+		say("%-16s %ld\n", "cow_ksm", vmstat_get("cow_ksm"));
 	return 0;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
 }
 
 static void watch_line(void)

@@ -22,23 +22,9 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ulib.h"
+
 #define MAX_TESTS 256
-
-/* Print a formatted line with a single write(2): no stdio buffering. */
-__attribute__((format(printf, 1, 2)))
-static void say(const char *fmt, ...)
-{
-	char line[512];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (len > (int)sizeof line - 1)
-		len = sizeof line - 1;
-	if (len > 0 && write(STDOUT_FILENO, line, len) < 0)
-		return;
-}
 
 static const char *bin_dir(void)
 {

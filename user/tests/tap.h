@@ -26,37 +26,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "ulib.h"
+
 static struct {
 	int number;  /* number of the last check printed */
 	int passed;
 	int failed;
 } tap;
 
-/* Format a line and emit it with one write(2) on stdout. */
-__attribute__((format(printf, 1, 2)))
-static inline void tap_print(const char *fmt, ...)
-{
-	char line[1024];
-	va_list ap;
-
-	va_start(ap, fmt);
-	int len = vsnprintf(line, sizeof line, fmt, ap);
-	va_end(ap);
-	if (len < 0)
-		return;
-	if ((size_t)len >= sizeof line)
-		len = sizeof line - 1;
-	ssize_t unused = write(STDOUT_FILENO, line, len);
-	(void)unused;
-}
-
 /* A "# ..." diagnostic line; TAP readers ignore these. */
-#define tap_diag(...) tap_print("# " __VA_ARGS__)
+#define tap_diag(...) say("# " __VA_ARGS__)
 
 static inline void tap_pass(const char *what)
 {
 	tap.passed++;
-	tap_print("ok %d - %s\n", ++tap.number, what);
+	say("ok %d - %s\n", ++tap.number, what);
 }
 
 /* Record a failure; the reason is a printf-style format. */
@@ -70,13 +54,13 @@ static inline void tap_fail(const char *what, const char *why_fmt, ...)
 	vsnprintf(why, sizeof why, why_fmt, ap);
 	va_end(ap);
 	tap.failed++;
-	tap_print("not ok %d - %s: %s\n", ++tap.number, what, why);
+	say("not ok %d - %s: %s\n", ++tap.number, what, why);
 }
 
 static inline void tap_skip(const char *what, const char *reason)
 {
 	tap.passed++;
-	tap_print("ok %d - %s # SKIP %s\n", ++tap.number, what, reason);
+	say("ok %d - %s # SKIP %s\n", ++tap.number, what, reason);
 }
 
 /* Pass when cond holds; otherwise fail with the given reason. */
@@ -108,7 +92,7 @@ static inline void tap_check_errno(long ret, int err, int want, const char *what
 /* Print the summary line and return the program's exit status. */
 static inline int tap_done(void)
 {
-	tap_print("# passed %d failed %d\n", tap.passed, tap.failed);
+	say("# passed %d failed %d\n", tap.passed, tap.failed);
 	return tap.failed == 0 ? 0 : 1;
 }
 
@@ -183,24 +167,6 @@ static inline void tap_check_exits(void (*fn)(void *), void *arg, int code,
 			 code);
 }
 
-/* Read exactly len bytes unless EOF or an error comes first; returns the count. */
-static inline ssize_t tap_read_full(int fd, void *buf, size_t len)
-{
-	size_t done = 0;
-
-	while (done < len) {
-		ssize_t n = read(fd, (char *)buf + done, len - done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return done ? (ssize_t)done : -1;
-		if (n == 0)
-			break;
-		done += n;
-	}
-	return done;
-}
-
 /* Write all len bytes, continuing after partial writes; returns the count or -1. */
 static inline ssize_t tap_write_full(int fd, const void *buf, size_t len)
 {
@@ -232,14 +198,6 @@ static inline const char *tap_bin(const char *name)
 
 	snprintf(path, sizeof path, "%s/%s", tap_bin_dir(), name);
 	return path;
-}
-
-/* True when running on Linux itself rather than on our kernel. */
-static inline int tap_on_linux(void)
-{
-	struct utsname u;
-
-	return uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0;
 }
 
 #endif /* TAP_H */

@@ -197,37 +197,6 @@ static int run_worker(const char *name, void (*fn)(void *), void *arg)
 
 /* ==== small helpers ==================================================== */
 
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-/* Read a whole small file into buf (NUL-terminated); returns the length or -1. */
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	ssize_t len = tap_read_full(fd, buf, size - 1);
-	close(fd);
-	if (len < 0)
-		return -1;
-	buf[len] = '\0';
-	return len;
-}
-
 /* The number after "key" at the start of a line of text, or -1. */
 static long field(const char *text, const char *key)
 {
@@ -520,7 +489,7 @@ static void scenario_fork_share(void *unused)
 			uint64_t pfn[SHARE_PAGES];
 			long bad_page, bad_byte;
 		} r;
-		tap_read_full(go[0], &c, 1);
+		read_full(go[0], &c, 1);
 		r.c0 = counters_begin();
 		p[5 * PAGE + 100] = 'X';
 		r.c1 = counters();
@@ -531,7 +500,7 @@ static void scenario_fork_share(void *unused)
 		p[5 * PAGE + 100] = 'X';
 		r.bad_byte = first_not(p + 5 * PAGE + 101, PAGE - 101, 'a' + 5);
 		tap_write_full(back[1], &r, sizeof r);
-		tap_read_full(go[0], &c, 1);
+		read_full(go[0], &c, 1);
 		_exit(0);
 	}
 	if (!check(pid > 0, "fork", "%s", strerror(errno)))
@@ -572,7 +541,7 @@ static void scenario_fork_share(void *unused)
 	memset(&r, 0, sizeof r);
 	counters();
 	tap_write_full(go[1], "g", 1);
-	int got = tap_read_full(back[0], &r, sizeof r) == (ssize_t)sizeof r;
+	int got = read_full(back[0], &r, sizeof r) == (ssize_t)sizeof r;
 	if (!check(got, "the child writes one page", "no report from the child"))
 		return;
 	int moved = 0, others_same = 1;
@@ -730,7 +699,7 @@ static void scenario_pipe_read(void *unused)
 		/* child: the kernel writes into both shared pages, across the boundary */
 		close(d[1]);
 		int bad = 0;
-		if (tap_read_full(d[0], p + PAGE / 2, PAGE) != (ssize_t)PAGE)
+		if (read_full(d[0], p + PAGE / 2, PAGE) != (ssize_t)PAGE)
 			bad |= 1;
 		if (first_not(p, PAGE / 2, 'P') != -1 ||
 		    first_not(p + PAGE / 2, PAGE, 'C') != -1 ||
@@ -1261,7 +1230,7 @@ int main(int argc, char **argv)
 	if (argc > 1 && !strcmp(argv[1], "--text-pfn"))
 		return text_pfn_helper();
 
-	on_linux = tap_on_linux();
+	on_linux = running_on_linux();
 	if (argv[0] && strchr(argv[0], '/'))
 		self_path = argv[0];
 	else if (on_linux)

@@ -125,7 +125,7 @@ static int run_capture(const char *path, char **argv, char **envp,
 		_exit(127);
 	}
 	close(p[1]);
-	ssize_t n = tap_read_full(p[0], output, sizeof output);
+	ssize_t n = read_full(p[0], output, sizeof output);
 	close(p[0]);
 	*len = n > 0 ? (size_t)n : 0;
 	if (pid_out)

@@ -56,7 +56,7 @@ static struct outcome run_call(call_fn fn, void *arg)
 		_exit(0);
 	}
 	close(p[1]);
-	out.reported = tap_read_full(p[0], result, sizeof result) == sizeof result;
+	out.reported = read_full(p[0], result, sizeof result) == sizeof result;
 	close(p[0]);
 	out.status = tap_wait(pid);
 	out.ret = result[0];

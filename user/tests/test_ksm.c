@@ -58,35 +58,6 @@ static uint64_t seed;		/* makes this run's page contents unique */
 
 /* ==== small helpers ===================================================== */
 
-static double now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-/* Read a whole small file into buf (NUL-terminated); bytes read or -1. */
-static ssize_t read_file(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	ssize_t n = tap_read_full(fd, buf, size - 1);
-	close(fd);
-	if (n >= 0)
-		buf[n] = 0;
-	return n;
-}
-
 /* The number in KSM file NAME; -1 if it cannot be read. */
 static long ksm_get(const char *name)
 {
@@ -127,31 +98,6 @@ static void ksm_set(const char *name, long value)
 static long merged_pages(void)
 {
 	return ksm_get("pages_shared") + ksm_get("pages_sharing");
-}
-
-/* A "Name:   N kB" field of /proc/meminfo, in kB; -1 if missing. */
-static long meminfo_kb(const char *field)
-{
-	static char buf[8192];
-	char *at;
-
-	if (read_file("/proc/meminfo", buf, sizeof buf) <= 0 || !(at = strstr(buf, field)))
-		return -1;
-	return strtol(at + strlen(field) + 1, NULL, 10);
-}
-
-/* A counter of /proc/vmstat; -1 if it has none of that name. */
-static long vmstat_get(const char *name)
-{
-	static char buf[16384];
-	char key[64];
-
-	snprintf(key, sizeof key, "\n%s ", name);
-	if (read_file("/proc/vmstat", buf + 1, sizeof buf - 1) <= 0)
-		return -1;
-	buf[0] = '\n';
-	char *at = strstr(buf, key);
-	return at ? strtol(at + strlen(key), NULL, 10) : -1;
 }
 
 /* Frame numbers of NPAGES pages from VA in process PID (0: self); 0 for a
@@ -240,10 +186,10 @@ static char *map_mergeable(size_t pages)
 /* Poll COND until it holds or SECONDS pass; 1 if it holds. */
 static int wait_until(int (*cond)(long), long arg, double seconds)
 {
-	double end = now() + seconds;
+	double end = now_s() + seconds;
 
 	while (!cond(arg)) {
-		if (now() > end)
+		if (now_s() > end)
 			return 0;
 		sleep_ms(20);
 	}
@@ -351,12 +297,12 @@ static void test_merge_big(void)
 	free_filled = meminfo_kb("MemFree");
 	tap_check_long(madvise(big, BIG_PAGES * PAGE, MADV_MERGEABLE), 0,
 		       "madvise(MADV_MERGEABLE) on 32 MiB");
-	double t0 = now();
+	double t0 = now_s();
 	int ok = wait_until(merged_at_least, base_merged + BIG_PAGES, WAIT_SECONDS);
 	tap_check(ok, "32 MiB of 4 contents merge: pages_shared + pages_sharing covers them",
-		  "after %.0f s: pages_shared %ld pages_sharing %ld (base %ld)", now() - t0,
+		  "after %.0f s: pages_shared %ld pages_sharing %ld (base %ld)", now_s() - t0,
 		  ksm_get("pages_shared"), ksm_get("pages_sharing"), base_merged);
-	tap_diag("merged in %.2f s\n", now() - t0);
+	tap_diag("merged in %.2f s\n", now_s() - t0);
 	long gained = meminfo_kb("MemFree") - free_filled;
 	if (on_linux)	/* MemFree there moves with the whole machine (and per-CPU lists) */
 		tap_check(ksm_get("pages_sharing") * 4 >= 25 * 1024,
@@ -777,8 +723,8 @@ static void test_volatile(void)
 		va = NULL;
 	uint64_t first = va ? pfn_of(pid, va) : 0, moved = 0;
 	long scans = ksm_get("full_scans"), seen_volatile = 0;
-	double end = now() + WAIT_SECONDS;
-	while (va && ksm_get("full_scans") < scans + 3 && now() < end) {
+	double end = now_s() + WAIT_SECONDS;
+	while (va && ksm_get("full_scans") < scans + 3 && now_s() < end) {
 		uint64_t pfn = pfn_of(pid, va);
 		if (pfn != first)
 			moved = pfn;
@@ -881,8 +827,8 @@ static const char *const knobs[4] = { "run", "pages_to_scan", "sleep_millisecs",
 
 static int setup(void)
 {
-	on_linux = tap_on_linux();
-	seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(now() * 1e9);
+	on_linux = running_on_linux();
+	seed = (uint64_t)getpid() * 0x9e3779b97f4a7c15ULL ^ (uint64_t)(now_s() * 1e9);
 	if (access(KSM_DIR "run", R_OK) != 0) {
 		tap_skip("same-page merging", "no /sys/kernel/mm/ksm");
 		return 0;
@@ -974,7 +920,7 @@ static void run_worker(void)
 		_exit(write(fds[1], &tap, sizeof tap) == sizeof tap ? 0 : 1);
 	}
 	close(fds[1]);
-	ssize_t n = tap_read_full(fds[0], &tap, sizeof tap);
+	ssize_t n = read_full(fds[0], &tap, sizeof tap);
 	int status = tap_wait(pid);
 	if (n != sizeof tap || !WIFEXITED(status) || WEXITSTATUS(status))
 		tap_fail("the worker finishes", "%s", tap_status_str(status));

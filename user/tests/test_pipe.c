@@ -258,7 +258,7 @@ static void test_dup2(void)
 static int read_and_verify(int fd)
 {
 	static unsigned char in[BIG_SIZE];
-	ssize_t n = tap_read_full(fd, in, sizeof in);
+	ssize_t n = read_full(fd, in, sizeof in);
 	char extra;
 
 	if (n != BIG_SIZE)

@@ -23,39 +23,6 @@ static void exit_with(void *code)
 	_exit((int)(long)code);
 }
 
-static void sleep_ms(long ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
-}
-
-static double now_seconds(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
-/* MemFree from /proc/meminfo in kB, or -1 when unavailable. */
-static long mem_free_kb(void)
-{
-	static char buf[4096];
-	int fd = open("/proc/meminfo", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	ssize_t len = tap_read_full(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (len <= 0)
-		return -1;
-	buf[len] = '\0';
-	char *line = strstr(buf, "MemFree:");
-	return line ? strtol(line + strlen("MemFree:"), NULL, 10) : -1;
-}
-
 /* ---- fork and exit statuses ------------------------------------------- */
 
 static void test_fork_ids(void)
@@ -75,7 +42,7 @@ static void test_fork_ids(void)
 		_exit(0);
 	}
 	close(p[1]);
-	tap_read_full(p[0], ids, sizeof ids);
+	read_full(p[0], ids, sizeof ids);
 	close(p[0]);
 	int status = tap_wait(pid);
 
@@ -150,7 +117,7 @@ static void spin_until(double deadline)
 {
 	volatile unsigned long counter = 0;
 
-	while (now_seconds() < deadline)
+	while (now_s() < deadline)
 		for (int i = 0; i < (1 << 20); i++)
 			counter++;
 }
@@ -172,7 +139,7 @@ static pid_t spawn_waiting_child(int spin)
 		if (write(ready[1], "r", 1) != 1)
 			_exit(100);
 		if (spin)
-			spin_until(now_seconds() + WAIT_LIMIT);
+			spin_until(now_s() + WAIT_LIMIT);
 		else
 			sleep_ms(WAIT_LIMIT * 1000);
 		_exit(99);
@@ -322,8 +289,8 @@ static void test_wnohang_zombie(void)
 
 	if (pid == 0)
 		_exit(9);
-	double deadline = now_seconds() + 10;
-	while (got == 0 && now_seconds() < deadline) {
+	double deadline = now_s() + 10;
+	while (got == 0 && now_s() < deadline) {
 		got = wait4(pid, &status, WNOHANG, NULL);
 		if (got == 0)
 			sleep_ms(1);
@@ -378,8 +345,8 @@ static void run_middle(int report_fd)
 
 	if (fork() == 0) {
 		pid_t ppid = getppid();
-		double deadline = now_seconds() + 10;
-		while (ppid == middle && now_seconds() < deadline) {
+		double deadline = now_s() + 10;
+		while (ppid == middle && now_s() < deadline) {
 			sleep_ms(1);
 			ppid = getppid();
 		}
@@ -406,7 +373,7 @@ static void test_orphan_reparented(void)
 	}
 	close(p[1]);
 	tap_wait(pid);
-	ssize_t n = tap_read_full(p[0], report, sizeof report);
+	ssize_t n = read_full(p[0], report, sizeof report);
 	close(p[0]);
 
 	if (n != sizeof report) {
@@ -416,7 +383,7 @@ static void test_orphan_reparented(void)
 	tap_check(report[1] != report[0],
 		  "orphan's getppid() changes when its parent exits",
 		  "still %d", report[1]);
-	if (tap_on_linux())
+	if (running_on_linux())
 		tap_skip("orphan is reparented to pid 1",
 			 "Linux may use a subreaper");
 	else
@@ -430,7 +397,7 @@ static pid_t forked[MAX_FORKS];
 static int fork_limit(void)
 {
 	const char *env = getenv("FORK_LIMIT");
-	int limit = tap_on_linux() ? 200 : 1000;
+	int limit = running_on_linux() ? 200 : 1000;
 
 	if (env && atoi(env) > 0)
 		limit = atoi(env);
@@ -496,11 +463,11 @@ static void fork_round(int limit, int *count, int *err, int *reaped, int *clean)
 /* MemFree after a round, allowing the kernel a moment to finish freeing. */
 static long mem_free_settled(long want)
 {
-	long now = mem_free_kb();
+	long now = meminfo_kb("MemFree");
 
 	for (int i = 0; i < 100 && now != want; i++) {
 		sleep_ms(10);
-		now = mem_free_kb();
+		now = meminfo_kb("MemFree");
 	}
 	return now;
 }
@@ -514,9 +481,9 @@ static void test_fork_until_failure(void)
 	 * measured round allocates nothing for the parent itself. */
 	memset(forked, 0, sizeof forked);
 	fork_round(3, &count, &err, &reaped, &clean);
-	mem_free_kb();
+	meminfo_kb("MemFree");
 
-	long before = mem_free_kb();
+	long before = meminfo_kb("MemFree");
 	fork_round(limit, &count, &err, &reaped, &clean);
 	long after = before < 0 ? -1 : mem_free_settled(before);
 
@@ -530,7 +497,7 @@ static void test_fork_until_failure(void)
 		  "reaped %d of %d", reaped, count);
 	tap_check(clean == count, "every child exited 0 after its pipe closed",
 		  "%d of %d", clean, count);
-	if (tap_on_linux() || before < 0)
+	if (running_on_linux() || before < 0)
 		tap_skip("MemFree after equals MemFree before",
 			 "needs our kernel's exact /proc/meminfo");
 	else

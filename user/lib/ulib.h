@@ -1,0 +1,134 @@
+/*
+ * user/lib/ulib.h - the small helpers several user programs share, header-only
+ * (every program stays one C file plus headers): one-write output, whole-file
+ * reads, /proc/meminfo and /proc/vmstat fields, the monotonic clock, and
+ * telling Linux from this kernel.  tap.h (the test helper) builds on it.
+ */
+#ifndef ULIB_H
+#define ULIB_H
+
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/utsname.h>
+#include <time.h>
+#include <unistd.h>
+
+/* Format a line and emit it with one write(2) on stdout: no stdio buffer
+ * survives a fork, and lines of different processes never interleave. */
+static inline void vsay(const char *fmt, va_list ap)
+{
+	char line[1024];
+	int len = vsnprintf(line, sizeof line, fmt, ap);
+
+	if (len > (int)sizeof line - 1)
+		len = sizeof line - 1;
+	if (len > 0 && write(STDOUT_FILENO, line, len) < 0)
+		return;
+}
+
+__attribute__((format(printf, 1, 2)))
+static inline void say(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsay(fmt, ap);
+	va_end(ap);
+}
+
+/* Read exactly len bytes unless EOF or an error comes first; returns the count. */
+static inline ssize_t read_full(int fd, void *buf, size_t len)
+{
+	size_t done = 0;
+
+	while (done < len) {
+		ssize_t n = read(fd, (char *)buf + done, len - done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return done ? (ssize_t)done : -1;
+		if (n == 0)
+			break;
+		done += n;
+	}
+	return done;
+}
+
+/* Read a whole small file into buf (NUL-terminated); returns the length or -1. */
+static inline ssize_t read_file(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY);
+
+	buf[0] = '\0';
+	if (fd < 0)
+		return -1;
+	ssize_t len = read_full(fd, buf, size - 1);
+	close(fd);
+	if (len >= 0)
+		buf[len] = '\0';
+	return len;
+}
+
+/* A "Name:   N kB" field of /proc/meminfo, in kB; -1 if missing. */
+static inline long meminfo_kb(const char *field)
+{
+	static char buf[8192];
+	char *at;
+
+	if (read_file("/proc/meminfo", buf, sizeof buf) <= 0 || !(at = strstr(buf, field)))
+		return -1;
+	return strtol(at + strlen(field) + 1, NULL, 10);
+}
+
+/* A counter of /proc/vmstat; -1 if it has none of that name. */
+static inline long vmstat_get(const char *name)
+{
+	static char buf[16384];
+	char key[64], *at;
+
+	snprintf(key, sizeof key, "\n%s ", name);
+	buf[0] = '\n';
+	if (read_file("/proc/vmstat", buf + 1, sizeof buf - 1) <= 0 || !(at = strstr(buf, key)))
+		return -1;
+	return strtol(at + strlen(key), NULL, 10);
+}
+
+/* Seconds on the monotonic clock. */
+static inline double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static inline double now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e9 + ts.tv_nsec;
+}
+
+static inline void sleep_ms(long ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+/* True when running on Linux itself rather than on this kernel. */
+static inline int running_on_linux(void)
+{
+	struct utsname u;
+
+	return uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0;
+}
+
+#endif /* ULIB_H */
