@@ -36,6 +36,20 @@ uint64_t fs_path_ino(const char *path)
 }
 
 /* True when PATH is PREFIX or lies below it. */
+bool fs_is_child(const char *dir, const char *path)
+{
+	size_t n = strlen(dir);
+
+	if (!path[0])
+		return false;
+	if (n) {
+		if (strncmp(path, dir, n) || path[n] != '/')
+			return false;
+		path += n + 1;
+	}
+	return !strchr(path, '/');
+}
+
 static bool is_under(const char *path, const char *prefix)
 {
 	size_t n = strlen(prefix);

@@ -94,6 +94,9 @@ void fs_fill_stat(struct stat *st, uint32_t mode, uint64_t ino, uint64_t size, u
 int fs_access_node(const struct fs_node *n, int mode);
 /* The path of an open directory, or NULL if F is not one (openat's dirfd). */
 const char *fs_dir_path(struct file *f);
+/* True when PATH lies directly below DIR, both relative to one root without
+ * a leading slash ("" is the root): for the tables of pseudo file systems. */
+bool fs_is_child(const char *dir, const char *path);
 /* A stable inode number for a path that has no other (mounts, implied dirs). */
 uint64_t fs_path_ino(const char *path);
 /*

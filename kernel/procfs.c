@@ -699,21 +699,6 @@ static int proc_lookup(struct fs_node *n)
 
 /* ---- directory listings ---- */
 
-/* True when PATH lies directly below DIR (both relative to one root). */
-static bool is_child(const char *dir, const char *path)
-{
-	size_t n = strlen(dir);
-
-	if (!path[0])
-		return false;
-	if (n) {
-		if (strncmp(path, dir, n) || path[n] != '/')
-			return false;
-		path += n + 1;
-	}
-	return !strchr(path, '/');
-}
-
 /* The smallest visible pid above AFTER, or -1.  proc_lock held. */
 static int pid_after(int after)
 {
@@ -764,7 +749,7 @@ static bool pseudo_readdir(const struct fs_node *dir, size_t idx, char *name, si
 	size_t skip = d->path[0] ? strlen(d->path) + 1 : 0;
 
 	for (int row = 0; files[row].path; row++) {
-		if (!is_child(d->path, files[row].path))
+		if (!fs_is_child(d->path, files[row].path))
 			continue;
 		if (idx > 0) {
 			idx--;

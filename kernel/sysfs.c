@@ -194,28 +194,13 @@ static const char *base_name(const char *path)
 	return slash ? slash + 1 : path;
 }
 
-/* True when PATH lies directly below DIR (both relative to ROOT). */
-static bool is_child(const char *dir, const char *path)
-{
-	size_t n = strlen(dir);
-
-	if (!path[0])
-		return false;
-	if (n) {
-		if (strncmp(path, dir, n) || path[n] != '/')
-			return false;
-		path += n + 1;
-	}
-	return !strchr(path, '/');
-}
-
 static bool ksmfs_readdir(const struct fs_node *dir, size_t idx, char *name, size_t max,
 			uint32_t *mode, uint64_t *ino)
 {
 	const char *d = files[dir->id].path;
 
 	for (size_t i = 0; i < ARRAY_SIZE(files); i++) {
-		if (!is_child(d, files[i].path) || idx-- > 0)
+		if (!fs_is_child(d, files[i].path) || idx-- > 0)
 			continue;
 		strlcpy(name, base_name(files[i].path), max);
 		*mode = files[i].mode;
