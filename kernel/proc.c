@@ -29,7 +29,6 @@ static int next_pid = 1;
 static uint8_t fpu_initial[512] __attribute__((aligned(16)));
 
 extern char proc_entry_user[], proc_entry_kthread[];
-void wakeup_locked(void *chan);
 
 struct proc *current(void)
 {

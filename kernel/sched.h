@@ -22,5 +22,7 @@ void sleep_on(void *chan, struct spinlock *lock);
 void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns);
 /* Wake every process sleeping on CHAN. */
 void wakeup(void *chan);
+/* The same, for callers that already hold proc_lock. */
+void wakeup_locked(void *chan);
 /* Called with proc_lock held: switch to the scheduler (state already set). */
 void sched(void);

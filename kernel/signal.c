@@ -6,8 +6,6 @@
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 
-void wakeup_locked(void *chan);
-
 static uint64_t bit(int sig)
 {
 	return 1UL << (sig - 1);

@@ -16,12 +16,15 @@
 #include "mm/vmspace.h"
 
 #define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define WNOTHREAD 0x20000000	/* Linux: __WNOTHREAD, __WALL, __WCLONE */
+#define WALL 0x40000000
+#define WCLONE 0x80000000U
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define SIG_DFL 0
 #define SIG_IGN 1
-
-void wakeup_locked(void *chan);
 
 /*
  * fork: a new process with a copy of the caller's address space, registers
@@ -120,7 +123,7 @@ long sys_wait4(int pid, uint64_t ustatus, int options, uint64_t rusage)
 	struct proc *me = current();
 	int status = 0;
 
-	if (options & ~(WNOHANG | 0x2 | 0x8 | 0x1000000 | 0x40000000 | 0x80000000))
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
 		return -EINVAL;
 	spin_lock(&proc_lock);
 	for (;;) {
