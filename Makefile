@@ -31,6 +31,7 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
 	-z noexecstack
 UCFLAGS := -static -O2 -g -Wall -Wextra -Werror -Iuser/lib
+HCFLAGS := -O2 -Wall -Wextra -Werror
 
 KERNEL_C   := $(sort $(wildcard kernel/*.c mm/*.c))
 KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm))
@@ -51,6 +52,7 @@ help:
 	@echo "make debug      QEMU waiting for a debugger on port GDBPORT (for IDEs)"
 	@echo "make bench      run the benchmarks"
 	@echo "make clean      remove $(B)/"
+	@echo "make compile_commands.json   the compilation database for clangd"
 	@echo "variables: MEM=$(MEM) SMP=$(SMP) ACCEL=$(ACCEL) CMDLINE='$(CMDLINE)' ADD='$(ADD)' GDBPORT=$(GDBPORT)"
 
 setup:
@@ -100,7 +102,7 @@ ifneq ($(wildcard user/tests/mkbadelf.c),)
 BADELF := $(B)/badelf.stamp
 $(B)/host/mkbadelf: user/tests/mkbadelf.c
 	@mkdir -p $(dir $@)
-	$(CC) -O2 -Wall -Wextra -Werror -o $@ $<
+	$(CC) $(HCFLAGS) -o $@ $<
 $(BADELF): $(B)/host/mkbadelf
 	@rm -rf $(B)/root/badelf && mkdir -p $(B)/root/badelf
 	$(Q)$(B)/host/mkbadelf $(B)/root/badelf
@@ -149,5 +151,12 @@ bench: setup
 
 clean:
 	rm -rf $(B)
+
+# ---- editor support: clangd reads compile_commands.json at the root ----
+.PHONY: compile_commands.json
+compile_commands.json:
+	@KCFLAGS='$(KCFLAGS)' UCFLAGS='$(UCFLAGS)' HCFLAGS='$(HCFLAGS)' scripts/compile-commands \
+		--kernel $(KERNEL_C) --user $(filter-out user/tests/mkbadelf.c,$(wildcard user/*/*.c)) --host $(wildcard user/tests/mkbadelf.c) >$@
+	@echo "  GEN     $@ ($$(grep -c '"file"' $@) files)"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)
