@@ -64,10 +64,14 @@ $(B)/%.o: %.c
 	@echo "  CC      $<"
 	$(Q)$(CC) $(KCFLAGS) -c $< -o $@
 
+# Debug info for the assembly stubs, except boot.asm: its code spans several sections (32-bit
+# and 64-bit), for which nasm writes DWARF that gdb cannot read (warnings on every `bt`).
+NASM_DEBUG := -g -F dwarf
+$(B)/boot/boot.asm.o: NASM_DEBUG :=
 $(B)/%.asm.o: %.asm
 	@mkdir -p $(dir $@)
 	@echo "  NASM    $<"
-	$(Q)$(NASM) -I. -f elf64 -g -F dwarf -MD $(@:.o=.d) -MP $< -o $@
+	$(Q)$(NASM) -I. -f elf64 $(NASM_DEBUG) -MD $(@:.o=.d) -MP $< -o $@
 
 $(B)/%.o: %.S
 	@mkdir -p $(dir $@)

@@ -29,9 +29,9 @@ TRAP_STUB i
 trap_common:
     PUSH_GPRS
     test qword [rsp + 18*8], 3      ; CS of the interrupted code
-    jz .from_kernel
+    jz .call_trap
     swapgs
-.from_kernel:
+.call_trap:
     mov rdi, rsp
     cld
     call trap

@@ -7,6 +7,7 @@
 # connects, stops at the kernel entry (kmain) with a hardware breakpoint, and continues to it.
 set pagination off
 set confirm off
+set print entry-values no
 set architecture i386:x86-64
 file build/kernel.elf
 source scripts/gdb/kernel.py

@@ -24,6 +24,9 @@
 #include <unistd.h>
 
 #define PAGE 4096L
+/* Where the pages go (a hint to mmap), so that a debugger session can name
+ * them: docs/walkthrough.md stops in cow_fault when va is page 3 of it. */
+#define DEMO_ADDR ((void *)0x7000000000UL)
 
 struct counters {
 	long cow_fault, cow_copy, cow_reuse;
@@ -104,7 +107,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: cowdemo [PAGES]  (4 to 4096)\n");
 		return 2;
 	}
-	mem = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	mem = mmap(DEMO_ADDR, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (mem == MAP_FAILED || pipe(go) < 0 || pipe(done) < 0) {
 		perror("cowdemo");
 		return 1;
