@@ -57,13 +57,25 @@ void fault_init(void)
 	trace_faults = trace && len == 5 && !strncmp(trace, "fault", 5);
 }
 
-/* trace=fault: one line per decision. */
-static void trace(uint64_t va, const char *what, uint64_t pa)
+/*
+ * trace=fault: one console line per decision, naming the frames involved:
+ *   fault: pid 1 (cowdemo) 0x7000003000 zero_fill frame 0x176
+ *   fault: pid 3 (cowdemo) 0x7000003000 cow_copy frame 0x171 -> 0x18c
+ * The first form is a first touch (do_first_touch: the frame now mapped); the
+ * second a write to a shared page (cow_fault: the frame before and after,
+ * the same one for cow_reuse).  OLD is 0 for the first form.
+ */
+static void trace(uint64_t va, const char *what, uint64_t old, uint64_t pa)
 {
 	struct proc *p = current();
 
-	if (trace_faults)
-		printk(LOG_INFO, "fault: pid %d (%s) %lx %s -> frame %lx\n", p ? p->pid : 0,
+	if (!trace_faults)
+		return;
+	if (old)
+		printk(LOG_INFO, "fault: pid %d (%s) 0x%lx %s frame 0x%lx -> 0x%lx\n", p ? p->pid : 0,
+		       p ? p->name : "-", va, what, old >> PAGE_SHIFT, pa >> PAGE_SHIFT);
+	else
+		printk(LOG_INFO, "fault: pid %d (%s) 0x%lx %s frame 0x%lx\n", p ? p->pid : 0,
 		       p ? p->name : "-", va, what, pa >> PAGE_SHIFT);
 }
 
@@ -135,7 +147,7 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
 		frame_put(pa);
 		return err;
 	}
-	trace(va, what, pa);
+	trace(va, what, 0, pa);
 	return 0;
 }
 
@@ -162,7 +174,7 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 		*pte = (*pte | PTE_W) & ~PTE_COW;
 		tlb_flush_page(va);
 		count_vm_event(COW_REUSE);
-		trace(va, "cow_reuse", old);
+		trace(va, "cow_reuse", old, old);
 		return 0;
 	}
 	bool from_zero = f->flags & FRAME_ZERO;
@@ -177,7 +189,7 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 	tlb_flush_page(va);
 	frame_put(old);
 	count_vm_event(from_zero ? ZERO_FILL : COW_COPY);
-	trace(va, from_zero ? "cow_zero_fill" : "cow_copy", pa);
+	trace(va, from_zero ? "cow_zero_fill" : "cow_copy", old, pa);
 	return 0;
 }
 
