@@ -1,9 +1,11 @@
 # Makefile - build the kernel, the user programs and the boot image; run,
 # test, debug and benchmark it.  `make help` lists the targets.
 #
-# The kernel is linked twice: pass 1 with an empty symbol table, then
-# scripts/ksyms turns pass 1's symbols into a table that pass 2 links into the
-# last section (.ksyms), so panics can print function names.
+# The kernel is linked twice: pass 1 with empty symbol and line tables, then
+# scripts/ksyms turns pass 1's symbols and DWARF line table into tables that
+# pass 2 links into the last section (.ksyms), so panics can print function
+# names and source lines.  Pass 2 must not move any code: its text symbols are
+# checked against pass 1's.
 
 MEM     ?= 256M
 SMP     ?= 1
@@ -42,6 +44,8 @@ USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%)
 USER_HDRS  := $(wildcard user/*/*.h)
 
 .PHONY: all run test gdb debug bench clean help setup
+# A failed recipe leaves no half-made target that a later make would trust.
+.DELETE_ON_ERROR:
 all: $(B)/kernel.elf $(B)/os.iso
 
 help:
@@ -89,6 +93,7 @@ $(B)/ksyms.S: $(B)/kernel.pass1.elf scripts/ksyms
 $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
 	@echo "  LD      $@"
 	$(Q)ld $(KLDFLAGS) -o $@ $(KERNEL_OBJ) $(B)/ksyms.o
+	$(Q)scripts/ksyms --same-text $(B)/kernel.pass1.elf $@
 
 # ---- user programs and the initrd ----
 # Every user program is one C file, wherever it lives.

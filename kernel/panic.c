@@ -1,7 +1,7 @@
 /*
  * kernel/panic.c - the panic report: reason, registers, CR2 and the decoded
- * error code for page faults, and a backtrace with function names, then
- * power-off with status 125.
+ * error code for page faults, and a backtrace with function names and source
+ * lines, then power-off with status 125.
  *
  * The backtrace follows the frame-pointer chain (the kernel is built with
  * -fno-omit-frame-pointer; boot.asm starts the chain with rbp = 0).  Every
@@ -30,15 +30,22 @@ static bool readable(uint64_t addr)
 	       translate(pml4, addr, &pa) && translate(pml4, addr + 8, &pa);
 }
 
+/* `#N ADDR name+OFF (file:line)`, as far as the tables know ADDR; one
+ * printk, so that the line stays whole. */
 static void print_frame(int n, uint64_t rip)
 {
 	uint64_t off;
 	const char *name = ksym_lookup(rip, &off);
+	const char *file;
+	unsigned line;
+	char source[96] = "";
 
+	if (ksym_line(rip, &file, &line))
+		snprintf(source, sizeof(source), " (%s:%u)", file, line);
 	if (name)
-		printk(LOG_ERROR, "  #%d 0x%016lx %s+0x%lx\n", n, rip, name, off);
+		printk(LOG_ERROR, "  #%d 0x%016lx %s+0x%lx%s\n", n, rip, name, off, source);
 	else
-		printk(LOG_ERROR, "  #%d 0x%016lx ?\n", n, rip);
+		printk(LOG_ERROR, "  #%d 0x%016lx ?%s\n", n, rip, source);
 }
 
 static void backtrace(uint64_t rip, uint64_t rbp)
@@ -49,7 +56,8 @@ static void backtrace(uint64_t rip, uint64_t rbp)
 		uint64_t *frame = (uint64_t *)rbp;
 		if (!frame[1])
 			break;
-		/* return address points after the call; -1 names the caller's line */
+		/* the return address points after the call; -1 is inside it,
+		 * so the name and line are those of the call */
 		print_frame(n, frame[1] - 1);
 		if (frame[0] <= rbp)
 			break;
