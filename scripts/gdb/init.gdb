@@ -3,8 +3,9 @@
 #   GDBPORT=1234 gdb -q -nx -x scripts/gdb/init.gdb
 #
 # Needs QEMU already waiting for gdb on GDBPORT (scripts/boot --gdb; scripts/gdb/start does both).
-# Loads the kernel symbols and the project's commands (scripts/gdb/kernel.py: `pt`, ...),
-# connects, stops at the kernel entry (kmain) with a hardware breakpoint, and continues to it.
+# Loads the kernel symbols and the project's commands (scripts/gdb/kernel.py: pt, vmas, frame,
+# procs, cowtrace; `help CMD`), connects, stops at the kernel entry (kmain) with a hardware
+# breakpoint, and continues to it.
 set pagination off
 set confirm off
 set print entry-values no

@@ -1,16 +1,24 @@
 # scripts/gdb/kernel.py — the project's gdb commands for looking inside the kernel.
 #
 # Loaded by scripts/gdb/init.gdb (`make gdb`) or by hand: `source scripts/gdb/kernel.py`.
-# Works against QEMU's gdbstub (which exposes $cr3) and build/kernel.elf.
+# Works against QEMU's gdbstub (which exposes $cr3) and build/kernel.elf, whose DWARF gives
+# the kernel's structures and enums (struct proc, struct frame, enum frame_flags, ...).
 #
-# Commands:
-#   pt VA [CR3]   walk the 4-level page tables for VA and decode every level.
+# Commands (`help CMD` for each):
+#   pt VA [CR3]         walk the 4-level page tables for VA and decode every level; the leaf
+#                       also shows its frame's reference count and kind.
+#   vmas [PID]          the regions of the current process (or PID), like /proc/PID/maps.
+#   frame PFN           one frame descriptor: refcount, flags and what the frame is for.
+#   procs               the process table; '*' marks the current process.
+#   cowtrace [on|off]   one line per copy-on-write fault (cow_fault) and its outcome.
 # Convenience functions:
 #   $va2pa(VA [, CR3])   the physical address VA maps to (error if unmapped).
 #
 # Layout: small helpers first (physical memory access, PTE flag decoding, the walk itself),
-# then one gdb.Command class per command. New commands (vmas, frame, procs, cowtrace, ...)
-# should reuse read_phys_u64(), decode_flags() and walk().
+# then readers of kernel structures (processes, frames, the page cache), then one gdb.Command
+# class per command. Commands report every failure as a gdb.GdbError, never a traceback.
+
+import re
 
 import gdb
 
@@ -165,10 +173,224 @@ def size_name(size):
     return {1 << 12: "4 KiB", 1 << 21: "2 MiB", 1 << 30: "1 GiB"}.get(size, "%d B" % size)
 
 
+def virt_to_phys(va):
+    """Kernel virtual address -> physical, as mm/layout.h's virt_to_phys does."""
+    return va - KERNEL_BASE if va >= KERNEL_BASE else va - DIRECT_MAP
+
+
+# ---------------------------------------------------------------------------------------------
+# Kernel structures, read through build/kernel.elf's symbols and DWARF types.
+# gdb.Value reads memory lazily, so a gdb.MemoryError can come from any of these; the
+# commands turn it into a gdb.GdbError (KernelCommand.invoke).
+
+MAX_REGIONS = 4096      # stop following a region list this long: it must be corrupt
+
+
+def kernel_value(expr):
+    """The value of a kernel expression such as `proc_table` or `cpus[0].proc`."""
+    try:
+        return gdb.parse_and_eval(expr)
+    except gdb.error as e:
+        raise gdb.GdbError("cannot evaluate %s (%s); are the kernel symbols loaded "
+                           "(file build/kernel.elf)?" % (expr, e))
+
+
+def static_value(name, source_file):
+    """A file-local (static) kernel variable, e.g. static_value("cache", "mm/pagecache.c")."""
+    for sym in gdb.lookup_static_symbols(name):
+        if sym.symtab and sym.symtab.filename.endswith(source_file):
+            return sym.value()
+    raise gdb.GdbError("no static variable %s in %s (are the kernel symbols loaded?)"
+                       % (name, source_file))
+
+
+def enum_values(type_name):
+    """{enumerator: value} of a kernel enum, e.g. enum_values("enum frame_flags")."""
+    try:
+        return {f.name: f.enumval for f in gdb.lookup_type(type_name).fields()}
+    except gdb.error as e:
+        raise gdb.GdbError("no type %s in the symbols (%s)" % (type_name, e))
+
+
+def enum_name(type_name, value, prefix):
+    """The enumerator called for `value`, without `prefix`: ("enum proc_state", 3, "P_") ->
+    "RUNNING"."""
+    for name, v in enum_values(type_name).items():
+        if v == value:
+            return name[len(prefix):] if name.startswith(prefix) else name
+    return "%s(%d)" % (type_name, value)
+
+
+def c_string(value):
+    """A char array or char pointer -> str ('?' when it cannot be read)."""
+    try:
+        return value.string(errors="replace")
+    except gdb.error:
+        return "?"
+
+
+def current_proc():
+    """The process running on the CPU (the kernel's current(): this_cpu()->proc, and
+    this_cpu() is &cpus[0], kernel/cpu.h) as a `struct proc *`, or None."""
+    p = kernel_value("cpus[0].proc")
+    return p if int(p) else None
+
+
+def live_procs():
+    """Pointers to the used slots of proc_table (kernel/proc.h), in table order."""
+    table = kernel_value("proc_table")
+    unused = enum_values("enum proc_state")["P_UNUSED"]
+    low, high = table.type.range()
+    table.fetch_lazy()                      # one read of the whole table, not one per field
+    return [table[i].address for i in range(low, high + 1) if int(table[i]["state"]) != unused]
+
+
+def find_proc(pid):
+    for p in live_procs():
+        if int(p["pid"]) == pid:
+            return p
+    raise gdb.GdbError("no process with pid %d (see `procs`)" % pid)
+
+
+def proc_label(p):
+    """'pid 3 (cowdemo)' for a `struct proc *`, 'pid 0 (-)' for NULL, like the kernel's trace."""
+    if p is None:
+        return "pid 0 (-)"
+    return "pid %d (%s)" % (int(p["pid"]), c_string(p["name"]))
+
+
+def vm_root(vm):
+    """Physical address of a `struct vmspace *`'s PML4: what CR3 holds while it runs."""
+    return virt_to_phys(int(vm["pml4"]))
+
+
+def regions(vm):
+    """The `struct region` list of a `struct vmspace *`, in address order."""
+    out = []
+    r = vm["regions"]
+    while int(r):
+        if len(out) == MAX_REGIONS:
+            raise gdb.GdbError("region list of vmspace 0x%x is longer than %d: corrupt?"
+                               % (int(vm), MAX_REGIONS))
+        out.append(r.dereference())
+        r = r["next"]
+    return out
+
+
+def frame_flag_names(flags):
+    """frame.flags -> 'FILE KSM ...' (enum frame_flags of mm/frame.h, without FRAME_)."""
+    names = [name[len("FRAME_"):] for name, bit in enum_values("enum frame_flags").items()
+             if flags & bit]
+    return " ".join(names) or "none"
+
+
+def frame_desc(pfn):
+    """The `struct frame` of frame number pfn; gdb.GdbError when there is none."""
+    frames = kernel_value("frames")
+    if not int(frames):
+        raise gdb.GdbError("the frame table is not set up yet (frames is NULL: "
+                           "the kernel has not run frame_init)")
+    count = int(kernel_value("nframes"))
+    if pfn >= count:
+        raise gdb.GdbError("frame 0x%x is out of range: the machine has %d frames "
+                           "(0 .. 0x%x)" % (pfn, count, count - 1))
+    return frames[pfn]
+
+
+def pagecache_owner(pa):
+    """(file path, page index) of the page-cache page at pa (mm/pagecache.c's cache[]),
+    or None when it is not found there."""
+    cache = static_value("cache", "mm/pagecache.c")
+    for i in range(int(static_value("ncached", "mm/pagecache.c"))):
+        entry = cache[i]
+        npages = int(entry["npages"])
+        table = read_virt(int(entry["frames"]), npages * 8) if npages else None
+        for index in range(npages if table else 0):
+            if int.from_bytes(table[index * 8:index * 8 + 8], "little") == pa:
+                return c_string(entry["file"]["path"]), index
+    return None
+
+
+# frame flag (enum frame_flags) -> what the frame is, in words; the first flag that is set
+# decides (FRAME_FILE and FRAME_SLAB get more detail in frame_kind; the zero frame is told by
+# the kernel variable zero_frame).
+FRAME_KINDS = [
+    ("FRAME_FREE", "free"),
+    ("FRAME_KSM", "merged page (KSM stable tree)"),
+    ("FRAME_FILE", "page cache"),
+    ("FRAME_USER", "user page"),
+    ("FRAME_PAGETABLE", "page table"),
+    ("FRAME_SLAB", "kernel heap slab"),
+    ("FRAME_KSTACK", "kernel stack"),
+    ("FRAME_RESERVED", "reserved (kernel image, boot data, or not RAM)"),
+]
+
+
+def frame_kind(pfn, frame):
+    """What frame pfn (its `struct frame`) is for, in plain words."""
+    if pfn << 12 == int(kernel_value("zero_frame")):
+        return "the zero frame"
+    flags = int(frame["flags"])
+    bits = enum_values("enum frame_flags")
+    for flag, words in FRAME_KINDS:
+        if not flags & bits[flag]:
+            continue
+        if flag == "FRAME_FILE":
+            owner = pagecache_owner(pfn << 12)
+            return ("program page (page cache of %s, page %d)" % owner) if owner else words
+        if flag == "FRAME_SLAB":
+            return "%s (size class %d, %d objects in use)" % (
+                words, int(frame["slab_class"]), int(frame["aux"]))
+        return words
+    return "no use recorded (flags 0)"
+
+
+
+def frame_note(pa):
+    """'refs N, KIND' for the frame holding physical address pa, or why it has none."""
+    pfn = pa >> 12
+    try:
+        frame = frame_desc(pfn)
+        return "refs %d, %s" % (int(frame["refcount"]), frame_kind(pfn, frame))
+    except gdb.GdbError as e:
+        return str(e)
+    except gdb.error as e:
+        return "frame 0x%x unreadable: %s" % (pfn, e)
+
+
+def to_signed(value):
+    """A gdb expression -> signed int (for pids: `vmas -1` says pid -1, not 2**64 - 1)."""
+    v = to_u64(value)
+    return v - (1 << 64) if v >> 63 else v
+
+
+def prot_string(prot):
+    """PROT_* bits (mm/vmspace.h: READ 1, WRITE 2, EXEC 4) -> 'rwx' with '-' for each missing."""
+    return "".join(c if prot & bit else "-" for bit, c in ((1, "r"), (2, "w"), (4, "x")))
+
+
 # ---------------------------------------------------------------------------------------------
 # Commands
 
-class PageTableWalk(gdb.Command):
+class KernelCommand(gdb.Command):
+    """Base of the commands below: run(arg) does the work; gdb's own errors (unreadable
+    memory, bad expressions) come out as one clear gdb.GdbError, never a traceback."""
+
+    def invoke(self, arg, from_tty):
+        try:
+            self.run(arg.strip())
+        except gdb.MemoryError as e:
+            raise gdb.GdbError("%s: cannot read kernel memory (%s); is gdb stopped where the "
+                               "kernel's page tables are active?" % (self._name, e))
+        except gdb.error as e:
+            raise gdb.GdbError("%s: %s" % (self._name, e))
+
+    def __init__(self, name):
+        super().__init__(name, gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+        self._name = name
+
+
+class PageTableWalk(KernelCommand):
     """Walk the x86-64 page tables for a virtual address.
 
 Usage: pt VA [CR3]
@@ -179,14 +401,15 @@ Table memory is read through the kernel's direct map (0xFFFF800000000000 + phys)
 
 For each level (PML4, PDPT, PD, PT) prints the index, the physical address of the entry,
 its value, the frame it points to and its flags (P W U PWT PCD A D PS G COW NX).
-Stops at a not-present entry or at a huge page (PS in a PDPT or PD entry), then prints
-the physical address and the effective access rights (W and U must be set at every
-level, NX at any level forbids execution)."""
+Stops at a not-present entry or at a huge page (PS in a PDPT or PD entry); the last
+entry also shows, in brackets, the reference count and kind of the frame VA lands in
+(see `help frame`). Then prints the physical address and the effective access rights
+(W and U must be set at every level, NX at any level forbids execution)."""
 
     def __init__(self):
-        super().__init__("pt", gdb.COMMAND_DATA, gdb.COMPLETE_EXPRESSION)
+        super().__init__("pt")
 
-    def invoke(self, arg, from_tty):
+    def run(self, arg):
         argv = gdb.string_to_argv(arg)
         if not argv or len(argv) > 2:
             raise gdb.GdbError("usage: pt VA [CR3]   (see `help pt`)")
@@ -199,14 +422,257 @@ level, NX at any level forbids execution)."""
         gdb.write("VA 0x%016x  CR3 0x%016x\n" % (va, cr3))
         steps, pa, size = walk(va, cr3)
         for s in steps:
-            gdb.write("  %-4s[%3d] @0x%012x = 0x%016x  frame 0x%012x  %s%s\n" % (
+            leaf = pa is not None and s is steps[-1]
+            gdb.write("  %-4s[%3d] @0x%012x = 0x%016x  frame 0x%012x  %s%s%s\n" % (
                 s["level"], s["index"], s["slot"], s["entry"], s["frame"],
-                decode_flags(s["entry"]), "  (huge page)" if s["huge"] else ""))
+                decode_flags(s["entry"]), "  (huge page)" if s["huge"] else "",
+                "  [%s]" % frame_note(pa) if leaf else ""))
         if pa is None:
             gdb.write("  not mapped: %s entry not present\n" % steps[-1]["level"])
             return
         gdb.write("  PA 0x%012x  (%s page)  access: %s\n"
                   % (pa, size_name(size), effective_access(steps)))
+
+
+class Vmas(KernelCommand):
+    """List the regions of a process's address space, like /proc/PID/maps, from kernel memory.
+
+Usage: vmas [PID]
+
+Without PID: the current process (the kernel's current(): cpus[0].proc); an error when the
+CPU runs none there (early boot, the scheduler loop). PID is any gdb expression.
+
+First line: the process, its struct vmspace address, the physical address of its PML4 (what
+CR3 holds while it runs; give it to `pt VA CR3`), its users (2 while a vfork child borrows
+it) and the heap's start and break. Then one line per region (struct region, mm/vmspace.h):
+start-end, size, protection rwx, kind (anon, file, stack, heap), the file and the file
+offset the region starts at for a file mapping, and `mergeable` after madvise(MADV_MERGEABLE)."""
+
+    def __init__(self):
+        super().__init__("vmas")
+
+    def run(self, arg):
+        if arg:
+            p = find_proc(to_signed(arg))
+        else:
+            p = current_proc()
+            if p is None:
+                raise gdb.GdbError("no current process here (cpus[0].proc is NULL: early "
+                                   "boot or the scheduler loop); give a pid: vmas PID "
+                                   "(see `procs`)")
+        vm = p["vm"]
+        if not int(vm):
+            raise gdb.GdbError("%s is a kernel thread: it has no address space"
+                               % proc_label(p))
+        gdb.write("%s  vmspace 0x%x  pml4 0x%x (CR3)  users %d  heap 0x%x brk 0x%x\n" % (
+            proc_label(p), int(vm), vm_root(vm), int(vm["users"]), int(vm["heap_start"]),
+            int(vm["brk"])))
+        gdb.write("  %-33s %10s  %-4s %s\n" % ("START-END", "SIZE", "PROT", "KIND"))
+        for r in regions(vm):
+            start, end = int(r["start"]), int(r["end"])
+            kind = enum_name("enum region_kind", int(r["kind"]), "REGION_").lower()
+            extra = []
+            if int(r["file"]):
+                extra.append("%s +0x%x" % (c_string(r["file"]["path"]), int(r["file_off"])))
+            if int(r["mergeable"]):
+                extra.append("mergeable")
+            line = "  %016x-%016x %6d KiB  %-4s %-6s %s" % (
+                start, end, (end - start) // 1024, prot_string(int(r["prot"])), kind,
+                "  ".join(extra))
+            gdb.write(line.rstrip() + "\n")
+
+
+class Frame(KernelCommand):
+    """Show one physical frame's descriptor (struct frame, mm/frame.h) in plain words.
+
+Usage: frame PFN
+
+PFN is a frame number (physical address >> 12), any gdb expression:
+  frame 0x1234        frame $va2pa(addr) >> 12        frame zero_frame >> 12
+
+Prints the reference count (how many page-table entries, the page cache and the kernel use
+it: a copy-on-write write copies only when it is above 1), the flags (FRAME_* without the
+prefix), the slab size class for a kernel heap frame, aux (owner-specific: objects in use
+for a slab) and the kind: the zero frame, program page (page cache of FILE, page N),
+merged page (KSM stable tree), free, user page, page table, kernel heap slab, kernel
+stack, reserved. PFN must be below nframes."""
+
+    def __init__(self):
+        super().__init__("frame")
+
+    def run(self, arg):
+        if not arg:
+            raise gdb.GdbError("usage: frame PFN   (see `help frame`)")
+        pfn = to_u64(arg)
+        frame = frame_desc(pfn)
+        flags = int(frame["flags"])
+        gdb.write("frame 0x%x (physical 0x%x)\n" % (pfn, pfn << 12))
+        gdb.write("  refcount  %d\n" % int(frame["refcount"]))
+        gdb.write("  flags     0x%x %s\n" % (flags, frame_flag_names(flags)))
+        if flags & enum_values("enum frame_flags")["FRAME_SLAB"]:
+            gdb.write("  slab      size class %d\n" % int(frame["slab_class"]))
+        gdb.write("  aux       %d\n" % int(frame["aux"]))
+        gdb.write("  kind      %s\n" % frame_kind(pfn, frame))
+
+
+class Procs(KernelCommand):
+    """List the process table (proc_table, kernel/proc.h): every slot in use.
+
+Usage: procs
+
+Columns: pid, state (EMBRYO RUNNABLE RUNNING SLEEPING ZOMBIE), name, parent pid, process
+group, the struct vmspace pointer and the physical address of its PML4 (the address-space
+root, what CR3 holds while the process runs; `-` for a kernel thread). '*' marks the
+current process (cpus[0].proc)."""
+
+    def __init__(self):
+        super().__init__("procs")
+
+    def run(self, arg):
+        if arg:
+            raise gdb.GdbError("usage: procs   (it takes no arguments; see `help procs`)")
+        cur = current_proc()
+        gdb.write("  %5s %-9s %-16s %5s %5s  %-18s  %s\n" % (
+            "PID", "STATE", "NAME", "PPID", "PGID", "VMSPACE", "PML4 (CR3)"))
+        procs = live_procs()
+        if not procs:
+            gdb.write("  (none yet)\n")
+        for p in procs:
+            parent, vm = p["parent"], p["vm"]
+            gdb.write("%s %5d %-9s %-16s %5s %5d  %-18s  %s\n" % (
+                "*" if cur is not None and int(cur) == int(p) else " ",
+                int(p["pid"]), enum_name("enum proc_state", int(p["state"]), "P_"),
+                c_string(p["name"]), int(parent["pid"]) if int(parent) else "-",
+                int(p["pgid"]), "0x%x" % int(vm) if int(vm) else "-",
+                "0x%x" % vm_root(vm) if int(vm) else "-"))
+
+
+RET = re.compile(r"^(repz? +)?ret")     # x86 `ret`, `ret $n`, `repz ret` in gdb's disassembly
+
+
+def function_returns(name):
+    """(entry address, addresses of every `ret` instruction) of kernel function name."""
+    sym = gdb.lookup_global_symbol(name)
+    if sym is None or sym.type.code != gdb.TYPE_CODE_FUNC:
+        raise gdb.GdbError("no function %s in the symbols (file build/kernel.elf?)" % name)
+    entry = int(sym.value().address)
+    block = gdb.block_for_pc(entry)
+    while block is not None and block.function is None:
+        block = block.superblock
+    if block is None:
+        raise gdb.GdbError("no debug information for %s" % name)
+    code = gdb.selected_inferior().architecture().disassemble(block.start, block.end - 1)
+    rets = [insn["addr"] for insn in code if RET.match(insn["asm"])]
+    if not rets:
+        raise gdb.GdbError("found no ret instruction in %s (0x%x-0x%x)"
+                           % (name, block.start, block.end))
+    return entry, rets
+
+
+def cow_outcome(before, status, pte):
+    """What cow_fault did, from its return status and the PTE it left (not from its rules)."""
+    if status:
+        return "failed (error %d)" % status
+    new = (pte & ADDR_MASK) >> 12
+    if new != before["old"]:
+        what = "cow_zero_fill" if before["zero"] else "cow_copy"
+    elif pte & PTE_W and not pte & PTE_COW:
+        what = "cow_reuse"
+    else:
+        what = "PTE unchanged, still read-only"
+    return "%s frame 0x%x%s" % (what, new, " (was merged)" if before["ksm"] else "")
+
+
+class CowFaultProbe(gdb.Breakpoint):
+    """An internal breakpoint that calls hook() and lets the guest run on."""
+
+    def __init__(self, addr, hook):
+        super().__init__("*0x%x" % addr, internal=True)
+        self.hook = hook
+
+    def stop(self):
+        try:
+            self.hook()
+        except (gdb.error, gdb.GdbError) as e:
+            gdb.write("cowtrace: %s\n" % e)
+        return False
+
+
+class CowTrace(KernelCommand):
+    """Trace copy-on-write faults: one line for each call of the kernel's cow_fault().
+
+Usage: cowtrace [on|off]      (no argument: on)
+
+While on, each call prints one line when cow_fault returns, e.g.
+
+  cowtrace: pid 3 (cowdemo) 0x7ffffffde000 frame 0x1234 refs 2 [user page] -> cow_copy frame 0x2345
+
+the process (current), the page, the frame it mapped before the write with that frame's
+reference count and kind (see `help frame`), and what happened, read back from the page-table
+entry after the return: cow_reuse (the same frame, now writable), cow_copy (a new frame
+holding a copy), cow_zero_fill (a new zeroed frame instead of the zero frame), plus
+"(was merged)" when the old frame was a merged (KSM) page, or "failed (error N)". These are
+the kernel's own trace=fault words. The guest does not stop.
+
+Uses internal breakpoints at cow_fault's entry and at each of its `ret` instructions (matched
+by stack pointer): `delete` leaves them; `cowtrace off` removes them."""
+
+    def __init__(self):
+        super().__init__("cowtrace")
+        self.probes = []
+        self.pending = {}       # $rsp at entry (it points at the return address) -> the fault
+
+    def run(self, arg):
+        if arg in ("", "on"):
+            self.on()
+        elif arg == "off":
+            self.off()
+        else:
+            raise gdb.GdbError("usage: cowtrace [on|off]   (see `help cowtrace`)")
+
+    def on(self):
+        if self.probes:
+            gdb.write("cowtrace is already on\n")
+            return
+        entry, rets = function_returns("cow_fault")
+        self.pending = {}
+        self.probes = [CowFaultProbe(entry, self.entered)]
+        self.probes += [CowFaultProbe(addr, self.returned) for addr in rets]
+        gdb.write("cowtrace on: cow_fault at 0x%x, returns at %s\n"
+                  % (entry, " ".join("0x%x" % a for a in rets)))
+
+    def off(self):
+        if not self.probes:
+            gdb.write("cowtrace is already off\n")
+            return
+        for probe in self.probes:
+            probe.delete()
+        self.probes, self.pending = [], {}
+        gdb.write("cowtrace off\n")
+
+    def entered(self):
+        frame = gdb.selected_frame()
+        va = to_u64(frame.read_var("va"))
+        # `pte` is the very entry cow_fault changes, right even for an address space that is
+        # not loaded in CR3 (vm_write during exec).
+        slot = virt_to_phys(to_u64(frame.read_var("pte")))
+        old = (read_phys_u64(slot) & ADDR_MASK) >> 12
+        desc = frame_desc(old)
+        self.pending[to_u64("$rsp")] = dict(
+            head="cowtrace: %s 0x%x frame 0x%x refs %d [%s]" % (
+                proc_label(current_proc()), va, old, int(desc["refcount"]),
+                frame_kind(old, desc)),
+            slot=slot, old=old, zero=old << 12 == int(kernel_value("zero_frame")),
+            ksm=bool(int(desc["flags"]) & enum_values("enum frame_flags")["FRAME_KSM"]))
+
+    def returned(self):
+        before = self.pending.pop(to_u64("$rsp"), None)
+        if before is None:          # it entered before `cowtrace on`
+            return
+        status = to_u64("$rax") & 0xFFFFFFFF      # cow_fault returns an int
+        status -= (status >> 31) << 32
+        gdb.write("%s -> %s\n" % (before["head"],
+                                  cow_outcome(before, status, read_phys_u64(before["slot"]))))
 
 
 class VaToPa(gdb.Function):
@@ -228,4 +694,8 @@ class VaToPa(gdb.Function):
 
 
 PageTableWalk()
+Vmas()
+Frame()
+Procs()
+CowTrace()
 VaToPa()
