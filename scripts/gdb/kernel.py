@@ -8,7 +8,8 @@
 #   pt VA [CR3]         walk the 4-level page tables for VA and decode every level; the leaf
 #                       also shows its frame's reference count and kind.
 #   vmas [PID]          the regions of the current process (or PID), like /proc/PID/maps.
-#   frame PFN           one frame descriptor: refcount, flags and what the frame is for.
+#   frame pfn PFN       one frame descriptor: refcount, flags and what the frame is for
+#                       (a subcommand: plain `frame N` stays gdb's stack-frame command).
 #   procs               the process table; '*' marks the current process.
 #   cowtrace [on|off]   one line per copy-on-write fault (cow_fault) and its outcome.
 # Convenience functions:
@@ -403,7 +404,7 @@ For each level (PML4, PDPT, PD, PT) prints the index, the physical address of th
 its value, the frame it points to and its flags (P W U PWT PCD A D PS G COW NX).
 Stops at a not-present entry or at a huge page (PS in a PDPT or PD entry); the last
 entry also shows, in brackets, the reference count and kind of the frame VA lands in
-(see `help frame`). Then prints the physical address and the effective access rights
+(see `help frame pfn`). Then prints the physical address and the effective access rights
 (W and U must be set at every level, NX at any level forbids execution)."""
 
     def __init__(self):
@@ -485,10 +486,12 @@ offset the region starts at for a file mapping, and `mergeable` after madvise(MA
 class Frame(KernelCommand):
     """Show one physical frame's descriptor (struct frame, mm/frame.h) in plain words.
 
-Usage: frame PFN
+Usage: frame pfn PFN
+
+A subcommand of gdb's own `frame` (which selects a stack frame: `frame 1`), so both work.
 
 PFN is a frame number (physical address >> 12), any gdb expression:
-  frame 0x1234        frame $va2pa(addr) >> 12        frame zero_frame >> 12
+  frame pfn 0x1234    frame pfn $va2pa(addr) >> 12    frame pfn zero_frame >> 12
 
 Prints the reference count (how many page-table entries, the page cache and the kernel use
 it: a copy-on-write write copies only when it is above 1), the flags (FRAME_* without the
@@ -498,11 +501,11 @@ merged page (KSM stable tree), free, user page, page table, kernel heap slab, ke
 stack, reserved. PFN must be below nframes."""
 
     def __init__(self):
-        super().__init__("frame")
+        super().__init__("frame pfn")
 
     def run(self, arg):
         if not arg:
-            raise gdb.GdbError("usage: frame PFN   (see `help frame`)")
+            raise gdb.GdbError("usage: frame pfn PFN   (see `help frame pfn`)")
         pfn = to_u64(arg)
         frame = frame_desc(pfn)
         flags = int(frame["flags"])
@@ -608,7 +611,7 @@ While on, each call prints one line when cow_fault returns, e.g.
   cowtrace: pid 3 (cowdemo) 0x7ffffffde000 frame 0x1234 refs 2 [user page] -> cow_copy frame 0x2345
 
 the process (current), the page, the frame it mapped before the write with that frame's
-reference count and kind (see `help frame`), and what happened, read back from the page-table
+reference count and kind (see `help frame pfn`), and what happened, read back from the page-table
 entry after the return: cow_reuse (the same frame, now writable), cow_copy (a new frame
 holding a copy), cow_zero_fill (a new zeroed frame instead of the zero frame), plus
 "(was merged)" when the old frame was a merged (KSM) page, or "failed (error N)". These are
