@@ -2,7 +2,7 @@
  * pathcopy - copy-on-write applied to a data structure: a persistent binary
  * search tree.  Pure user space; no kernel counters involved.
  *
- *     pathcopy [VERSIONS]    (default 12)
+ *     pathcopy [VERSIONS]    (default 16)
  *
  * Each update (put key=value) never changes a node.  It copies the nodes on
  * the path from the root down to the node it changes or adds, and the copies
@@ -134,7 +134,7 @@ static void update(struct version *ver, int v, long key)
 int main(int argc, char **argv)
 {
 	static struct version ver[MAX_VERSIONS + 1];
-	int versions = size_arg(argc, argv, 12, 1, MAX_VERSIONS, "[VERSIONS]");
+	int versions = size_arg(argc, argv, 16, 1, MAX_VERSIONS, "[VERSIONS]");
 	long full_copies = 0;
 	uint64_t x = 7;
 
@@ -143,7 +143,8 @@ int main(int argc, char **argv)
 	    "path copied, root first");
 	for (int v = 1; v <= versions; v++) {
 		x = x * 6364136223846793005ULL + 1442695040888963407ULL;
-		long key = v % 4 ? (long)((x >> 33) % (uint64_t)(versions * 4)) : ver[v - 3].key;
+		long key = v == 1 ? versions * 2 :	/* a root in the middle of the keys */
+			   v % 4 ? (long)((x >> 33) % (uint64_t)(versions * 4)) : ver[v - 3].key;
 		update(ver, v, key);
 		full_copies += ver[v].nodes;
 	}
