@@ -8,8 +8,8 @@
  * It writes MIB MiB of its own memory, forks, and the child execs /bin/true
  * while the parent waits.  It does that with the copy-on-write fork
  * (/proc/sys/vm/cow_fork = 1, the default), then once more with the eager
- * fork that copies every page at fork time (cow_fork = 0) for contrast, and
- * puts cow_fork back.  What to look for on each line:
+ * fork that copies every page at fork time (cow_fork = 0) for contrast, when
+ * there is room for a second copy, and puts cow_fork back as it was.  What to look for on each line:
  *
  *   MemFree     how much free memory the fork itself took, measured by the
  *               child before it execs: with cow_fork=1 only the child's page
@@ -85,24 +85,18 @@ static void show(const char *mode, struct cost c)
 	    "cow_copy %+ld\n", mode, c.ms, c.free_kb, c.fork_copy, c.cow_copy);
 }
 
-/* The same with cow_fork=0, when there is room for a second copy of the
- * area; cow_fork is put back afterwards.  Returns 1 if it ran. */
-static int eager_fork(long pages, struct cost *c)
+/* Set cow_fork to mode, fork + exec, show the cost; 0 if it could not run. */
+static int fork_with(const char *mode, struct cost *c)
 {
-	char old[16];
+	char label[16];
 
-	if (meminfo_kb("MemFree") < pages * 4 * 11 / 10) {
-		say("cow_fork=0: skipped, MemFree has no room for a second copy of the area\n");
-		return 0;
-	}
-	if (read_file(COW_FORK, old, sizeof old) <= 0 || write_file(COW_FORK, "0")) {
-		say("cow_fork=0: skipped, cannot write %s: %s\n", COW_FORK, strerror(errno));
+	snprintf(label, sizeof label, "cow_fork=%s", mode);
+	if (write_file(COW_FORK, mode)) {
+		say("%s: cannot write %s: %s\n", label, COW_FORK, strerror(errno));
 		return 0;
 	}
 	*c = fork_exec();
-	if (write_file(COW_FORK, old))
-		say("forkexec: cannot put %s back to %s\n", COW_FORK, old);
-	show("cow_fork=0", *c);
+	show(label, *c);
 	return 1;
 }
 
@@ -110,6 +104,7 @@ int main(int argc, char **argv)
 {
 	long mib = size_arg(argc, argv, 64, 1, 4096, "[MIB]"), pages = mib * MiB / PAGE;
 	struct cost cow, eager;
+	char old[16];
 
 	if (!have_cow_counters()) {
 		say("forkexec: no cow_copy counter in /proc/vmstat: not this kernel\n");
@@ -129,11 +124,15 @@ int main(int argc, char **argv)
 	say("forkexec: pid %d wrote %ld MiB (%ld pages); MemFree %ld kB\n", (int)getpid(), mib,
 	    pages, meminfo_kb("MemFree"));
 
-	cow = fork_exec();
-	show("cow_fork=1", cow);
-	if (eager_fork(pages, &eager))
+	if (read_file(COW_FORK, old, sizeof old) <= 0 || !fork_with("1", &cow))
+		return 1;
+	if (meminfo_kb("MemFree") < pages * 4 * 11 / 10)
+		say("cow_fork=0: skipped, MemFree has no room for a second copy of the area\n");
+	else if (fork_with("0", &eager))
 		expect(eager.fork_copy >= pages, "the eager fork to copy all %ld pages, not %ld",
 		       pages, eager.fork_copy);
+	if (write_file(COW_FORK, old))
+		say("forkexec: cannot put %s back to %s\n", COW_FORK, old);
 	say("the copy-on-write fork copied %ld of %ld pages\n", cow.fork_copy + cow.cow_copy, pages);
 
 	expect(WIFEXITED(cow.status) && WEXITSTATUS(cow.status) == 0,
