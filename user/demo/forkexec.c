@@ -9,7 +9,8 @@
  * while the parent waits.  It does that with the copy-on-write fork
  * (/proc/sys/vm/cow_fork = 1, the default), then once more with the eager
  * fork that copies every page at fork time (cow_fork = 0) for contrast, when
- * there is room for a second copy, and puts cow_fork back as it was.  What to look for on each line:
+ * there is room for a second copy, and puts cow_fork back as it was.  What
+ * to look for on each line:
  *
  *   MemFree     how much free memory the fork itself took, measured by the
  *               child before it execs: with cow_fork=1 only the child's page
