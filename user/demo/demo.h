@@ -33,6 +33,19 @@ static inline long size_arg(int argc, char **argv, long dflt, long min, long max
 	return n;
 }
 
+/* True when kb kB fit in MemFree with a tenth to spare; otherwise says so
+ * (a demo too big for the machine would only be killed half-way). */
+static inline int fits_in_memory(long kb)
+{
+	long free_kb = meminfo_kb("MemFree");
+
+	if (free_kb < 0 || kb + kb / 10 <= free_kb)
+		return 1;
+	say("%s: %ld kB do not fit in MemFree (%ld kB); try a smaller size\n",
+	    program_invocation_short_name, kb, free_kb);
+	return 0;
+}
+
 /* One fact the demo is about: when it does not hold, say what was expected. */
 __attribute__((format(printf, 2, 3)))
 static inline void expect(int holds, const char *fmt, ...)

@@ -111,10 +111,8 @@ int main(int argc, char **argv)
 		say("forkexec: no cow_copy counter in /proc/vmstat: not this kernel\n");
 		return 1;
 	}
-	if (meminfo_kb("MemFree") < pages * 4 * 11 / 10) {
-		say("forkexec: %ld MiB does not fit in MemFree (%ld kB)\n", mib, meminfo_kb("MemFree"));
+	if (!fits_in_memory(mib * 1024))
 		return 1;
-	}
 	char *area = mmap(NULL, mib * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
 	if (area == MAP_FAILED) {

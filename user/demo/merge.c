@@ -134,10 +134,12 @@ static void break_one(char *area, long pages, uint64_t *frames)
 int main(int argc, char **argv)
 {
 	long mib = size_arg(argc, argv, 16, 1, 1024, "[MIB]"), pages = mib * MiB / PAGE;
+
+	if (!fits_in_memory(mib * 1024))
+		return 1;
 	uint64_t *frames = calloc(pages, sizeof *frames);
 	char *area = mmap(NULL, mib * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
-
 	if (!frames || area == MAP_FAILED) {
 		perror("merge");
 		return 1;

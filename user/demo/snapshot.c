@@ -104,6 +104,8 @@ int main(int argc, char **argv)
 	long pages = (nkeys * sizeof *table + PAGE - 1) / PAGE, watched = nkeys / 2;
 	int pipefd[2], status;
 
+	if (!fits_in_memory(pages * PAGE / 1024))
+		return 1;
 	table = mmap(NULL, nkeys * sizeof *table, PROT_READ | PROT_WRITE,
 		     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (table == MAP_FAILED || pipe(pipefd)) {

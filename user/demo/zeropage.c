@@ -76,10 +76,8 @@ int main(int argc, char **argv)
 	char zero_page[16] = "1";
 	int counted = have_cow_counters();
 
-	if (meminfo_kb("MemFree") < pages * 4 * 11 / 10) {
-		say("zeropage: %ld MiB does not fit in MemFree (%ld kB)\n", mib, meminfo_kb("MemFree"));
+	if (!fits_in_memory(mib * 1024))
 		return 1;
-	}
 	char *area = mmap(NULL, mib * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
 			  -1, 0);
 	if (!frames || area == MAP_FAILED) {
