@@ -7,12 +7,10 @@
  *     ksm unmerge              run=2: every merged page private again
  *     ksm zero on|off          use_zero_pages
  *     ksm watch [SECONDS]      one line of statistics per second (default 10)
- *     ksm demo [MIB]           fill MIB (default 32) with 4 page contents,
- *                              mark it mergeable, start merging if stopped,
- *                              and show MemFree come back until all is merged
  *
  * "saved" is pages_sharing pages: each of them maps a frame that another
- * page already holds.  Works on Linux too (as root).
+ * page already holds.  Works on Linux too (as root).  To watch pages
+ * merge, run the demo `merge` (user/demo/merge.c).
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -22,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -113,43 +110,9 @@ static int start(int argc, char **argv)
 	return set("run", "1");
 }
 
-/* Fill MIB MiB with 4 page contents, mark it mergeable and watch it merge. */
-static int demo(long mib)
-{
-	long pages = mib * 256;
-	char *p = mmap(NULL, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-	if (p == MAP_FAILED) {
-		say("ksm: demo: %ld MiB: %s\n", mib, strerror(errno));
-		return 1;
-	}
-	for (long i = 0; i < pages; i++)
-		memset(p + i * PAGE, 'A' + i % 4, PAGE);
-	say("filled %ld MiB with 4 different page contents; MemFree %ld kB\n", mib,
-	    meminfo_kb("MemFree"));
-	if (madvise(p, pages * PAGE, MADV_MERGEABLE)) {
-		say("ksm: madvise(MADV_MERGEABLE): %s\n", strerror(errno));
-		return 1;
-	}
-	if (get("run") != 1 && set("run", "1"))
-		return 1;
-	long last = -1, still = 0;
-	for (int i = 0; i < 120 && still < 3; i++) {
-		watch_line();
-		long now = get("pages_sharing");
-		still = now == last && now > 0 ? still + 1 : 0;
-		last = now;
-		sleep_ms(1000);
-	}
-	say("merged: %ld of %ld pages are sharing a frame: %ld kB saved\n", get("pages_sharing"),
-	    pages, get("pages_sharing") * PAGE / 1024);
-	return 0;
-}
-
 static int usage(void)
 {
-	say("usage: ksm [start [PAGES [MS]] | stop | unmerge | zero on|off | watch [SECONDS] |"
-	    " demo [MIB]]\n");
+	say("usage: ksm [start [PAGES [MS]] | stop | unmerge | zero on|off | watch [SECONDS]]\n");
 	return 2;
 }
 
@@ -169,7 +132,5 @@ int main(int argc, char **argv)
 		return set("use_zero_pages", strcmp(argv[2], "on") ? "0" : "1");
 	if (!strcmp(cmd, "watch"))
 		return watch(argc > 2 ? atol(argv[2]) : 10);
-	if (!strcmp(cmd, "demo"))
-		return demo(argc > 2 && atol(argv[2]) > 0 ? atol(argv[2]) : 32);
 	return usage();
 }

@@ -1,158 +1,130 @@
 /*
- * cowdemo - watch copy-on-write happen, with pmap and the fault counters.
+ * cowdemo - one fork shares a page, one write copies it: watch the frame
+ * numbers.
  *
- *     cowdemo [PAGES]        (default 8 pages)
+ *     cowdemo [PAGES]        (default 8)
  *
- * 1. writes PAGES pages of its own memory        pmap: W W W W ...  (private)
- * 2. forks; the child waits                      pmap of the child: C C C C ... (shared)
- * 3. the child writes one byte of page 3         one cow_fault, one cow_copy;
- *                                                child: C C C W C ...  parent: page 3 W
- * 4. the child exits; the parent writes page 0   a cow_reuse: the last owner writes
- *                                                in place, no copy
+ * It writes PAGES pages, forks, and prints the physical frame behind page 0
+ * in the parent and in the child (from /proc/self/pagemap and
+ * /proc/CHILD/pagemap) at each step.  What to look for:
  *
- * pmap is run with vfork, so it does not share cowdemo's pages itself.
- * Try it with `trace=fault` on the kernel command line to see each decision.
+ *   after fork          the SAME frame in both: fork copied nothing, it made
+ *                       the page read-only + copy-on-write in both processes
+ *                       (vmspace_fork, share_page)
+ *   the child writes    the child's frame CHANGES, the parent's does not:
+ *                       the write faulted and cow_fault copied that one page
+ *                       (cow_copy +1); the other PAGES-1 pages stay shared
+ *   the parent writes   the child has exited, so the parent is the frame's
+ *                       last user: no copy, the page is made writable in
+ *                       place (cow_reuse +1) and keeps its frame
+ *
+ * `trace=fault` on the kernel command line shows each fault's decision.
+ * On Linux it works as root (others read frame number 0 from pagemap).
  */
-#define _GNU_SOURCE
-#include <errno.h>
-#include <fcntl.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "demo.h"
+
 #include <sys/mman.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#define PAGE 4096L
-/* Where the pages go (a hint to mmap), so that a debugger session can name
- * them: docs/walkthrough.md stops in cow_fault when va is page 3 of it. */
+/* Where the pages go (a hint to mmap), so that a debugger can name them:
+ * docs/walkthrough.md stops in cow_fault when va is page 0, the child's write. */
 #define DEMO_ADDR ((void *)0x7000000000UL)
 
-struct counters {
-	long cow_fault, cow_copy, cow_reuse;
-};
+static int go[2], done[2];	/* parent -> child, child -> parent */
 
-static long field(const char *text, const char *key)
+/* Write one byte of page and say what the fault counters did. */
+static void write_page(char *page, const char *who)
 {
-	size_t n = strlen(key);
-
-	for (const char *line = text; line && *line; line = strchr(line, '\n')) {
-		if (*line == '\n')
-			line++;
-		if (!strncmp(line, key, n) && line[n] == ' ')
-			return strtol(line + n + 1, NULL, 10);
+	if (!have_cow_counters()) {
+		page[0]++;
+		say("%s writes page 0 (no cow_* counters: not this kernel)\n", who);
+		return;
 	}
-	return -1;
+	long fault = vmstat_get("cow_fault"), copy = vmstat_get("cow_copy");
+	long reuse = vmstat_get("cow_reuse");
+	page[0]++;
+	say("%s writes page 0: cow_fault %+ld, cow_copy %+ld, cow_reuse %+ld\n", who,
+	    vmstat_get("cow_fault") - fault, vmstat_get("cow_copy") - copy,
+	    vmstat_get("cow_reuse") - reuse);
 }
 
-static struct counters counters(void)
+/* The child: wait for the parent's go, write, report, wait to be let go. */
+static void child(char *mem)
 {
-	static char buf[4096];
-	struct counters c = { -1, -1, -1 };
-	int fd = open("/proc/vmstat", O_RDONLY);
+	char c;
 
-	if (fd < 0)
-		return c;
-	ssize_t n = read(fd, buf, sizeof buf - 1);
-	close(fd);
-	if (n <= 0)
-		return c;
-	buf[n] = '\0';
-	c.cow_fault = field(buf, "cow_fault");
-	c.cow_copy = field(buf, "cow_copy");
-	c.cow_reuse = field(buf, "cow_reuse");
-	return c;
+	if (read(go[0], &c, 1) != 1)
+		_exit(1);
+	write_page(mem, "the child");
+	if (write(done[1], "w", 1) != 1 || read(go[0], &c, 1) != 1)
+		_exit(1);
+	_exit(0);
 }
 
-static void show_delta(const char *what, struct counters a, struct counters b)
+/* How many of pages 1..pages-1 the two processes still share. */
+static long shared_pages(char *mem, long pages, pid_t pid)
 {
-	if (a.cow_fault < 0 || b.cow_fault < 0)
-		printf("%s (no cow_* counters in /proc/vmstat)\n", what);
-	else
-		printf("%s: cow_fault %+ld, cow_copy %+ld, cow_reuse %+ld\n", what,
-		       b.cow_fault - a.cow_fault, b.cow_copy - a.cow_copy,
-		       b.cow_reuse - a.cow_reuse);
-	fflush(stdout);
+	long n = 0;
+
+	for (long i = 1; i < pages; i++)
+		n += page_frame(0, mem + i * PAGE) == page_frame(pid, mem + i * PAGE);
+	return n;
 }
 
-/* Run `pmap PID ADDR` and wait for it. */
-static void pmap(pid_t pid, void *addr, const char *title)
+static void show(const char *when, uint64_t parent, uint64_t child)
 {
-	static char pid_arg[16], addr_arg[32];
-	static char *argv[] = { "pmap", pid_arg, addr_arg, NULL };
-
-	snprintf(pid_arg, sizeof pid_arg, "%d", (int)pid);
-	snprintf(addr_arg, sizeof addr_arg, "%lx", (unsigned long)addr);
-	printf("\n--- %s: pmap %s %s\n", title, pid_arg, addr_arg);
-	fflush(stdout);
-	pid_t p = vfork();
-	if (p == 0) {
-		execv("/bin/pmap", argv);
-		_exit(127);
-	}
-	if (p > 0)
-		while (waitpid(p, NULL, 0) < 0 && errno == EINTR)
-			;
+	say("%-26s parent: frame %#lx   child: frame %#lx\n", when, (unsigned long)parent,
+	    (unsigned long)child);
 }
 
 int main(int argc, char **argv)
 {
-	static long pages;
-	static char *mem;
-	static int go[2], done[2];
-	static pid_t child;
+	long pages = size_arg(argc, argv, 8, 1, 4096, "[PAGES]");
+	char *mem = mmap(DEMO_ADDR, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			 -1, 0);
+	char c;
 
-	pages = argc > 1 ? atol(argv[1]) : 8;
-	if (pages < 4 || pages > 4096) {
-		fprintf(stderr, "usage: cowdemo [PAGES]  (4 to 4096)\n");
-		return 2;
-	}
-	mem = mmap(DEMO_ADDR, pages * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	if (mem == MAP_FAILED || pipe(go) < 0 || pipe(done) < 0) {
+	if (mem == MAP_FAILED || pipe(go) || pipe(done)) {
 		perror("cowdemo");
 		return 1;
 	}
 	memset(mem, 'a', pages * PAGE);
-	counters();
-	printf("cowdemo: pid %d wrote %ld pages at %lx\n", (int)getpid(), pages,
-	       (unsigned long)mem);
-	pmap(getpid(), mem, "1. before fork: the parent's pages are private (W)");
-
-	fflush(stdout);
-	child = fork();
-	if (child < 0) {
+	if (!page_frame(0, mem)) {
+		say("cowdemo: cannot read frame numbers from /proc/self/pagemap (Linux: run as root)\n");
+		return 1;
+	}
+	say("cowdemo: pid %d wrote %ld pages at %p; page 0 is in frame %#lx\n", (int)getpid(),
+	    pages, (void *)mem, (unsigned long)page_frame(0, mem));
+	pid_t pid = fork();
+	if (pid < 0) {
 		perror("cowdemo: fork");
 		return 1;
 	}
-	if (child == 0) {
-		char c;
-		counters();	/* our buffers are private before we measure */
-		if (read(go[0], &c, 1) != 1)
-			_exit(1);
-		struct counters a = counters();
-		mem[3 * PAGE] = 'X';
-		struct counters b = counters();
-		show_delta("\n3. the child wrote one byte of page 3", a, b);
-		if (write(done[1], "d", 1) != 1 || read(go[0], &c, 1) != 1)
-			_exit(1);
-		_exit(0);
-	}
-	pmap(child, mem, "2. after fork: the child maps the same frames (C, shared)");
-	if (write(go[1], "g", 1) != 1 || read(done[0], (char[1]){ 0 }, 1) != 1) {
-		perror("cowdemo");
+	if (pid == 0)
+		child(mem);
+
+	uint64_t parent1 = page_frame(0, mem), child1 = page_frame(pid, mem);
+	show("after fork:", parent1, child1);
+	if (write(go[1], "g", 1) != 1 || read(done[0], &c, 1) != 1) {
+		perror("cowdemo: the child");
 		return 1;
 	}
-	pmap(child, mem, "3. the child: page 3 is its own copy (W)");
-	pmap(getpid(), mem, "3. the parent: its page 3 is mapped once now (W)");
-	if (write(go[1], "x", 1) != 1)
+	uint64_t parent2 = page_frame(0, mem), child2 = page_frame(pid, mem);
+	long shared = shared_pages(mem, pages, pid);
+	show("after the child's write:", parent2, child2);
+	say("pages 1..%ld still shared: %ld of %ld\n", pages - 1, shared, pages - 1);
+	if (write(go[1], "x", 1) != 1 || waitpid(pid, NULL, 0) != pid) {
+		perror("cowdemo: the child");
 		return 1;
-	while (waitpid(child, NULL, 0) < 0 && errno == EINTR)
-		;
-	counters();	/* our buffers are writable again before we measure */
-	struct counters a = counters();
-	mem[0] = 'Z';
-	struct counters b = counters();
-	show_delta("\n4. the child exited; the parent wrote page 0", a, b);
-	pmap(getpid(), mem, "4. the parent: every page private again (W)");
-	return 0;
+	}
+	write_page(mem, "the child exited; the parent");
+	uint64_t parent3 = page_frame(0, mem);
+	say("%-26s parent: frame %#lx\n", "after the parent's write:", (unsigned long)parent3);
+
+	expect(child1 == parent1, "the child to map the parent's frame after fork");
+	expect(child2 != parent2, "the child to get a new frame when it wrote");
+	expect(parent2 == parent1, "the parent to keep its frame when the child wrote");
+	expect(shared == pages - 1, "the %ld pages nobody wrote to stay shared", pages - 1);
+	expect(parent3 == parent2, "the parent, last user, to write in place (same frame)");
+	return demo_done();
 }

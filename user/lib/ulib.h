@@ -1,8 +1,9 @@
 /*
  * user/lib/ulib.h - the small helpers several user programs share, header-only
  * (every program stays one C file plus headers): one-write output, whole-file
- * reads, /proc/meminfo and /proc/vmstat fields, the monotonic clock, and
- * telling Linux from this kernel.  tap.h (the test helper) builds on it.
+ * reads and small writes, /proc/meminfo and /proc/vmstat fields, the frame
+ * behind a page (/proc/PID/pagemap), the monotonic clock, and telling Linux
+ * from this kernel.  tap.h (the test helper) builds on it.
  */
 #ifndef ULIB_H
 #define ULIB_H
@@ -11,6 +12,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -74,6 +76,23 @@ static inline ssize_t read_file(const char *path, char *buf, size_t size)
 	return len;
 }
 
+/* Write text to a small file (a /proc or /sys control) in one write(2):
+ * 0, or -1 with errno set. */
+static inline int write_file(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY);
+
+	if (fd < 0)
+		return -1;
+	ssize_t n = write(fd, text, strlen(text));
+	int err = errno;
+	close(fd);
+	if (n == (ssize_t)strlen(text))
+		return 0;
+	errno = n < 0 ? err : EIO;
+	return -1;
+}
+
 /* A "Name:   N kB" field of /proc/meminfo, in kB; -1 if missing. */
 static inline long meminfo_kb(const char *field)
 {
@@ -96,6 +115,47 @@ static inline long vmstat_get(const char *name)
 	if (read_file("/proc/vmstat", buf + 1, sizeof buf - 1) <= 0 || !(at = strstr(buf, key)))
 		return -1;
 	return strtol(at + strlen(key), NULL, 10);
+}
+
+/* The frame numbers behind npages pages from va in process pid (0: this
+ * one), from /proc/PID/pagemap (bit 63 present, bits 0-54 the frame): 0 for
+ * a page not present.  Returns 0, or -1 when pagemap cannot be read.  (On
+ * Linux only root sees frame numbers; others read 0s.) */
+static inline int page_frames(pid_t pid, const void *va, size_t npages, uint64_t *frames)
+{
+	char path[64];
+
+	if (pid)
+		snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
+	else
+		snprintf(path, sizeof path, "/proc/self/pagemap");
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	off_t first = (off_t)((uintptr_t)va / 4096 * sizeof *frames);
+	size_t want = npages * sizeof *frames, done = 0;
+	while (done < want) {	/* a pseudo file may return less than asked */
+		ssize_t n = pread(fd, (char *)frames + done, want - done, first + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		done += n;
+	}
+	close(fd);
+	if (done != want)
+		return -1;
+	for (size_t i = 0; i < npages; i++)
+		frames[i] = frames[i] >> 63 ? frames[i] & ((1ULL << 55) - 1) : 0;
+	return 0;
+}
+
+/* The frame behind one page (0: not present or unreadable). */
+static inline uint64_t page_frame(pid_t pid, const void *va)
+{
+	uint64_t frame;
+
+	return page_frames(pid, va, 1, &frame) ? 0 : frame;
 }
 
 /* Seconds on the monotonic clock. */
