@@ -702,3 +702,74 @@ Frame()
 Procs()
 CowTrace()
 VaToPa()
+
+
+# ---------------------------------------------------------------------------------------------
+# Unwinding through a trap: `bt` from a trap handler goes on into the code the trap interrupted.
+#
+# trap_common (kernel/trap_entry.asm) has no unwind information: gdb would take stack words for
+# return addresses and print made-up frames. This unwinder knows that, in trap_common, rsp
+# points at the struct trapframe (kernel/trap.h) and takes the interrupted rip, rsp and rbp
+# from it. User code that gdb has no symbols for (`add-symbol-file build/root/bin/PROG` gives
+# them) cannot be unwound further; the backtrace ends there.
+
+from gdb.unwinder import Unwinder, register_unwinder
+
+
+class _FrameId:
+    """What create_unwind_info wants: a frame's identity, sp and pc as gdb.Values."""
+
+    def __init__(self, pending_frame, sp, pc):
+        self.sp = sp
+        self.pc = gdb.Value(pc).cast(pending_frame.read_register("rip").type)
+
+
+def _symbol_range(name):
+    """[start, end) of the kernel function `name` (a label of trap_entry.asm), or None."""
+    try:
+        start = int(gdb.parse_and_eval("(unsigned long)&%s" % name))
+        end = int(gdb.parse_and_eval("(unsigned long)&trap_return"))
+    except gdb.error:
+        return None
+    return start, end
+
+
+class TrapUnwinder(Unwinder):
+    def __init__(self):
+        super().__init__("cowos trap frame")
+        self._interrupted = None    # (rip, rsp) the last trap frame returned to
+
+
+    def __call__(self, pending_frame):
+        pc = int(pending_frame.read_register("rip")) & U64
+        if pc >= 1 << 47:
+            span = _symbol_range("trap_common")
+            if not span or not span[0] <= pc < span[1]:
+                return None
+            return self._through_trapframe(pending_frame, pc, span[0])
+        sp = int(pending_frame.read_register("rsp")) & U64
+        if (pc, sp) == self._interrupted and gdb.block_for_pc(pc) is None:
+            return self._outermost(pending_frame, pc)     # interrupted code without symbols
+        return None
+
+    def _through_trapframe(self, pending_frame, pc, start):
+        sp = pending_frame.read_register("rsp")
+        tf = gdb.Value(int(sp)).cast(gdb.lookup_type("struct trapframe").pointer()).dereference()
+        info = pending_frame.create_unwind_info(_FrameId(pending_frame, sp, start))
+        self._interrupted = (int(tf["rip"]) & U64, int(tf["rsp"]) & U64)
+        for reg in ("rip", "rsp", "rbp", "rbx", "r12", "r13", "r14", "r15"):
+            info.add_saved_register(reg, tf[reg].cast(pending_frame.read_register(reg).type))
+        return info
+
+    def _outermost(self, pending_frame, pc):
+        # No symbols, so no idea where this code keeps its return address: a zero one ends the
+        # backtrace. (gdb then notes that user stacks lie below the kernel's: "previous frame
+        # inner to this frame".)
+        sp = pending_frame.read_register("rsp")
+        info = pending_frame.create_unwind_info(_FrameId(pending_frame, sp, pc))
+        info.add_saved_register("rip", gdb.Value(0).cast(pending_frame.read_register("rip").type))
+        info.add_saved_register("rsp", sp)
+        return info
+
+
+register_unwinder(None, TrapUnwinder(), replace=True)
