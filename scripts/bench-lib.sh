@@ -1,3 +1,4 @@
+# shellcheck shell=bash
 # scripts/bench-lib.sh — what scripts/bench and scripts/bench-linux share (sourced, not run):
 # reading the console output of user/bench/bench.c, the side-by-side table, and the plot of
 # fork latency against process size (gnuplot).
@@ -53,7 +54,7 @@ bench_table() {
 # size, one curve per series (MODE's values in FILE, a bench console log), log-scale time.
 # The data go to PNG with .dat for .png. Without gnuplot, says so and draws nothing.
 bench_plot() {
-    local png=$1 dat=${1%.png}.dat series title mode file values
+    local png=$1 dat=${1%.png}.dat series title mode file values cells i c row
     shift
     if ! command -v gnuplot >/dev/null 2>&1; then
         echo "bench: gnuplot is not installed, no plot (apt-get install gnuplot-nox; scripts/setup does)" >&2
@@ -79,10 +80,10 @@ bench_plot() {
     {
         echo "MiB ${titles[*]}"
         for i in "${!sizes[@]}"; do
-            local row=${sizes[$i]} c
+            row=${sizes[$i]}
             for c in "${columns[@]}"; do
-                read -ra v <<<"$c"
-                row+=" ${v[$i]}"
+                read -ra cells <<<"$c"
+                row+=" ${cells[$i]}"
             done
             echo "$row"
         done
