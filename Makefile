@@ -43,7 +43,7 @@ USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c us
 USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%)
 USER_HDRS  := $(wildcard user/*/*.h)
 
-.PHONY: all run test gdb debug bench clean help setup
+.PHONY: all run test gdb debug bench bench-linux clean help setup
 # A failed recipe leaves no half-made target that a later make would trust.
 .DELETE_ON_ERROR:
 all: $(B)/kernel.elf $(B)/os.iso
@@ -54,7 +54,8 @@ help:
 	@echo "make test       run every test suite; ends with 'N passed, M failed'"
 	@echo "make gdb        QEMU paused, gdb attached at kmain with the project's commands"
 	@echo "make debug      QEMU waiting for a debugger on port GDBPORT (for IDEs)"
-	@echo "make bench      run the benchmarks"
+	@echo "make bench      run the benchmarks in both fork modes: table and plot in $(B)/bench/"
+	@echo "make bench-linux  the same benchmark on Debian's Linux kernel too (downloads it)"
 	@echo "make clean      remove $(B)/"
 	@echo "make compile_commands.json   the compilation database for clangd"
 	@echo "variables: MEM=$(MEM) SMP=$(SMP) ACCEL=$(ACCEL) CMDLINE='$(CMDLINE)' ADD='$(ADD)' GDBPORT=$(GDBPORT)"
@@ -157,6 +158,10 @@ debug: setup
 bench: setup
 	@$(MAKE) --no-print-directory all
 	scripts/bench
+
+bench-linux: setup
+	@$(MAKE) --no-print-directory all
+	scripts/bench-linux
 
 clean:
 	rm -rf $(B)

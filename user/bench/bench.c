@@ -1,7 +1,10 @@
 /*
- * bench - what copy-on-write buys: process creation and page faults, first
- * with copy-on-write fork (cow_fork=1), then with the eager copy
- * (cow_fork=0), in one run.  Each measurement prints one line
+ * bench - what copy-on-write and same-page merging cost and buy: process
+ * creation, page faults and merging, first with copy-on-write fork
+ * (cow_fork=1), then with the eager copy (cow_fork=0), in one run.  Only
+ * Linux interfaces are used, so the same binary runs on Linux (also as the
+ * /init of an initramfs: scripts/bench-linux).  Each measurement prints one
+ * line
  *
  *     bench NAME VALUE UNIT
  *
@@ -22,32 +25,45 @@
  *                                  written allocates (MemFree before and
  *                                  after, the child alive and blocked)
  *   fork_frames_64MiB              the same for 64 MiB (fits in every guest)
+ *                                  (on Linux both count the child's page
+ *                                  tables, VmPTE: MemFree misses the pages
+ *                                  on its per-CPU lists)
+ *   ksm_merge_rate                 MiB/s: 64 MiB of 4 distinct page contents,
+ *                                  from madvise(MADV_MERGEABLE) until
+ *                                  pages_shared + pages_sharing cover it
+ *   ksm_unshare_fault_per_page     ns per first write to a merged page
+ *   ksm_scan_ns_per_page           ns per page visit of the merging scanner,
+ *                                  64 MiB of pages that never merge
  *
+ * The ksm_ measurements do not depend on the fork mode: they run once, with
+ * cow_fork=1, at pages_to_scan=100000 and sleep_millisecs=0; everything
+ * merged is unmerged (run=2) before and after, and the controls are put back.
  * A measurement whose memory does not fit in MemFree (twice the size for the
  * eager fork) prints "# skip NAME: ..." instead: give the guest 1 GiB for the
  * 256 MiB ones (scripts/bench does).
  *
  *     bench [-q] [-1] [NAME...]
  *
- * -q  quick: few rounds, 16 MiB for the per-page measurements, no 64 and
- *     256 MiB forks (a regression check: scripts/bench --check);
+ * -q  quick: few rounds, 16 MiB for the per-page and merging measurements,
+ *     no 64 and 256 MiB forks (a regression check: scripts/bench --check);
  * -1  the current mode only (do not touch /proc/sys/vm/cow_fork);
  * NAME... just these measurements.
  * cow_fork is put back to what it was at the end.  Exit status 0, or 1 when
- * something could not be measured (a fork failed...).
+ * something could not be measured (a fork failed...).  As process 1 on
+ * Linux, bench mounts /proc and /sys first and powers the machine off at the
+ * end ("# bench: exit status N" tells the status).
  * Env: BIN, directory holding "true" for fork_exec_wait (default /bin).
  */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/utsname.h>
+#include <sys/mount.h>
+#include <sys/reboot.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "ulib.h"
@@ -67,10 +83,11 @@ static long sysctl_cow_fork(void)
 	return read_file("/proc/sys/vm/cow_fork", buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
-static int set_cow_fork(long value)
+/* Write a number to a control file (/proc/sys/..., /sys/...); 0 or -1. */
+static int write_number(const char *path, long value)
 {
-	char buf[16];
-	int fd = open("/proc/sys/vm/cow_fork", O_WRONLY);
+	char buf[32];
+	int fd = open(path, O_WRONLY);
 
 	if (fd < 0)
 		return -1;
@@ -89,9 +106,7 @@ static char *map(long len)
 		say("# bench: mmap %ld MiB: %s\n", len / MiB, strerror(errno));
 		return NULL;
 	}
-#ifdef MADV_NOHUGEPAGE
 	madvise(p, len, MADV_NOHUGEPAGE);	/* Linux: count 4 KiB faults */
-#endif
 	return p;
 }
 
@@ -153,21 +168,39 @@ static int fits(const char *name, long need)
 	return 0;
 }
 
-/* ---- the measurements -------------------------------------------------- */
+/* ---- the table of measurements ----------------------------------------- */
 
 struct bench {
 	const char *name, *unit;
-	void (*run)(const struct bench *b, int eager);
+	void (*run)(const struct bench *b);
 	long mib;		/* memory size the measurement uses */
 	int rounds;		/* rounds in a normal run */
-	int in_quick;		/* run with -q */
+	int flags;
 };
 
+#define QUICK	1	/* run with -q too */
+#define ONCE	2	/* independent of the fork mode: with cow_fork=1 only */
+
+static int eager;		/* the mode being measured: cow_fork=0 */
+
+static int rounds_of(const struct bench *b)
+{
+	return quick ? (b->rounds > 3 ? 3 : b->rounds) : b->rounds;
+}
+
+/* Bytes for the per-page and merging measurements. */
+static long size_of(const struct bench *b)
+{
+	return (quick ? 16 : b->mib) * MiB;
+}
+
+/* ---- fork and exec ----------------------------------------------------- */
+
 /* fork, the child _exits at once, the parent waits. */
-static void fork_exit_wait(const struct bench *b, int eager)
+static void fork_exit_wait(const struct bench *b)
 {
 	double v[MAX_ROUNDS];
-	int rounds = quick ? 3 : b->rounds, n = 0;
+	int rounds = rounds_of(b), n = 0;
 
 	if (!fits(b->name, b->mib * MiB * (eager ? 2 : 1)))
 		return;
@@ -194,15 +227,14 @@ static void fork_exit_wait(const struct bench *b, int eager)
 }
 
 /* fork, the child execs /bin/true, the parent waits. */
-static void fork_exec_wait(const struct bench *b, int eager)
+static void fork_exec_wait(const struct bench *b)
 {
 	const char *bin = getenv("BIN") ? getenv("BIN") : "/bin";
 	char path[256];
 	char *argv[] = { "true", NULL }, *envp[] = { NULL };
 	double v[MAX_ROUNDS];
-	int rounds = quick ? 3 : b->rounds, n = 0;
+	int rounds = rounds_of(b), n = 0;
 
-	(void)eager;
 	snprintf(path, sizeof path, "%s/true", bin);
 	for (int i = 0; i <= rounds; i++) {
 		double start = now_ns();
@@ -223,20 +255,80 @@ static void fork_exec_wait(const struct bench *b, int eager)
 	report(b->name, b->unit, v, n);
 }
 
-static long size_of(const struct bench *b)
+/* A "Name:   N kB" field of /proc/PID/status, in kB; -1 if missing. */
+static long status_kb(pid_t pid, const char *field)
 {
-	return (quick ? 16 : b->mib) * MiB;
+	char path[64], buf[4096], *at;
+
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	if (read_file(path, buf, sizeof buf) <= 0 || !(at = strstr(buf, field)))
+		return -1;
+	return strtol(at + strlen(field) + 1, NULL, 10);
 }
 
+/* kB the fork that made child allocated, MemFree being free_before just
+ * before it.  Linux keeps freed pages on per-CPU lists that MemFree does
+ * not count, so there the child's page tables (VmPTE) stand for it. */
+static long fork_cost_kb(pid_t child, long free_before)
+{
+	if (running_on_linux())
+		return status_kb(child, "VmPTE:");
+	long free_after = meminfo_kb("MemFree");
+	return free_before < 0 || free_after < 0 ? -1 : free_before - free_after;
+}
+
+/* Frames the fork itself allocates, measured in the parent while the child
+ * is alive (blocked reading a pipe). */
+static void fork_frames(const struct bench *b)
+{
+	long len = b->mib * MiB;
+	double v[MAX_ROUNDS];
+	int rounds = quick ? 1 : b->rounds, n = 0;
+
+	if (!fits(b->name, len * (eager ? 2 : 1)))
+		return;
+	char *p = touch_memory(b->mib);
+	if (!p) {
+		failed = 1;
+		return;
+	}
+	if (running_on_linux())
+		say("# %s: Linux: the child's VmPTE, not MemFree\n", b->name);
+	for (int i = 0; i < rounds; i++) {
+		int fd[2];
+		char c;
+		if (pipe(fd) < 0)
+			break;
+		meminfo_kb("MemFree");	/* make our own buffers present first */
+		long before = meminfo_kb("MemFree");
+		pid_t pid = fork();
+		if (pid == 0) {
+			close(fd[1]);
+			_exit(read(fd[0], &c, 1) < 0);
+		}
+		long kb = pid > 0 ? fork_cost_kb(pid, before) : -1;
+		close(fd[0]);
+		close(fd[1]);
+		if (wait_child(pid) == -1 || kb < 0) {
+			failed = 1;
+			break;
+		}
+		v[n++] = kb / 4.0;	/* kB -> 4 KiB pages */
+	}
+	munmap(p, len);
+	report(b->name, b->unit, v, n);
+}
+
+/* ---- page faults ------------------------------------------------------- */
+
 /* A child writes every page its parent wrote before the fork. */
-static void cow_fault_per_page(const struct bench *b, int eager)
+static void cow_fault_per_page(const struct bench *b)
 {
 	long len = size_of(b), pages = len / PAGE;
 	double v[MAX_ROUNDS];
-	int rounds = quick ? 2 : b->rounds, n = 0;
+	int rounds = rounds_of(b), n = 0;
 
-	(void)eager;	/* either way: the parent's memory and the child's copy */
-	if (!fits(b->name, 2 * len))
+	if (!fits(b->name, 2 * len))	/* either mode: the memory and the child's copy */
 		return;
 	char *p = touch_memory(len / MiB);
 	if (!p) {
@@ -270,13 +362,15 @@ static void cow_fault_per_page(const struct bench *b, int eager)
 	report(b->name, b->unit, v, n);
 }
 
-/* Fresh memory: read every page; then (write_after) write every page; or
- * (first_write) write every page without reading first. */
-static void fault_per_page(const struct bench *b, int what)
+enum touch { READ_ONLY, READ_THEN_WRITE, WRITE_ONLY };
+
+/* Fresh memory: read every page, then (READ_THEN_WRITE) time the writes to
+ * every page after it; or (WRITE_ONLY) time writes without reading first. */
+static void fault_per_page(const struct bench *b, enum touch what)
 {
 	long len = size_of(b), pages = len / PAGE;
 	double v[MAX_ROUNDS];
-	int rounds = quick ? 2 : b->rounds, n = 0;
+	int rounds = rounds_of(b), n = 0;
 
 	if (!fits(b->name, len))
 		return;
@@ -287,7 +381,7 @@ static void fault_per_page(const struct bench *b, int what)
 			break;
 		}
 		double start = now_ns(), t = 0;
-		if (what != 2) {
+		if (what != WRITE_ONLY) {
 			unsigned sum = 0;
 			for (long off = 0; off < len; off += PAGE)
 				sum += p[off];
@@ -296,7 +390,7 @@ static void fault_per_page(const struct bench *b, int what)
 				say("# bench: %s: fresh memory is not zero\n", b->name);
 			start = now_ns();
 		}
-		if (what != 0) {
+		if (what != READ_ONLY) {
 			for (long off = 0; off < len; off += PAGE)
 				p[off] = 1;
 			t = now_ns() - start;
@@ -307,115 +401,326 @@ static void fault_per_page(const struct bench *b, int what)
 	report(b->name, b->unit, v, n);
 }
 
-static void zero_read(const struct bench *b, int eager)
+static void zero_read(const struct bench *b)
 {
-	(void)eager;
-	fault_per_page(b, 0);
+	fault_per_page(b, READ_ONLY);
 }
 
-static void write_after_zero_read(const struct bench *b, int eager)
+static void write_after_zero_read(const struct bench *b)
 {
-	(void)eager;
-	fault_per_page(b, 1);
+	fault_per_page(b, READ_THEN_WRITE);
 }
 
-static void first_write(const struct bench *b, int eager)
+static void first_write(const struct bench *b)
 {
-	(void)eager;
-	fault_per_page(b, 2);
+	fault_per_page(b, WRITE_ONLY);
 }
 
-/* Frames the fork itself allocates: MemFree before it and after it, in the
- * parent, while the child is alive (blocked reading a pipe). */
-static void fork_frames(const struct bench *b, int eager)
-{
-	long len = b->mib * MiB;
-	double v[MAX_ROUNDS];
-	int rounds = quick ? 1 : b->rounds, n = 0;
+/* ---- same-page merging (/sys/kernel/mm/ksm) ---------------------------- */
 
-	if (!fits(b->name, len * (eager ? 2 : 1)))
-		return;
-	char *p = touch_memory(b->mib);
-	if (!p) {
+#define KSM_DIR "/sys/kernel/mm/ksm/"
+#define KSM_TIMEOUT_S 300.0
+
+static const char *const ksm_knobs[] = { "run", "pages_to_scan", "sleep_millisecs" };
+
+#define NKNOBS (sizeof ksm_knobs / sizeof ksm_knobs[0])
+
+static long ksm_get(const char *name)
+{
+	char path[128], buf[32];
+
+	snprintf(path, sizeof path, KSM_DIR "%s", name);
+	return read_file(path, buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+static void ksm_set(const char *name, long value)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, KSM_DIR "%s", name);
+	if (write_number(path, value) < 0) {
+		say("# bench: %s = %ld: %s\n", path, value, strerror(errno));
 		failed = 1;
-		return;
 	}
-	for (int i = 0; i < rounds; i++) {
-		int fd[2];
-		char c;
-		if (pipe(fd) < 0)
-			break;
-		meminfo_kb("MemFree");	/* make our own buffers present first */
-		long before = meminfo_kb("MemFree");
-		pid_t pid = fork();
-		if (pid == 0) {
-			close(fd[1]);
-			_exit(read(fd[0], &c, 1) < 0);
+}
+
+static long ksm_merged(void)
+{
+	return ksm_get("pages_shared") + ksm_get("pages_sharing");
+}
+
+static long ksm_full_scans(void)
+{
+	return ksm_get("full_scans");
+}
+
+/* Unmerge everything and start again with nothing merged. */
+static void ksm_restart(void)
+{
+	ksm_set("run", 2);
+	ksm_set("run", 1);
+}
+
+/* Save the controls in saved[] and make the scanner run flat out;
+ * 0, or -1 when this kernel has no merging. */
+static int ksm_begin(const struct bench *b, long saved[NKNOBS])
+{
+	for (size_t i = 0; i < NKNOBS; i++)
+		saved[i] = ksm_get(ksm_knobs[i]);
+	if (saved[0] < 0) {
+		say("# skip %s: no " KSM_DIR "\n", b->name);
+		return -1;
+	}
+	ksm_set("run", 2);
+	ksm_set("pages_to_scan", 100000);
+	ksm_set("sleep_millisecs", 0);
+	ksm_set("run", 1);
+	return 0;
+}
+
+static void ksm_end(const long saved[NKNOBS])
+{
+	ksm_set("run", 2);
+	for (size_t i = NKNOBS; i-- > 0;)
+		ksm_set(ksm_knobs[i], saved[i]);
+}
+
+/* Poll until count() reaches n; seconds since t0, or -1 after the timeout. */
+static double ksm_wait(long (*count)(void), long n, double t0)
+{
+	while (count() < n) {
+		if (now_s() - t0 > KSM_TIMEOUT_S) {
+			say("# bench: merging: still below %ld after %.0f s\n", n, KSM_TIMEOUT_S);
+			return -1;
 		}
-		long after = meminfo_kb("MemFree");
-		close(fd[0]);
-		close(fd[1]);
-		if (wait_child(pid) == -1 || before < 0 || after < 0) {
+		sleep_ms(2);
+	}
+	return now_s() - t0;
+}
+
+/* Map and fill len bytes: page i holds content i % kinds, or (kinds 0)
+ * every page its own content. */
+static char *filled(long len, long kinds)
+{
+	char *p = map(len);
+
+	for (long i = 0; p && i < len / PAGE; i++) {
+		unsigned long *w = (unsigned long *)(p + i * PAGE);
+		unsigned long k = kinds ? (unsigned long)(i % kinds) : (unsigned long)i;
+		for (size_t j = 0; j < PAGE / sizeof *w; j++)
+			w[j] = (k + 1) * 0x9e3779b97f4a7c15UL + j;
+	}
+	return p;
+}
+
+/* Map len bytes of 4 page contents and have them all merged; the seconds
+ * it took from madvise, or -1 (then nothing stays mapped). */
+static double merge_area(char **area, long len)
+{
+	long base = ksm_merged();
+	char *p = filled(len, 4);
+
+	if (!p)
+		return -1;
+	double t0 = now_s();
+	madvise(p, len, MADV_MERGEABLE);
+	double s = ksm_wait(ksm_merged, base + len / PAGE, t0);
+	if (s < 0)
+		munmap(p, len);
+	*area = s < 0 ? NULL : p;
+	return s;
+}
+
+/* One round of each: a sample, or -1 when it could not be measured. */
+static double merge_rate_round(long len)
+{
+	char *p;
+	double s = merge_area(&p, len);
+
+	if (s <= 0)
+		return -1;
+	munmap(p, len);
+	return len / MiB / s;
+}
+
+static double unshare_round(long len)
+{
+	char *p;
+
+	if (merge_area(&p, len) < 0)
+		return -1;
+	ksm_set("run", 0);	/* nothing merges them again while we write */
+	double t0 = now_ns();
+	for (long off = 0; off < len; off += PAGE)
+		p[off] ^= 1;
+	double ns = (now_ns() - t0) / (len / PAGE);
+	munmap(p, len);
+	return ns;
+}
+
+/* Two full scans over pages that never merge, counted from the first scan
+ * that started after madvise. */
+static double scan_round(long len)
+{
+	char *p = filled(len, 0);
+
+	if (!p)
+		return -1;
+	double t0 = now_s();
+	madvise(p, len, MADV_MERGEABLE);
+	long scans = ksm_full_scans();
+	double t1 = -1, t3 = -1;
+	if (ksm_wait(ksm_full_scans, scans + 1, t0) >= 0) {
+		t1 = now_s();
+		t3 = ksm_wait(ksm_full_scans, scans + 3, t0) < 0 ? -1 : now_s();
+	}
+	munmap(p, len);
+	return t3 < 0 ? -1 : (t3 - t1) * 1e9 / (2.0 * (len / PAGE));
+}
+
+static void ksm_rounds(const struct bench *b, double (*round)(long len))
+{
+	long len = size_of(b), saved[NKNOBS];
+	double v[MAX_ROUNDS];
+	int rounds = rounds_of(b), n = 0;
+
+	if (!fits(b->name, len) || ksm_begin(b, saved) < 0)
+		return;
+	for (int i = 0; i < rounds; i++) {
+		double sample = round(len);
+		ksm_restart();
+		if (sample < 0) {
 			failed = 1;
 			break;
 		}
-		v[n++] = (double)(before - after) / 4;	/* kB -> 4 KiB pages */
+		v[n++] = sample;
 	}
-	munmap(p, len);
+	ksm_end(saved);
 	report(b->name, b->unit, v, n);
 }
 
+static void ksm_merge_rate(const struct bench *b)
+{
+	ksm_rounds(b, merge_rate_round);
+}
+
+static void ksm_unshare_fault(const struct bench *b)
+{
+	ksm_rounds(b, unshare_round);
+}
+
+static void ksm_scan_cost(const struct bench *b)
+{
+	ksm_rounds(b, scan_round);
+}
+
 static const struct bench benches[] = {
-	{ "fork_exit_wait_0MiB", "us", fork_exit_wait, 0, 200, 1 },
-	{ "fork_exit_wait_1MiB", "us", fork_exit_wait, 1, 100, 1 },
-	{ "fork_exit_wait_16MiB", "us", fork_exit_wait, 16, 30, 1 },
-	{ "fork_exit_wait_64MiB", "us", fork_exit_wait, 64, 10, 0 },
-	{ "fork_exit_wait_256MiB", "us", fork_exit_wait, 256, 5, 0 },
-	{ "fork_exec_wait", "us", fork_exec_wait, 0, 50, 1 },
-	{ "cow_fault_per_page", "ns", cow_fault_per_page, 64, 5, 1 },
-	{ "zero_read_fault_per_page", "ns", zero_read, 64, 5, 1 },
-	{ "write_after_zero_read_per_page", "ns", write_after_zero_read, 64, 5, 1 },
-	{ "first_write_fault_per_page", "ns", first_write, 64, 5, 1 },
+	{ "fork_exit_wait_0MiB", "us", fork_exit_wait, 0, 201, QUICK },
+	{ "fork_exit_wait_1MiB", "us", fork_exit_wait, 1, 101, QUICK },
+	{ "fork_exit_wait_16MiB", "us", fork_exit_wait, 16, 31, QUICK },
+	{ "fork_exit_wait_64MiB", "us", fork_exit_wait, 64, 15, 0 },
+	{ "fork_exit_wait_256MiB", "us", fork_exit_wait, 256, 9, 0 },
+	{ "fork_exec_wait", "us", fork_exec_wait, 0, 101, QUICK },
+	{ "cow_fault_per_page", "ns", cow_fault_per_page, 64, 9, QUICK },
+	{ "zero_read_fault_per_page", "ns", zero_read, 64, 9, QUICK },
+	{ "write_after_zero_read_per_page", "ns", write_after_zero_read, 64, 9, QUICK },
+	{ "first_write_fault_per_page", "ns", first_write, 64, 9, QUICK },
 	{ "fork_page_table_pages_256MiB", "pages", fork_frames, 256, 3, 0 },
-	{ "fork_frames_64MiB", "pages", fork_frames, 64, 3, 1 },
+	{ "fork_frames_64MiB", "pages", fork_frames, 64, 3, QUICK },
+	{ "ksm_merge_rate", "MiB/s", ksm_merge_rate, 64, 5, QUICK | ONCE },
+	{ "ksm_unshare_fault_per_page", "ns", ksm_unshare_fault, 64, 5, QUICK | ONCE },
+	{ "ksm_scan_ns_per_page", "ns", ksm_scan_cost, 64, 5, QUICK | ONCE },
 };
 
 #define NBENCH (sizeof benches / sizeof benches[0])
+
+/* ---- running as Linux's /init ------------------------------------------ */
+
+/* The first process of a Linux initramfs finds nothing mounted.  (This
+ * kernel always has /proc and /sys: no mount there.) */
+static void mount_pseudo_files(void)
+{
+	if (access("/proc/meminfo", R_OK) != 0 && mount("proc", "/proc", "proc", 0, NULL) < 0)
+		say("# bench: mount /proc: %s\n", strerror(errno));
+	if (access("/sys/kernel", F_OK) != 0 && mount("sysfs", "/sys", "sysfs", 0, NULL) < 0)
+		say("# bench: mount /sys: %s\n", strerror(errno));
+}
+
+/* Linux panics when process 1 exits: say the status and power off. */
+static void power_off(int status)
+{
+	say("# bench: exit status %d\n", status);
+	sync();
+	if (reboot(RB_POWER_OFF) < 0)
+		say("# bench: reboot: %s\n", strerror(errno));
+}
 
 /* ---- main ------------------------------------------------------------- */
 
 static int wanted(const struct bench *b, int argc, char **argv, int first)
 {
 	if (first == argc)
-		return !quick || b->in_quick;
+		return !quick || (b->flags & QUICK);
 	for (int i = first; i < argc; i++)
 		if (!strcmp(argv[i], b->name))
 			return 1;
 	return 0;
 }
 
-static void run_mode(int eager, int argc, char **argv, int first)
+static void run_mode(int argc, char **argv, int first)
 {
 	for (size_t i = 0; i < NBENCH; i++) {
-		if (wanted(&benches[i], argc, argv, first))
-			benches[i].run(&benches[i], eager);
-		else if (first == argc)
-			say("# skip %s: not in quick mode\n", benches[i].name);
+		const struct bench *b = &benches[i];
+		if (!wanted(b, argc, argv, first)) {
+			if (first == argc)
+				say("# skip %s: not in quick mode\n", b->name);
+		} else if (eager && (b->flags & ONCE)) {
+			say("# skip %s: measured with cow_fork=1 only\n", b->name);
+		} else {
+			b->run(b);
+		}
 	}
 }
 
-int main(int argc, char **argv)
+/* Both modes, one after the other, when /proc/sys/vm/cow_fork can switch them. */
+static void run_modes(int argc, char **argv, int first, int one_mode)
 {
-	int first = 1, one_mode = 0;
+	long initial = sysctl_cow_fork();
+
+	if (running_on_linux() || initial < 0 || one_mode) {
+		if (running_on_linux())
+			say("# mode linux\n");
+		else
+			say("# mode cow_fork=%ld\n", initial);
+		eager = initial == 0;
+		run_mode(argc, argv, first);
+		return;
+	}
+	for (eager = 0; eager <= 1; eager++) {
+		if (write_number("/proc/sys/vm/cow_fork", !eager) < 0 || sysctl_cow_fork() != !eager) {
+			say("# bench: cannot set /proc/sys/vm/cow_fork to %d\n", !eager);
+			failed = 1;
+			continue;
+		}
+		say("# mode cow_fork=%d\n", !eager);
+		run_mode(argc, argv, first);
+	}
+	write_number("/proc/sys/vm/cow_fork", initial);
+}
+
+/* Options and names; the index of the first name, or -1 after a usage error. */
+static int parse_args(int argc, char **argv, int *one_mode)
+{
+	int first = 1;
 
 	for (; first < argc && argv[first][0] == '-'; first++) {
 		if (!strcmp(argv[first], "-q"))
 			quick = 1;
 		else if (!strcmp(argv[first], "-1"))
-			one_mode = 1;
+			*one_mode = 1;
 		else {
 			say("usage: bench [-q] [-1] [NAME...]\n");
-			return 2;
+			return -1;
 		}
 	}
 	for (int i = first; i < argc; i++) {
@@ -424,31 +729,37 @@ int main(int argc, char **argv)
 			k++;
 		if (k == NBENCH) {
 			say("# bench: unknown measurement %s\n", argv[i]);
-			return 2;
+			return -1;
 		}
 	}
+	return first;
+}
 
-	long total = meminfo_kb("MemTotal"), initial = sysctl_cow_fork();
+static int bench(int argc, char **argv)
+{
+	int one_mode = 0, first = parse_args(argc, argv, &one_mode);
+	struct utsname u;
+
+	if (first < 0)
+		return 2;
+	if (uname(&u) < 0)
+		memset(&u, 0, sizeof u);
 	double t0 = now_ns();
-	say("# bench%s: MemTotal %ld MiB\n", quick ? " -q" : "", total / 1024);
-	if (running_on_linux() || initial < 0 || one_mode) {
-		if (running_on_linux())
-			say("# mode linux\n");
-		else
-			say("# mode cow_fork=%ld\n", initial);
-		run_mode(initial == 0, argc, argv, first);
-	} else {
-		for (int eager = 0; eager <= 1; eager++) {
-			if (set_cow_fork(!eager) < 0 || sysctl_cow_fork() != !eager) {
-				say("# bench: cannot set /proc/sys/vm/cow_fork to %d\n", !eager);
-				failed = 1;
-				continue;
-			}
-			say("# mode cow_fork=%d\n", !eager);
-			run_mode(eager, argc, argv, first);
-		}
-		set_cow_fork(initial);
-	}
+	say("# bench%s: %s %s, MemTotal %ld MiB\n", quick ? " -q" : "", u.sysname, u.release,
+	    meminfo_kb("MemTotal") / 1024);
+	run_modes(argc, argv, first, one_mode);
 	say("# bench: done in %.1f s\n", (now_ns() - t0) / 1e9);
 	return failed;
+}
+
+int main(int argc, char **argv)
+{
+	int linux_init = getpid() == 1 && running_on_linux();
+
+	if (linux_init)
+		mount_pseudo_files();
+	int status = bench(argc, argv);
+	if (linux_init)
+		power_off(status);
+	return status;
 }
