@@ -14,6 +14,7 @@
 #   cowtrace [on|off]   one line per copy-on-write fault (cow_fault) and its outcome.
 # Convenience functions:
 #   $va2pa(VA [, CR3])   the physical address VA maps to (error if unmapped).
+# Unwinder: `bt` continues through a trap frame into the interrupted code (TrapUnwinder).
 #
 # Layout: small helpers first (physical memory access, PTE flag decoding, the walk itself),
 # then readers of kernel structures (processes, frames, the page cache), then one gdb.Command
@@ -22,6 +23,7 @@
 import re
 
 import gdb
+from gdb.unwinder import Unwinder, register_unwinder
 
 # ---------------------------------------------------------------------------------------------
 # Kernel facts (see /work/shared/DESIGN.md, mm/pte.h)
@@ -713,8 +715,6 @@ VaToPa()
 # from it. User code that gdb has no symbols for (`add-symbol-file build/root/bin/PROG` gives
 # them) cannot be unwound further; the backtrace ends there.
 
-from gdb.unwinder import Unwinder, register_unwinder
-
 
 class _FrameId:
     """What create_unwind_info wants: a frame's identity, sp and pc as gdb.Values."""
@@ -724,10 +724,10 @@ class _FrameId:
         self.pc = gdb.Value(pc).cast(pending_frame.read_register("rip").type)
 
 
-def _symbol_range(name):
-    """[start, end) of the kernel function `name` (a label of trap_entry.asm), or None."""
+def _trap_common_range():
+    """[start, end) of trap_common's code (it runs up to trap_return), or None."""
     try:
-        start = int(gdb.parse_and_eval("(unsigned long)&%s" % name))
+        start = int(gdb.parse_and_eval("(unsigned long)&trap_common"))
         end = int(gdb.parse_and_eval("(unsigned long)&trap_return"))
     except gdb.error:
         return None
@@ -739,11 +739,10 @@ class TrapUnwinder(Unwinder):
         super().__init__("cowos trap frame")
         self._interrupted = None    # (rip, rsp) the last trap frame returned to
 
-
     def __call__(self, pending_frame):
         pc = int(pending_frame.read_register("rip")) & U64
         if pc >= 1 << 47:
-            span = _symbol_range("trap_common")
+            span = _trap_common_range()
             if not span or not span[0] <= pc < span[1]:
                 return None
             return self._through_trapframe(pending_frame, pc, span[0])
