@@ -29,6 +29,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ulib.h"
+
 #define MAX_VALUES 512
 
 static const char *const mem_rows[] = {
@@ -64,26 +66,6 @@ struct snapshot {
 	int nvm;
 };
 
-static int read_text(const char *path, char *buf, size_t size)
-{
-	int fd = open(path, O_RDONLY);
-	size_t len = 0;
-
-	if (fd < 0)
-		return -1;
-	while (len < size - 1) {
-		ssize_t n = read(fd, buf + len, size - 1 - len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		len += n;
-	}
-	close(fd);
-	buf[len] = '\0';
-	return (int)len;
-}
-
 static void take(struct snapshot *s)
 {
 	static char buf[65536];
@@ -91,7 +73,7 @@ static void take(struct snapshot *s)
 	for (size_t i = 0; i < NMEM; i++)
 		s->mem[i] = -1;
 	s->nvm = 0;
-	if (read_text("/proc/meminfo", buf, sizeof buf) > 0) {
+	if (read_file("/proc/meminfo", buf, sizeof buf) > 0) {
 		for (char *line = buf; line && *line; line = strchr(line, '\n')) {
 			if (*line == '\n')
 				line++;
@@ -104,7 +86,7 @@ static void take(struct snapshot *s)
 					s->mem[i] = kb;
 		}
 	}
-	if (read_text("/proc/vmstat", buf, sizeof buf) > 0) {
+	if (read_file("/proc/vmstat", buf, sizeof buf) > 0) {
 		for (char *line = buf; line && *line && s->nvm < MAX_VALUES;
 		     line = strchr(line, '\n')) {
 			if (*line == '\n')

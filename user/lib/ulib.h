@@ -117,11 +117,10 @@ static inline long vmstat_get(const char *name)
 	return strtol(at + strlen(key), NULL, 10);
 }
 
-/* The frame numbers behind npages pages from va in process pid (0: this
- * one), from /proc/PID/pagemap (bit 63 present, bits 0-54 the frame): 0 for
- * a page not present.  Returns 0, or -1 when pagemap cannot be read.  (On
- * Linux only root sees frame numbers; others read 0s.) */
-static inline int page_frames(pid_t pid, const void *va, size_t npages, uint64_t *frames)
+/* The raw /proc/PID/pagemap entries (pid 0: this process) of npages pages
+ * from va: bit 63 present, bits 0-54 the frame, and Linux's other flag bits.
+ * Returns 0, or -1 when pagemap cannot be read. */
+static inline int pagemap_entries(pid_t pid, const void *va, size_t npages, uint64_t *entries)
 {
 	char path[64];
 
@@ -132,10 +131,10 @@ static inline int page_frames(pid_t pid, const void *va, size_t npages, uint64_t
 	int fd = open(path, O_RDONLY);
 	if (fd < 0)
 		return -1;
-	off_t first = (off_t)((uintptr_t)va / 4096 * sizeof *frames);
-	size_t want = npages * sizeof *frames, done = 0;
+	off_t first = (off_t)((uintptr_t)va / 4096 * sizeof *entries);
+	size_t want = npages * sizeof *entries, done = 0;
 	while (done < want) {	/* a pseudo file may return less than asked */
-		ssize_t n = pread(fd, (char *)frames + done, want - done, first + (off_t)done);
+		ssize_t n = pread(fd, (char *)entries + done, want - done, first + (off_t)done);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -143,7 +142,15 @@ static inline int page_frames(pid_t pid, const void *va, size_t npages, uint64_t
 		done += n;
 	}
 	close(fd);
-	if (done != want)
+	return done == want ? 0 : -1;
+}
+
+/* The frame numbers behind npages pages from va in process pid (0: this
+ * one): 0 for a page not present.  Returns 0, or -1 when pagemap cannot be
+ * read.  (On Linux only root sees frame numbers; others read 0s.) */
+static inline int page_frames(pid_t pid, const void *va, size_t npages, uint64_t *frames)
+{
+	if (pagemap_entries(pid, va, npages, frames))
 		return -1;
 	for (size_t i = 0; i < npages; i++)
 		frames[i] = frames[i] >> 63 ? frames[i] & ((1ULL << 55) - 1) : 0;

@@ -343,38 +343,12 @@ static struct counters counters_begin(void)
 	return counters();
 }
 
-/* Entries of pagemap for npages pages from va, of process pid (0: self). */
-static int pagemap(pid_t pid, const void *va, size_t npages, uint64_t *out)
-{
-	char path[64];
-
-	if (pid)
-		snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
-	else
-		snprintf(path, sizeof path, "/proc/self/pagemap");
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	size_t want = npages * sizeof(uint64_t), done = 0;
-	off_t off = (off_t)((uintptr_t)va / PAGE * sizeof(uint64_t));
-	while (done < want) {
-		ssize_t n = pread(fd, (char *)out + done, want - done, off + done);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		done += n;
-	}
-	close(fd);
-	return done == want ? 0 : -1;
-}
-
 /* Frame number of the page at va (0 when absent or unreadable). */
 static uint64_t pfn_of(pid_t pid, const void *va)
 {
 	uint64_t e;
 
-	if (pagemap(pid, va, 1, &e) < 0 || !(e & PM_PRESENT))
+	if (pagemap_entries(pid, va, 1, &e) < 0 || !(e & PM_PRESENT))
 		return 0;
 	return e & PFN_MASK;
 }
@@ -476,7 +450,7 @@ static void scenario_fork_share(void *unused)
 		return;
 	}
 	fill_pages(p, SHARE_PAGES, 'a');
-	if (!check(pagemap(0, p, SHARE_PAGES, before) == 0, "pagemap of our own pages",
+	if (!check(pagemap_entries(0, p, SHARE_PAGES, before) == 0, "pagemap of our own pages",
 		   "/proc/self/pagemap: %s", strerror(errno)))
 		return;
 
@@ -493,7 +467,7 @@ static void scenario_fork_share(void *unused)
 		r.c0 = counters_begin();
 		p[5 * PAGE + 100] = 'X';
 		r.c1 = counters();
-		if (pagemap(0, p, SHARE_PAGES, r.pfn) < 0)
+		if (pagemap_entries(0, p, SHARE_PAGES, r.pfn) < 0)
 			memset(r.pfn, 0, sizeof r.pfn);
 		p[5 * PAGE + 100] = 'a' + 5;
 		r.bad_page = first_bad_page(p, SHARE_PAGES, 'a');
@@ -507,8 +481,8 @@ static void scenario_fork_share(void *unused)
 		return;
 
 	/* 1: right after fork both map the same frames, each mapped twice */
-	int same = pagemap(0, p, SHARE_PAGES, mine) == 0 &&
-		   pagemap(pid, p, SHARE_PAGES, theirs) == 0;
+	int same = pagemap_entries(0, p, SHARE_PAGES, mine) == 0 &&
+		   pagemap_entries(pid, p, SHARE_PAGES, theirs) == 0;
 	int i_diff = -1;
 	for (int i = 0; same && i < SHARE_PAGES; i++)
 		if (!(mine[i] & PM_PRESENT) || !(theirs[i] & PM_PRESENT) ||
@@ -570,7 +544,7 @@ static void scenario_fork_share(void *unused)
 	long bad = first_bad_page(p, SHARE_PAGES, 'a');
 	check(bad == -1, "the parent's data is untouched by the child's write",
 	      "page %ld changed", bad);
-	check(pagemap(0, p, SHARE_PAGES, mine) == 0 &&
+	check(pagemap_entries(0, p, SHARE_PAGES, mine) == 0 &&
 	      (mine[5] & PFN_MASK) == (before[5] & PFN_MASK),
 	      "the parent keeps its frame", "pfn %llx, was %llx",
 	      (unsigned long long)(mine[5] & PFN_MASK), (unsigned long long)(before[5] & PFN_MASK));
@@ -627,7 +601,7 @@ static void scenario_zero_page(void *unused)
 	long free1 = mem_free_kb();
 
 	check(sum == 0, "untouched memory reads as zeroes", "sum %lu", sum);
-	int ok = pagemap(0, p, n, map) == 0;
+	int ok = pagemap_entries(0, p, n, map) == 0;
 	size_t bad = 0;
 	uint64_t zero = map[0] & PFN_MASK;
 	for (size_t i = 0; ok && i < n; i++)
@@ -693,7 +667,7 @@ static void scenario_pipe_read(void *unused)
 	}
 	memset(p, 'P', 2 * PAGE);
 	memset(ones, 'C', sizeof ones);
-	pagemap(0, p, 2, before);
+	pagemap_entries(0, p, 2, before);
 	pid_t pid = fork();
 	if (pid == 0) {
 		/* child: the kernel writes into both shared pages, across the boundary */
@@ -706,7 +680,7 @@ static void scenario_pipe_read(void *unused)
 		    first_not(p + 3 * PAGE / 2, PAGE / 2, 'P') != -1)
 			bad |= 2;
 		uint64_t now[2];
-		if (pagemap(0, p, 2, now) < 0 || (now[0] & PFN_MASK) == (before[0] & PFN_MASK) ||
+		if (pagemap_entries(0, p, 2, now) < 0 || (now[0] & PFN_MASK) == (before[0] & PFN_MASK) ||
 		    (now[1] & PFN_MASK) == (before[1] & PFN_MASK))
 			bad |= 4;
 		_exit(bad);
@@ -723,7 +697,7 @@ static void scenario_pipe_read(void *unused)
 	      tap_status_str(status));
 	long bad = first_not(p, 2 * PAGE, 'P');
 	check(bad == -1, "... and the parent's pages are untouched", "byte %ld changed", bad);
-	check(pagemap(0, p, 2, after) == 0 && after[0] == before[0] && after[1] == before[1],
+	check(pagemap_entries(0, p, 2, after) == 0 && after[0] == before[0] && after[1] == before[1],
 	      "... in the parent's frames", "parent frames moved");
 	munmap(p, 2 * PAGE);
 }
@@ -1018,7 +992,7 @@ static int text_pfn_helper(void)
 	const void *va = (const void *)((uintptr_t)main & ~(PAGE - 1));
 	uint64_t e = 0;
 
-	pagemap(0, va, 1, &e);
+	pagemap_entries(0, va, 1, &e);
 	int len = snprintf(line, sizeof line, "%lx %llx %llx\n", (unsigned long)(uintptr_t)va,
 			   (unsigned long long)(e & PFN_MASK), (unsigned long long)e);
 	tap_write_full(STDOUT_FILENO, line, len);
@@ -1062,7 +1036,7 @@ static void scenario_text_share(void *unused)
 	unsigned long long their_pfn = 0, their_entry = 0;
 	int fields = sscanf(line, "%lx %llx %llx", &their_va, &their_pfn, &their_entry);
 	uint64_t mine = 0, entry = 0;
-	pagemap(0, va, 1, &entry);
+	pagemap_entries(0, va, 1, &entry);
 	mine = entry & PFN_MASK;
 	uint64_t seen = fields == 3 ? pfn_of(pid, (const void *)their_va) : 0;
 	if (check(fields == 3, "a second process runs this program (exec of itself)",

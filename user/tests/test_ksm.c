@@ -38,8 +38,6 @@
 
 #define PAGE 4096UL
 #define MiB (1024UL * 1024)
-#define PFN_MASK ((1ULL << 55) - 1)
-#define PM_PRESENT (1ULL << 63)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
 #define RW (PROT_READ | PROT_WRITE)
 #define KSM_DIR "/sys/kernel/mm/ksm/"
@@ -98,36 +96,6 @@ static void ksm_set(const char *name, long value)
 static long merged_pages(void)
 {
 	return ksm_get("pages_shared") + ksm_get("pages_sharing");
-}
-
-/* Frame numbers of NPAGES pages from VA in process PID (0: self); 0 for a
- * page that is not present.  Returns 0, or -1 if pagemap cannot be read. */
-static int pagemap(pid_t pid, const void *va, size_t npages, uint64_t *pfn)
-{
-	char path[64];
-
-	if (pid)
-		snprintf(path, sizeof path, "/proc/%d/pagemap", (int)pid);
-	else
-		snprintf(path, sizeof path, "/proc/self/pagemap");
-	int fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return -1;
-	off_t off = (off_t)((uintptr_t)va / PAGE * 8);
-	ssize_t n = pread(fd, pfn, npages * 8, off);
-	close(fd);
-	if (n != (ssize_t)(npages * 8))
-		return -1;
-	for (size_t i = 0; i < npages; i++)
-		pfn[i] = pfn[i] & PM_PRESENT ? pfn[i] & PFN_MASK : 0;
-	return 0;
-}
-
-static uint64_t pfn_of(pid_t pid, const void *va)
-{
-	uint64_t pfn = 0;
-
-	return pagemap(pid, va, 1, &pfn) ? 0 : pfn;
 }
 
 /* ==== page contents ===================================================== */
@@ -373,7 +341,7 @@ static int big_frames_ok(const char *what)
 	static uint64_t sets[BIG_CONTENTS][MAX_FRAMES];
 	size_t count[BIG_CONTENTS] = { 0 };
 
-	if (pagemap(0, big, BIG_PAGES, big_pfn)) {
+	if (page_frames(0, big, BIG_PAGES, big_pfn)) {
 		tap_fail(what, "cannot read /proc/self/pagemap: %s", strerror(errno));
 		return 0;
 	}
@@ -390,7 +358,7 @@ static void test_write_copies_one(void)
 	long cow_ksm = vmstat_get("cow_ksm"), sharing = ksm_get("pages_sharing");
 
 	big[0] ^= 1;	/* now unlike any other page: it cannot merge again */
-	uint64_t p0 = pfn_of(0, big), p4 = pfn_of(0, big + 4 * PAGE);
+	uint64_t p0 = page_frame(0, big), p4 = page_frame(0, big + 4 * PAGE);
 	tap_check(p0 && p0 != big_pfn[0] && p4 == big_pfn[4],
 		  "a write to a merged page gives only that page a new frame",
 		  "page 0: %#llx -> %#llx, page 4: %#llx -> %#llx", (unsigned long long)big_pfn[0],
@@ -410,13 +378,13 @@ static void fork_child(void *arg)
 	(void)arg;
 	if (check_pages(big, BIG_PAGES, 0, BIG_CONTENTS) >= 0)
 		_exit(1);
-	if (pfn_of(0, big + 4 * PAGE) != big_pfn[4])
+	if (page_frame(0, big + 4 * PAGE) != big_pfn[4])
 		_exit(2);
 	if (exact && ksm_get("pages_sharing") != 2 * BIG_PAGES - 4)
 		_exit(3);
 	big[4 * PAGE] ^= 1;
-	uint64_t mine = pfn_of(0, big + 4 * PAGE);
-	if (!mine || mine == big_pfn[4] || pfn_of(0, big + 8 * PAGE) != big_pfn[8])
+	uint64_t mine = page_frame(0, big + 4 * PAGE);
+	if (!mine || mine == big_pfn[4] || page_frame(0, big + 8 * PAGE) != big_pfn[8])
 		_exit(4);
 	big[4 * PAGE] ^= 1;
 	_exit(page_is(big + 4 * PAGE, 0) ? 0 : 5);
@@ -439,7 +407,7 @@ static void test_fork(void)
 
 	tap_check(code == 0, "a forked child shares the merged pages; its write copies its page only",
 		  "child: %s", code > 0 && code <= 5 ? why[code] : tap_status_str(status));
-	tap_check(pfn_of(0, big + 4 * PAGE) == big_pfn[4] && page_is(big + 4 * PAGE, 0),
+	tap_check(page_frame(0, big + 4 * PAGE) == big_pfn[4] && page_is(big + 4 * PAGE, 0),
 		  "the parent's merged page is untouched by the child", "frame or contents changed");
 	if (exact)
 		tap_check_long(ksm_get("pages_sharing"), BIG_PAGES - 4,
@@ -457,7 +425,7 @@ static int counts_zero(void)
 /* Pages 0 and 4 of BIG (equal contents) have different frames again. */
 static int big_private(void)
 {
-	uint64_t a = pfn_of(0, big), b = pfn_of(0, big + 4 * PAGE);
+	uint64_t a = page_frame(0, big), b = page_frame(0, big + 4 * PAGE);
 
 	return a && b && a != b;
 }
@@ -527,7 +495,7 @@ static char *pair_child_va, *pair_mine;
 static int pair_merged(long unused)
 {
 	(void)unused;
-	uint64_t a = pfn_of(pair_pid, pair_child_va), b = pfn_of(0, pair_mine);
+	uint64_t a = page_frame(pair_pid, pair_child_va), b = page_frame(0, pair_mine);
 
 	return a && a == b;
 }
@@ -549,8 +517,8 @@ static void test_two_processes(void)
 		pair_child_va = NULL;
 	int ok = pair_child_va && wait_until(pair_merged, 0, WAIT_SECONDS);
 	tap_check(ok, "pages of two processes merge with each other",
-		  "child frame %#llx, mine %#llx", (unsigned long long)pfn_of(pair_pid, pair_child_va),
-		  (unsigned long long)pfn_of(0, pair_mine));
+		  "child frame %#llx, mine %#llx", (unsigned long long)page_frame(pair_pid, pair_child_va),
+		  (unsigned long long)page_frame(0, pair_mine));
 	tap_check(write(down[1], "x", 1) == 1, "tell the child to check", "%s", strerror(errno));
 	int status = tap_wait(pair_pid);
 	tap_check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
@@ -572,11 +540,11 @@ static char *fs_area;
 /* All pages of contents K (every other page) map one frame, in both processes. */
 static int fork_shared_merged(long k)
 {
-	uint64_t mine = pfn_of(0, fs_area + k * PAGE);
+	uint64_t mine = page_frame(0, fs_area + k * PAGE);
 
 	for (long i = k; i < FS_PAGES; i += 2)
-		if (!mine || pfn_of(0, fs_area + i * PAGE) != mine ||
-		    pfn_of(fs_pid, fs_area + i * PAGE) != mine)
+		if (!mine || page_frame(0, fs_area + i * PAGE) != mine ||
+		    page_frame(fs_pid, fs_area + i * PAGE) != mine)
 			return 0;
 	return 1;
 }
@@ -611,9 +579,9 @@ static void test_fork_shared(void)
 	int ok = wait_until(fork_shared_merged, 0, WAIT_SECONDS) &&
 		 wait_until(fork_shared_merged, 1, WAIT_SECONDS);
 	tap_check(ok, "pages shared by fork merge too: one frame per contents in both processes",
-		  "page 0: %#llx (child %#llx), page 2: %#llx", (unsigned long long)pfn_of(0, fs_area),
-		  (unsigned long long)pfn_of(fs_pid, fs_area),
-		  (unsigned long long)pfn_of(0, fs_area + 2 * PAGE));
+		  "page 0: %#llx (child %#llx), page 2: %#llx", (unsigned long long)page_frame(0, fs_area),
+		  (unsigned long long)page_frame(fs_pid, fs_area),
+		  (unsigned long long)page_frame(0, fs_area + 2 * PAGE));
 	if (write(down[1], "x", 1) != 1)
 		kill(fs_pid, SIGKILL);
 	int status = tap_wait(fs_pid);
@@ -721,11 +689,11 @@ static void test_volatile(void)
 		volatile_child(up[1]);
 	if (read(up[0], &va, sizeof va) != sizeof va)
 		va = NULL;
-	uint64_t first = va ? pfn_of(pid, va) : 0, moved = 0;
+	uint64_t first = va ? page_frame(pid, va) : 0, moved = 0;
 	long scans = ksm_get("full_scans"), seen_volatile = 0;
 	double end = now_s() + WAIT_SECONDS;
 	while (va && ksm_get("full_scans") < scans + 3 && now_s() < end) {
-		uint64_t pfn = pfn_of(pid, va);
+		uint64_t pfn = page_frame(pid, va);
 		if (pfn != first)
 			moved = pfn;
 		if (ksm_get("pages_volatile") > seen_volatile)
@@ -737,7 +705,7 @@ static void test_volatile(void)
 		  "frame %#llx -> %#llx, full_scans %ld -> %ld", (unsigned long long)first,
 		  (unsigned long long)moved, scans, ksm_get("full_scans"));
 	tap_check(seen_volatile > 0, "pages_volatile counts it", "pages_volatile stayed 0");
-	uint64_t a = pfn_of(pid, va + PAGE), b = pfn_of(pid, va + 2 * PAGE);
+	uint64_t a = page_frame(pid, va + PAGE), b = page_frame(pid, va + 2 * PAGE);
 	tap_check(a && a == b, "its still neighbours merged meanwhile", "frames %#llx %#llx",
 		  (unsigned long long)a, (unsigned long long)b);
 	kill(pid, SIGKILL);
@@ -759,7 +727,7 @@ static uint64_t zero_pfn(void)
 	if (!p)
 		return 0;
 	(void)*(volatile char *)p;	/* a read fault maps the zero page */
-	pfn = pfn_of(0, p);
+	pfn = page_frame(0, p);
 	munmap(p, PAGE);
 	return pfn;
 }
@@ -772,7 +740,7 @@ static int all_zero_page(long unused)
 	static uint64_t pfn[ZERO_PAGES];
 
 	(void)unused;
-	if (pagemap(0, zero_area, ZERO_PAGES, pfn))
+	if (page_frames(0, zero_area, ZERO_PAGES, pfn))
 		return 0;
 	for (size_t i = 0; i < ZERO_PAGES; i++)
 		if (pfn[i] != zpfn)
@@ -805,17 +773,17 @@ static void test_zero_pages(void)
 	madvise(zero_area, ZERO_PAGES * PAGE, MADV_MERGEABLE);
 	int ok = wait_until(all_zero_page, 0, WAIT_SECONDS);
 	tap_check(ok, "use_zero_pages=1: zero-filled pages merge with the zero page",
-		  "page 0 frame %#llx, zero page %#llx", (unsigned long long)pfn_of(0, zero_area),
+		  "page 0 frame %#llx, zero page %#llx", (unsigned long long)page_frame(0, zero_area),
 		  (unsigned long long)zpfn);
 	if (exclusive)	/* (Linux may still be dropping earlier tests' counts) */
 		tap_check(exact ? ksm_get("pages_sharing") == sharing :
 			  ksm_get("pages_sharing") <= sharing, "they are not counted in pages_sharing",
 			  "pages_sharing %ld -> %ld", sharing, ksm_get("pages_sharing"));
 	zero_area[5 * PAGE] = 7;
-	tap_check(pfn_of(0, zero_area + 5 * PAGE) != zpfn && zero_area[5 * PAGE] == 7 &&
+	tap_check(page_frame(0, zero_area + 5 * PAGE) != zpfn && zero_area[5 * PAGE] == 7 &&
 		  area_is_zero(zero_area, 5 * PAGE),
 		  "a write to one of them gives it its own frame", "frame %#llx",
-		  (unsigned long long)pfn_of(0, zero_area + 5 * PAGE));
+		  (unsigned long long)page_frame(0, zero_area + 5 * PAGE));
 	ksm_set("use_zero_pages", old);
 	munmap(zero_area, ZERO_PAGES * PAGE);
 }
