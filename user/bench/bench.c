@@ -87,14 +87,9 @@ static long sysctl_cow_fork(void)
 static int write_number(const char *path, long value)
 {
 	char buf[32];
-	int fd = open(path, O_WRONLY);
 
-	if (fd < 0)
-		return -1;
-	int len = snprintf(buf, sizeof buf, "%ld\n", value);
-	int ok = write(fd, buf, len) == len;
-	close(fd);
-	return ok ? 0 : -1;
+	snprintf(buf, sizeof buf, "%ld\n", value);
+	return write_file(path, buf);
 }
 
 /* Map len bytes of private memory (not touched). */
@@ -418,20 +413,11 @@ static void first_write(const struct bench *b)
 
 /* ---- same-page merging (/sys/kernel/mm/ksm) ---------------------------- */
 
-#define KSM_DIR "/sys/kernel/mm/ksm/"
 #define KSM_TIMEOUT_S 300.0
 
 static const char *const ksm_knobs[] = { "run", "pages_to_scan", "sleep_millisecs" };
 
 #define NKNOBS (sizeof ksm_knobs / sizeof ksm_knobs[0])
-
-static long ksm_get(const char *name)
-{
-	char path[128], buf[32];
-
-	snprintf(path, sizeof path, KSM_DIR "%s", name);
-	return read_file(path, buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
-}
 
 static void ksm_set(const char *name, long value)
 {

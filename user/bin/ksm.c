@@ -25,7 +25,6 @@
 
 #include "ulib.h"
 
-#define KSM_DIR "/sys/kernel/mm/ksm/"
 #define PAGE 4096L
 
 static const char *const controls[] = { "run", "pages_to_scan", "sleep_millisecs", "use_zero_pages" };
@@ -33,28 +32,12 @@ static const char *const stats[] = {
 	"pages_shared", "pages_sharing", "pages_unshared", "pages_volatile", "full_scans",
 };
 
-static long get(const char *name)
-{
-	char path[128], buf[64];
-
-	snprintf(path, sizeof path, KSM_DIR "%s", name);
-	return read_file(path, buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 static int set(const char *name, const char *value)
 {
-	char path[128];
-	int fd;
-
-	snprintf(path, sizeof path, KSM_DIR "%s", name);
-	if ((fd = open(path, O_WRONLY)) < 0 || write(fd, value, strlen(value)) < 0) {
-		say("ksm: %s = %s: %s\n", name, value, strerror(errno));
-		if (fd >= 0)
-			close(fd);
-		return 1;
-	}
-	close(fd);
-	return 0;
+	if (ksm_write(name, value) == 0)
+		return 0;
+	say("ksm: %s = %s: %s\n", name, value, strerror(errno));
+	return 1;
 }
 
 static const char *run_name(long run)
@@ -64,16 +47,16 @@ static const char *run_name(long run)
 
 static int show(void)
 {
-	if (get("run") < 0) {
+	if (ksm_get("run") < 0) {
 		say("ksm: no %s: this kernel does not merge pages\n", KSM_DIR);
 		return 1;
 	}
-	say("%-16s %ld (%s)\n", "run", get("run"), run_name(get("run")));
+	say("%-16s %ld (%s)\n", "run", ksm_get("run"), run_name(ksm_get("run")));
 	for (size_t i = 1; i < sizeof controls / sizeof *controls; i++)
-		say("%-16s %ld\n", controls[i], get(controls[i]));
+		say("%-16s %ld\n", controls[i], ksm_get(controls[i]));
 	for (size_t i = 0; i < sizeof stats / sizeof *stats; i++)
-		say("%-16s %ld\n", stats[i], get(stats[i]));
-	say("%-16s %ld kB (pages_sharing x %ld kB)\n", "saved", get("pages_sharing") * PAGE / 1024,
+		say("%-16s %ld\n", stats[i], ksm_get(stats[i]));
+	say("%-16s %ld kB (pages_sharing x %ld kB)\n", "saved", ksm_get("pages_sharing") * PAGE / 1024,
 	    PAGE / 1024);
 	say("%-16s %ld kB\n", "MemFree", meminfo_kb("MemFree"));
 	if (vmstat_get("ksm_merge") >= 0)
@@ -86,8 +69,8 @@ static int show(void)
 static void watch_line(void)
 {
 	say("shared %6ld  sharing %6ld  unshared %6ld  volatile %6ld  scans %5ld  saved %7ld kB"
-	    "  MemFree %7ld kB\n", get("pages_shared"), get("pages_sharing"), get("pages_unshared"),
-	    get("pages_volatile"), get("full_scans"), get("pages_sharing") * PAGE / 1024,
+	    "  MemFree %7ld kB\n", ksm_get("pages_shared"), ksm_get("pages_sharing"), ksm_get("pages_unshared"),
+	    ksm_get("pages_volatile"), ksm_get("full_scans"), ksm_get("pages_sharing") * PAGE / 1024,
 	    meminfo_kb("MemFree"));
 }
 

@@ -27,29 +27,17 @@
 
 #include <sys/mman.h>
 
-#define KSM_DIR "/sys/kernel/mm/ksm/"
 #define CONTENTS 4
 #define WAIT_SECONDS 60
 
 static const char *const settings[] = { "run", "pages_to_scan", "sleep_millisecs" };
 static char saved[3][32];
 
-static long ksm_get(const char *name)
-{
-	char path[128], buf[32];
-
-	snprintf(path, sizeof path, KSM_DIR "%s", name);
-	return read_file(path, buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
-}
-
 static int ksm_set(const char *name, const char *value)
 {
-	char path[128];
-
-	snprintf(path, sizeof path, KSM_DIR "%s", name);
-	if (write_file(path, value) == 0)
+	if (ksm_write(name, value) == 0)
 		return 0;
-	say("merge: %s = %s: %s\n", path, value, strerror(errno));
+	say("merge: %s%s = %s: %s\n", KSM_DIR, name, value, strerror(errno));
 	return -1;
 }
 

@@ -93,6 +93,27 @@ static inline int write_file(const char *path, const char *text)
 	return -1;
 }
 
+/* Same-page merging's files, with Linux's names and meanings. */
+#define KSM_DIR "/sys/kernel/mm/ksm/"
+
+/* The number in KSM_DIR/NAME; -1 when it cannot be read (no merging here). */
+static inline long ksm_get(const char *name)
+{
+	char path[128], buf[64];
+
+	snprintf(path, sizeof path, KSM_DIR "%s", name);
+	return read_file(path, buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* Write TEXT to KSM_DIR/NAME in one write(2): 0, or -1 with errno set. */
+static inline int ksm_write(const char *name, const char *text)
+{
+	char path[128];
+
+	snprintf(path, sizeof path, KSM_DIR "%s", name);
+	return write_file(path, text);
+}
+
 /* A "Name:   N kB" field of /proc/meminfo, in kB; -1 if missing. */
 static inline long meminfo_kb(const char *field)
 {

@@ -20,7 +20,6 @@
 #include <stdint.h>
 
 #define OUT_MAX (256 * 1024)
-#define KSM_DIR "/sys/kernel/mm/ksm/"
 
 static char out[OUT_MAX];
 
