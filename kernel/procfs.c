@@ -267,7 +267,7 @@ static void status_vm(struct text *t, struct vmspace *vm)
 	struct rss rss = { 0, 0 };
 	uint64_t size = 0;
 
-	for (const struct region *r = vm->regions; r; r = r->next)
+	for (const struct region *r = region_first(vm); r; r = region_next(r))
 		size += r->end - r->start;
 	walk_range(vm->pml4, 0, USER_TOP, count_rss, &rss);
 	tprintf(t, "VmSize:\t%8lu kB\n", size >> 10);
@@ -331,7 +331,7 @@ static void show_maps(struct text *t, struct proc *p)
 {
 	if (!p->vm)
 		return;
-	for (const struct region *r = p->vm->regions; r; r = r->next)
+	for (const struct region *r = region_first(p->vm); r; r = region_next(r))
 		maps_line(t, r);
 }
 

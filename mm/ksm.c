@@ -556,7 +556,7 @@ static bool scan_process(int pid, uint64_t *budget)
 	struct vmspace *vm = vm_of_pid(pid);
 	struct scan_walk w = { .pid = pid, .budget = budget, .next_va = cursor.va };
 
-	for (struct region *r = vm ? vm->regions : NULL; r; r = r->next) {
+	for (struct region *r = vm ? region_first(vm) : NULL; r; r = region_next(r)) {
 		if (!r->mergeable)
 			continue;
 		pass_found_regions = true;

@@ -55,6 +55,16 @@ void vmspace_put(struct vmspace *vm)
 	kfree(vm);
 }
 
+struct region *region_first(struct vmspace *vm)
+{
+	return vm->regions;
+}
+
+struct region *region_next(const struct region *r)
+{
+	return r->next;
+}
+
 struct region *region_find(struct vmspace *vm, uint64_t addr)
 {
 	for (struct region *r = vm->regions; r && r->start <= addr; r = r->next)

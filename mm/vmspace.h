@@ -35,6 +35,8 @@ struct region {
 	int prot;			/* PROT_* */
 	enum region_kind kind;
 	bool mergeable;			/* madvise(MADV_MERGEABLE) */
+	bool dontfork;			/* madvise(MADV_DONTFORK): fork leaves it out */
+	bool wipeonfork;		/* madvise(MADV_WIPEONFORK): the child reads zeros */
 	const struct initrd_file *file;	/* REGION_FILE */
 	uint64_t file_off;		/* file offset that `start` shows */
 	uint64_t file_bytes;		/* bytes from `start` that come from the file; the rest reads as zero */
@@ -57,6 +59,9 @@ void vmspace_put(struct vmspace *vm);
 /* fork's copy of the address space: NULL (nothing leaked) when out of memory. */
 struct vmspace *vmspace_fork(struct vmspace *parent);
 
+/* The regions of VM in address order: for (r = region_first(vm); r; r = region_next(r)). */
+struct region *region_first(struct vmspace *vm);
+struct region *region_next(const struct region *r);
 /* The region containing ADDR, or NULL. */
 struct region *region_find(struct vmspace *vm, uint64_t addr);
 /* Add a region over [start, end), which must be free.  0 or -ENOMEM. */
