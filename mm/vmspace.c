@@ -234,27 +234,6 @@ uint64_t vm_find_free(struct vmspace *vm, uint64_t len)
 	return best;
 }
 
-int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n)
-{
-	const char *s = src;
-
-	while (n) {
-		uint64_t pa;
-		size_t chunk = MIN(n, PAGE_SIZE - (uva & (PAGE_SIZE - 1)));
-		pte_t *e = walk(vm->pml4, uva, false);
-		if (!e || !pte_present(*e) || !(*e & PTE_W)) {
-			int err = vm_fault(vm, uva, FAULT_WRITE);
-			if (err)
-				return err;
-		}
-		if (!translate(vm->pml4, uva, &pa))
-			return -EFAULT;
-		memcpy(phys_to_virt(pa), s, chunk);
-		s += chunk, uva += chunk, n -= chunk;
-	}
-	return 0;
-}
-
 static struct region *copy_regions(const struct region *r)
 {
 	struct region *head = NULL, **tail = &head;

@@ -80,6 +80,3 @@ uint64_t vm_find_free(struct vmspace *vm, uint64_t len);
 bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end);
 /* PTE protection bits for a region's PROT_* (present and user added by map_page). */
 uint64_t prot_to_pte(int prot);
-/* Write N bytes at user address UVA of VM (not necessarily the current
- * space), faulting pages in as a user write would.  0 or -EFAULT/-ENOMEM. */
-int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n);
