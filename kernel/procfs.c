@@ -14,7 +14,7 @@
  * its table, row and pid: NODE_ID().  Inode numbers hash the canonical path
  * (/proc/PID/..., never /proc/self/...), so both names stat alike.
  *
- * A row is one of three kinds of file:
+ * A row is one of four kinds of file:
  *  - text (show, or show_proc for a process): generated on read into a
  *    one-page window of the whole text (struct text).  A read at offset 0 or
  *    outside the window generates it again, so each pass from the start sees
@@ -31,6 +31,14 @@
  *    Offset and length must be multiples of 8, else -EINVAL (as Linux); a
  *    read past the last entry is end of file; one read returns at most
  *    64 KiB.
+ *  - memory (mem): /proc/PID/mem, the process's address space read and
+ *    written at an offset equal to the address, as Linux's mem_rw
+ *    (fs/proc/base.c): a page at a time through access_remote_vm
+ *    (mm/access.c) with FOLL_FORCE, so root reaches PROT_NONE and read-only
+ *    memory as ptrace would, a forced write getting a private copy.  An
+ *    inaccessible first byte is -EIO, a later one ends the transfer early;
+ *    a process without an address space (exited) reads and writes 0 bytes.
+ *    lseek takes any address, kernel ones included (unsigned offsets).
  *
  * Per-process files look the process up by pid on every read, under
  * proc_lock, and touch p->vm only while holding it: if the process exits
@@ -47,6 +55,7 @@
 #include "kernel/initrd.h"
 #include "kernel/proc.h"
 #include "kernel/uaccess.h"
+#include "mm/access.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
@@ -114,6 +123,7 @@ struct pfile {
 	/* binary file: entries FIRST... into OUT (at most MAX): how many, 0 past
 	 * the end, or -errno */
 	long (*fill)(int pid, uint64_t first, uint64_t *out, size_t max);
+	bool mem;		/* memory file (/proc/PID/mem) */
 	int *value;		/* knob: the integer it shows and sets ... */
 	int max;		/* ... and its largest value */
 };
@@ -124,6 +134,7 @@ struct pfile {
 #define BIN_ROW(p, m, fn) { .path = (p), .mode = S_IFREG | (m), .fill = (fn) }
 #define KNOB_ROW(p, var, hi) { .path = (p), .mode = S_IFREG | 0644, .show = show_int, \
 			       .store = store_int, .value = &(var), .max = (hi) }
+#define MEM_ROW(p) { .path = (p), .mode = S_IFREG | 0600, .mem = true }
 #define END_ROW { .path = NULL }
 
 /* The process PID as /proc shows it (not a slot still being built), or
@@ -424,6 +435,7 @@ static const struct pfile pid_files[] = {
 	DIR_ROW("", 0555),
 	PROC_ROW("comm", show_comm),
 	PROC_ROW("maps", show_maps),
+	MEM_ROW("mem"),
 	BIN_ROW("pagemap", 0400, fill_pagemap),
 	PROC_ROW("status", show_status),
 	END_ROW,
@@ -560,6 +572,62 @@ static long bin_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	return (long)done;
 }
 
+/* The address space of PID with a reference the caller drops with
+ * vmspace_put, or NULL (gone, exited, or a kernel thread). */
+static struct vmspace *mem_get_vm(int pid)
+{
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(pid);
+	struct vmspace *vm = p ? p->vm : NULL;
+	if (vm)
+		vmspace_get(vm);
+	spin_unlock(&proc_lock);
+	return vm;
+}
+
+/* Linux's mem_rw: N bytes between BUF and the address *OFF, a page at a
+ * time; bytes done, 0 without an address space, -EIO when the first byte
+ * cannot be reached, -EFAULT for a bad BUF (even after some bytes). */
+static long mem_rw(struct file *f, uint64_t buf, size_t n, uint64_t *off, bool write)
+{
+	struct pstate *s = f->priv;
+	struct vmspace *vm = mem_get_vm(s->pid);
+	int flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
+	long copied = 0;
+
+	if (!vm)
+		return 0;
+	while (n) {
+		size_t k = MIN(n, PAGE_SIZE);
+		if (write && copy_from_user(s->buf, buf, k)) {
+			copied = -EFAULT;
+			break;
+		}
+		k = access_remote_vm(vm, *off, s->buf, k, flags);
+		if (!k) {
+			copied = copied ? copied : -EIO;
+			break;
+		}
+		if (!write && copy_to_user(buf, s->buf, k)) {
+			copied = -EFAULT;
+			break;
+		}
+		buf += k, *off += k, n -= k, copied += (long)k;
+	}
+	vmspace_put(vm);
+	return copied;
+}
+
+static long mem_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	return mem_rw(f, buf, n, off, false);
+}
+
+static long mem_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	return mem_rw(f, buf, n, off, true);
+}
+
 static int pseudo_stat(struct file *f, struct stat *st)
 {
 	struct pstate *s = f->priv;
@@ -589,12 +657,24 @@ static const struct file_ops bin_ops = {
 	.read = bin_read, .stat = pseudo_stat, .close = pseudo_close, .seekable = true,
 };
 
+static const struct file_ops mem_ops = {
+	.read = mem_read, .write = mem_write, .stat = pseudo_stat, .close = pseudo_close,
+	.seekable = true, .unsigned_offsets = true,
+};
+
+static const struct file_ops *row_ops(const struct pfile *pf)
+{
+	if (pf->mem)
+		return &mem_ops;
+	return pf->fill ? &bin_ops : pf->store ? &knob_ops : &text_ops;
+}
+
 static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
 {
 	const struct pfile *pf = node_row(n);
-	const struct file_ops *ops = pf->fill ? &bin_ops : pf->store ? &knob_ops : &text_ops;
+	const struct file_ops *ops = row_ops(pf);
 
-	if ((flags & O_ACCMODE) != O_RDONLY && !pf->store)
+	if ((flags & O_ACCMODE) != O_RDONLY && !pf->store && !pf->mem)
 		return -EACCES;
 	struct pstate *s = kzalloc(sizeof(*s));
 	char *buf = kmalloc(PAGE_SIZE);
