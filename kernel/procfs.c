@@ -62,6 +62,7 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/pagecache.h"
+#include "mm/smaps.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 #include "mm/vmstat.h"
@@ -103,10 +104,16 @@ static void tprintf(struct text *t, const char *fmt, ...)
 	text_put(t, line, MIN((size_t)n, sizeof(line) - 1));
 }
 
-/* A /proc/meminfo line: "MemTotal:       262144 kB". */
+/* A /proc/meminfo or smaps line: "MemTotal:       262144 kB", from bytes. */
+static void kb_bytes(struct text *t, const char *name, uint64_t bytes)
+{
+	tprintf(t, "%-16s%8lu kB\n", name, bytes >> 10);
+}
+
+/* The same from a number of pages. */
 static void kb_line(struct text *t, const char *name, uint64_t pages)
 {
-	tprintf(t, "%-16s%8lu kB\n", name, pages * (PAGE_SIZE / 1024));
+	kb_bytes(t, name, pages * PAGE_SIZE);
 }
 
 /* ---- the rows ---- */
@@ -318,16 +325,21 @@ static const char *region_name(const struct region *r)
 	}
 }
 
+/* What a maps line shows of a range. */
+struct maps_row {
+	uint64_t start, end, off, ino;
+	int prot;
+	const char *dev, *name;		/* name: NULL for none */
+};
+
 /* "00400000-00401000 r-xp 00000000 00:01 12    /bin/sh" (all mappings are private). */
-static void maps_line(struct text *t, const struct region *r)
+static void maps_row(struct text *t, const struct maps_row *m)
 {
-	const struct initrd_file *f = r->kind == REGION_FILE ? r->file : NULL;
-	const char *name = region_name(r);
+	const char *name = m->name;
 	char head[TEXT_LINE];
-	int n = snprintf(head, sizeof(head), "%08lx-%08lx %c%c%cp %08lx %s %lu ", r->start, r->end,
-			 r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
-			 r->prot & PROT_EXEC ? 'x' : '-', f ? r->file_off : 0,
-			 f ? MAPS_FILE_DEV : "00:00", f ? (uint64_t)f->ino : 0);
+	int n = snprintf(head, sizeof(head), "%08lx-%08lx %c%c%cp %08lx %s %lu ", m->start, m->end,
+			 m->prot & PROT_READ ? 'r' : '-', m->prot & PROT_WRITE ? 'w' : '-',
+			 m->prot & PROT_EXEC ? 'x' : '-', m->off, m->dev, m->ino);
 
 	text_put(t, head, MIN((size_t)n, sizeof(head) - 1));
 	if (name) {
@@ -338,12 +350,112 @@ static void maps_line(struct text *t, const struct region *r)
 	text_put(t, "\n", 1);
 }
 
+static void maps_line(struct text *t, const struct region *r)
+{
+	const struct initrd_file *f = r->kind == REGION_FILE ? r->file : NULL;
+	struct maps_row m = { .start = r->start, .end = r->end, .off = f ? r->file_off : 0,
+			      .ino = f ? (uint64_t)f->ino : 0, .prot = r->prot,
+			      .dev = f ? MAPS_FILE_DEV : "00:00", .name = region_name(r) };
+
+	maps_row(t, &m);
+}
+
 static void show_maps(struct text *t, struct proc *p)
 {
 	if (!p->vm)
 		return;
 	for (const struct region *r = region_first(p->vm); r; r = region_next(r))
 		maps_line(t, r);
+}
+
+/* ---- /proc/PID/smaps and smaps_rollup ---- */
+
+/*
+ * The fields of Linux 6.1's __show_smap (fs/proc/task_mmu.c), in its order,
+ * plus KSM (a later Linux's line, after Anonymous).  What this kernel does
+ * not have (huge pages, swap, MADV_FREE, mlock, shared memory) is 0.
+ * ROLLUP adds the Pss split by kind, as smaps_rollup does.
+ */
+static void smaps_fields(struct text *t, const struct mem_size_stats *m, bool rollup)
+{
+	kb_bytes(t, "Rss:", m->resident);
+	kb_bytes(t, "Pss:", m->pss >> PSS_SHIFT);
+	kb_bytes(t, "Pss_Dirty:", m->pss_dirty >> PSS_SHIFT);
+	if (rollup) {
+		kb_bytes(t, "Pss_Anon:", m->pss_anon >> PSS_SHIFT);
+		kb_bytes(t, "Pss_File:", m->pss_file >> PSS_SHIFT);
+		kb_bytes(t, "Pss_Shmem:", 0);
+	}
+	kb_bytes(t, "Shared_Clean:", m->shared_clean);
+	kb_bytes(t, "Shared_Dirty:", m->shared_dirty);
+	kb_bytes(t, "Private_Clean:", m->private_clean);
+	kb_bytes(t, "Private_Dirty:", m->private_dirty);
+	kb_bytes(t, "Referenced:", m->referenced);
+	kb_bytes(t, "Anonymous:", m->anonymous);
+	kb_bytes(t, "KSM:", m->ksm);
+	static const char *const none[] = {
+		"LazyFree:", "AnonHugePages:", "ShmemPmdMapped:", "FilePmdMapped:",
+		"Shared_Hugetlb:", "Private_Hugetlb:", "Swap:", "SwapPss:", "Locked:",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(none); i++)
+		kb_bytes(t, none[i], 0);
+}
+
+/* Linux's two-letter VM_* names (show_smap_vma_flags), in bit order: what
+ * a region here can be.  All mappings are private: mr mw me always. */
+static void smaps_vmflags(struct text *t, const struct region *r)
+{
+	const struct {
+		bool on;
+		const char *name;
+	} flags[] = {
+		{ r->prot & PROT_READ, "rd" }, { r->prot & PROT_WRITE, "wr" },
+		{ r->prot & PROT_EXEC, "ex" }, { true, "mr" }, { true, "mw" }, { true, "me" },
+		{ r->kind == REGION_STACK, "gd" }, { r->dontfork, "dc" },
+		{ r->wipeonfork, "wf" }, { r->mergeable, "mg" },
+	};
+
+	tprintf(t, "VmFlags: ");
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		if (flags[i].on)
+			tprintf(t, "%s ", flags[i].name);
+	text_put(t, "\n", 1);
+}
+
+static void show_smaps(struct text *t, struct proc *p)
+{
+	if (!p->vm)
+		return;
+	for (const struct region *r = region_first(p->vm); r; r = region_next(r)) {
+		struct mem_size_stats m = { 0 };
+		smap_gather_stats(p->vm, r->start, r->end, &m);
+		maps_line(t, r);
+		kb_bytes(t, "Size:", r->end - r->start);
+		kb_bytes(t, "KernelPageSize:", PAGE_SIZE);
+		kb_bytes(t, "MMUPageSize:", PAGE_SIZE);
+		smaps_fields(t, &m, false);
+		tprintf(t, "THPeligible:    0\n");
+		smaps_vmflags(t, r);
+	}
+}
+
+/* One line for the whole space, from the first region's start to the last
+ * one's end, then the sums (Linux's show_smaps_rollup). */
+static void show_smaps_rollup(struct text *t, struct proc *p)
+{
+	struct mem_size_stats m = { 0 };
+	struct maps_row row = { .dev = "00:00", .name = "[rollup]" };
+	const struct region *r = p->vm ? region_first(p->vm) : NULL;
+
+	if (!p->vm)
+		return;
+	row.start = r ? r->start : 0;
+	for (; r; r = region_next(r)) {
+		smap_gather_stats(p->vm, r->start, r->end, &m);
+		row.end = r->end;
+	}
+	maps_row(t, &row);
+	smaps_fields(t, &m, true);
 }
 
 /* ---- binary files: /proc/PID/pagemap, /proc/kpagecount, /proc/kpageflags ---- */
@@ -437,6 +549,8 @@ static const struct pfile pid_files[] = {
 	PROC_ROW("maps", show_maps),
 	MEM_ROW("mem"),
 	BIN_ROW("pagemap", 0400, fill_pagemap),
+	PROC_ROW("smaps", show_smaps),
+	PROC_ROW("smaps_rollup", show_smaps_rollup),
 	PROC_ROW("status", show_status),
 	END_ROW,
 };
