@@ -165,14 +165,6 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
 	return 0;
 }
 
-/* The entry for the now-private frame PA: the region's protection, never
- * more (a forced write into a read-only region keeps the page read-only). */
-static void cow_install(const struct region *r, uint64_t va, pte_t *pte, uint64_t pa)
-{
-	*pte = pa | prot_to_pte(r->prot) | PTE_P;
-	tlb_flush_page(va);
-}
-
 /*
  * cow_fault: a write to a present, read-only page that others may share
  * (PTE_COW, or any such page for a forced write).  Resolve it by a fresh
@@ -194,7 +186,8 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 			ksm_frame_release(old);
 	}
 	if (!(f->flags & (FRAME_ZERO | FRAME_FILE)) && frame_refcount(old) == 1) {
-		cow_install(r, va, pte, old);
+		*pte = pte_mkprot(*pte, prot_to_pte(r->prot));
+		tlb_flush_page(va);
 		count_vm_event(COW_REUSE);
 		trace(va, "cow_reuse", old, old);
 		return 0;
@@ -207,7 +200,8 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
 	else
 		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
-	cow_install(r, va, pte, pa);
+	*pte = pte_mkprot(pa, prot_to_pte(r->prot));
+	tlb_flush_page(va);
 	frame_put(old);
 	count_vm_event(from_zero ? ZERO_FILL : COW_COPY);
 	trace(va, from_zero ? "cow_zero_fill" : "cow_copy", old, pa);
