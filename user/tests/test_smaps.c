@@ -60,27 +60,14 @@ static const char *entry_of(const void *addr)
 	return NULL;
 }
 
-/* Field NAME ("Pss") of the entry starting at E, in kB; -1 if missing. */
-static long field(const char *e, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *l = e ? strchr(e, '\n') : NULL; l && l[1]; l = strchr(l + 1, '\n')) {
-		unsigned long s, x;
-		if (header(l + 1, &s, &x))
-			break;
-		if (!strncmp(l + 1, name, n) && l[1 + n] == ':')
-			return strtol(l + 2 + n, NULL, 10);
-	}
-	return -1;
-}
-
 /* Field NAME of PID's entry for ADDR (reads the file again). */
 static long smaps_kb(pid_t pid, const void *addr, const char *name)
 {
 	if (read_proc(pid, "smaps") <= 0)
 		return -1;
-	return field(entry_of(addr), name);
+	const char *e = entry_of(addr);
+
+	return e ? kb_field(e, name) : -1;
 }
 
 /* Does PID's entry for ADDR have FLAG in its VmFlags? */
@@ -287,9 +274,9 @@ static int sum_smaps(long sums[], long *pss, unsigned long *lo, unsigned long *h
 			continue;
 		*lo = entries++ ? *lo : start;
 		*hi = end;
-		*pss += field(l, "Pss");
+		*pss += kb_field(l, "Pss");
 		for (size_t i = 0; i < NSUMMED; i++)
-			sums[i] += field(l, summed[i]);
+			sums[i] += kb_field(l, summed[i]);
 	}
 	return entries;
 }
@@ -321,16 +308,16 @@ static void test_rollup(void)
 	for (size_t i = 0; i < NSUMMED; i++) {
 		char what[96];
 		snprintf(what, sizeof what, "smaps_rollup %s is the sum over smaps", summed[i]);
-		tap_check_long(field(smaps, summed[i]), sums[i], what);
+		tap_check_long(kb_field(smaps, summed[i]), sums[i], what);
 	}
-	long rpss = field(smaps, "Pss");
+	long rpss = kb_field(smaps, "Pss");
 	tap_check(rpss >= pss && rpss <= pss + entries,
 		  "smaps_rollup Pss is the sum (each smaps line rounds down)",
 		  "rollup %ld kB, sum %ld kB over %d entries", rpss, pss, entries);
-	tap_check(field(smaps, "Pss_Anon") + field(smaps, "Pss_File") <= rpss &&
-			  field(smaps, "Pss_Anon") > 0,
+	tap_check(kb_field(smaps, "Pss_Anon") + kb_field(smaps, "Pss_File") <= rpss &&
+			  kb_field(smaps, "Pss_Anon") > 0,
 		  "smaps_rollup splits Pss into Pss_Anon and Pss_File", "Pss_Anon %ld Pss_File %ld",
-		  field(smaps, "Pss_Anon"), field(smaps, "Pss_File"));
+		  kb_field(smaps, "Pss_Anon"), kb_field(smaps, "Pss_File"));
 }
 
 int main(void)
