@@ -29,8 +29,12 @@
 #define MADV_WILLNEED 3
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
 #define MADV_MERGEABLE 12
 #define MADV_UNMERGEABLE 13
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
 
 static bool page_aligned(uint64_t a)
 {
@@ -170,6 +174,11 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 	case MADV_MERGEABLE:
 	case MADV_UNMERGEABLE:
 		return vm_set_mergeable(vm, addr, end, advice == MADV_MERGEABLE);
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+		return vm_set_fork_advice(vm, addr, end, advice);
 	default:
 		return -EINVAL;
 	}

@@ -63,13 +63,6 @@ static inline void tap_skip(const char *what, const char *reason)
 	say("ok %d - %s # SKIP %s\n", ++tap.number, what, reason);
 }
 
-/* A check of something not built yet (TAP's TODO directive): printed as
- * "ok"/"not ok N - what # TODO reason" and counted neither way. */
-static inline void tap_todo(int cond, const char *what, const char *reason)
-{
-	say("%sok %d - %s # TODO %s\n", cond ? "" : "not ", ++tap.number, what, reason);
-}
-
 /* Pass when cond holds; otherwise fail with the given reason. */
 #define tap_check(cond, what, ...) \
 	((cond) ? tap_pass(what) : tap_fail(what, __VA_ARGS__))

@@ -23,8 +23,14 @@
 #ifndef MADV_DONTFORK
 #define MADV_DONTFORK 10
 #endif
+#ifndef MADV_DOFORK
+#define MADV_DOFORK 11
+#endif
 #ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK 18
+#endif
+#ifndef MADV_KEEPONFORK
+#define MADV_KEEPONFORK 19
 #endif
 
 static char smaps[SMAPS_MAX];
@@ -250,11 +256,15 @@ static void test_vmflags(void)
 	tap_check(madvise(p, PAGE, MADV_MERGEABLE) == 0 && has_vmflag(0, p, "mg"),
 		  "VmFlags after MADV_MERGEABLE: mg", "madvise %s, flag %d", strerror(errno),
 		  has_vmflag(0, p, "mg"));
-	int dc = madvise(p, PAGE, MADV_DONTFORK) == 0 && has_vmflag(0, p, "dc");
-	tap_todo(dc, "VmFlags after MADV_DONTFORK: dc", "MADV_DONTFORK comes with the lead's branch");
-	int wf = madvise(p, PAGE, MADV_WIPEONFORK) == 0 && has_vmflag(0, p, "wf");
-	tap_todo(wf, "VmFlags after MADV_WIPEONFORK: wf",
-		 "MADV_WIPEONFORK comes with the lead's branch");
+	tap_check(madvise(p, PAGE, MADV_DONTFORK) == 0 && has_vmflag(0, p, "dc"),
+		  "VmFlags after MADV_DONTFORK: dc", "madvise %s, flag %d", strerror(errno),
+		  has_vmflag(0, p, "dc"));
+	tap_check(madvise(p, PAGE, MADV_WIPEONFORK) == 0 && has_vmflag(0, p, "wf"),
+		  "VmFlags after MADV_WIPEONFORK: wf", "madvise %s, flag %d", strerror(errno),
+		  has_vmflag(0, p, "wf"));
+	tap_check(madvise(p, PAGE, MADV_DOFORK) == 0 && madvise(p, PAGE, MADV_KEEPONFORK) == 0 &&
+			  !has_vmflag(0, p, "dc") && !has_vmflag(0, p, "wf"),
+		  "MADV_DOFORK and MADV_KEEPONFORK take dc and wf away", "still there");
 }
 
 static const char *const summed[] = {
