@@ -56,6 +56,7 @@
 #include "kernel/proc.h"
 #include "kernel/uaccess.h"
 #include "mm/access.h"
+#include "mm/commit.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
@@ -220,6 +221,8 @@ static int show_meminfo(struct text *t, const struct pfile *pf)
 	kb_line(t, "SUnreclaim:", c.slab);
 	kb_line(t, "KernelStack:", c.kstack);
 	kb_line(t, "PageTables:", user_pagetable_frames());
+	kb_line(t, "CommitLimit:", vm_commit_limit());
+	kb_line(t, "Committed_AS:", vm_committed_pages());
 	return 0;
 }
 
@@ -444,8 +447,8 @@ static void smaps_vmflags(struct text *t, const struct region *r)
 	} flags[] = {
 		{ r->prot & PROT_READ, "rd" }, { r->prot & PROT_WRITE, "wr" },
 		{ r->prot & PROT_EXEC, "ex" }, { true, "mr" }, { true, "mw" }, { true, "me" },
-		{ r->kind == REGION_STACK, "gd" }, { r->dontfork, "dc" },
-		{ r->wipeonfork, "wf" }, { r->mergeable, "mg" },
+		{ r->kind == REGION_STACK, "gd" }, { r->dontfork, "dc" }, { r->account, "ac" },
+		{ r->noreserve, "nr" }, { r->wipeonfork, "wf" }, { r->mergeable, "mg" },
 	};
 
 	tprintf(t, "VmFlags: ");
@@ -577,6 +580,8 @@ static const struct pfile proc_files[] = {
 	KNOB_ROW("sys/vm/cow_fork", sysctl_cow_fork, 1),
 	KNOB_ROW("sys/vm/zero_page", sysctl_zero_page, 1),
 	KNOB_ROW("sys/vm/max_map_count", sysctl_max_map_count, 0x7fffffff),
+	KNOB_ROW("sys/vm/overcommit_memory", sysctl_overcommit_memory, OVERCOMMIT_NEVER),
+	KNOB_ROW("sys/vm/overcommit_ratio", sysctl_overcommit_ratio, 0x7fffffff),
 	END_ROW,
 };
 

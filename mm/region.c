@@ -18,6 +18,7 @@
  * freed gap is found again.
  */
 #include "kernel/errno.h"
+#include "mm/commit.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/vmspace.h"
@@ -77,6 +78,11 @@ bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end)
 	return !r || r->start >= end;
 }
 
+static uint64_t region_pages(const struct region *r)
+{
+	return (r->end - r->start) / PAGE_SIZE;
+}
+
 /* Link R (not overlapping any region) into the tree. */
 static void region_link(struct vmspace *vm, struct region *r)
 {
@@ -88,6 +94,7 @@ static void region_link(struct vmspace *vm, struct region *r)
 	}
 	rb_insert(&vm->regions, &r->rb, parent, link);
 	vm->map_count++;
+	vm->total_pages += region_pages(r);
 }
 
 /* A copy of TMPL, unlinked; NULL at max_map_count or without memory. */
@@ -107,14 +114,48 @@ int region_add(struct vmspace *vm, const struct region *tmpl)
 
 	if (!r)
 		return -ENOMEM;
+	if (r->account && vm_enough_memory(vm, region_pages(r))) {
+		kfree(r);
+		return -ENOMEM;
+	}
 	region_link(vm, r);
 	return 0;
+}
+
+int region_extend(struct vmspace *vm, struct region *r, uint64_t end)
+{
+	uint64_t pages = (end - r->end) / PAGE_SIZE;
+
+	if (r->account && vm_enough_memory(vm, pages))
+		return -ENOMEM;
+	r->end = end;
+	vm->total_pages += pages;
+	return 0;
+}
+
+int region_account(struct vmspace *vm, struct region *r, int prot)
+{
+	if (r->account || !vm_accountable(prot, r->noreserve))
+		return 0;
+	if (vm_enough_memory(vm, region_pages(r)))
+		return -ENOMEM;
+	r->account = true;
+	return 0;
+}
+
+/* R leaves the address space: its pages are no longer spanned nor charged. */
+static void region_unaccount(struct vmspace *vm, const struct region *r)
+{
+	vm->total_pages -= region_pages(r);
+	if (r->account)
+		vm_unacct_memory(region_pages(r));
 }
 
 void region_remove(struct vmspace *vm, struct region *r)
 {
 	rb_erase(&vm->regions, &r->rb);
 	vm->map_count--;
+	region_unaccount(vm, r);
 	if (r->end > vm->free_area_cache)
 		vm->free_area_cache = MIN(r->end, USER_MMAP_TOP);
 	kfree(r);
@@ -135,23 +176,25 @@ int region_split(struct vmspace *vm, uint64_t addr)
 	tail->file_bytes = r->file_bytes > head_len ? r->file_bytes - head_len : 0;
 	r->end = addr;
 	r->file_bytes = MIN(r->file_bytes, head_len);
+	vm->total_pages -= region_pages(tail);	/* region_link adds them back */
 	region_link(vm, tail);
 	return 0;
 }
 
 /* Free the subtree below N, children first (no rebalancing needed). */
-static void free_subtree(struct rb_node *n)
+static void free_subtree(struct vmspace *vm, struct rb_node *n)
 {
 	if (!n)
 		return;
-	free_subtree(n->child[RB_LEFT]);
-	free_subtree(n->child[RB_RIGHT]);
+	free_subtree(vm, n->child[RB_LEFT]);
+	free_subtree(vm, n->child[RB_RIGHT]);
+	region_unaccount(vm, to_region(n));
 	kfree(to_region(n));
 }
 
 void region_free_all(struct vmspace *vm)
 {
-	free_subtree(vm->regions.node);
+	free_subtree(vm, vm->regions.node);
 	vm->regions.node = NULL;
 	vm->map_count = 0;
 }

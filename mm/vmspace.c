@@ -131,17 +131,26 @@ static int reprotect_page(pte_t *pte, uint64_t va, void *arg)
 	return 0;
 }
 
-static void set_prot(struct region *r, void *arg)
-{
-	r->prot = *(int *)arg;
-}
-
+/*
+ * mprotect: region by region, charge what becomes writable private memory
+ * (mm/commit.c), then set the protection; the pages follow in one walk.
+ * When a charge is refused, the regions before it keep their new protection
+ * and the call fails with ENOMEM, as Linux's mprotect does.
+ */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 {
-	int err = for_each_region(vm, start, end, set_prot, &prot);
+	uint64_t done = start;
+	int err = 0;
 
-	if (!err)
-		walk_range(vm->pml4, start, end, reprotect_page, &prot);
+	if (!range_covered(vm, start, end) || split_range(vm, start, end))
+		return -ENOMEM;
+	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r)) {
+		if ((err = region_account(vm, r, prot)))
+			break;
+		r->prot = prot;
+		done = r->end;
+	}
+	walk_range(vm->pml4, start, done, reprotect_page, &prot);
 	return err;
 }
 
@@ -192,6 +201,24 @@ int vm_set_fork_advice(struct vmspace *vm, uint64_t start, uint64_t end, int adv
 			if (r->kind == REGION_FILE)
 				return -EINVAL;
 	return for_each_region(vm, start, end, set_fork_advice, &advice);
+}
+
+/*
+ * MAP_POPULATE: fault every page of [start, end) in now, as the first access
+ * would (a write fault for writable memory, so no page is left on the zero
+ * frame; Linux: populate_vma_page_range).  Stops quietly at the first page
+ * that cannot be had: mmap succeeds anyway, as on Linux.
+ */
+void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end)
+{
+	struct region *r = region_find(vm, start);
+	int flags = r && (r->prot & PROT_WRITE) ? FAULT_WRITE : 0;
+
+	if (!r || !r->prot)
+		return;
+	for (uint64_t va = start; va < end; va += PAGE_SIZE)
+		if (vm_fault(vm, va, flags))
+			return;
 }
 
 /* The child's page tables as fork fills them, page table by page table: the

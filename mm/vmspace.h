@@ -41,6 +41,8 @@ struct region {
 	bool mergeable;			/* madvise(MADV_MERGEABLE) */
 	bool dontfork;			/* madvise(MADV_DONTFORK): fork leaves it out */
 	bool wipeonfork;		/* madvise(MADV_WIPEONFORK): the child reads zeros */
+	bool account;			/* charged to Committed_AS (mm/commit.c, VM_ACCOUNT) */
+	bool noreserve;			/* MAP_NORESERVE: not charged (overcommit 0, 1) */
 	const struct initrd_file *file;	/* REGION_FILE */
 	uint64_t file_off;		/* file offset that `start` shows */
 	uint64_t file_bytes;		/* bytes from `start` that come from the file; the rest reads as zero */
@@ -51,6 +53,7 @@ struct vmspace {
 	pte_t *pml4;
 	struct rb_root regions;		/* by address, no overlaps (mm/region.c) */
 	uint64_t map_count;		/* regions in the tree (<= max_map_count) */
+	uint64_t total_pages;		/* pages the regions span (Linux's total_vm) */
 	uint64_t free_area_cache;	/* where vm_find_free's search starts */
 	uint64_t heap_start, brk;	/* REGION_HEAP spans [heap_start, ALIGN_UP(brk)) */
 };
@@ -77,15 +80,22 @@ struct region *region_find(struct vmspace *vm, uint64_t addr);
 /* The first region that ends above ADDR (contains it or lies above), or NULL
  * (Linux's find_vma). */
 struct region *region_find_after(struct vmspace *vm, uint64_t addr);
-/* Add a copy of TMPL over [start, end), which must be free.  0, or -ENOMEM
- * (no memory, or max_map_count regions already). */
+/* Add a copy of TMPL over [start, end), which must be free, charging its
+ * pages to Committed_AS when TMPL->account.  0, or -ENOMEM (no memory,
+ * max_map_count regions already, or the charge refused). */
 int region_add(struct vmspace *vm, const struct region *tmpl);
-/* Unlink and free R (its pages are the caller's business). */
+/* Move the end of R (the heap, for brk) up to END, which must be free:
+ * 0 or -ENOMEM (the charge refused). */
+int region_extend(struct vmspace *vm, struct region *r, uint64_t end);
+/* Charge R's pages if PROT makes it accountable and it is not yet: 0 or
+ * -ENOMEM (mprotect making a private mapping writable). */
+int region_account(struct vmspace *vm, struct region *r, int prot);
+/* Unlink and free R, giving back its charge (its pages are the caller's). */
 void region_remove(struct vmspace *vm, struct region *r);
 /* Split the region containing ADDR in two at ADDR, if ADDR is strictly
  * inside.  0, or -ENOMEM (no memory, or max_map_count). */
 int region_split(struct vmspace *vm, uint64_t addr);
-/* Free every region (not the pages). */
+/* Free every region and give back their charge (not the pages). */
 void region_free_all(struct vmspace *vm);
 /* A free range of LEN bytes below USER_MMAP_TOP for mmap, searched top-down
  * from the last placement (mm/region.c); 0 when none. */
@@ -97,8 +107,12 @@ bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end);
 
 /* Remove [start, end) from the regions (splitting them) and unmap its pages. */
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);
-/* Change the protection of [start, end); -ENOMEM if part of it is unmapped. */
+/* Change the protection of [start, end); -ENOMEM if part of it is unmapped
+ * or the commit charge for making it writable is refused (mm/commit.c). */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot);
+/* Fault in the pages of the one region [start, end) (MAP_POPULATE); stops
+ * at the first failure, silently. */
+void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Drop the pages of [start, end) (MADV_DONTNEED): they read as new again. */
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Mark the anonymous regions of [start, end) (un)mergeable (madvise). */

@@ -253,6 +253,10 @@ static void test_vmflags(void)
 			  has_vmflag(0, p, "mr") && has_vmflag(0, p, "mw"),
 		  "VmFlags of a read-write mapping: rd wr mr mw, no ex", "flags differ");
 	tap_check(has_vmflag(0, s, "gd"), "VmFlags of the stack: gd", "no gd");
+	tap_check(has_vmflag(0, p, "ac"), "a private writable mapping is charged: ac", "no ac");
+	char *ro = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	tap_check(ro != MAP_FAILED && !has_vmflag(0, ro, "ac"), "a read-only one is not: no ac",
+		  "ac");
 	tap_check(madvise(p, PAGE, MADV_MERGEABLE) == 0 && has_vmflag(0, p, "mg"),
 		  "VmFlags after MADV_MERGEABLE: mg", "madvise %s, flag %d", strerror(errno),
 		  has_vmflag(0, p, "mg"));
