@@ -291,39 +291,20 @@ static const char *state_name(enum proc_state s)
 	}
 }
 
-/* Resident pages by kind.  Like Linux, mappings of the zero frame are not
- * resident memory: reading untouched memory costs nothing. */
-struct rss {
-	uint64_t anon, file;
-};
-
-static int count_rss(pte_t *pte, uint64_t va, void *arg)
-{
-	struct rss *rss = arg;
-	uint64_t pa = pte_addr(*pte);
-
-	(void)va;
-	if (pa == zero_frame)
-		return 0;
-	if ((pa >> PAGE_SHIFT) < nframes && (pa_to_frame(pa)->flags & FRAME_FILE))
-		rss->file++;
-	else
-		rss->anon++;
-	return 0;
-}
-
+/* Resident memory as smaps counts it (mm/smaps.c): like Linux, mappings of
+ * the zero frame are not resident; reading untouched memory costs nothing. */
 static void status_vm(struct text *t, struct vmspace *vm)
 {
-	struct rss rss = { 0, 0 };
+	struct mem_size_stats m = { 0 };
 	uint64_t size = 0;
 
 	for (const struct region *r = region_first(vm); r; r = region_next(r))
 		size += r->end - r->start;
-	walk_range(vm->pml4, 0, USER_TOP, count_rss, &rss);
+	smap_gather_stats(vm, 0, USER_TOP, &m);
 	tprintf(t, "VmSize:\t%8lu kB\n", size >> 10);
-	tprintf(t, "VmRSS:\t%8lu kB\n", (rss.anon + rss.file) * (PAGE_SIZE / 1024));
-	tprintf(t, "RssAnon:\t%8lu kB\n", rss.anon * (PAGE_SIZE / 1024));
-	tprintf(t, "RssFile:\t%8lu kB\n", rss.file * (PAGE_SIZE / 1024));
+	tprintf(t, "VmRSS:\t%8lu kB\n", m.resident >> 10);
+	tprintf(t, "RssAnon:\t%8lu kB\n", m.anonymous >> 10);
+	tprintf(t, "RssFile:\t%8lu kB\n", (m.resident - m.anonymous) >> 10);
 	tprintf(t, "VmPTE:\t%8lu kB\n", (pagetable_count_user(vm->pml4) + 1) * (PAGE_SIZE / 1024));
 }
 
