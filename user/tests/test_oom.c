@@ -10,8 +10,10 @@
  *     test_oom --expect-adj N   exit 0 when its own oom_score_adj is N
  *
  * A "hog" child takes memory until MemFree is down to about 1.5 MiB and
- * sleeps; then a small process touches 2 MiB, which cannot fit.  The small
- * one must live with its data intact and the hog must die of SIGKILL; with
+ * sleeps; then a small process touches 2 MiB, which cannot fit (by itself,
+ * or by read(2) into it: the kernel's copy must wait for the OOM kill, not
+ * fail).  The small one must live with its data intact and the hog must die
+ * of SIGKILL; with
  * the hog at oom_score_adj -1000 and a bystander at +1000, the bystander
  * dies instead.  /proc/PID/oom_score must order processes by footprint, and
  * oom_score_adj must reject values outside -1000..1000 with EINVAL and be
@@ -129,7 +131,8 @@ static pid_t start(void (*fn)(int, const struct holder *), const struct holder *
 	ssize_t n = read(fds[0], &c, 1);
 	close(fds[0]);
 	if (pid > 0 && n != 1) {
-		tap_diag("child %d died before it was ready: %s\n", (int)pid, tap_status_str(tap_wait(pid)));
+		tap_diag("child %d died before it was ready: %s\n", (int)pid,
+			 tap_status_str(tap_wait(pid)));
 		return -1;
 	}
 	return pid;
@@ -162,6 +165,19 @@ static void small(void *arg)
 	_exit(p && pattern_intact(p, SMALL_BYTES) ? 0 : 1);
 }
 
+/* The same, but the kernel writes the memory: read(2) from /dev/zero into it
+ * must not fail with EFAULT because another process was chosen. */
+static void small_read(void *arg)
+{
+	char *p = map_anon(SMALL_BYTES);
+	int fd = open("/dev/zero", O_RDONLY);
+
+	(void)arg;
+	if (!p || fd < 0 || read(fd, p, SMALL_BYTES) != (ssize_t)SMALL_BYTES)
+		_exit(1);
+	_exit(pattern_intact(p, SMALL_BYTES) ? 0 : 1);
+}
+
 /* End PID if it still lives; true when it had died of SIGKILL. */
 static bool died_of_sigkill(pid_t pid)
 {
@@ -191,14 +207,15 @@ static void stop(pid_t pid)
 
 /* ---- the checks ---- */
 
-static void test_hog_dies(void)
+/* A hog, then FN (small or small_read) must live and the hog die. */
+static void test_hog_dies(void (*fn)(void *), const char *what)
 {
 	pid_t h = start(hog_fn, NULL);
 
 	tap_check(h > 0, "a hog takes all but 1.5 MiB of free memory", "it died first");
 	if (h <= 0)
 		return;
-	tap_check_exits(small, NULL, 0, "a small process touching 2 MiB lives, its data intact");
+	tap_check_exits(fn, NULL, 0, what);
 	tap_check(died_of_sigkill(h), "the hog, the largest process, died of SIGKILL",
 		  "it did not die of SIGKILL");
 }
@@ -312,7 +329,9 @@ int main(int argc, char **argv)
 	test_adj_values();
 	test_inherit();
 	test_scores();
-	test_hog_dies();
+	test_hog_dies(small, "a small process touching 2 MiB lives, its data intact");
+	test_hog_dies(small_read, "a small process reading 2 MiB of /dev/zero into new memory "
+		      "gets all of it (the kernel's copy waits, no EFAULT)");
 	test_adj_chooses();
 	return tap_done();
 }
