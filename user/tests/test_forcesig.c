@@ -42,7 +42,8 @@ static void expect(void (*fn)(void), int sig, const char *what)
 	else if (WIFSIGNALED(status) && WTERMSIG(status) == sig)
 		tap_pass(what);
 	else
-		tap_fail(what, "child %s, want killed by %s", tap_status_str(status), strsignal(sig));
+		tap_fail(what, "child %s, want killed by %s", tap_status_str(status),
+			 strsignal(sig));
 }
 
 static void segv_null(void)
@@ -92,7 +93,8 @@ static void segv_by_kill(void)
 int main(void)
 {
 	expect(segv_null, SIGSEGV, "SIGSEGV ignored, a write to address 0 dies of SIGSEGV");
-	expect(segv_read_only, SIGSEGV, "SIGSEGV ignored, a write to a read-only page dies of SIGSEGV");
+	expect(segv_read_only, SIGSEGV,
+	       "SIGSEGV ignored, a write to a read-only page dies of SIGSEGV");
 	expect(ill_ud2, SIGILL, "SIGILL ignored, ud2 dies of SIGILL");
 	expect(fpe_divide, SIGFPE, "SIGFPE ignored, a division by zero dies of SIGFPE");
 	expect(trap_int3, SIGTRAP, "SIGTRAP ignored, int3 dies of SIGTRAP");

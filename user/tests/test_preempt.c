@@ -92,14 +92,16 @@ static void check_call(const struct call *c, int prot)
 	double slept = now_s() - t0;
 	ssize_t early = read(done[0], &r, sizeof r);
 	tap_diag("%s: fork, then a 20 ms sleep: %.1f ms\n", c->name, slept * 1000);
-	snprintf(what, sizeof what, "%s: a 20 ms sleep elsewhere ends while the call runs", c->name);
+	snprintf(what, sizeof what, "%s: a 20 ms sleep elsewhere ends while the call runs",
+		 c->name);
 	tap_check(began && early < 0 && errno == EAGAIN, what, "the call had %s",
 		  early > 0 ? "returned first" : "not started");
 	kill(pid, SIGKILL);
 	int status = tap_wait(pid);
 	snprintf(what, sizeof what, "%s: SIGKILL ends the call before it returns", c->name);
-	tap_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL && read(done[0], &r, sizeof r) == 0,
-		  what, "child %s", tap_status_str(status));
+	bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+	tap_check(killed && read(done[0], &r, sizeof r) == 0, what, "child %s",
+		  tap_status_str(status));
 	close(started[0]);
 	close(done[0]);
 	munmap(buf, BUF_BYTES);
