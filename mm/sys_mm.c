@@ -29,8 +29,12 @@
 #define MADV_WILLNEED 3
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
 #define MADV_MERGEABLE 12
 #define MADV_UNMERGEABLE 13
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
 
 static bool page_aligned(uint64_t a)
 {
@@ -69,7 +73,7 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (!page_aligned(addr))
 			return -EINVAL;
-		if (addr < USER_MIN_ADDR || addr >= USER_TOP || len > USER_TOP - addr)
+		if (addr < USER_MIN_ADDR || addr >= USER_END || len > USER_END - addr)
 			return -ENOMEM;
 		if (!vm_range_free(vm, addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE)
@@ -113,7 +117,7 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 
 	if (len == 0 || (flags & ~MAP_KNOWN) || (prot & ~7) || !page_aligned((uint64_t)off))
 		return -EINVAL;
-	if (len > USER_TOP)
+	if (len > USER_END)
 		return -ENOMEM;
 	if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
 		return (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? -ENOSYS : -EINVAL;
@@ -130,7 +134,7 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 
 static int check_range(uint64_t addr, size_t len)
 {
-	if (!page_aligned(addr) || addr >= USER_TOP || len > USER_TOP - addr)
+	if (!page_aligned(addr) || addr >= USER_END || len > USER_END - addr)
 		return -EINVAL;
 	return 0;
 }
@@ -170,6 +174,11 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 	case MADV_MERGEABLE:
 	case MADV_UNMERGEABLE:
 		return vm_set_mergeable(vm, addr, end, advice == MADV_MERGEABLE);
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+		return vm_set_fork_advice(vm, addr, end, advice);
 	default:
 		return -EINVAL;
 	}
