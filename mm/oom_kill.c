@@ -91,7 +91,9 @@ uint64_t oom_score(struct proc *p)
 	int64_t total = (int64_t)frame_total_count();
 	int64_t badness = oom_badness(p, (uint64_t)total);
 
-	if (badness == OOM_SCORE_UNKILLABLE)
+	/* init counts as unkillable, as on Linux: it is chosen only when no
+	 * other process can be, and then there is nothing to compare it with */
+	if (badness == OOM_SCORE_UNKILLABLE || p->pid == 1)
 		return 0;
 	return (uint64_t)((1000 + badness * 1000 / total) * 2 / 3);
 }

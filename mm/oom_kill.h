@@ -32,7 +32,8 @@ void get_mm_rss(struct vmspace *vm, struct mm_rss *rss);
 int64_t oom_badness(struct proc *p, uint64_t totalpages);
 
 /* /proc/PID/oom_score: (1000 + badness * 1000 / totalpages) * 2 / 3, in
- * 0..2000 (Linux 6.1 fs/proc/base.c); 0 when unkillable.  proc_lock held. */
+ * 0..2000 (Linux 6.1 fs/proc/base.c); 0 when unkillable and for init.
+ * proc_lock held. */
 uint64_t oom_score(struct proc *p);
 
 /* True while P is an OOM victim that has not yet released its memory

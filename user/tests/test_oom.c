@@ -262,6 +262,7 @@ static void test_scores(void)
 		  before, sa, sb);
 	set_adj(a, "-1000");
 	tap_check_long(proc_number(a, "oom_score"), 0, "oom_score_adj -1000 makes oom_score 0");
+	tap_check_long(proc_number(1, "oom_score"), 0, "init's oom_score is 0 (never chosen)");
 	stop(a);
 	stop(b);
 }
