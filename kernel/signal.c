@@ -71,8 +71,9 @@ void force_sig(int sig)
 	spin_unlock(&proc_lock);
 }
 
-/* With default actions only, every signal that send_locked() keeps pending
- * ends the process; SIGKILL does even when set to be ignored. */
+/* With default actions only, every pending signal that is not ignored ends
+ * the process (send_locked() keeps none whose default is to ignore).  SIGKILL
+ * is named on its own: it stays fatal once signals can have handlers. */
 bool fatal_signal_pending(void)
 {
 	struct proc *p = current();

@@ -59,7 +59,7 @@ static uint64_t mm_pgtables(struct vmspace *vm)
 	return pagetable_count_user(vm->pml4) + 1;
 }
 
-/* Bytes of address space (Linux: total_vm), in pages. */
+/* Size of the address space in pages, every region counted (Linux: total_vm). */
 static uint64_t mm_total_vm(struct vmspace *vm)
 {
 	uint64_t bytes = 0;
