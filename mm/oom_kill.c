@@ -11,8 +11,9 @@
  *                  + page-table pages
  *                  + oom_score_adj * (total pages / 1000)
  *
- * Kernel threads, zombies and processes with oom_score_adj -1000 are never
- * chosen; init (pid 1) only when no other process can be.  The highest score
+ * Kernel threads, zombies, vfork children (their memory is the parent's) and
+ * processes with oom_score_adj -1000 are never chosen; init (pid 1) only
+ * when no other process can be.  The highest score
  * gets a SIGKILL and is marked a victim (p->oom_victim).  Until a marked
  * victim has exited and released its address space, out_of_memory() chooses
  * nobody else: the faulting processes yield and retry their access, and the
@@ -75,11 +76,18 @@ static bool oom_unkillable_task(const struct proc *p)
 	return !p->vm || p->state == P_UNUSED || p->state == P_EMBRYO || p->state == P_ZOMBIE;
 }
 
+/* A vfork child borrows its parent's address space: killing it frees
+ * nothing (Linux: in_vfork). */
+static bool in_vfork(const struct proc *p)
+{
+	return p->vfork_parent != NULL;
+}
+
 int64_t oom_badness(struct proc *p, uint64_t totalpages)
 {
 	struct mm_rss rss;
 
-	if (oom_unkillable_task(p) || p->oom_score_adj == OOM_SCORE_ADJ_MIN)
+	if (oom_unkillable_task(p) || p->oom_score_adj == OOM_SCORE_ADJ_MIN || in_vfork(p))
 		return OOM_SCORE_UNKILLABLE;
 	get_mm_rss(p->vm, &rss);
 	int64_t points = (int64_t)(rss.anon + rss.file + mm_pgtables(p->vm));

@@ -26,7 +26,8 @@ void get_mm_rss(struct vmspace *vm, struct mm_rss *rss);
  * oom_badness: how many pages killing P would free, adjusted by its
  * oom_score_adj: resident pages + page-table pages + oom_score_adj *
  * (TOTALPAGES / 1000), as Linux 6.1 counts.  OOM_SCORE_UNKILLABLE for a
- * kernel thread, a zombie (no address space) and oom_score_adj -1000.
+ * kernel thread, a zombie (no address space), a vfork child (it borrows its
+ * parent's) and oom_score_adj -1000.
  * proc_lock held.
  */
 int64_t oom_badness(struct proc *p, uint64_t totalpages);

@@ -68,6 +68,10 @@ KTEST(oom_badness)
 	fake.pid = 1;
 	KCHECK(oom_score(&fake) == 0 && oom_badness(&fake, TOTAL) == 3 + tables,
 	       "init: oom_score 0, but a badness for when it is the last candidate");
+	fake.vfork_parent = &fake;
+	KCHECK(oom_badness(&fake, TOTAL) == OOM_SCORE_UNKILLABLE,
+	       "a vfork child (its memory is its parent's) is unkillable");
+	fake.vfork_parent = NULL;
 	fake.state = P_ZOMBIE;
 	KCHECK(oom_badness(&fake, TOTAL) == OOM_SCORE_UNKILLABLE, "a zombie is unkillable");
 	fake.oom_victim = true;
