@@ -21,11 +21,12 @@
  *    fresh values and reads within a window see one consistent snapshot; a
  *    text longer than a page (a big maps) still reads whole, a page at a
  *    time.  Size 0 in stat, like Linux.  Opening one for writing: -EACCES.
- *  - knob (show + store): the sysctl switches.  Every write is parsed as the
+ *  - knob (show + store): the sysctl switches, and per process (show_proc +
+ *    store_proc) oom_score_adj.  Every write is parsed as the
  *    whole new value, whatever the offset (Linux's sysctl files are meant to
  *    be written with one write at offset 0): a decimal number up to the
- *    row's max, with optional whitespace around it; anything else is -EINVAL
- *    and changes nothing.
+ *    row's max (oom_score_adj: -1000..1000), with optional whitespace around
+ *    it; anything else is -EINVAL and changes nothing.
  *  - binary (fill): an array of 8-byte entries, entry i at offset 8*i
  *    (pagemap: one per virtual page; kpagecount, kpageflags: one per frame).
  *    Offset and length must be multiples of 8, else -EINVAL (as Linux); a
@@ -54,6 +55,8 @@
 #include "kernel/file.h"
 #include "kernel/initrd.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "kernel/uaccess.h"
 #include "mm/access.h"
 #include "mm/commit.h"
@@ -62,6 +65,7 @@
 #include "mm/frame_info.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
+#include "mm/oom_kill.h"
 #include "mm/pagecache.h"
 #include "mm/smaps.h"
 #include "mm/vm.h"
@@ -157,6 +161,8 @@ struct pfile {
 	void (*show_proc)(struct text *t, struct proc *p);
 	/* knob: take the value written (S, N bytes, NUL-terminated); 0 or -EINVAL */
 	int (*store)(const struct pfile *pf, const char *s, size_t n);
+	/* knob of a process: the same for P (proc_lock held) */
+	int (*store_proc)(struct proc *p, const char *s, size_t n);
 	/* binary file: entries FIRST... into OUT (at most MAX): how many, 0 past
 	 * the end, or -errno */
 	long (*fill)(int pid, uint64_t first, uint64_t *out, size_t max);
@@ -169,6 +175,8 @@ struct pfile {
 #define TEXT_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show = (fn) }
 #define PROC_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show_proc = (fn) }
 #define BIN_ROW(p, m, fn) { .path = (p), .mode = S_IFREG | (m), .fill = (fn) }
+#define PROC_KNOB_ROW(p, fn, st) { .path = (p), .mode = S_IFREG | 0644, .show_proc = (fn), \
+				  .store_proc = (st) }
 #define KNOB_ROW(p, var, hi) { .path = (p), .mode = S_IFREG | 0644, .show = show_int, \
 			       .store = store_int, .value = &(var), .max = (hi) }
 #define MEM_ROW(p) { .path = (p), .mode = S_IFREG | 0600, .mem = true }
@@ -255,20 +263,38 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int store_int(const struct pfile *pf, const char *s, size_t n)
+/* A knob's text as a number: a decimal integer in [LO, HI], with a sign
+ * ('-' only when LO < 0) and optional whitespace around it, as Linux's
+ * kstrtoint takes it.  0, or -EINVAL with *OUT unchanged. */
+static int parse_knob(const char *s, size_t n, int lo, int hi, int *out)
 {
+	bool neg = false;
 	uint64_t v;
 
 	while (n && is_space(*s))
 		s++, n--;
 	while (n && is_space(s[n - 1]))
 		n--;
+	if (n && (*s == '+' || (*s == '-' && lo < 0))) {
+		neg = *s == '-';
+		s++, n--;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-	if (!parse_u64(s, n, &v) || v > (uint64_t)pf->max)
+	if (!parse_u64(s, n, &v) || v > (uint64_t)(neg ? -(int64_t)lo : hi))
 		return -EINVAL;
-	__atomic_store_n(pf->value, (int)v, __ATOMIC_RELAXED);
+	*out = neg ? -(int)v : (int)v;
+	return 0;
+}
+
+static int store_int(const struct pfile *pf, const char *s, size_t n)
+{
+	int v;
+
+	if (parse_knob(s, n, 0, pf->max, &v))
+		return -EINVAL;
+	__atomic_store_n(pf->value, v, __ATOMIC_RELAXED);
 	return 0;
 }
 
@@ -291,20 +317,15 @@ static const char *state_name(enum proc_state s)
 	}
 }
 
-/* Resident memory as smaps counts it (mm/smaps.c): like Linux, mappings of
- * the zero frame are not resident; reading untouched memory costs nothing. */
 static void status_vm(struct text *t, struct vmspace *vm)
 {
-	struct mem_size_stats m = { 0 };
-	uint64_t size = 0;
+	struct mm_rss rss;
 
-	for (const struct region *r = region_first(vm); r; r = region_next(r))
-		size += r->end - r->start;
-	smap_gather_stats(vm, 0, USER_TOP, &m);
-	tprintf(t, "VmSize:\t%8lu kB\n", size >> 10);
-	tprintf(t, "VmRSS:\t%8lu kB\n", m.resident >> 10);
-	tprintf(t, "RssAnon:\t%8lu kB\n", m.anonymous >> 10);
-	tprintf(t, "RssFile:\t%8lu kB\n", (m.resident - m.anonymous) >> 10);
+	get_mm_rss(vm, &rss);
+	tprintf(t, "VmSize:\t%8lu kB\n", vm->total_pages * (PAGE_SIZE / 1024));
+	tprintf(t, "VmRSS:\t%8lu kB\n", (rss.anon + rss.file) * (PAGE_SIZE / 1024));
+	tprintf(t, "RssAnon:\t%8lu kB\n", rss.anon * (PAGE_SIZE / 1024));
+	tprintf(t, "RssFile:\t%8lu kB\n", rss.file * (PAGE_SIZE / 1024));
 	tprintf(t, "VmPTE:\t%8lu kB\n", (pagetable_count_user(vm->pml4) + 1) * (PAGE_SIZE / 1024));
 }
 
@@ -316,6 +337,24 @@ static void show_status(struct text *t, struct proc *p)
 	if (p->vm)
 		status_vm(t, p->vm);
 	tprintf(t, "Threads:\t1\n");
+}
+
+/* ---- /proc/PID/oom_score and oom_score_adj (mm/oom_kill.c) ---- */
+
+static void show_oom_score(struct text *t, struct proc *p)
+{
+	tprintf(t, "%lu\n", oom_score(p));
+}
+
+static void show_oom_score_adj(struct text *t, struct proc *p)
+{
+	tprintf(t, "%d\n", p->oom_score_adj);
+}
+
+/* -1000..1000, else -EINVAL (Linux fs/proc/base.c oom_score_adj_write). */
+static int store_oom_score_adj(struct proc *p, const char *s, size_t n)
+{
+	return parse_knob(s, n, OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX, &p->oom_score_adj);
 }
 
 /* ---- /proc/PID/maps ---- */
@@ -571,6 +610,8 @@ static const struct pfile pid_files[] = {
 	PROC_ROW("comm", show_comm),
 	PROC_ROW("maps", show_maps),
 	MEM_ROW("mem"),
+	PROC_ROW("oom_score", show_oom_score),
+	PROC_KNOB_ROW("oom_score_adj", show_oom_score_adj, store_oom_score_adj),
 	BIN_ROW("pagemap", 0400, fill_pagemap),
 	PROC_ROW("smaps", show_smaps),
 	PROC_ROW("smaps_rollup", show_smaps_rollup),
@@ -661,6 +702,16 @@ static long text_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 
 #define KNOB_WRITE_MAX 64
 
+/* A per-process knob: store the value for the file's process, if it lives. */
+static int store_for_pid(struct pstate *s, const char *val, size_t n)
+{
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(s->pid);
+	int r = p ? s->pf->store_proc(p, val, n) : -ESRCH;
+	spin_unlock(&proc_lock);
+	return r;
+}
+
 static long knob_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
 	struct pstate *s = f->priv;
@@ -675,7 +726,7 @@ static long knob_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	val[n] = 0;
 	if (strlen(val) != n)
 		return -EINVAL;		/* an embedded NUL */
-	int r = s->pf->store(s->pf, val, n);
+	int r = s->pf->store ? s->pf->store(s->pf, val, n) : store_for_pid(s, val, n);
 	if (r < 0)
 		return r;
 	s->valid = false;
@@ -723,37 +774,45 @@ static struct vmspace *mem_get_vm(int pid)
 	return vm;
 }
 
-/* Linux's mem_rw: N bytes between BUF and the address *OFF, a page at a
- * time; bytes done, 0 without an address space, -EIO when the first byte
- * cannot be reached, -EFAULT for a bad BUF (even after some bytes). */
+/* N bytes between BUF and the address *OFF of VM, a page at a time through
+ * PAGE; bytes done, -EIO when the first byte cannot be reached, -EFAULT for
+ * a bad BUF (even after some bytes).  A long transfer yields between pages
+ * and stops early for a fatal signal. */
+static long mem_copy(struct vmspace *vm, char *page, uint64_t buf, size_t n, uint64_t *off,
+		     bool write)
+{
+	int flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
+	long copied = 0;
+
+	while (n && !(copied && fatal_signal_pending())) {
+		size_t k = MIN(n, PAGE_SIZE);
+		if (write && copy_from_user(page, buf, k))
+			return -EFAULT;
+		k = access_remote_vm(vm, *off, page, k, flags);
+		if (!k)
+			return copied ? copied : -EIO;
+		if (!write && copy_to_user(buf, page, k))
+			return -EFAULT;
+		buf += k, *off += k, n -= k, copied += (long)k;
+		cond_resched();
+	}
+	return copied;
+}
+
+/* Linux's mem_rw: 0 (end of file) when the process has no address space;
+ * the page buffer is the call's own, as other users of the same open file
+ * may run while this one yields. */
 static long mem_rw(struct file *f, uint64_t buf, size_t n, uint64_t *off, bool write)
 {
 	struct pstate *s = f->priv;
 	struct vmspace *vm = mem_get_vm(s->pid);
-	int flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
-	long copied = 0;
+	char *page = vm ? kmalloc(PAGE_SIZE) : NULL;
+	long r = !vm ? 0 : page ? mem_copy(vm, page, buf, n, off, write) : -ENOMEM;
 
-	if (!vm)
-		return 0;
-	while (n) {
-		size_t k = MIN(n, PAGE_SIZE);
-		if (write && copy_from_user(s->buf, buf, k)) {
-			copied = -EFAULT;
-			break;
-		}
-		k = access_remote_vm(vm, *off, s->buf, k, flags);
-		if (!k) {
-			copied = copied ? copied : -EIO;
-			break;
-		}
-		if (!write && copy_to_user(buf, s->buf, k)) {
-			copied = -EFAULT;
-			break;
-		}
-		buf += k, *off += k, n -= k, copied += (long)k;
-	}
-	vmspace_put(vm);
-	return copied;
+	kfree(page);
+	if (vm)
+		vmspace_put(vm);
+	return r;
 }
 
 static long mem_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
@@ -800,11 +859,16 @@ static const struct file_ops mem_ops = {
 	.seekable = true, .unsigned_offsets = true,
 };
 
+static bool is_knob(const struct pfile *pf)
+{
+	return pf->store || pf->store_proc;
+}
+
 static const struct file_ops *row_ops(const struct pfile *pf)
 {
 	if (pf->mem)
 		return &mem_ops;
-	return pf->fill ? &bin_ops : pf->store ? &knob_ops : &text_ops;
+	return pf->fill ? &bin_ops : is_knob(pf) ? &knob_ops : &text_ops;
 }
 
 static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
@@ -812,7 +876,7 @@ static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
 	const struct pfile *pf = node_row(n);
 	const struct file_ops *ops = row_ops(pf);
 
-	if ((flags & O_ACCMODE) != O_RDONLY && !pf->store && !pf->mem)
+	if ((flags & O_ACCMODE) != O_RDONLY && !is_knob(pf) && !pf->mem)
 		return -EACCES;
 	struct pstate *s = kzalloc(sizeof(*s));
 	char *buf = kmalloc(PAGE_SIZE);

@@ -115,11 +115,12 @@ static inline int ksm_write(const char *name, const char *text)
 }
 
 /* The first "NAME:   N kB" line of TEXT (/proc/meminfo, smaps_rollup, one
- * smaps entry): N; -1 if no line starts with NAME. */
+ * smaps entry): N; -1 if there is none.  NAME may end with the colon. */
 static inline long kb_field(const char *text, const char *name)
 {
 	size_t n = strlen(name);
 
+	n -= n && name[n - 1] == ':';
 	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
 		if (!strncmp(l, name, n) && l[n] == ':')
 			return strtol(l + n + 1, NULL, 10);
