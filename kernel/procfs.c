@@ -300,12 +300,9 @@ static const char *state_name(enum proc_state s)
 static void status_vm(struct text *t, struct vmspace *vm)
 {
 	struct mm_rss rss;
-	uint64_t size = 0;
 
-	for (const struct region *r = region_first(vm); r; r = region_next(r))
-		size += r->end - r->start;
 	get_mm_rss(vm, &rss);
-	tprintf(t, "VmSize:\t%8lu kB\n", size >> 10);
+	tprintf(t, "VmSize:\t%8lu kB\n", vm->total_pages * (PAGE_SIZE / 1024));
 	tprintf(t, "VmRSS:\t%8lu kB\n", (rss.anon + rss.file) * (PAGE_SIZE / 1024));
 	tprintf(t, "RssAnon:\t%8lu kB\n", rss.anon * (PAGE_SIZE / 1024));
 	tprintf(t, "RssFile:\t%8lu kB\n", rss.file * (PAGE_SIZE / 1024));
