@@ -60,16 +60,6 @@ static uint64_t mm_pgtables(struct vmspace *vm)
 	return pagetable_count_user(vm->pml4) + 1;
 }
 
-/* Size of the address space in pages, every region counted (Linux: total_vm). */
-static uint64_t mm_total_vm(struct vmspace *vm)
-{
-	uint64_t bytes = 0;
-
-	for (const struct region *r = region_first(vm); r; r = region_next(r))
-		bytes += r->end - r->start;
-	return bytes >> PAGE_SHIFT;
-}
-
 /* Linux: oom_unkillable_task plus "no mm": kernel threads and the dead. */
 static bool oom_unkillable_task(const struct proc *p)
 {
@@ -164,7 +154,7 @@ static void oom_report(const struct oom_control *oc, struct proc *v)
 	       oc->totalpages / 1000, oc->candidates, oc->totalpages);
 	pr_err("Out of memory: Killed process %d (%s) total-vm:%lukB, anon-rss:%lukB, "
 	       "file-rss:%lukB, shmem-rss:0kB, UID:0 pgtables:%lukB oom_score_adj:%d\n",
-	       v->pid, v->name, KB(mm_total_vm(v->vm)), KB(rss.anon), KB(rss.file), KB(pgtables),
+	       v->pid, v->name, KB(v->vm->total_pages), KB(rss.anon), KB(rss.file), KB(pgtables),
 	       v->oom_score_adj);
 }
 
