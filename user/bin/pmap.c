@@ -226,7 +226,8 @@ static void show_mapping(uint64_t start, uint64_t end, const char *perms, const 
 	printf("%012lx-%012lx %s ", (unsigned long)start, (unsigned long)end, perms);
 	print_size(end - start);
 	long pss = mapping_pss(start);
-	printf(" %6lu %6lu %6lu %6lu %6lu", t.w, t.c, t.zero, t.p, (unsigned long)(npages - t.absent - t.zero));
+	printf(" %6lu %6lu %6lu %6lu %6lu", t.w, t.c, t.zero, t.p,
+	       (unsigned long)(npages - t.absent - t.zero));
 	print_pss(pss);
 	printf("  %s\n", name);
 	*pss_total = pss < 0 || *pss_total < 0 ? -1 : *pss_total + pss;
