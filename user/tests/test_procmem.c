@@ -18,6 +18,7 @@
 #include <sys/mman.h>
 
 #define PAGE 4096UL
+#define MAX(a, b) ((a) > (b) ? (a) : (b))
 
 /* ---- helpers ---------------------------------------------------------- */
 
@@ -437,6 +438,61 @@ static void test_exited(void)
 		close(zfd);
 }
 
+/* A child reading 96 MiB of its own untouched memory through /proc/self/mem
+ * in one call, again and again: about a third of a second of kernel work per
+ * call here, during which this process must still run on time, and SIGKILL
+ * must end it at once, not at the end of the call. */
+#define LONG_READ (96UL << 20)
+#define LATE 0.2	/* seconds: "at once" and "on time", with room for a busy host */
+
+static void long_reader(void *arg)
+{
+	char *src = mmap(NULL, LONG_READ, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *buf = map_anon(LONG_READ, PROT_READ | PROT_WRITE);
+	int fd = mem_open(0, O_RDONLY), *ready = arg;
+
+	if (src == MAP_FAILED || !buf || fd < 0)
+		_exit(2);
+	memset(buf, 1, LONG_READ);
+	if (write(ready[1], "r", 1) != 1)
+		_exit(3);
+	for (;;)
+		if (pread(fd, buf, LONG_READ, (off_t)(uintptr_t)src) != (ssize_t)LONG_READ)
+			_exit(4);
+}
+
+static void test_long_read(void)
+{
+	int ready[2];
+	double worst = 0;
+	char c;
+
+	if (pipe(ready) < 0) {
+		tap_fail("a long read", "pipe: %s", strerror(errno));
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0)
+		long_reader(ready);
+	close(ready[1]);
+	int got = read(ready[0], &c, 1) == 1;
+	close(ready[0]);
+	for (int i = 0; i < 3; i++) {	/* each sleep ends inside one of the child's reads */
+		double t = now_s();
+		sleep_ms(20);
+		worst = MAX(worst, now_s() - t);
+	}
+	double t0 = now_s();
+	kill(pid, SIGKILL);
+	int st = tap_wait(pid);
+	double died = now_s() - t0;
+	tap_check(got && worst < LATE, "another process runs on time during a long /proc/PID/mem read",
+		  "a 20 ms sleep took %.0f ms", worst * 1000);
+	tap_check(WIFSIGNALED(st) && WTERMSIG(st) == SIGKILL && died < LATE,
+		  "SIGKILL ends a long /proc/PID/mem read at once", "%s after %.0f ms",
+		  tap_status_str(st), died * 1000);
+}
+
 int main(void)
 {
 	test_read_self();
@@ -447,5 +503,6 @@ int main(void)
 	test_prot_none();
 	test_errors();
 	test_exited();
+	test_long_read();
 	return tap_done();
 }
