@@ -37,8 +37,9 @@
  *    (fs/proc/base.c): a page at a time through access_remote_vm
  *    (mm/access.c) with FOLL_FORCE, so root reaches PROT_NONE and read-only
  *    memory as ptrace would, a forced write getting a private copy.  An
- *    inaccessible first byte is -EIO, a later one ends the transfer early;
- *    a process without an address space (exited) reads and writes 0 bytes.
+ *    inaccessible first byte is -EIO, a later one ends the transfer early.
+ *    The file is bound to the address space the process had at open: once
+ *    no process uses it (exit, exec) it reads and writes 0 bytes.
  *    lseek takes any address, kernel ones included (unsigned offsets).
  *
  * Per-process files look the process up by pid on every read, under
@@ -644,6 +645,7 @@ static const struct pfile *node_row(const struct fs_node *n)
 struct pstate {
 	const struct pfile *pf;
 	int pid;		/* per-process files; 0 otherwise */
+	uint64_t vm_id;		/* mem: the address space it was opened on (0: none) */
 	uint64_t ino;
 	char *buf;		/* one page: the text window, or a chunk of entries */
 	struct text text;
@@ -761,13 +763,29 @@ static long bin_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	return (long)done;
 }
 
-/* The address space of PID with a reference the caller drops with
- * vmspace_put, or NULL (gone, exited, or a kernel thread). */
-static struct vmspace *mem_get_vm(int pid)
+/* The id of PID's address space now (0: none, as for a zombie or a kernel
+ * thread).  A mem file is bound to it at open, as Linux's proc_mem_open
+ * keeps the mm: after exec or exit it reads as end of file. */
+static uint64_t mem_vm_id(int pid)
 {
 	spin_lock(&proc_lock);
 	struct proc *p = proc_visible(pid);
-	struct vmspace *vm = p ? p->vm : NULL;
+	uint64_t id = p && p->vm ? p->vm->id : 0;
+	spin_unlock(&proc_lock);
+	return id;
+}
+
+/* The address space ID if some process still uses it, with a reference the
+ * caller drops with vmspace_put; NULL when it is gone (Linux's
+ * mmget_not_zero failing). */
+static struct vmspace *mem_get_vm(uint64_t id)
+{
+	struct vmspace *vm = NULL;
+
+	spin_lock(&proc_lock);
+	for (struct proc *p = proc_table; id && !vm && p < proc_table + NPROC; p++)
+		if (p->state != P_UNUSED && p->vm && p->vm->id == id)
+			vm = p->vm;
 	if (vm)
 		vmspace_get(vm);
 	spin_unlock(&proc_lock);
@@ -805,7 +823,7 @@ static long mem_copy(struct vmspace *vm, char *page, uint64_t buf, size_t n, uin
 static long mem_rw(struct file *f, uint64_t buf, size_t n, uint64_t *off, bool write)
 {
 	struct pstate *s = f->priv;
-	struct vmspace *vm = mem_get_vm(s->pid);
+	struct vmspace *vm = mem_get_vm(s->vm_id);
 	char *page = vm ? kmalloc(PAGE_SIZE) : NULL;
 	long r = !vm ? 0 : page ? mem_copy(vm, page, buf, n, off, write) : -ENOMEM;
 
@@ -882,6 +900,7 @@ static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
 	char *buf = kmalloc(PAGE_SIZE);
 	if (s && buf) {
 		*s = (struct pstate){ .pf = pf, .pid = ID_PID(n->id), .ino = n->ino, .buf = buf };
+		s->vm_id = pf->mem ? mem_vm_id(s->pid) : 0;
 		*out = file_alloc(ops, flags & (O_ACCMODE | O_APPEND | O_NONBLOCK), s);
 		if (*out)
 			return 0;

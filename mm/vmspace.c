@@ -22,6 +22,7 @@
 
 struct vmspace *vmspace_new(void)
 {
+	static uint64_t last_id;
 	struct vmspace *vm = kzalloc(sizeof(*vm));
 
 	if (!vm)
@@ -31,6 +32,7 @@ struct vmspace *vmspace_new(void)
 		kfree(vm);
 		return NULL;
 	}
+	vm->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
 	vm->users = 1;
 	vm->free_area_cache = USER_MMAP_TOP;
 	return vm;

@@ -49,6 +49,7 @@ struct region {
 };
 
 struct vmspace {
+	uint64_t id;			/* never reused: names it while it lives (/proc/PID/mem) */
 	int users;			/* processes using it: 1, or 2 during vfork */
 	pte_t *pml4;
 	struct rb_root regions;		/* by address, no overlaps (mm/region.c) */

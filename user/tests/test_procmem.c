@@ -402,6 +402,37 @@ static char idle_cmd(char cmd, void *arg)
 	return cmd;
 }
 
+/* A file opened on a process's memory stays bound to that address space:
+ * after the process execs a new program, it reads as end of file (Linux's
+ * mem file keeps the old mm, whose last user is gone). */
+static void test_exec(void)
+{
+	char buf[8], comm[32] = "";
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		sleep_ms(200);
+		execl(tap_bin("sleep"), "sleep", "5", (char *)NULL);
+		_exit(127);
+	}
+	int fd = mem_open(pid, O_RDONLY);
+	ssize_t before = pread(fd, buf, 8, (off_t)(uintptr_t)pattern);
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/comm", (int)pid);
+	for (int i = 0; i < 100 && strncmp(comm, "sleep", 5); i++) {
+		sleep_ms(20);
+		read_file(path, comm, sizeof comm);
+	}
+	ssize_t after = pread(fd, buf, 8, (off_t)(uintptr_t)pattern);
+	kill(pid, SIGKILL);
+	tap_wait(pid);
+	close(fd);
+	tap_check_long(before, 8, "read of a child's memory before it execs");
+	tap_check(!strncmp(comm, "sleep", 5) && after == 0,
+		  "after the child execs, the file opened before reads as end of file",
+		  "comm \"%.5s\", read %zd", comm, after);
+}
+
 static void test_exited(void)
 {
 	struct kid k;
@@ -503,6 +534,7 @@ int main(void)
 	test_prot_none();
 	test_errors();
 	test_exited();
+	test_exec();
 	test_long_read();
 	return tap_done();
 }
