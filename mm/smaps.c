@@ -10,7 +10,8 @@
  * fraction so that sums over many pages stay exact, and counts as Shared
  * when N >= 2, Private otherwise.  Clean or Dirty is the entry's dirty bit
  * (set by the CPU on a user write, by access_remote_vm on a kernel one; fork
- * copies it, so a page written before fork is Shared_Dirty in both).
+ * copies it, so a page written before fork is Shared_Dirty in both); a
+ * merged page is always dirty, as on Linux.
  */
 #include "mm/smaps.h"
 #include "mm/fault.h"
@@ -25,7 +26,10 @@ static void smaps_account(struct mem_size_stats *mss, uint64_t pfn, pte_t e)
 	uint16_t flags = frames[pfn].flags;
 	uint64_t mapcount = frame_mapcount(pfn);
 	uint64_t pss = (PAGE_SIZE << PSS_SHIFT) / (mapcount >= 2 ? mapcount : 1);
-	bool anon = flags & (FRAME_USER | FRAME_KSM), dirty = e & PTE_D;
+	bool anon = flags & (FRAME_USER | FRAME_KSM);
+	/* merging moved the dirty bits of the entries it replaced to the page
+	 * (Linux's write_protect_page: set_page_dirty), so a merged page is dirty */
+	bool dirty = (e & PTE_D) || (flags & FRAME_KSM);
 
 	mss->resident += PAGE_SIZE;
 	mss->anonymous += anon ? PAGE_SIZE : 0;
