@@ -24,6 +24,7 @@
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86.h"
+#include "mm/audit.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/kvmalloc.h"
@@ -264,6 +265,7 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 		pagetable_activate(vm->pml4);
 	if (old)
 		vmspace_put(old);
+	vm_audit_checkpoint("exec", p->pid);
 	vfork_release(p);
 	memset(p->tf, 0, sizeof(*p->tf));
 	p->tf->rip = l->entry;

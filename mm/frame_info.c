@@ -24,6 +24,7 @@
  */
 #include "mm/frame_info.h"
 #include "mm/frame.h"
+#include "mm/pagecache.h"
 
 /* Linux's stable page-flag bits (include/uapi/linux/kernel-page-flags.h). */
 #define KPF_UPTODATE 3
@@ -110,4 +111,20 @@ void frame_census(struct frame_census *c)
 		else if (fl & FRAME_KSTACK)
 			c->kstack++;
 	}
+}
+
+void meminfo_read(struct meminfo *m)
+{
+	struct frame_census c;
+
+	frame_census(&c);
+	*m = (struct meminfo){
+		.total = frame_total_count() - c.zero,
+		.free = frame_free_count(),
+		.cached = pagecache_frames(),
+		.anon = c.anon + c.ksm,
+		.slab = c.slab,
+		.kstack = c.kstack,
+		.pagetables = c.pagetable,
+	};
 }
