@@ -171,7 +171,7 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 			ksm_frame_release(old);
 	}
 	if (!(f->flags & (FRAME_ZERO | FRAME_FILE)) && frame_refcount(old) == 1) {
-		*pte = (*pte | PTE_W) & ~PTE_COW;
+		*pte = pte_mkprot(*pte, prot_to_pte(r->prot));
 		tlb_flush_page(va);
 		count_vm_event(COW_REUSE);
 		trace(va, "cow_reuse", old, old);
@@ -185,7 +185,7 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
 	else
 		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
-	*pte = pa | prot_to_pte(r->prot) | PTE_P;
+	*pte = pte_mkprot(pa, prot_to_pte(r->prot));
 	tlb_flush_page(va);
 	frame_put(old);
 	count_vm_event(from_zero ? ZERO_FILL : COW_COPY);

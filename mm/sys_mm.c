@@ -69,7 +69,7 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (!page_aligned(addr))
 			return -EINVAL;
-		if (addr < USER_MIN_ADDR || addr >= USER_TOP || len > USER_TOP - addr)
+		if (addr < USER_MIN_ADDR || addr >= USER_END || len > USER_END - addr)
 			return -ENOMEM;
 		if (!vm_range_free(vm, addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE)
@@ -113,7 +113,7 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 
 	if (len == 0 || (flags & ~MAP_KNOWN) || (prot & ~7) || !page_aligned((uint64_t)off))
 		return -EINVAL;
-	if (len > USER_TOP)
+	if (len > USER_END)
 		return -ENOMEM;
 	if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
 		return (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? -ENOSYS : -EINVAL;
@@ -130,7 +130,7 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 
 static int check_range(uint64_t addr, size_t len)
 {
-	if (!page_aligned(addr) || addr >= USER_TOP || len > USER_TOP - addr)
+	if (!page_aligned(addr) || addr >= USER_END || len > USER_END - addr)
 		return -EINVAL;
 	return 0;
 }

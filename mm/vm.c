@@ -61,7 +61,7 @@ int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot)
 		return -ENOMEM;
 	if (pte_present(*e))
 		return -EEXIST;
-	*e = pa | (prot & PTE_PROT_MASK) | PTE_P;
+	*e = pte_mkprot(pa, prot);
 	return 0;
 }
 
@@ -83,7 +83,7 @@ int protect_page(pte_t *pml4, uint64_t va, uint64_t prot)
 
 	if (!e || !pte_present(*e))
 		return -ENOENT;
-	*e = (*e & ~PTE_PROT_MASK) | (prot & PTE_PROT_MASK);
+	*e = pte_mkprot(*e, prot);
 	tlb_flush_page(va);
 	return 0;
 }

@@ -22,7 +22,8 @@ static inline pte_t *walk(pte_t *pml4, uint64_t va, bool alloc)
 	return walk_level(pml4, va, 1, alloc);
 }
 
-/* Map the 4 KiB page at VA to frame PA with PROT (PTE_* bits; P is added).
+/* Map the 4 KiB page at VA to frame PA with PROT (PTE_* bits; P is added
+ * unless PROT has PTE_PROTNONE: mm/pte.h).
  * Returns 0, -ENOMEM (no frame for a table) or -EEXIST (already mapped).
  * Takes no frame reference: the caller owns that decision. */
 int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot);
@@ -31,7 +32,8 @@ int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot);
 pte_t unmap_page(pte_t *pml4, uint64_t va);
 /* Replace the protection bits of a present mapping; -ENOENT when unmapped. */
 int protect_page(pte_t *pml4, uint64_t va, uint64_t prot);
-/* Physical address VA maps to (4 KiB or huge pages); false when unmapped. */
+/* Physical address VA maps to (4 KiB or huge pages, PROT_NONE pages too);
+ * false when unmapped.  It checks no permission: callers do. */
 bool translate(pte_t *pml4, uint64_t va, uint64_t *pa);
 
 /* Visit every present 4 KiB leaf entry in [start, end), in address order,

@@ -146,9 +146,10 @@ int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
 
 uint64_t prot_to_pte(int prot)
 {
-	/* x86 cannot deny reads of a user page: PROT_NONE pages are kernel-only */
-	uint64_t bits = prot ? PTE_U : 0;
-
+	/* x86 cannot deny the kernel a present page: PROT_NONE pages are not present */
+	if (!prot)
+		return PTE_PROTNONE | PTE_NX;
+	uint64_t bits = PTE_U;
 	if (prot & PROT_WRITE)
 		bits |= PTE_W;
 	if (!(prot & PROT_EXEC))
@@ -156,15 +157,16 @@ uint64_t prot_to_pte(int prot)
 	return bits;
 }
 
-/* Re-protect one present page.  A PTE_COW page maps a shared frame and must
- * stay read-only whatever the region allows: its first write copies it. */
+/* Re-protect one present page.  A PTE_COW page maps a frame that is (or was
+ * at fork) shared and must stay read-only whatever the region allows: its
+ * first write goes through cow_fault. */
 static int reprotect_page(pte_t *pte, uint64_t va, void *arg)
 {
 	uint64_t bits = prot_to_pte(*(int *)arg);
 
 	if (*pte & PTE_COW)
 		bits = (bits & ~PTE_W) | PTE_COW;
-	*pte = (*pte & ~PTE_PROT_MASK) | bits;
+	*pte = pte_mkprot(*pte, bits);
 	tlb_flush_page(va);
 	return 0;
 }
@@ -295,9 +297,13 @@ static pte_t *child_pte(struct fork_target *t, uint64_t va)
 }
 
 /*
- * fork with cow_fork=1: the child maps the parent's frames.  Every writable
- * page becomes read-only + PTE_COW in both, and each frame gains a
- * reference; the first write on either side goes through cow_fault.
+ * fork with cow_fork=1: the child maps the parent's frames.  Every page
+ * becomes read-only + PTE_COW in both, whatever its protection today:
+ * mprotect may make a read-only or PROT_NONE page writable tomorrow, and its
+ * first write must then copy, not write into a frame the other process sees
+ * (Linux: a private mapping that may ever be written is a COW mapping).  Each
+ * frame gains a reference; the first write on either side goes through
+ * cow_fault, which reuses the frame in place when it is the last reference.
  */
 static int share_page(pte_t *pte, uint64_t va, void *arg)
 {
@@ -305,8 +311,7 @@ static int share_page(pte_t *pte, uint64_t va, void *arg)
 
 	if (!e)
 		return -ENOMEM;
-	if (*pte & PTE_W)
-		*pte = (*pte & ~PTE_W) | PTE_COW;
+	*pte = (*pte & ~PTE_W) | PTE_COW;
 	*e = *pte;
 	frame_get(pte_addr(*pte));
 	return 0;
@@ -321,7 +326,7 @@ static int copy_page(pte_t *pte, uint64_t va, void *arg)
 	if (!pa)
 		return -ENOMEM;
 	memcpy(phys_to_virt(pa), phys_to_virt(pte_addr(*pte)), PAGE_SIZE);
-	*e = pa | (*pte & (PTE_PROT_MASK | PTE_P));
+	*e = pa | (*pte & ~PTE_ADDR_MASK);
 	count_vm_event(FORK_COPY);
 	return 0;
 }
