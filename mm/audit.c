@@ -251,11 +251,12 @@ static void collect_spaces(void)
 	}
 }
 
-/* The leaf bits a page of R may have: map_page adds PTE_P to what
- * prot_to_pte (mm/vmspace.c) gives for the region's protection. */
+/* The leaf bits a page of R may have: the region's protection as
+ * prot_to_pte (mm/vmspace.c) gives it, made an entry by pte_mkprot (PTE_P
+ * unless PROT_NONE) exactly as map_page does. */
 static uint64_t region_leaf_bits(const struct region *r)
 {
-	return prot_to_pte(r->prot) | PTE_P;
+	return pte_mkprot(0, prot_to_pte(r->prot));
 }
 
 /* The bits by which leaf entry E exceeds ALLOWED: a P, U or W that ALLOWED
