@@ -111,7 +111,8 @@ static uint32_t *counter(uint64_t pfn)
 	return &counters[pfn / CHUNK_FRAMES][pfn % CHUNK_FRAMES];
 }
 
-static void violation(enum audit_kind k, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void violation(enum audit_kind k, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 static void violation(enum audit_kind k, const char *fmt, ...)
 {
 	char line[AUDIT_LINE];
@@ -359,7 +360,8 @@ static void refcount_violation(uint64_t pfn, uint32_t want)
 
 	for (int i = 0; i < audit.nspaces; i++) {
 		if (walk_range(audit.spaces[i].vm->pml4, 0, USER_TOP, find_pte, &f)) {
-			violation(AUDIT_REFCOUNT, "pid %d 0x%lx: frame 0x%lx (%s) refcount %u, references found %u",
+			violation(AUDIT_REFCOUNT,
+				  "pid %d 0x%lx: frame 0x%lx (%s) refcount %u, references found %u",
 				  audit.spaces[i].pid, f.va, pfn, kind, ref, want);
 			return;
 		}
