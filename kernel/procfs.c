@@ -49,6 +49,7 @@
 #include "kernel/proc.h"
 #include "kernel/uaccess.h"
 #include "mm/audit.h"
+#include "mm/commit.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
@@ -67,6 +68,12 @@ struct text {
 	uint64_t start;
 	size_t len;
 	uint64_t pos;		/* length of the whole text generated so far */
+	/* A long list (maps of 40000 regions) would cost O(n) per window, so
+	 * O(n^2) to read: its show function notes where each item starts
+	 * (text_mark) and the next window resumes from the last item that
+	 * started at or before it (seek_*), instead of from the beginning. */
+	uint64_t mark_pos, mark_key;	/* last item starting at or before `start` */
+	uint64_t seek_pos, seek_key;	/* the previous window's mark; pos 0: none */
 };
 
 #define TEXT_WINDOW PAGE_SIZE
@@ -82,6 +89,29 @@ static void text_put(struct text *t, const char *s, size_t n)
 		t->len = hi - t->start;
 	}
 	t->pos += n;
+}
+
+/* An item with key KEY (an address) starts at the current position. */
+static void text_mark(struct text *t, uint64_t key)
+{
+	if (t->pos <= t->start)
+		t->mark_pos = t->pos, t->mark_key = key;
+}
+
+/* The key to resume a list from, with the position set to its item's start;
+ * 0 when the list must start from the beginning. */
+static uint64_t text_seek(struct text *t)
+{
+	if (!t->seek_pos || t->seek_pos > t->start)
+		return 0;
+	t->pos = t->seek_pos;
+	return t->seek_key;
+}
+
+/* True when the window is filled and generating more would be wasted. */
+static bool text_past_window(const struct text *t)
+{
+	return t->pos > t->start + TEXT_WINDOW;
 }
 
 static void tprintf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -161,6 +191,8 @@ static int show_meminfo(struct text *t, const struct pfile *pf)
 	kb_line(t, "SUnreclaim:", m.slab);
 	kb_line(t, "KernelStack:", m.kstack);
 	kb_line(t, "PageTables:", m.pagetables);
+	kb_line(t, "CommitLimit:", vm_commit_limit());
+	kb_line(t, "Committed_AS:", vm_committed_pages());
 	return 0;
 }
 
@@ -354,8 +386,12 @@ static void show_maps(struct text *t, struct proc *p)
 {
 	if (!p->vm)
 		return;
-	for (const struct region *r = region_first(p->vm); r; r = region_next(r))
+	uint64_t from = text_seek(t);
+	const struct region *r = from ? region_find_after(p->vm, from) : region_first(p->vm);
+	for (; r && !text_past_window(t); r = region_next(r)) {
+		text_mark(t, r->start);
 		maps_line(t, r);
+	}
 }
 
 /* ---- binary files: /proc/PID/pagemap, /proc/kpagecount, /proc/kpageflags ---- */
@@ -440,6 +476,9 @@ static const struct pfile proc_files[] = {
 	DIR_ROW("sys/vm", 0555),
 	KNOB_ROW("sys/vm/cow_fork", sysctl_cow_fork, 1),
 	KNOB_ROW("sys/vm/zero_page", sysctl_zero_page, 1),
+	KNOB_ROW("sys/vm/max_map_count", sysctl_max_map_count, 0x7fffffff),
+	KNOB_ROW("sys/vm/overcommit_memory", sysctl_overcommit_memory, OVERCOMMIT_NEVER),
+	KNOB_ROW("sys/vm/overcommit_ratio", sysctl_overcommit_ratio, 0x7fffffff),
 	{ .path = "sys/vm/audit", .mode = S_IFREG | 0644, .show = show_audit, .store = store_audit },
 	END_ROW,
 };
@@ -491,7 +530,8 @@ static int generate(struct pstate *s, uint64_t off)
 	const struct pfile *pf = s->pf;
 	int r = 0;
 
-	s->text = (struct text){ .buf = s->buf, .start = off };
+	s->text = (struct text){ .buf = s->buf, .start = off, .seek_pos = s->text.mark_pos,
+				 .seek_key = s->text.mark_key };
 	if (pf->show_proc) {
 		spin_lock(&proc_lock);
 		struct proc *p = proc_visible(s->pid);
