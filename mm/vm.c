@@ -3,8 +3,9 @@
  *
  * One walker, walk_level(), descends PML4 -> PDPT -> PD -> PT for a single
  * address; walk_range() visits the leaf entries of a range for the bulk
- * operations (fork, exit, mprotect, pagemap).  Page-table frames are counted
- * like any other frame (refcount 1, FRAME_PAGETABLE).
+ * operations (fork, exit, mprotect, pagemap, the checker of mm/audit.c);
+ * pagetable_visit_tables() visits the table frames themselves.  Page-table
+ * frames are counted like any other frame (refcount 1, FRAME_PAGETABLE).
  *
  * The kernel half (PML4 entries 256..511) is built once by vm_init_kernel and
  * shared by pointer with every address space, so after boot no new kernel
