@@ -51,6 +51,7 @@ long vm_audit(struct audit_report *rep);
 uint64_t vm_audit_total(void);
 
 /* With `vm_audit=1` on the command line: run vm_audit after EVENT ("exit",
- * "exec") of process PID and panic("vm_audit: ...") with the first violation.
+ * "exec") of process PID and panic("vm_audit: ...") with the first violation
+ * (a run without memory for its counters only says so on the console).
  * Does nothing otherwise. */
 void vm_audit_checkpoint(const char *event, int pid);
