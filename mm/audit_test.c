@@ -7,7 +7,8 @@
  * nothing.  Then each kind of violation is planted in it by hand - a
  * writable entry on a shared frame, a reference count off by one, an entry
  * outside every region, entries more permissive than their region, a free
- * frame still mapped, a wrong user count - the checker must find exactly
+ * frame still mapped, a merged frame outside the stable tree, a frame of no
+ * kind, a wrong user count - the checker must find exactly
  * that, and after the repair nothing again.
  */
 #include "kernel/ktest.h"
@@ -164,6 +165,23 @@ KTEST(audit_plants)
 	KCHECK(finds(AUDIT_FREE, 1), "a free frame still mapped is found");
 	unmap_page(pml4, RW_VA);
 	KCHECK(vm_audit(NULL) == 0, "... and no violation once the entry is gone");
+
+	pa = plant(p, RW_VA, ro);
+	pa_to_frame(pa)->flags = FRAME_KSM;
+	KCHECK(finds(AUDIT_KSM, 1), "a merged frame missing from the stable tree is found");
+	pa_to_frame(pa)->flags = FRAME_USER;
+	unplant(p, RW_VA);
+
+	/* a heap frame (the heap's one reference) that loses its kind: no
+	 * category of /proc/meminfo counts it, and nothing holds it any more */
+	struct audit_report rep;
+	pa = frame_alloc(FRAME_SLAB);
+	pa_to_frame(pa)->flags = 0;
+	KCHECK(vm_audit(&rep) == 3 && rep.found[AUDIT_MEMINFO] == 1 && rep.found[AUDIT_KIND] == 1 &&
+	       rep.found[AUDIT_REFCOUNT] == 1, "a frame no meminfo category counts is found");
+	pa_to_frame(pa)->flags = FRAME_SLAB;
+	KCHECK(vm_audit(NULL) == 0, "... and no violation once it is a heap frame again");
+	frame_put(pa);
 
 	p->vm->users++;
 	KCHECK(finds(AUDIT_VMSPACE, 1), "a user count no process accounts for is found");
