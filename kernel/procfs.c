@@ -22,11 +22,12 @@
  *    text longer than a page (a big maps) still reads whole, a page at a
  *    time.  Size 0 in stat, like Linux.  Opening one for writing: -EACCES.
  *  - knob (show + store): the sysctl switches (and sys/vm/audit, whose
- *    store runs the invariant checker).  Every write is parsed as the
+ *    store runs the invariant checker), and per process (show_proc +
+ *    store_proc) oom_score_adj.  Every write is parsed as the
  *    whole new value, whatever the offset (Linux's sysctl files are meant to
  *    be written with one write at offset 0): a decimal number up to the
- *    row's max, with optional whitespace around it; anything else is -EINVAL
- *    and changes nothing.
+ *    row's max (oom_score_adj: -1000..1000), with optional whitespace around
+ *    it; anything else is -EINVAL and changes nothing.
  *  - binary (fill): an array of 8-byte entries, entry i at offset 8*i
  *    (pagemap: one per virtual page; kpagecount, kpageflags: one per frame).
  *    Offset and length must be multiples of 8, else -EINVAL (as Linux); a
@@ -55,6 +56,7 @@
 #include "mm/frame_info.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
+#include "mm/oom_kill.h"
 #include "mm/pagecache.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -143,6 +145,8 @@ struct pfile {
 	void (*show_proc)(struct text *t, struct proc *p);
 	/* knob: take the value written (S, N bytes, NUL-terminated); 0 or -EINVAL */
 	int (*store)(const struct pfile *pf, const char *s, size_t n);
+	/* knob of a process: the same for P (proc_lock held) */
+	int (*store_proc)(struct proc *p, const char *s, size_t n);
 	/* binary file: entries FIRST... into OUT (at most MAX): how many, 0 past
 	 * the end, or -errno */
 	long (*fill)(int pid, uint64_t first, uint64_t *out, size_t max);
@@ -154,6 +158,8 @@ struct pfile {
 #define TEXT_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show = (fn) }
 #define PROC_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show_proc = (fn) }
 #define BIN_ROW(p, m, fn) { .path = (p), .mode = S_IFREG | (m), .fill = (fn) }
+#define PROC_KNOB_ROW(p, fn, st) { .path = (p), .mode = S_IFREG | 0644, .show_proc = (fn), \
+				  .store_proc = (st) }
 #define KNOB_ROW(p, var, hi) { .path = (p), .mode = S_IFREG | 0644, .show = show_int, \
 			       .store = store_int, .value = &(var), .max = (hi) }
 #define END_ROW { .path = NULL }
@@ -225,22 +231,28 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-/* A knob's value: a decimal number up to MAX with optional whitespace
- * around it (S, N bytes).  0, or -EINVAL. */
-static int parse_knob(const char *s, size_t n, int max, int *out)
+/* A knob's text as a number: a decimal integer in [LO, HI], with a sign
+ * ('-' only when LO < 0) and optional whitespace around it, as Linux's
+ * kstrtoint takes it.  0, or -EINVAL with *OUT unchanged. */
+static int parse_knob(const char *s, size_t n, int lo, int hi, int *out)
 {
+	bool neg = false;
 	uint64_t v;
 
 	while (n && is_space(*s))
 		s++, n--;
 	while (n && is_space(s[n - 1]))
 		n--;
+	if (n && (*s == '+' || (*s == '-' && lo < 0))) {
+		neg = *s == '-';
+		s++, n--;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-	if (!parse_u64(s, n, &v) || v > (uint64_t)max)
+	if (!parse_u64(s, n, &v) || v > (uint64_t)(neg ? -(int64_t)lo : hi))
 		return -EINVAL;
-	*out = (int)v;
+	*out = neg ? -(int)v : (int)v;
 	return 0;
 }
 
@@ -248,7 +260,7 @@ static int store_int(const struct pfile *pf, const char *s, size_t n)
 {
 	int v;
 
-	if (parse_knob(s, n, pf->max, &v))
+	if (parse_knob(s, n, 0, pf->max, &v))
 		return -EINVAL;
 	__atomic_store_n(pf->value, v, __ATOMIC_RELAXED);
 	return 0;
@@ -271,7 +283,7 @@ static int store_audit(const struct pfile *pf, const char *s, size_t n)
 	int v;
 
 	(void)pf;
-	if (parse_knob(s, n, 1, &v) || v != 1)
+	if (parse_knob(s, n, 0, 1, &v) || v != 1)
 		return -EINVAL;
 	long found = vm_audit(NULL);
 	return found < 0 ? (int)found : found ? -EIO : 0;
@@ -296,36 +308,12 @@ static const char *state_name(enum proc_state s)
 	}
 }
 
-/* Resident pages by kind.  Like Linux, mappings of the zero frame are not
- * resident memory: reading untouched memory costs nothing. */
-struct rss {
-	uint64_t anon, file;
-};
-
-static int count_rss(pte_t *pte, uint64_t va, void *arg)
-{
-	struct rss *rss = arg;
-	uint64_t pa = pte_addr(*pte);
-
-	(void)va;
-	if (pa == zero_frame)
-		return 0;
-	if ((pa >> PAGE_SHIFT) < nframes && (pa_to_frame(pa)->flags & FRAME_FILE))
-		rss->file++;
-	else
-		rss->anon++;
-	return 0;
-}
-
 static void status_vm(struct text *t, struct vmspace *vm)
 {
-	struct rss rss = { 0, 0 };
-	uint64_t size = 0;
+	struct mm_rss rss;
 
-	for (const struct region *r = region_first(vm); r; r = region_next(r))
-		size += r->end - r->start;
-	walk_range(vm->pml4, 0, USER_TOP, count_rss, &rss);
-	tprintf(t, "VmSize:\t%8lu kB\n", size >> 10);
+	get_mm_rss(vm, &rss);
+	tprintf(t, "VmSize:\t%8lu kB\n", vm->total_pages * (PAGE_SIZE / 1024));
 	tprintf(t, "VmRSS:\t%8lu kB\n", (rss.anon + rss.file) * (PAGE_SIZE / 1024));
 	tprintf(t, "RssAnon:\t%8lu kB\n", rss.anon * (PAGE_SIZE / 1024));
 	tprintf(t, "RssFile:\t%8lu kB\n", rss.file * (PAGE_SIZE / 1024));
@@ -340,6 +328,24 @@ static void show_status(struct text *t, struct proc *p)
 	if (p->vm)
 		status_vm(t, p->vm);
 	tprintf(t, "Threads:\t1\n");
+}
+
+/* ---- /proc/PID/oom_score and oom_score_adj (mm/oom_kill.c) ---- */
+
+static void show_oom_score(struct text *t, struct proc *p)
+{
+	tprintf(t, "%lu\n", oom_score(p));
+}
+
+static void show_oom_score_adj(struct text *t, struct proc *p)
+{
+	tprintf(t, "%d\n", p->oom_score_adj);
+}
+
+/* -1000..1000, else -EINVAL (Linux fs/proc/base.c oom_score_adj_write). */
+static int store_oom_score_adj(struct proc *p, const char *s, size_t n)
+{
+	return parse_knob(s, n, OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX, &p->oom_score_adj);
 }
 
 /* ---- /proc/PID/maps ---- */
@@ -487,6 +493,8 @@ static const struct pfile pid_files[] = {
 	DIR_ROW("", 0555),
 	PROC_ROW("comm", show_comm),
 	PROC_ROW("maps", show_maps),
+	PROC_ROW("oom_score", show_oom_score),
+	PROC_KNOB_ROW("oom_score_adj", show_oom_score_adj, store_oom_score_adj),
 	BIN_ROW("pagemap", 0400, fill_pagemap),
 	PROC_ROW("status", show_status),
 	END_ROW,
@@ -575,6 +583,16 @@ static long text_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 
 #define KNOB_WRITE_MAX 64
 
+/* A per-process knob: store the value for the file's process, if it lives. */
+static int store_for_pid(struct pstate *s, const char *val, size_t n)
+{
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(s->pid);
+	int r = p ? s->pf->store_proc(p, val, n) : -ESRCH;
+	spin_unlock(&proc_lock);
+	return r;
+}
+
 static long knob_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
 	struct pstate *s = f->priv;
@@ -589,7 +607,7 @@ static long knob_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	val[n] = 0;
 	if (strlen(val) != n)
 		return -EINVAL;		/* an embedded NUL */
-	int r = s->pf->store(s->pf, val, n);
+	int r = s->pf->store ? s->pf->store(s->pf, val, n) : store_for_pid(s, val, n);
 	if (r < 0)
 		return r;
 	s->valid = false;
@@ -656,9 +674,10 @@ static const struct file_ops bin_ops = {
 static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
 {
 	const struct pfile *pf = node_row(n);
-	const struct file_ops *ops = pf->fill ? &bin_ops : pf->store ? &knob_ops : &text_ops;
+	bool knob = pf->store || pf->store_proc;
+	const struct file_ops *ops = pf->fill ? &bin_ops : knob ? &knob_ops : &text_ops;
 
-	if ((flags & O_ACCMODE) != O_RDONLY && !pf->store)
+	if ((flags & O_ACCMODE) != O_RDONLY && !knob)
 		return -EACCES;
 	struct pstate *s = kzalloc(sizeof(*s));
 	char *buf = kmalloc(PAGE_SIZE);

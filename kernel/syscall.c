@@ -109,6 +109,6 @@ void syscall_dispatch(struct trapframe *tf)
 	 * RIP faults in ring 0.  No mapping reaches USER_END (mm/layout.h), so
 	 * this cannot happen; should it, only the process dies. */
 	if (!is_user_addr(tf->rip))
-		signal_send(current(), SIGKILL);
+		force_sig(SIGSEGV);
 	user_return();
 }

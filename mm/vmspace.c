@@ -10,6 +10,8 @@
 #include "mm/vmspace.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
@@ -207,7 +209,8 @@ int vm_set_fork_advice(struct vmspace *vm, uint64_t start, uint64_t end, int adv
  * MAP_POPULATE: fault every page of [start, end) in now, as the first access
  * would (a write fault for writable memory, so no page is left on the zero
  * frame; Linux: populate_vma_page_range).  Stops quietly at the first page
- * that cannot be had: mmap succeeds anyway, as on Linux.
+ * that cannot be had, or for a fatal signal: mmap succeeds anyway, as on
+ * Linux.  Lets others run between pages: a big range takes long.
  */
 void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end)
 {
@@ -216,9 +219,11 @@ void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end)
 
 	if (!r || !r->prot)
 		return;
-	for (uint64_t va = start; va < end; va += PAGE_SIZE)
+	for (uint64_t va = start; va < end && !fatal_signal_pending(); va += PAGE_SIZE) {
 		if (vm_fault(vm, va, flags))
 			return;
+		cond_resched();
+	}
 }
 
 int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n)
