@@ -23,6 +23,7 @@
  * that moment.  Reads are lock-free snapshots (counts are atomic).
  */
 #include "mm/frame_info.h"
+#include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/pagecache.h"
 
@@ -113,13 +114,18 @@ void frame_census(struct frame_census *c)
 	}
 }
 
+uint64_t totalram_pages(void)
+{
+	return frame_total_count() - (zero_frame ? 1 : 0);
+}
+
 void meminfo_read(struct meminfo *m)
 {
 	struct frame_census c;
 
 	frame_census(&c);
 	*m = (struct meminfo){
-		.total = frame_total_count() - c.zero,
+		.total = totalram_pages(),
 		.free = frame_free_count(),
 		.cached = pagecache_frames(),
 		.anon = c.anon + c.ksm,

@@ -41,3 +41,6 @@ struct meminfo {
 	uint64_t total, free, cached, anon, slab, kstack, pagetables;
 };
 void meminfo_read(struct meminfo *m);
+/* MemTotal in pages: usable frames less the zero frame, which no category
+ * of meminfo holds (Linux: totalram_pages). */
+uint64_t totalram_pages(void);
