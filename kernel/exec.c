@@ -25,6 +25,7 @@
 #include "kernel/uaccess.h"
 #include "kernel/x86.h"
 #include "mm/access.h"
+#include "mm/audit.h"
 #include "mm/commit.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
@@ -275,6 +276,7 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 		pagetable_activate(vm->pml4);
 	if (old)
 		vmspace_put(old);
+	vm_audit_checkpoint("exec", p->pid);
 	vfork_release(p);
 	memset(p->tf, 0, sizeof(*p->tf));
 	p->tf->rip = l->entry;

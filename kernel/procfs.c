@@ -21,7 +21,8 @@
  *    fresh values and reads within a window see one consistent snapshot; a
  *    text longer than a page (a big maps) still reads whole, a page at a
  *    time.  Size 0 in stat, like Linux.  Opening one for writing: -EACCES.
- *  - knob (show + store): the sysctl switches, and per process (show_proc +
+ *  - knob (show + store): the sysctl switches (and sys/vm/audit, whose
+ *    store runs the invariant checker), and per process (show_proc +
  *    store_proc) oom_score_adj.  Every write is parsed as the
  *    whole new value, whatever the offset (Linux's sysctl files are meant to
  *    be written with one write at offset 0): a decimal number up to the
@@ -60,6 +61,7 @@
 #include "kernel/signal.h"
 #include "kernel/uaccess.h"
 #include "mm/access.h"
+#include "mm/audit.h"
 #include "mm/commit.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
@@ -194,42 +196,28 @@ static struct proc *proc_visible(int pid)
 
 /* ---- /proc/meminfo and /proc/vmstat ---- */
 
-/* Frames of the user page tables of every process, PML4s included. */
-static uint64_t user_pagetable_frames(void)
-{
-	uint64_t n = 0;
-
-	spin_lock(&proc_lock);
-	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-		if (p->state != P_UNUSED && p->vm)
-			n += pagetable_count_user(p->vm->pml4) + 1;
-	spin_unlock(&proc_lock);
-	return n;
-}
-
 /* MemAvailable is MemFree: the page cache keeps its pages for good, so
  * nothing could be reclaimed. */
 static int show_meminfo(struct text *t, const struct pfile *pf)
 {
-	struct frame_census c;
-	uint64_t free = frame_free_count();
+	struct meminfo m;
 
 	(void)pf;
-	frame_census(&c);
-	kb_line(t, "MemTotal:", frame_total_count());
-	kb_line(t, "MemFree:", free);
-	kb_line(t, "MemAvailable:", free);
+	meminfo_read(&m);
+	kb_line(t, "MemTotal:", m.total);
+	kb_line(t, "MemFree:", m.free);
+	kb_line(t, "MemAvailable:", m.free);
 	kb_line(t, "Buffers:", 0);
-	kb_line(t, "Cached:", pagecache_frames());
+	kb_line(t, "Cached:", m.cached);
 	kb_line(t, "SwapCached:", 0);
 	kb_line(t, "SwapTotal:", 0);
 	kb_line(t, "SwapFree:", 0);
-	kb_line(t, "AnonPages:", c.anon + c.ksm);
-	kb_line(t, "Slab:", c.slab);
+	kb_line(t, "AnonPages:", m.anon);
+	kb_line(t, "Slab:", m.slab);
 	kb_line(t, "SReclaimable:", 0);
-	kb_line(t, "SUnreclaim:", c.slab);
-	kb_line(t, "KernelStack:", c.kstack);
-	kb_line(t, "PageTables:", user_pagetable_frames());
+	kb_line(t, "SUnreclaim:", m.slab);
+	kb_line(t, "KernelStack:", m.kstack);
+	kb_line(t, "PageTables:", m.pagetables);
 	kb_line(t, "CommitLimit:", vm_commit_limit());
 	kb_line(t, "Committed_AS:", vm_committed_pages());
 	return 0;
@@ -237,14 +225,14 @@ static int show_meminfo(struct text *t, const struct pfile *pf)
 
 static int show_vmstat(struct text *t, const struct pfile *pf)
 {
-	struct frame_census c;
+	struct meminfo m;
 
 	(void)pf;
-	frame_census(&c);
-	tprintf(t, "nr_free_pages %lu\n", frame_free_count());
-	tprintf(t, "nr_anon_pages %lu\n", c.anon + c.ksm);
-	tprintf(t, "nr_file_pages %lu\n", pagecache_frames());
-	tprintf(t, "nr_page_table_pages %lu\n", user_pagetable_frames());
+	meminfo_read(&m);
+	tprintf(t, "nr_free_pages %lu\n", m.free);
+	tprintf(t, "nr_anon_pages %lu\n", m.anon);
+	tprintf(t, "nr_file_pages %lu\n", m.cached);
+	tprintf(t, "nr_page_table_pages %lu\n", m.pagetables);
 	for (int i = 0; i < NR_VM_EVENTS; i++)
 		tprintf(t, "%s %lu\n", vm_event_names[i],
 			__atomic_load_n(&vm_events[i], __ATOMIC_RELAXED));
@@ -297,6 +285,29 @@ static int store_int(const struct pfile *pf, const char *s, size_t n)
 		return -EINVAL;
 	__atomic_store_n(pf->value, v, __ATOMIC_RELAXED);
 	return 0;
+}
+
+/* ---- /proc/sys/vm/audit: the memory invariant checker (mm/audit.h) ---- */
+
+/* Violations found since boot. */
+static int show_audit(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	tprintf(t, "%lu\n", vm_audit_total());
+	return 0;
+}
+
+/* "1" runs the checker: 0 when all is consistent, -EIO when it found a
+ * violation (printed on the console), -ENOMEM without memory for it. */
+static int store_audit(const struct pfile *pf, const char *s, size_t n)
+{
+	int v;
+
+	(void)pf;
+	if (parse_knob(s, n, 0, 1, &v) || v != 1)
+		return -EINVAL;
+	long found = vm_audit(NULL);
+	return found < 0 ? (int)found : found ? -EIO : 0;
 }
 
 /* ---- /proc/PID/comm and status ---- */
@@ -603,6 +614,7 @@ static const struct pfile proc_files[] = {
 	KNOB_ROW("sys/vm/max_map_count", sysctl_max_map_count, 0x7fffffff),
 	KNOB_ROW("sys/vm/overcommit_memory", sysctl_overcommit_memory, OVERCOMMIT_NEVER),
 	KNOB_ROW("sys/vm/overcommit_ratio", sysctl_overcommit_ratio, 0x7fffffff),
+	{ .path = "sys/vm/audit", .mode = S_IFREG | 0644, .show = show_audit, .store = store_audit },
 	END_ROW,
 };
 

@@ -20,7 +20,7 @@
  *                  MAP_NORESERVE mappings are not charged at all.
  *   1 (always)     never refuse.
  *   2 (strict)     refuse when Committed_AS would pass CommitLimit =
- *                  RAM * overcommit_ratio / 100 (no swap here), less a
+ *                  MemTotal * overcommit_ratio / 100 (no swap here), less a
  *                  small reserve per process; MAP_NORESERVE is charged too.
  *
  * Read-only and PROT_NONE private mappings are not charged until mprotect
@@ -28,7 +28,7 @@
  */
 #include "mm/commit.h"
 #include "kernel/errno.h"
-#include "mm/frame.h"
+#include "mm/frame_info.h"
 #include "mm/layout.h"
 #include "mm/vmspace.h"
 
@@ -40,12 +40,12 @@ static int64_t committed_pages;		/* Committed_AS, atomic */
 /* Linux's sysctl_user_reserve_kbytes default: 128 MiB or 3% of RAM, less. */
 static uint64_t user_reserve_pages(void)
 {
-	return MIN(frame_total_count() * 3 / 100, (128UL << 20) / PAGE_SIZE);
+	return MIN(totalram_pages() * 3 / 100, (128UL << 20) / PAGE_SIZE);
 }
 
 uint64_t vm_commit_limit(void)
 {
-	return frame_total_count() * (uint64_t)sysctl_overcommit_ratio / 100;
+	return totalram_pages() * (uint64_t)sysctl_overcommit_ratio / 100;
 }
 
 uint64_t vm_committed_pages(void)
@@ -69,7 +69,7 @@ int vm_enough_memory(struct vmspace *vm, uint64_t pages)
 	if (sysctl_overcommit_memory == OVERCOMMIT_ALWAYS)
 		return 0;
 	if (sysctl_overcommit_memory == OVERCOMMIT_GUESS) {
-		if (pages <= frame_total_count())
+		if (pages <= totalram_pages())
 			return 0;
 	} else {
 		/* root: no admin reserve; keep a user reserve so a runaway

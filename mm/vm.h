@@ -37,8 +37,8 @@ int protect_page(pte_t *pml4, uint64_t va, uint64_t prot);
 bool translate(pte_t *pml4, uint64_t va, uint64_t *pa);
 
 /* Visit every present 4 KiB leaf entry in [start, end), in address order,
- * skipping empty tables.  FN may change the entry; a nonzero return stops
- * the walk and is returned. */
+ * skipping empty tables; user or kernel addresses (VA is canonical).  FN
+ * may change the entry; a nonzero return stops the walk and is returned. */
 typedef int (*pte_visit_fn)(pte_t *pte, uint64_t va, void *arg);
 int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
 
@@ -51,6 +51,12 @@ void pagetable_free_user(pte_t *pml4);
 void pagetable_destroy(pte_t *pml4);
 /* Number of page-table frames below the PML4 in the user half. */
 uint64_t pagetable_count_user(pte_t *pml4);
+/* Visit every page-table frame below PML4 (not PML4 itself) in its user
+ * half (PML4 entries 0..255) or its kernel half (256..511): FN gets the
+ * table's physical address and its level (3 = PDPT ... 1 = PT).  Huge-page
+ * entries are not tables and are skipped.  Allocates nothing. */
+typedef void (*table_visit_fn)(uint64_t pa, int level, void *arg);
+void pagetable_visit_tables(pte_t *pml4, bool kernel_half, table_visit_fn fn, void *arg);
 void pagetable_activate(pte_t *pml4);
 
 void tlb_flush_page(uint64_t va);
