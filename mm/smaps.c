@@ -60,3 +60,12 @@ void smap_gather_stats(struct vmspace *vm, uint64_t start, uint64_t end,
 {
 	walk_range(vm->pml4, start, end, smaps_pte_entry, mss);
 }
+
+void get_mm_rss(struct vmspace *vm, struct mm_rss *rss)
+{
+	struct mem_size_stats mss = { 0 };
+
+	smap_gather_stats(vm, 0, USER_TOP, &mss);
+	rss->anon = mss.anonymous / PAGE_SIZE;
+	rss->file = (mss.resident - mss.anonymous) / PAGE_SIZE;
+}

@@ -28,3 +28,13 @@ struct mem_size_stats {
  * and smaps_account).  Reads VM's page tables: the caller keeps it alive. */
 void smap_gather_stats(struct vmspace *vm, uint64_t start, uint64_t end,
 		       struct mem_size_stats *mss);
+
+/* Resident pages of an address space, by kind: present user entries, except
+ * those of the zero frame (reading untouched memory costs nothing). */
+struct mm_rss {
+	uint64_t anon, file;
+};
+
+/* Count VM's resident pages into *RSS, by the same rule as smaps' Rss and
+ * Anonymous (Linux: get_mm_counter).  For the OOM killer and status. */
+void get_mm_rss(struct vmspace *vm, struct mm_rss *rss);
