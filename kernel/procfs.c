@@ -804,12 +804,37 @@ static struct vmspace *mem_get_vm(uint64_t id)
 	return vm;
 }
 
-/* N bytes between BUF and the address *OFF of VM, a page at a time through
- * PAGE; bytes done, -EIO when the first byte cannot be reached, -EFAULT for
- * a bad BUF (even after some bytes).  A long transfer yields between pages
+/* Does some process still use address space ID? */
+static bool mem_alive(uint64_t id)
+{
+	struct vmspace *vm = mem_get_vm(id);
+
+	if (vm)
+		vmspace_put(vm);
+	return vm != NULL;
+}
+
+/* Copy up to one page between PAGE and address ADDR of address space ID:
+ * bytes done, 0 when it cannot be reached or is gone.  The reference is held
+ * only while access_remote_vm runs, which never sleeps or yields: between
+ * pages the space may go (exit, exec), and no address space outlives its
+ * last process because a reader is slow (the memory audit relies on it). */
+static size_t mem_access_page(uint64_t id, uint64_t addr, char *page, size_t k, int flags)
+{
+	struct vmspace *vm = mem_get_vm(id);
+
+	if (!vm)
+		return 0;
+	k = access_remote_vm(vm, addr, page, k, flags);
+	vmspace_put(vm);
+	return k;
+}
+
+/* N bytes between BUF and the address *OFF of address space ID, a page at a
+ * time through PAGE; bytes done, -EIO when the first byte cannot be reached,
+ * -EFAULT for a bad BUF (even after some bytes).  A long transfer yields between pages
  * and stops early for a fatal signal. */
-static long mem_copy(struct vmspace *vm, char *page, uint64_t buf, size_t n, uint64_t *off,
-		     bool write)
+static long mem_copy(uint64_t id, char *page, uint64_t buf, size_t n, uint64_t *off, bool write)
 {
 	int flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
 	long copied = 0;
@@ -818,7 +843,7 @@ static long mem_copy(struct vmspace *vm, char *page, uint64_t buf, size_t n, uin
 		size_t k = MIN(n, PAGE_SIZE);
 		if (write && copy_from_user(page, buf, k))
 			return -EFAULT;
-		k = access_remote_vm(vm, *off, page, k, flags);
+		k = mem_access_page(id, *off, page, k, flags);
 		if (!k)
 			return copied ? copied : -EIO;
 		if (!write && copy_to_user(buf, page, k))
@@ -835,13 +860,12 @@ static long mem_copy(struct vmspace *vm, char *page, uint64_t buf, size_t n, uin
 static long mem_rw(struct file *f, uint64_t buf, size_t n, uint64_t *off, bool write)
 {
 	struct pstate *s = f->priv;
-	struct vmspace *vm = mem_get_vm(s->vm_id);
-	char *page = vm ? kmalloc(PAGE_SIZE) : NULL;
-	long r = !vm ? 0 : page ? mem_copy(vm, page, buf, n, off, write) : -ENOMEM;
 
+	if (!mem_alive(s->vm_id))
+		return 0;
+	char *page = kmalloc(PAGE_SIZE);
+	long r = page ? mem_copy(s->vm_id, page, buf, n, off, write) : -ENOMEM;
 	kfree(page);
-	if (vm)
-		vmspace_put(vm);
 	return r;
 }
 
