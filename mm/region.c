@@ -10,6 +10,9 @@
  * regions of a range is O(log n + k), so a process may have tens of thousands
  * of mappings; their number is capped by /proc/sys/vm/max_map_count as on
  * Linux (ENOMEM past it, for a new mapping and for a split alike).
+ * Neighbours that differ only in their addresses are merged
+ * (region_merge_range, Linux's vma_merge), so ordinary programs stay far
+ * below that cap.
  *
  * mmap's placement (vm_find_free) searches top-down for a gap, starting at
  * the address of the last placement (vm->free_area_cache, as Linux 2.6 did):
@@ -179,6 +182,40 @@ int region_split(struct vmspace *vm, uint64_t addr)
 	vm->total_pages -= region_pages(tail);	/* region_link adds them back */
 	region_link(vm, tail);
 	return 0;
+}
+
+/*
+ * Can A and B, A just below B, be one region?  Anonymous memory (or heap)
+ * with every attribute the same: Linux's vma_merge asks the same of flags and
+ * anon_vma.  File regions are left apart: their offsets would have to agree.
+ */
+static bool can_merge(const struct region *a, const struct region *b)
+{
+	return a->end == b->start && a->kind == b->kind &&
+	       (a->kind == REGION_ANON || a->kind == REGION_HEAP) && a->prot == b->prot &&
+	       a->mergeable == b->mergeable && a->dontfork == b->dontfork &&
+	       a->wipeonfork == b->wipeonfork && a->account == b->account &&
+	       a->noreserve == b->noreserve;
+}
+
+void region_merge_range(struct vmspace *vm, uint64_t start, uint64_t end)
+{
+	struct region *r = region_find_after(vm, start ? start - 1 : 0);
+
+	while (r && r->start <= end) {
+		struct region *next = region_next(r);
+		if (!next || next->start > end)
+			break;
+		if (!can_merge(r, next)) {
+			r = next;
+			continue;
+		}
+		/* R takes NEXT's pages: spanned pages and charge stay the same */
+		rb_erase(&vm->regions, &next->rb);
+		vm->map_count--;
+		r->end = next->end;
+		kfree(next);
+	}
 }
 
 /* Free the subtree below N, children first (no rebalancing needed). */

@@ -73,6 +73,7 @@ long sys_brk(uint64_t addr)
 					    .prot = PROT_READ | PROT_WRITE, .kind = REGION_HEAP };
 			if (region_add(vm, &r))
 				return (long)vm->brk;
+			region_merge_range(vm, old_end, new_end);
 		}
 	} else if (new_end < old_end && vm_unmap(vm, new_end, old_end)) {
 		return (long)vm->brk;
@@ -146,6 +147,7 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 	r.end = (uint64_t)at + len;
 	if ((err = region_add(vm, &r)))
 		return err;
+	region_merge_range(vm, r.start, r.end);
 	if (flags & MAP_POPULATE)
 		vm_populate(vm, r.start, r.end);
 	return at;

@@ -105,6 +105,7 @@ int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
 		region_remove(vm, r);
 	}
 	walk_range(vm->pml4, start, end, drop_page, NULL);
+	pagetable_prune(vm->pml4, start, end);
 	return 0;
 }
 
@@ -155,6 +156,7 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 		done = r->end;
 	}
 	walk_range(vm->pml4, start, done, reprotect_page, &prot);
+	region_merge_range(vm, start, done);
 	return err;
 }
 
@@ -178,6 +180,7 @@ int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on)
 
 	if (err)
 		return err;
+	region_merge_range(vm, start, end);
 	/* mm/ksm.c: MADV_MERGEABLE wakes the scanner; MADV_UNMERGEABLE gives
 	 * the merged pages of the range private frames again */
 	if (on)
@@ -204,7 +207,11 @@ int vm_set_fork_advice(struct vmspace *vm, uint64_t start, uint64_t end, int adv
 		     r = region_next(r))
 			if (r->kind == REGION_FILE)
 				return -EINVAL;
-	return for_each_region(vm, start, end, set_fork_advice, &advice);
+	int err = for_each_region(vm, start, end, set_fork_advice, &advice);
+
+	if (!err)
+		region_merge_range(vm, start, end);
+	return err;
 }
 
 /*

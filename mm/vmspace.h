@@ -96,6 +96,10 @@ void region_remove(struct vmspace *vm, struct region *r);
 /* Split the region containing ADDR in two at ADDR, if ADDR is strictly
  * inside.  0, or -ENOMEM (no memory, or max_map_count). */
 int region_split(struct vmspace *vm, uint64_t addr);
+/* Merge the neighbours among the regions that touch [start, end) which
+ * differ in nothing but their addresses (anonymous and heap regions), so
+ * that mmap and mprotect do not multiply regions (Linux: vma_merge). */
+void region_merge_range(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Free every region and give back their charge (not the pages). */
 void region_free_all(struct vmspace *vm);
 /* A free range of LEN bytes below USER_MMAP_TOP for mmap, searched top-down
