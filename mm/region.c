@@ -100,10 +100,11 @@ static void region_link(struct vmspace *vm, struct region *r)
 	vm->total_pages += region_pages(r);
 }
 
-/* A copy of TMPL, unlinked; NULL at max_map_count or without memory. */
-static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl)
+/* A copy of TMPL, unlinked; NULL without memory or, when CAPPED, at
+ * max_map_count. */
+static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl, bool capped)
 {
-	if (vm->map_count >= (uint64_t)sysctl_max_map_count)
+	if (capped && vm->map_count >= (uint64_t)sysctl_max_map_count)
 		return NULL;
 	struct region *r = kmalloc(sizeof(*r));
 	if (r)
@@ -111,9 +112,9 @@ static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl
 	return r;
 }
 
-int region_add(struct vmspace *vm, const struct region *tmpl)
+static int region_insert(struct vmspace *vm, const struct region *tmpl, bool capped)
 {
-	struct region *r = region_alloc(vm, tmpl);
+	struct region *r = region_alloc(vm, tmpl, capped);
 
 	if (!r)
 		return -ENOMEM;
@@ -123,6 +124,16 @@ int region_add(struct vmspace *vm, const struct region *tmpl)
 	}
 	region_link(vm, r);
 	return 0;
+}
+
+int region_add(struct vmspace *vm, const struct region *tmpl)
+{
+	return region_insert(vm, tmpl, true);
+}
+
+int region_copy(struct vmspace *vm, const struct region *tmpl)
+{
+	return region_insert(vm, tmpl, false);
 }
 
 int region_extend(struct vmspace *vm, struct region *r, uint64_t end)
@@ -170,7 +181,7 @@ int region_split(struct vmspace *vm, uint64_t addr)
 
 	if (!r || r->start == addr)
 		return 0;
-	struct region *tail = region_alloc(vm, r);
+	struct region *tail = region_alloc(vm, r, true);
 	if (!tail)
 		return -ENOMEM;
 	uint64_t head_len = addr - r->start;

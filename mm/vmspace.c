@@ -58,8 +58,7 @@ static int split_range(struct vmspace *vm, uint64_t start, uint64_t end)
 	return region_split(vm, start) || region_split(vm, end) ? -ENOMEM : 0;
 }
 
-/* True when regions cover every page of [start, end). */
-static bool range_covered(struct vmspace *vm, uint64_t start, uint64_t end)
+bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end)
 {
 	uint64_t a = start;
 
@@ -79,7 +78,7 @@ static bool range_covered(struct vmspace *vm, uint64_t start, uint64_t end)
 static int for_each_region(struct vmspace *vm, uint64_t start, uint64_t end,
 			   void (*fn)(struct region *r, void *arg), void *arg)
 {
-	if (!range_covered(vm, start, end) || split_range(vm, start, end))
+	if (!vm_range_mapped(vm, start, end) || split_range(vm, start, end))
 		return -ENOMEM;
 	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r))
 		fn(r, arg);
@@ -147,7 +146,7 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 	uint64_t done = start;
 	int err = 0;
 
-	if (!range_covered(vm, start, end) || split_range(vm, start, end))
+	if (!vm_range_mapped(vm, start, end) || split_range(vm, start, end))
 		return -ENOMEM;
 	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r)) {
 		if ((err = region_account(vm, r, prot)))
@@ -162,7 +161,7 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	if (!range_covered(vm, start, end))
+	if (!vm_range_mapped(vm, start, end))
 		return -ENOMEM;
 	walk_range(vm->pml4, start, end, drop_page, NULL);
 	return 0;
@@ -301,7 +300,7 @@ static int fork_region(struct fork_target *t, const struct region *r)
 {
 	if (r->dontfork)
 		return 0;
-	int err = region_add(t->child, r);
+	int err = region_copy(t->child, r);
 	if (err || r->wipeonfork)
 		return err;
 	return walk_range(t->parent->pml4, r->start, r->end,

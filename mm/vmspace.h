@@ -85,6 +85,9 @@ struct region *region_find_after(struct vmspace *vm, uint64_t addr);
  * pages to Committed_AS when TMPL->account.  0, or -ENOMEM (no memory,
  * max_map_count regions already, or the charge refused). */
 int region_add(struct vmspace *vm, const struct region *tmpl);
+/* region_add without the max_map_count cap: fork gives the child what the
+ * parent has, whatever the cap is now (Linux's dup_mmap does not check it). */
+int region_copy(struct vmspace *vm, const struct region *tmpl);
 /* Move the end of R (the heap, for brk) up to END, which must be free:
  * 0 or -ENOMEM (the charge refused). */
 int region_extend(struct vmspace *vm, struct region *r, uint64_t end);
@@ -109,6 +112,9 @@ uint64_t vm_find_free(struct vmspace *vm, uint64_t len);
 bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end);
 
 /* ---- operations on ranges (mm/vmspace.c) ---- */
+
+/* True when regions cover every page of [start, end). */
+bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end);
 
 /* Remove [start, end) from the regions (splitting them) and unmap its pages. */
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);

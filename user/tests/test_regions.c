@@ -290,8 +290,45 @@ static void test_pagetables_freed(void)
 		  "PageTables grew by %ld kB over 4000 map-touch-unmap rounds", grew);
 }
 
+static void child_exit0(void *arg)
+{
+	(void)arg;
+}
+
+/* Linux's answers for hints, odd protections and out-of-range addresses,
+ * and fork under a max_map_count lower than the parent's region count. */
+static void test_linux_errors(void)
+{
+	char *p = mmap(NULL, 2 * PAGE, RW, ANON, -1, 0);
+
+	munmap(p + PAGE, PAGE);
+	tap_check(madvise(p, PAGE, MADV_HUGEPAGE) == 0 && madvise(p, PAGE, MADV_DONTDUMP) == 0 &&
+		  madvise(p, PAGE, MADV_COLD) == 0, "hints (HUGEPAGE, DONTDUMP, COLD) return 0",
+		  "%s", strerror(errno));
+	errno = 0;
+	long r = madvise(p, 2 * PAGE, MADV_WILLNEED);
+	tap_check_errno(r, errno, ENOMEM, "MADV_WILLNEED over an unmapped page -> ENOMEM");
+	tap_check(mprotect(p, PAGE, PROT_READ | 0x8) == 0, "mprotect accepts PROT_SEM", "%s",
+		  strerror(errno));
+	errno = 0;
+	r = mprotect((void *)0x7ffffffff000UL, PAGE, PROT_READ);
+	tap_check_errno(r, errno, ENOMEM, "mprotect of the last user page -> ENOMEM");
+	munmap(p, PAGE);
+
+	char old[32], low[32];
+	read_file(MAX_MAP_COUNT, old, sizeof old);
+	snprintf(low, sizeof low, "%ld\n", count_maps() / 2);
+	write_file(MAX_MAP_COUNT, low);
+	int st = tap_run_child(child_exit0, NULL);
+	write_file(MAX_MAP_COUNT, old);
+	tap_check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "fork works with max_map_count below the parent's region count",
+		  "%s", st == -1 ? strerror(errno) : tap_status_str(st));
+}
+
 int main(void)
 {
+	test_linux_errors();
 	test_pagetables_freed();
 	test_merging();
 	test_brk_after_changes();
