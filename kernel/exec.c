@@ -118,6 +118,33 @@ static int segment_prot(uint32_t flags)
 	       (flags & PF_X ? PROT_EXEC : 0);
 }
 
+/*
+ * One PT_LOAD segment as regions: its file part as a private file region,
+ * and the rest (bss: p_memsz past p_filesz, after the page the file part
+ * ends in) as anonymous memory, as Linux's ELF loader maps it.  Only the
+ * file region's last page mixes file bytes and zeros (fill_private).
+ */
+static int map_segment(struct vmspace *vm, const struct initrd_file *f,
+		       const struct elf64_phdr *ph, uint64_t bias)
+{
+	uint64_t va = ph->p_vaddr + bias, start = ALIGN_DOWN(va, PAGE_SIZE);
+	uint64_t file_end = ph->p_filesz ? ALIGN_UP(va + ph->p_filesz, PAGE_SIZE) : start;
+	uint64_t end = ALIGN_UP(va + ph->p_memsz, PAGE_SIZE);
+	int prot = segment_prot(ph->p_flags), err = 0;
+	struct region r = {
+		.start = start, .end = file_end, .prot = prot, .kind = REGION_FILE, .file = f,
+		.file_off = ph->p_offset - (va - start), .file_bytes = ph->p_filesz + (va - start),
+		.account = vm_accountable(prot, false),
+	};
+
+	if (file_end > start)
+		err = region_add(vm, &r);
+	if (!err && end > file_end)
+		err = region_add(vm, &(struct region){ .start = file_end, .end = end, .prot = prot,
+						       .kind = REGION_ANON, .account = r.account });
+	return err;
+}
+
 /* Step 2a: the program's regions. */
 static int map_segments(struct vmspace *vm, const struct initrd_file *f, uint64_t bias)
 {
@@ -127,15 +154,7 @@ static int map_segments(struct vmspace *vm, const struct initrd_file *f, uint64_
 	for (int i = 0; i < h->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
 			continue;
-		uint64_t va = ph[i].p_vaddr + bias, start = ALIGN_DOWN(va, PAGE_SIZE);
-		struct region r = {
-			.start = start, .end = ALIGN_UP(va + ph[i].p_memsz, PAGE_SIZE),
-			.prot = segment_prot(ph[i].p_flags), .kind = REGION_FILE, .file = f,
-			.account = vm_accountable(segment_prot(ph[i].p_flags), false),
-			.file_off = ph[i].p_offset - (va - start),
-			.file_bytes = ph[i].p_filesz + (va - start),
-		};
-		int err = region_add(vm, &r);
+		int err = map_segment(vm, f, &ph[i], bias);
 		if (err)
 			return err;
 	}

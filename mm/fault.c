@@ -5,6 +5,7 @@
  * vm_fault() to resolve the fault against the current address space:
  *
  *   region missing, or access not allowed by it     -> bad access
+ *   not present, file page wholly past end of file  -> bus error (SIGBUS)
  *   not present, read,  anonymous                   -> map the zero frame   (zero_map)
  *   not present, write, anonymous                   -> new zeroed frame     (zero_fill)
  *   not present, file page                          -> map the page-cache frame (file_map);
@@ -31,8 +32,8 @@
  *
  * Every frame that is shared (zero frame, page cache, fork, merging) is
  * mapped read-only with PTE_COW, so the only way to write to it is through
- * cow_fault.  A bad access from user mode ends the process with SIGSEGV; from
- * kernel mode (copy_to_user and friends) the exception table turns it into
+ * cow_fault.  A bad access from user mode ends the process with SIGSEGV (a
+ * bus error with SIGBUS); from kernel mode (copy_to_user and friends) the exception table turns it into
  * -EFAULT; a kernel fault on a kernel address is a bug and panics.  Running
  * out of frames calls the OOM killer (mm/oom_kill.c), which ends the process
  * with the largest footprint; unless that is the faulter, it yields and then
@@ -138,6 +139,15 @@ static bool whole_file_page(const struct region *r, uint64_t va)
 	       (off + PAGE_SIZE <= r->file_bytes || r->file_off + r->file_bytes >= r->file->size);
 }
 
+/* Does page VA of file region R lie wholly past the end of its file?  Its
+ * access is a bus error (SIGBUS), as on Linux: the part of the last page
+ * past the end reads as zero, the pages after it do not exist. */
+static bool beyond_eof(const struct region *r, uint64_t va)
+{
+	return r->kind == REGION_FILE &&
+	       r->file_off + (va - r->start) >= ALIGN_UP(r->file->size, PAGE_SIZE);
+}
+
 /* Not present: the page's first mapping. */
 static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t va, int flags)
 {
@@ -241,6 +251,8 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 		return -EFAULT;
 	pte_t *e = walk(vm->pml4, va, false);
 	if (!e || !pte_present(*e)) {
+		if (beyond_eof(r, va))
+			return -EIO;
 		int err = do_first_touch(vm, r, va, flags);
 		if (err || !(flags & FAULT_WRITE))
 			return err;
@@ -256,12 +268,16 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 }
 
 /* A bad user access: the process dies of SIGSEGV, even if it ignores it. */
-static void segfault(uint64_t addr, uint64_t ip)
+/* A bad access from user mode: SIGSEGV, or SIGBUS past the end of a mapped
+ * file (ERR -EIO from vm_fault). */
+static void segfault(int err, uint64_t addr, uint64_t ip)
 {
 	struct proc *p = current();
+	bool bus = err == -EIO;
 
-	printk(LOG_ERROR, "pid %d (%s): segfault at %lx ip %lx\n", p->pid, p->name, addr, ip);
-	force_sig(SIGSEGV);
+	printk(LOG_ERROR, "pid %d (%s): %s at %lx ip %lx\n", p->pid, p->name,
+	       bus ? "bus error" : "segfault", addr, ip);
+	force_sig(bus ? SIGBUS : SIGSEGV);
 }
 
 /*
@@ -297,7 +313,7 @@ void page_fault(struct trapframe *tf)
 		return;		/* the same instruction faults again, or succeeds */
 	if (trap_from_user(tf)) {
 		if (err != -ENOMEM)
-			segfault(addr, tf->rip);
+			segfault(err, addr, tf->rip);
 		return;		/* a victim: its SIGKILL is delivered on the way out */
 	}
 	uint64_t fixup = extable_fixup(tf->rip);

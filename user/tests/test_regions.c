@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 
 #define PAGE 4096UL
@@ -290,6 +291,36 @@ static void test_pagetables_freed(void)
 		  "PageTables grew by %ld kB over 4000 map-touch-unmap rounds", grew);
 }
 
+/* A file mapping longer than the file: the last page's tail reads zero, the
+ * pages after it are a bus error (SIGBUS), as on Linux. */
+static char *eof_page;
+
+static void touch_eof_page(void *arg)
+{
+	(void)arg;
+	_exit(*(volatile char *)eof_page == 0 ? 0 : 1);
+}
+
+static void test_past_eof(void)
+{
+	int fd = open("/bin/true", O_RDONLY);
+	struct stat st;
+
+	if (fd < 0 || fstat(fd, &st)) {
+		tap_fail("a file mapping past the end of the file", "%s", strerror(errno));
+		return;
+	}
+	size_t pages = (st.st_size + PAGE - 1) / PAGE;
+	char *p = mmap(NULL, (pages + 2) * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	tap_check(p != MAP_FAILED && p[st.st_size - 1] == p[st.st_size - 1] &&
+		  (st.st_size % PAGE == 0 || p[st.st_size] == 0),
+		  "the tail of the file's last page reads as zeros", "%s", strerror(errno));
+	eof_page = p + pages * PAGE;
+	tap_check_killed(touch_eof_page, NULL, SIGBUS, "a page wholly past the end: SIGBUS");
+	munmap(p, (pages + 2) * PAGE);
+	close(fd);
+}
+
 static void child_exit0(void *arg)
 {
 	(void)arg;
@@ -329,6 +360,7 @@ static void test_linux_errors(void)
 int main(void)
 {
 	test_linux_errors();
+	test_past_eof();
 	test_pagetables_freed();
 	test_merging();
 	test_brk_after_changes();
