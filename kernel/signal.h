@@ -36,7 +36,12 @@ struct proc;
 
 /* Mark SIG pending on P and wake it if it sleeps.  Returns 0 or -EINVAL. */
 int signal_send(struct proc *p, int sig);
-/* Send SIG to every process in group PGID; -ESRCH when there is none. */
+/* Send SIG to every process in group PGID; -ESRCH when there is none.
+ * For kill(2) and the terminal: init (pid 1) is in the count but does not
+ * get the signal.  Linux marks init SIGNAL_UNKILLABLE: it takes only the
+ * signals it has a handler for from user space (kernel/signal.c,
+ * sig_task_ignored), and no handlers exist here; the kernel's own signals
+ * (a fault, out of memory) still reach it. */
 int signal_send_group(int pgid, int sig);
 /* True when the current process has a signal that will end it. */
 bool signal_pending(void);
