@@ -258,12 +258,14 @@ static uint64_t arg_path(void)
 	}
 }
 
+/* Mostly the mm area; rarely the arena, the program or the hostile
+ * addresses (changing those usually ends the worker with SIGSEGV). */
 static uint64_t arg_mm_addr(void)
 {
-	switch (pick(8)) {
-	case 0: return hostile_addr();
-	case 1: return (uint64_t)arena + pick(ARENA_PAGES) * PAGE;
-	case 2: return (uint64_t)mm_area + pick(MM_PAGES * PAGE);	/* unaligned */
+	switch (pick(32)) {
+	case 0: case 1: case 2: return hostile_addr();
+	case 3: return (uint64_t)arena + pick(ARENA_PAGES) * PAGE;
+	case 4: case 5: case 6: case 7: return (uint64_t)mm_area + pick(MM_PAGES * PAGE);
 	default: return (uint64_t)mm_area + pick(MM_PAGES) * PAGE;
 	}
 }
@@ -351,9 +353,8 @@ struct call {
 };
 
 /* The calls kernel/syscall.c implements, memory calls favoured.  Left out:
- * fork, vfork, clone, execve (their own operations below), kill (op_kill),
- * reboot (its magic would power off), setpgid (a group id of init's would
- * put init in reach of kill(0)). */
+ * fork, vfork, clone, execve (their own operations below), kill (op_kill:
+ * never pid -1 or 1), reboot (its magic would power off). */
 static const struct call calls[] = {
 	{ SYS_read, 5, { K_FD, K_PTR, K_LEN } },
 	{ SYS_write, 5, { K_FD, K_PTR, K_LEN } },
@@ -392,6 +393,7 @@ static const struct call calls[] = {
 	{ SYS_getcwd, 2, { K_PTR, K_LEN } },
 	{ SYS_chdir, 1, { K_PATH } },
 	{ SYS_setsid, 1, { K_NONE } },
+	{ SYS_setpgid, 1, { K_PID, K_SMALL } },
 	{ SYS_getpgid, 1, { K_PID } },
 	{ SYS_arch_prctl, 1, { K_INT, K_PTR } },
 	{ SYS_set_tid_address, 1, { K_PTR } },
@@ -452,7 +454,7 @@ static void op_table_call(void)
 static bool forbidden_nr(uint64_t nr)
 {
 	return nr == SYS_fork || nr == SYS_vfork || nr == SYS_clone || nr == SYS_execve ||
-	       nr == SYS_kill || nr == SYS_reboot || nr == SYS_setpgid ||
+	       nr == SYS_kill || nr == SYS_reboot ||
 	       nr == SYS_tkill || nr == SYS_tgkill || nr == SYS_rt_sigqueueinfo ||
 	       nr == SYS_rt_tgsigqueueinfo || nr == SYS_pidfd_send_signal || nr == SYS_clone3 ||
 	       nr == SYS_execveat || nr == SYS_kexec_load || nr == SYS_kexec_file_load;
