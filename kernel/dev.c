@@ -9,6 +9,8 @@
 #include "kernel/errno.h"
 #include "kernel/file.h"
 #include "kernel/fs.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "kernel/tty.h"
 #include "kernel/uaccess.h"
 
@@ -81,6 +83,8 @@ static long null_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	return 0;
 }
 
+/* Zeros, a small block at a time: a big read yields and stops for a fatal
+ * signal, returning the bytes done or -EINTR. */
 static long zero_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
 	static const char zeros[512];
@@ -88,6 +92,9 @@ static long zero_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	(void)f, (void)off;
 	for (size_t done = 0; done < n;) {
 		size_t k = MIN(n - done, sizeof(zeros));
+		if (fatal_signal_pending())
+			return done ? (long)done : -EINTR;
+		cond_resched();
 		if (copy_to_user(buf + done, zeros, k))
 			return done ? (long)done : -EFAULT;
 		done += k;

@@ -24,6 +24,8 @@
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86.h"
+#include "mm/audit.h"
+#include "mm/commit.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/kvmalloc.h"
@@ -128,6 +130,7 @@ static int map_segments(struct vmspace *vm, const struct initrd_file *f, uint64_
 		struct region r = {
 			.start = start, .end = ALIGN_UP(va + ph[i].p_memsz, PAGE_SIZE),
 			.prot = segment_prot(ph[i].p_flags), .kind = REGION_FILE, .file = f,
+			.account = vm_accountable(segment_prot(ph[i].p_flags), false),
 			.file_off = ph[i].p_offset - (va - start),
 			.file_bytes = ph[i].p_filesz + (va - start),
 		};
@@ -227,7 +230,8 @@ static void push_auxv(struct stack_builder *b, const struct loaded *l, uint64_t 
 static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struct loaded *l)
 {
 	struct region r = { .start = USER_STACK_TOP - USER_STACK_SIZE, .end = USER_STACK_TOP,
-			    .prot = PROT_READ | PROT_WRITE, .kind = REGION_STACK };
+			    .prot = PROT_READ | PROT_WRITE, .kind = REGION_STACK,
+			    .account = true };
 	uint64_t random[2] = { rdtsc() * 0x9E3779B97F4A7C15UL, time_ns() ^ 0xC0FFEE };
 	uint64_t top = USER_STACK_TOP - a->used;
 	uint64_t str = top, rnd = (top - 16) & ~15UL, plat = rnd - 8;
@@ -264,6 +268,7 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 		pagetable_activate(vm->pml4);
 	if (old)
 		vmspace_put(old);
+	vm_audit_checkpoint("exec", p->pid);
 	vfork_release(p);
 	memset(p->tf, 0, sizeof(*p->tf));
 	p->tf->rip = l->entry;

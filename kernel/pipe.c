@@ -12,7 +12,9 @@
  * through a kernel bounce buffer (on the stack for small transfers, one
  * kmalloc'ed page otherwise).  A write of at most PIPE_BUF bytes waits until
  * it fits entirely, so it is never interleaved with other writers; larger
- * writes go in pieces as room appears.
+ * writes go in pieces as room appears, yielding between pieces
+ * (cond_resched) and stopping for a fatal signal with what they wrote.  A
+ * read takes at most one ring's worth, so it needs no such check.
  */
 #include "kernel/pipe.h"
 #include "kernel/errno.h"
@@ -166,6 +168,11 @@ static long pipe_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 		return -ENOMEM;
 	while (done < n) {
 		size_t chunk = MIN(n - done, size);
+		if (fatal_signal_pending()) {
+			r = -EINTR;
+			break;
+		}
+		cond_resched();
 		if (copy_from_user(kbuf, buf + done, chunk)) {
 			r = -EFAULT;
 			break;

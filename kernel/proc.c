@@ -18,6 +18,7 @@
 #include "kernel/power.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
+#include "mm/audit.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
 #include "mm/vm.h"
@@ -198,6 +199,7 @@ void proc_exit(int status)
 		pagetable_activate(kernel_pml4);
 		vmspace_put(p->vm);
 		p->vm = NULL;
+		vm_audit_checkpoint("exit", p->pid);
 	}
 	vfork_release(p);
 	spin_lock(&proc_lock);

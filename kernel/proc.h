@@ -50,6 +50,8 @@ struct proc {
 	uint64_t pending;		/* signals sent, not yet acted on (bit n-1) */
 	uint64_t ignored;		/* signals set to SIG_IGN (bit n-1) */
 	int exit_status;		/* wait4 status word, valid in P_ZOMBIE */
+	int oom_score_adj;		/* -1000..1000: kept by exec, inherited by fork (mm/oom_kill.c) */
+	bool oom_victim;		/* chosen by the OOM killer, not yet exited */
 };
 
 extern struct proc proc_table[NPROC];

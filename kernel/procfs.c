@@ -21,11 +21,13 @@
  *    fresh values and reads within a window see one consistent snapshot; a
  *    text longer than a page (a big maps) still reads whole, a page at a
  *    time.  Size 0 in stat, like Linux.  Opening one for writing: -EACCES.
- *  - knob (show + store): the sysctl switches.  Every write is parsed as the
+ *  - knob (show + store): the sysctl switches (and sys/vm/audit, whose
+ *    store runs the invariant checker), and per process (show_proc +
+ *    store_proc) oom_score_adj.  Every write is parsed as the
  *    whole new value, whatever the offset (Linux's sysctl files are meant to
  *    be written with one write at offset 0): a decimal number up to the
- *    row's max, with optional whitespace around it; anything else is -EINVAL
- *    and changes nothing.
+ *    row's max (oom_score_adj: -1000..1000), with optional whitespace around
+ *    it; anything else is -EINVAL and changes nothing.
  *  - binary (fill): an array of 8-byte entries, entry i at offset 8*i
  *    (pagemap: one per virtual page; kpagecount, kpageflags: one per frame).
  *    Offset and length must be multiples of 8, else -EINVAL (as Linux); a
@@ -47,11 +49,14 @@
 #include "kernel/initrd.h"
 #include "kernel/proc.h"
 #include "kernel/uaccess.h"
+#include "mm/audit.h"
+#include "mm/commit.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
+#include "mm/oom_kill.h"
 #include "mm/pagecache.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -65,6 +70,12 @@ struct text {
 	uint64_t start;
 	size_t len;
 	uint64_t pos;		/* length of the whole text generated so far */
+	/* A long list (maps of 40000 regions) would cost O(n) per window, so
+	 * O(n^2) to read: its show function notes where each item starts
+	 * (text_mark) and the next window resumes from the last item that
+	 * started at or before it (seek_*), instead of from the beginning. */
+	uint64_t mark_pos, mark_key;	/* last item starting at or before `start` */
+	uint64_t seek_pos, seek_key;	/* the previous window's mark; pos 0: none */
 };
 
 #define TEXT_WINDOW PAGE_SIZE
@@ -80,6 +91,29 @@ static void text_put(struct text *t, const char *s, size_t n)
 		t->len = hi - t->start;
 	}
 	t->pos += n;
+}
+
+/* An item with key KEY (an address) starts at the current position. */
+static void text_mark(struct text *t, uint64_t key)
+{
+	if (t->pos <= t->start)
+		t->mark_pos = t->pos, t->mark_key = key;
+}
+
+/* The key to resume a list from, with the position set to its item's start;
+ * 0 when the list must start from the beginning. */
+static uint64_t text_seek(struct text *t)
+{
+	if (!t->seek_pos || t->seek_pos > t->start)
+		return 0;
+	t->pos = t->seek_pos;
+	return t->seek_key;
+}
+
+/* True when the window is filled and generating more would be wasted. */
+static bool text_past_window(const struct text *t)
+{
+	return t->pos > t->start + TEXT_WINDOW;
 }
 
 static void tprintf(struct text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -111,6 +145,8 @@ struct pfile {
 	void (*show_proc)(struct text *t, struct proc *p);
 	/* knob: take the value written (S, N bytes, NUL-terminated); 0 or -EINVAL */
 	int (*store)(const struct pfile *pf, const char *s, size_t n);
+	/* knob of a process: the same for P (proc_lock held) */
+	int (*store_proc)(struct proc *p, const char *s, size_t n);
 	/* binary file: entries FIRST... into OUT (at most MAX): how many, 0 past
 	 * the end, or -errno */
 	long (*fill)(int pid, uint64_t first, uint64_t *out, size_t max);
@@ -122,6 +158,8 @@ struct pfile {
 #define TEXT_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show = (fn) }
 #define PROC_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show_proc = (fn) }
 #define BIN_ROW(p, m, fn) { .path = (p), .mode = S_IFREG | (m), .fill = (fn) }
+#define PROC_KNOB_ROW(p, fn, st) { .path = (p), .mode = S_IFREG | 0644, .show_proc = (fn), \
+				  .store_proc = (st) }
 #define KNOB_ROW(p, var, hi) { .path = (p), .mode = S_IFREG | 0644, .show = show_int, \
 			       .store = store_int, .value = &(var), .max = (hi) }
 #define END_ROW { .path = NULL }
@@ -137,55 +175,43 @@ static struct proc *proc_visible(int pid)
 
 /* ---- /proc/meminfo and /proc/vmstat ---- */
 
-/* Frames of the user page tables of every process, PML4s included. */
-static uint64_t user_pagetable_frames(void)
-{
-	uint64_t n = 0;
-
-	spin_lock(&proc_lock);
-	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-		if (p->state != P_UNUSED && p->vm)
-			n += pagetable_count_user(p->vm->pml4) + 1;
-	spin_unlock(&proc_lock);
-	return n;
-}
-
 /* MemAvailable is MemFree: the page cache keeps its pages for good, so
  * nothing could be reclaimed. */
 static int show_meminfo(struct text *t, const struct pfile *pf)
 {
-	struct frame_census c;
-	uint64_t free = frame_free_count();
+	struct meminfo m;
 
 	(void)pf;
-	frame_census(&c);
-	kb_line(t, "MemTotal:", frame_total_count());
-	kb_line(t, "MemFree:", free);
-	kb_line(t, "MemAvailable:", free);
+	meminfo_read(&m);
+	kb_line(t, "MemTotal:", m.total);
+	kb_line(t, "MemFree:", m.free);
+	kb_line(t, "MemAvailable:", m.free);
 	kb_line(t, "Buffers:", 0);
-	kb_line(t, "Cached:", pagecache_frames());
+	kb_line(t, "Cached:", m.cached);
 	kb_line(t, "SwapCached:", 0);
 	kb_line(t, "SwapTotal:", 0);
 	kb_line(t, "SwapFree:", 0);
-	kb_line(t, "AnonPages:", c.anon + c.ksm);
-	kb_line(t, "Slab:", c.slab);
+	kb_line(t, "AnonPages:", m.anon);
+	kb_line(t, "Slab:", m.slab);
 	kb_line(t, "SReclaimable:", 0);
-	kb_line(t, "SUnreclaim:", c.slab);
-	kb_line(t, "KernelStack:", c.kstack);
-	kb_line(t, "PageTables:", user_pagetable_frames());
+	kb_line(t, "SUnreclaim:", m.slab);
+	kb_line(t, "KernelStack:", m.kstack);
+	kb_line(t, "PageTables:", m.pagetables);
+	kb_line(t, "CommitLimit:", vm_commit_limit());
+	kb_line(t, "Committed_AS:", vm_committed_pages());
 	return 0;
 }
 
 static int show_vmstat(struct text *t, const struct pfile *pf)
 {
-	struct frame_census c;
+	struct meminfo m;
 
 	(void)pf;
-	frame_census(&c);
-	tprintf(t, "nr_free_pages %lu\n", frame_free_count());
-	tprintf(t, "nr_anon_pages %lu\n", c.anon + c.ksm);
-	tprintf(t, "nr_file_pages %lu\n", pagecache_frames());
-	tprintf(t, "nr_page_table_pages %lu\n", user_pagetable_frames());
+	meminfo_read(&m);
+	tprintf(t, "nr_free_pages %lu\n", m.free);
+	tprintf(t, "nr_anon_pages %lu\n", m.anon);
+	tprintf(t, "nr_file_pages %lu\n", m.cached);
+	tprintf(t, "nr_page_table_pages %lu\n", m.pagetables);
 	for (int i = 0; i < NR_VM_EVENTS; i++)
 		tprintf(t, "%s %lu\n", vm_event_names[i],
 			__atomic_load_n(&vm_events[i], __ATOMIC_RELAXED));
@@ -205,21 +231,62 @@ static bool is_space(char c)
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\v' || c == '\f';
 }
 
-static int store_int(const struct pfile *pf, const char *s, size_t n)
+/* A knob's text as a number: a decimal integer in [LO, HI], with a sign
+ * ('-' only when LO < 0) and optional whitespace around it, as Linux's
+ * kstrtoint takes it.  0, or -EINVAL with *OUT unchanged. */
+static int parse_knob(const char *s, size_t n, int lo, int hi, int *out)
 {
+	bool neg = false;
 	uint64_t v;
 
 	while (n && is_space(*s))
 		s++, n--;
 	while (n && is_space(s[n - 1]))
 		n--;
+	if (n && (*s == '+' || (*s == '-' && lo < 0))) {
+		neg = *s == '-';
+		s++, n--;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (s[i] < '0' || s[i] > '9')
 			return -EINVAL;
-	if (!parse_u64(s, n, &v) || v > (uint64_t)pf->max)
+	if (!parse_u64(s, n, &v) || v > (uint64_t)(neg ? -(int64_t)lo : hi))
 		return -EINVAL;
-	__atomic_store_n(pf->value, (int)v, __ATOMIC_RELAXED);
+	*out = neg ? -(int)v : (int)v;
 	return 0;
+}
+
+static int store_int(const struct pfile *pf, const char *s, size_t n)
+{
+	int v;
+
+	if (parse_knob(s, n, 0, pf->max, &v))
+		return -EINVAL;
+	__atomic_store_n(pf->value, v, __ATOMIC_RELAXED);
+	return 0;
+}
+
+/* ---- /proc/sys/vm/audit: the memory invariant checker (mm/audit.h) ---- */
+
+/* Violations found since boot. */
+static int show_audit(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	tprintf(t, "%lu\n", vm_audit_total());
+	return 0;
+}
+
+/* "1" runs the checker: 0 when all is consistent, -EIO when it found a
+ * violation (printed on the console), -ENOMEM without memory for it. */
+static int store_audit(const struct pfile *pf, const char *s, size_t n)
+{
+	int v;
+
+	(void)pf;
+	if (parse_knob(s, n, 0, 1, &v) || v != 1)
+		return -EINVAL;
+	long found = vm_audit(NULL);
+	return found < 0 ? (int)found : found ? -EIO : 0;
 }
 
 /* ---- /proc/PID/comm and status ---- */
@@ -241,36 +308,12 @@ static const char *state_name(enum proc_state s)
 	}
 }
 
-/* Resident pages by kind.  Like Linux, mappings of the zero frame are not
- * resident memory: reading untouched memory costs nothing. */
-struct rss {
-	uint64_t anon, file;
-};
-
-static int count_rss(pte_t *pte, uint64_t va, void *arg)
-{
-	struct rss *rss = arg;
-	uint64_t pa = pte_addr(*pte);
-
-	(void)va;
-	if (pa == zero_frame)
-		return 0;
-	if ((pa >> PAGE_SHIFT) < nframes && (pa_to_frame(pa)->flags & FRAME_FILE))
-		rss->file++;
-	else
-		rss->anon++;
-	return 0;
-}
-
 static void status_vm(struct text *t, struct vmspace *vm)
 {
-	struct rss rss = { 0, 0 };
-	uint64_t size = 0;
+	struct mm_rss rss;
 
-	for (const struct region *r = region_first(vm); r; r = region_next(r))
-		size += r->end - r->start;
-	walk_range(vm->pml4, 0, USER_TOP, count_rss, &rss);
-	tprintf(t, "VmSize:\t%8lu kB\n", size >> 10);
+	get_mm_rss(vm, &rss);
+	tprintf(t, "VmSize:\t%8lu kB\n", vm->total_pages * (PAGE_SIZE / 1024));
 	tprintf(t, "VmRSS:\t%8lu kB\n", (rss.anon + rss.file) * (PAGE_SIZE / 1024));
 	tprintf(t, "RssAnon:\t%8lu kB\n", rss.anon * (PAGE_SIZE / 1024));
 	tprintf(t, "RssFile:\t%8lu kB\n", rss.file * (PAGE_SIZE / 1024));
@@ -285,6 +328,24 @@ static void show_status(struct text *t, struct proc *p)
 	if (p->vm)
 		status_vm(t, p->vm);
 	tprintf(t, "Threads:\t1\n");
+}
+
+/* ---- /proc/PID/oom_score and oom_score_adj (mm/oom_kill.c) ---- */
+
+static void show_oom_score(struct text *t, struct proc *p)
+{
+	tprintf(t, "%lu\n", oom_score(p));
+}
+
+static void show_oom_score_adj(struct text *t, struct proc *p)
+{
+	tprintf(t, "%d\n", p->oom_score_adj);
+}
+
+/* -1000..1000, else -EINVAL (Linux fs/proc/base.c oom_score_adj_write). */
+static int store_oom_score_adj(struct proc *p, const char *s, size_t n)
+{
+	return parse_knob(s, n, OOM_SCORE_ADJ_MIN, OOM_SCORE_ADJ_MAX, &p->oom_score_adj);
 }
 
 /* ---- /proc/PID/maps ---- */
@@ -331,8 +392,12 @@ static void show_maps(struct text *t, struct proc *p)
 {
 	if (!p->vm)
 		return;
-	for (const struct region *r = region_first(p->vm); r; r = region_next(r))
+	uint64_t from = text_seek(t);
+	const struct region *r = from ? region_find_after(p->vm, from) : region_first(p->vm);
+	for (; r && !text_past_window(t); r = region_next(r)) {
+		text_mark(t, r->start);
 		maps_line(t, r);
+	}
 }
 
 /* ---- binary files: /proc/PID/pagemap, /proc/kpagecount, /proc/kpageflags ---- */
@@ -417,6 +482,10 @@ static const struct pfile proc_files[] = {
 	DIR_ROW("sys/vm", 0555),
 	KNOB_ROW("sys/vm/cow_fork", sysctl_cow_fork, 1),
 	KNOB_ROW("sys/vm/zero_page", sysctl_zero_page, 1),
+	KNOB_ROW("sys/vm/max_map_count", sysctl_max_map_count, 0x7fffffff),
+	KNOB_ROW("sys/vm/overcommit_memory", sysctl_overcommit_memory, OVERCOMMIT_NEVER),
+	KNOB_ROW("sys/vm/overcommit_ratio", sysctl_overcommit_ratio, 0x7fffffff),
+	{ .path = "sys/vm/audit", .mode = S_IFREG | 0644, .show = show_audit, .store = store_audit },
 	END_ROW,
 };
 
@@ -424,6 +493,8 @@ static const struct pfile pid_files[] = {
 	DIR_ROW("", 0555),
 	PROC_ROW("comm", show_comm),
 	PROC_ROW("maps", show_maps),
+	PROC_ROW("oom_score", show_oom_score),
+	PROC_KNOB_ROW("oom_score_adj", show_oom_score_adj, store_oom_score_adj),
 	BIN_ROW("pagemap", 0400, fill_pagemap),
 	PROC_ROW("status", show_status),
 	END_ROW,
@@ -467,7 +538,8 @@ static int generate(struct pstate *s, uint64_t off)
 	const struct pfile *pf = s->pf;
 	int r = 0;
 
-	s->text = (struct text){ .buf = s->buf, .start = off };
+	s->text = (struct text){ .buf = s->buf, .start = off, .seek_pos = s->text.mark_pos,
+				 .seek_key = s->text.mark_key };
 	if (pf->show_proc) {
 		spin_lock(&proc_lock);
 		struct proc *p = proc_visible(s->pid);
@@ -511,6 +583,16 @@ static long text_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 
 #define KNOB_WRITE_MAX 64
 
+/* A per-process knob: store the value for the file's process, if it lives. */
+static int store_for_pid(struct pstate *s, const char *val, size_t n)
+{
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(s->pid);
+	int r = p ? s->pf->store_proc(p, val, n) : -ESRCH;
+	spin_unlock(&proc_lock);
+	return r;
+}
+
 static long knob_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
 	struct pstate *s = f->priv;
@@ -525,7 +607,7 @@ static long knob_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	val[n] = 0;
 	if (strlen(val) != n)
 		return -EINVAL;		/* an embedded NUL */
-	int r = s->pf->store(s->pf, val, n);
+	int r = s->pf->store ? s->pf->store(s->pf, val, n) : store_for_pid(s, val, n);
 	if (r < 0)
 		return r;
 	s->valid = false;
@@ -592,9 +674,10 @@ static const struct file_ops bin_ops = {
 static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
 {
 	const struct pfile *pf = node_row(n);
-	const struct file_ops *ops = pf->fill ? &bin_ops : pf->store ? &knob_ops : &text_ops;
+	bool knob = pf->store || pf->store_proc;
+	const struct file_ops *ops = pf->fill ? &bin_ops : knob ? &knob_ops : &text_ops;
 
-	if ((flags & O_ACCMODE) != O_RDONLY && !pf->store)
+	if ((flags & O_ACCMODE) != O_RDONLY && !knob)
 		return -EACCES;
 	struct pstate *s = kzalloc(sizeof(*s));
 	char *buf = kmalloc(PAGE_SIZE);

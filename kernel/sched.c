@@ -6,7 +6,8 @@
  * back here through sched() when it sleeps, yields or exits.  With nothing to
  * run it halts until the next interrupt.  The kernel is not preemptive:
  * the timer only sets need_resched, and a process yields on its way back to
- * user mode (syscall_dispatch, trap).  proc_lock is held across every switch.
+ * user mode (syscall_dispatch, trap), and long system calls call
+ * cond_resched() between chunks of work.  proc_lock is held across every switch.
  */
 #include "kernel/sched.h"
 #include "kernel/cpu.h"
@@ -106,6 +107,12 @@ void yield(void)
 	current()->state = P_RUNNABLE;
 	sched();
 	spin_unlock(&proc_lock);
+}
+
+void cond_resched(void)
+{
+	if (this_cpu()->need_resched)
+		yield();
 }
 
 void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)

@@ -15,6 +15,10 @@ void sched_init(void);
 __attribute__((noreturn)) void scheduler(void);
 /* Give up the CPU; the caller stays RUNNABLE. */
 void yield(void);
+/* Yield if this CPU's timer tick asked for a reschedule (need_resched).
+ * For loops in system calls that may run long (console and pipe writes, big
+ * copies): call with no lock held, between chunks (Linux cond_resched). */
+void cond_resched(void);
 /* Sleep on CHAN, releasing LOCK while asleep.  Returns early if a signal is
  * pending: callers check signal_pending() and return -EINTR. */
 void sleep_on(void *chan, struct spinlock *lock);

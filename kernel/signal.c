@@ -1,5 +1,10 @@
 /*
  * kernel/signal.c - sending signals and acting on them (default actions).
+ *
+ * signal_send() marks a signal pending unless the process ignores it;
+ * force_sig() is how a fault's signal is sent (Linux force_sig_fault): an
+ * ignored fault signal is reset to its default action first, since returning
+ * to the faulting instruction would only fault again.
  */
 #include "kernel/signal.h"
 #include "kernel/errno.h"
@@ -54,6 +59,26 @@ int signal_send_group(int pgid, int sig)
 	}
 	spin_unlock(&proc_lock);
 	return found ? 0 : -ESRCH;
+}
+
+void force_sig(int sig)
+{
+	struct proc *p = current();
+
+	spin_lock(&proc_lock);
+	p->ignored &= ~bit(sig);	/* no blocking yet: ignoring is all to undo */
+	send_locked(p, sig);
+	spin_unlock(&proc_lock);
+}
+
+/* With default actions only, every pending signal that is not ignored ends
+ * the process (send_locked() keeps none whose default is to ignore).  SIGKILL
+ * is named on its own: it stays fatal once signals can have handlers. */
+bool fatal_signal_pending(void)
+{
+	struct proc *p = current();
+
+	return p && ((p->pending & bit(SIGKILL)) || (p->pending & ~p->ignored));
 }
 
 bool signal_pending(void)

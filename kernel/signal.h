@@ -43,7 +43,16 @@ int signal_send(struct proc *p, int sig);
  * sig_task_ignored), and no handlers exist here; the kernel's own signals
  * (a fault, out of memory) still reach it. */
 int signal_send_group(int pgid, int sig);
+/* Send SIG to the current process for a fault it caused (SIGSEGV, SIGBUS,
+ * SIGILL, SIGFPE, SIGTRAP): if it is ignored, reset it to the default action
+ * first, so the process cannot ignore its own fault (Linux force_sig_fault,
+ * kernel/signal.c force_sig_info_to_task). */
+void force_sig(int sig);
 /* True when the current process has a signal that will end it. */
 bool signal_pending(void);
+/* True when a pending signal will end the current process (SIGKILL, or any
+ * signal whose action is the default "terminate"): long system calls stop
+ * and return what they have done (Linux fatal_signal_pending). */
+bool fatal_signal_pending(void);
 /* Act on pending signals before returning to user mode (may not return). */
 void signal_deliver(void);

@@ -13,6 +13,8 @@
 #include "kernel/fs.h"
 #include "kernel/pipe.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"
@@ -175,8 +177,9 @@ static long check_iovecs(uint64_t uiov, int iovcnt)
 	return 0;
 }
 
-/* Transfer buffer after buffer; stop at the first short transfer.  The total
- * is clamped to MAX_RW_COUNT as Linux does. */
+/* Transfer buffer after buffer; stop at the first short transfer, or for a
+ * fatal signal (yielding between buffers).  The total is clamped to
+ * MAX_RW_COUNT as Linux does. */
 static long do_vec(struct file *f, uint64_t uiov, int iovcnt, bool write)
 {
 	struct iovec_k batch[IOV_BATCH];
@@ -191,6 +194,9 @@ static long do_vec(struct file *f, uint64_t uiov, int iovcnt, bool write)
 			size_t len = MIN(batch[j].len, MAX_RW_COUNT - total);
 			if (len == 0)
 				continue;
+			if (fatal_signal_pending())
+				return total ? (long)total : -EINTR;
+			cond_resched();
 			long r = write ? do_write(f, batch[j].base, len) : do_read(f, batch[j].base, len);
 			if (r < 0)
 				return total ? (long)total : r;

@@ -53,6 +53,7 @@ static struct proc *fork_common(bool share_vm, int *err)
 	child->fs_base = parent->fs_base;
 	child->pgid = parent->pgid;
 	child->ignored = parent->ignored;
+	child->oom_score_adj = parent->oom_score_adj;
 	memcpy(child->name, parent->name, sizeof(child->name));
 	fd_copy_table(child->files, parent->files);
 	spin_lock(&proc_lock);

@@ -15,6 +15,7 @@
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/trap.h"
+#include "mm/layout.h"
 
 #define MAX_SYSCALL 512
 
@@ -104,5 +105,10 @@ void user_return(void)
 void syscall_dispatch(struct trapframe *tf)
 {
 	tf->rax = (uint64_t)dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	/* The return is always IRET (trap_return), and IRET to a non-canonical
+	 * RIP faults in ring 0.  No mapping reaches USER_END (mm/layout.h), so
+	 * this cannot happen; should it, only the process dies. */
+	if (!is_user_addr(tf->rip))
+		force_sig(SIGSEGV);
 	user_return();
 }

@@ -107,7 +107,7 @@ static void exception(struct trapframe *tf)
 		panic_trap(tf, trap_name(tf->vector));
 	printk(LOG_ERROR, "pid %d (%s): %s at ip %lx\n", p->pid, p->name,
 	       trap_name(tf->vector), tf->rip);
-	signal_send(p, exception_signal(tf->vector));
+	force_sig(exception_signal(tf->vector));
 }
 
 void trap(struct trapframe *tf)

@@ -262,6 +262,11 @@ static long tty_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	return (long)got;
 }
 
+/*
+ * Output goes to the serial port at its own pace (about 1.3 MB/s under TCG),
+ * so a big write takes seconds: it yields between chunks (cond_resched) and
+ * stops for a fatal signal, returning the bytes written or -EINTR.
+ */
 static long tty_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
 	char kbuf[256];
@@ -269,6 +274,9 @@ static long tty_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	(void)f, (void)off;
 	for (size_t done = 0; done < n;) {
 		size_t k = MIN(n - done, sizeof(kbuf));
+		if (fatal_signal_pending())
+			return done ? (long)done : -EINTR;
+		cond_resched();
 		if (copy_from_user(kbuf, buf + done, k))
 			return done ? (long)done : -EFAULT;
 		console_write(kbuf, k);

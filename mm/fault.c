@@ -22,7 +22,9 @@
  * cow_fault.  A bad access from user mode ends the process with SIGSEGV; from
  * kernel mode (copy_to_user and friends) the exception table turns it into
  * -EFAULT; a kernel fault on a kernel address is a bug and panics.  Running
- * out of frames ends the faulting process ("out of memory: killed ...").
+ * out of frames calls the OOM killer (mm/oom_kill.c), which ends the process
+ * with the largest footprint; unless that is the faulter, it yields and then
+ * retries the access (a user copy is retried too, not failed).
  */
 #include "mm/fault.h"
 #include "kernel/cmdline.h"
@@ -31,12 +33,14 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/trap.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86.h"
 #include "mm/frame.h"
 #include "mm/ksm.h"
+#include "mm/oom_kill.h"
 #include "mm/layout.h"
 #include "mm/pagecache.h"
 #include "mm/vm.h"
@@ -171,7 +175,7 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 			ksm_frame_release(old);
 	}
 	if (!(f->flags & (FRAME_ZERO | FRAME_FILE)) && frame_refcount(old) == 1) {
-		*pte = (*pte | PTE_W) & ~PTE_COW;
+		*pte = pte_mkprot(*pte, prot_to_pte(r->prot));
 		tlb_flush_page(va);
 		count_vm_event(COW_REUSE);
 		trace(va, "cow_reuse", old, old);
@@ -185,7 +189,7 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
 	else
 		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
-	*pte = pa | prot_to_pte(r->prot) | PTE_P;
+	*pte = pte_mkprot(pa, prot_to_pte(r->prot));
 	tlb_flush_page(va);
 	frame_put(old);
 	count_vm_event(from_zero ? ZERO_FILL : COW_COPY);
@@ -214,17 +218,28 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 	return (*e & PTE_U) ? 0 : -EFAULT;
 }
 
-static void kill_current(int err, uint64_t addr, uint64_t ip)
+/* A bad user access: the process dies of SIGSEGV, even if it ignores it. */
+static void segfault(uint64_t addr, uint64_t ip)
 {
 	struct proc *p = current();
 
-	if (err == -ENOMEM) {
-		printk(LOG_ERROR, "out of memory: killed pid %d (%s)\n", p->pid, p->name);
-		signal_send(p, SIGKILL);
-		return;
-	}
 	printk(LOG_ERROR, "pid %d (%s): segfault at %lx ip %lx\n", p->pid, p->name, addr, ip);
-	signal_send(p, SIGSEGV);
+	force_sig(SIGSEGV);
+}
+
+/*
+ * No frame for the fault: let the OOM killer (mm/oom_kill.c) choose a victim
+ * and wait for it.  True when the access should be retried (the faulter was
+ * not chosen and has no fatal signal); false when the faulter is the victim
+ * or is dying anyway, or cannot sleep here (a lock is held).
+ */
+static bool oom_retry(void)
+{
+	out_of_memory();
+	if (tsk_is_oom_victim(current()) || fatal_signal_pending() || irq_nesting.depth)
+		return false;
+	yield();
+	return true;
 }
 
 void page_fault(struct trapframe *tf)
@@ -241,14 +256,15 @@ void page_fault(struct trapframe *tf)
 		if (!err)
 			return;
 	}
+	if (err == -ENOMEM && oom_retry())
+		return;		/* the same instruction faults again, or succeeds */
 	if (trap_from_user(tf)) {
-		kill_current(err, addr, tf->rip);
-		return;
+		if (err != -ENOMEM)
+			segfault(addr, tf->rip);
+		return;		/* a victim: its SIGKILL is delivered on the way out */
 	}
 	uint64_t fixup = extable_fixup(tf->rip);
 	if (fixup && is_user_addr(addr)) {
-		if (err == -ENOMEM)
-			kill_current(err, addr, tf->rip);
 		tf->rip = fixup;
 		return;
 	}

@@ -157,6 +157,20 @@ uint64_t frame_free_count(void)
 	return __atomic_load_n(&free_count, __ATOMIC_RELAXED);
 }
 
+uint64_t frame_free_list_walk(bool (*fn)(uint64_t pfn, void *arg), void *arg)
+{
+	uint64_t n = 0;
+
+	spin_lock(&frame_lock);
+	for (uint32_t pfn = free_head; pfn && pfn < nframes && n < nframes; n++) {
+		if (fn(pfn, arg))
+			break;
+		pfn = frames[pfn].next_free;
+	}
+	spin_unlock(&frame_lock);
+	return n;
+}
+
 uint64_t frame_total_count(void)
 {
 	return usable_count;

@@ -49,6 +49,12 @@ void frame_get(uint64_t pa);
 uint32_t frame_put(uint64_t pa);
 uint32_t frame_refcount(uint64_t pa);
 uint64_t frame_free_count(void);
+/* Call FN on each frame number of the free list, in list order, under the
+ * allocator's lock (FN must not allocate or free); FN returns true to stop.
+ * Stops also after nframes steps (a cycle) or at a link past the end of RAM.
+ * Returns the frames visited: frame_free_count() on a sound list.  For
+ * mm/audit.c. */
+uint64_t frame_free_list_walk(bool (*fn)(uint64_t pfn, void *arg), void *arg);
 uint64_t frame_total_count(void);
 /* Highest physical address of RAM + 1. */
 uint64_t frame_phys_end(void);

@@ -23,7 +23,9 @@
  * that moment.  Reads are lock-free snapshots (counts are atomic).
  */
 #include "mm/frame_info.h"
+#include "mm/fault.h"
 #include "mm/frame.h"
+#include "mm/pagecache.h"
 
 /* Linux's stable page-flag bits (include/uapi/linux/kernel-page-flags.h). */
 #define KPF_UPTODATE 3
@@ -110,4 +112,25 @@ void frame_census(struct frame_census *c)
 		else if (fl & FRAME_KSTACK)
 			c->kstack++;
 	}
+}
+
+uint64_t totalram_pages(void)
+{
+	return frame_total_count() - (zero_frame ? 1 : 0);
+}
+
+void meminfo_read(struct meminfo *m)
+{
+	struct frame_census c;
+
+	frame_census(&c);
+	*m = (struct meminfo){
+		.total = totalram_pages(),
+		.free = frame_free_count(),
+		.cached = pagecache_frames(),
+		.anon = c.anon + c.ksm,
+		.slab = c.slab,
+		.kstack = c.kstack,
+		.pagetables = c.pagetable,
+	};
 }

@@ -1,7 +1,8 @@
 /*
  * mm/frame_info.h - what the frame descriptors say about physical memory,
  * read out for /proc (kernel/procfs.c): per-frame mapping counts and
- * Linux-style page flags, and a census of frames by use.
+ * Linux-style page flags, a census of frames by use, and /proc/meminfo's
+ * categories.
  */
 #pragma once
 #include "kernel/lib.h"
@@ -19,3 +20,27 @@ struct frame_census {
 	uint64_t free, reserved, pagetable, slab, zero, file, ksm, anon, kstack;
 };
 void frame_census(struct frame_census *c);
+
+/*
+ * /proc/meminfo's categories, in frames.  Every frame the allocator was
+ * given at boot is in exactly one of free .. pagetables, so they add up to
+ * total (mm/audit.c checks it):
+ *   total       frames handed to the allocator (frame_total_count), minus
+ *               the zero frame: Linux keeps its zero page in the kernel
+ *               image (empty_zero_page), outside MemTotal
+ *   free        on the free list
+ *   cached      the page cache (FRAME_FILE)
+ *   anon        anonymous and merged user pages (FRAME_USER, FRAME_KSM)
+ *   slab        kernel heap pages (FRAME_SLAB)
+ *   kstack      kernel stacks and kvmalloc buffers (FRAME_KSTACK)
+ *   pagetables  every page-table frame, the kernel's own included (Linux's
+ *               PageTables counts user tables only; its boot-time kernel
+ *               tables are outside MemTotal)
+ */
+struct meminfo {
+	uint64_t total, free, cached, anon, slab, kstack, pagetables;
+};
+void meminfo_read(struct meminfo *m);
+/* MemTotal in pages: usable frames less the zero frame, which no category
+ * of meminfo holds (Linux: totalram_pages). */
+uint64_t totalram_pages(void);

@@ -275,6 +275,12 @@ void ksm_frame_release(uint64_t pa)
 	pa_to_frame(pa)->flags = FRAME_USER;
 }
 
+void ksm_for_each_stable(void (*fn)(uint64_t pa, void *arg), void *arg)
+{
+	for (struct rb_node *n = rb_first(&stable_tree); n; n = rb_next(n))
+		fn(stable_entry(n)->pa, arg);
+}
+
 /* ---- rmap items: what the scanner remembers about each page ---- */
 
 enum item_state {

@@ -43,6 +43,11 @@ void ksm_get_stats(struct ksm_stats *s);
 
 /* ---- hooks for the rest of mm ---- */
 
+/* Call FN on the frame of every stable-tree node, in tree order (mm/audit.c).
+ * The tree holds no reference of its own; rmap items and the unstable tree
+ * name pages by (pid, address) and hold none either. */
+void ksm_for_each_stable(void (*fn)(uint64_t pa, void *arg), void *arg);
+
 /* frame_put: a merged frame lost its last reference; it leaves the stable tree. */
 void ksm_frame_freed(uint64_t pa);
 /* cow_fault: the last user of merged frame PA writes to it; it leaves the

@@ -17,6 +17,14 @@
 #define HUGE_2M (2UL << 20)
 
 #define USER_TOP 0x0000800000000000UL
+/*
+ * The end of what mmap may map: one page below USER_TOP, Linux's
+ * TASK_SIZE_MAX.  A `syscall` in the last two bytes of a page at USER_TOP -
+ * PAGE_SIZE would return to USER_TOP, a non-canonical address: SYSRET there
+ * faults in ring 0 on Intel (CVE-2012-0217) and IRET faults in ring 0 too.
+ * With that page never mapped, no user RIP can reach it.
+ */
+#define USER_END (USER_TOP - PAGE_SIZE)
 #define DIRECT_MAP_BASE 0xFFFF800000000000UL
 #define KSTACK_AREA_BASE 0xFFFFFF8000000000UL
 #define KSTACK_AREA_SIZE (1UL << 30)

@@ -74,6 +74,16 @@ uint64_t pagecache_get(const struct initrd_file *f, uint64_t index)
 	return pa;
 }
 
+void pagecache_for_each(void (*fn)(uint64_t pa, void *arg), void *arg)
+{
+	spin_lock(&cache_lock);
+	for (int i = 0; i < ncached; i++)
+		for (uint64_t j = 0; j < cache[i].npages; j++)
+			if (cache[i].frames[j])
+				fn(cache[i].frames[j], arg);
+	spin_unlock(&cache_lock);
+}
+
 uint64_t pagecache_frames(void)
 {
 	return nframes_cached;

@@ -16,5 +16,8 @@ struct initrd_file;
  * zero), with one more reference taken for the caller's mapping; 0 when out
  * of memory. */
 uint64_t pagecache_get(const struct initrd_file *f, uint64_t index);
+/* Call FN on every frame the cache holds (its own reference each), under
+ * the cache's lock: FN must not call pagecache_get.  For mm/audit.c. */
+void pagecache_for_each(void (*fn)(uint64_t pa, void *arg), void *arg);
 /* Frames held by the page cache. */
 uint64_t pagecache_frames(void);

@@ -23,14 +23,30 @@ typedef uint64_t pte_t;
 #define PTE_PS  (1UL << 7)	/* huge page (PDPT/PD level) */
 #define PTE_G   (1UL << 8)	/* global: survives CR3 reloads */
 #define PTE_COW (1UL << 9)	/* software: copy-on-write page */
+#define PTE_PROTNONE (1UL << 10) /* software: PROT_NONE page, mapped with PTE_P clear */
 #define PTE_NX  (1UL << 63)	/* no execute */
 
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000UL
 /* The bits map_page and protect_page take as "protection". */
-#define PTE_PROT_MASK (PTE_W | PTE_U | PTE_NX | PTE_COW | PTE_G | PTE_PCD | PTE_PWT)
+#define PTE_PROT_MASK (PTE_W | PTE_U | PTE_NX | PTE_COW | PTE_G | PTE_PCD | PTE_PWT | PTE_PROTNONE)
 
 static inline uint64_t pte_addr(pte_t e) { return e & PTE_ADDR_MASK; }
-static inline int pte_present(pte_t e) { return (e & PTE_P) != 0; }
+/*
+ * A PROT_NONE page keeps its frame but must fault on every access, the
+ * kernel's own accesses included (a user copy from it is -EFAULT, as on
+ * Linux): x86 has no "no access" bit for the kernel, so, as Linux does
+ * (_PAGE_PROTNONE), its entry has PTE_P clear and PTE_PROTNONE set.  The CPU
+ * ignores every other bit of a non-present entry.  pte_present() means
+ * "maps a frame" and is true for both, as Linux's pte_present().
+ */
+static inline int pte_present(pte_t e) { return (e & (PTE_P | PTE_PROTNONE)) != 0; }
+/* Entry E with its protection replaced by PROT (PTE_PROT_MASK bits): present
+ * to the CPU unless PROT has PTE_PROTNONE.  Frame and A/D bits are kept. */
+static inline pte_t pte_mkprot(pte_t e, uint64_t prot)
+{
+	prot &= PTE_PROT_MASK;
+	return (e & ~(PTE_PROT_MASK | PTE_P)) | prot | ((prot & PTE_PROTNONE) ? 0 : PTE_P);
+}
 
 /* Page-table indexes of a virtual address: level 4 (PML4) down to 1 (PT). */
 static inline unsigned pt_index(uint64_t va, int level)

@@ -132,26 +132,48 @@ void rb_erase(struct rb_root *root, struct rb_node *n)
 		erase_fixup(root, x, xp);
 }
 
-struct rb_node *rb_first(const struct rb_root *root)
+/* The extreme node of the tree on side DIR (RB_LEFT: smallest). */
+static struct rb_node *rb_extreme(const struct rb_root *root, int dir)
 {
 	struct rb_node *n = root->node;
 
-	while (n && n->child[RB_LEFT])
-		n = n->child[RB_LEFT];
+	while (n && n->child[dir])
+		n = n->child[dir];
 	return n;
+}
+
+/* The neighbour of N on side DIR (RB_RIGHT: the next node in order). */
+static struct rb_node *rb_step(const struct rb_node *n, int dir)
+{
+	if (n->child[dir]) {
+		n = n->child[dir];
+		while (n->child[!dir])
+			n = n->child[!dir];
+		return (struct rb_node *)n;
+	}
+	while (n->parent && n == n->parent->child[dir])
+		n = n->parent;
+	return n->parent;
+}
+
+struct rb_node *rb_first(const struct rb_root *root)
+{
+	return rb_extreme(root, RB_LEFT);
+}
+
+struct rb_node *rb_last(const struct rb_root *root)
+{
+	return rb_extreme(root, RB_RIGHT);
 }
 
 struct rb_node *rb_next(const struct rb_node *n)
 {
-	if (n->child[RB_RIGHT]) {
-		n = n->child[RB_RIGHT];
-		while (n->child[RB_LEFT])
-			n = n->child[RB_LEFT];
-		return (struct rb_node *)n;
-	}
-	while (n->parent && n == n->parent->child[RB_RIGHT])
-		n = n->parent;
-	return n->parent;
+	return rb_step(n, RB_RIGHT);
+}
+
+struct rb_node *rb_prev(const struct rb_node *n)
+{
+	return rb_step(n, RB_LEFT);
 }
 
 static int check_subtree(const struct rb_node *n, const struct rb_node *parent)

@@ -35,8 +35,11 @@ void rb_insert(struct rb_root *root, struct rb_node *n, struct rb_node *parent,
 	       struct rb_node **link);
 /* Remove N from the tree and rebalance.  O(log n). */
 void rb_erase(struct rb_root *root, struct rb_node *n);
-/* In-order iteration: the smallest node, and the one after N (NULL at the end). */
+/* In-order iteration, O(1) amortised per step: the smallest node and the
+ * one after N, or the largest and the one before N (NULL past the end). */
 struct rb_node *rb_first(const struct rb_root *root);
 struct rb_node *rb_next(const struct rb_node *n);
+struct rb_node *rb_last(const struct rb_root *root);
+struct rb_node *rb_prev(const struct rb_node *n);
 /* Check every rule and parent link: the black height, or -1 if broken (self-tests). */
 int rb_check(const struct rb_root *root);

@@ -9,6 +9,7 @@
 #include "kernel/initrd.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
+#include "mm/commit.h"
 #include "mm/layout.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -18,9 +19,10 @@
 #define MAP_FIXED 0x10
 #define MAP_ANONYMOUS 0x20
 #define MAP_NORESERVE 0x4000
+#define MAP_POPULATE 0x8000
 #define MAP_FIXED_NOREPLACE 0x100000
 #define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | 0x100 | 0x800 | \
-		   0x1000 | 0x2000 | MAP_NORESERVE | 0x8000 | 0x10000 | 0x20000 | 0x40000 | \
+		   0x1000 | 0x2000 | MAP_NORESERVE | MAP_POPULATE | 0x10000 | 0x20000 | 0x40000 | \
 		   MAP_FIXED_NOREPLACE)
 
 #define MADV_NORMAL 0
@@ -29,8 +31,12 @@
 #define MADV_WILLNEED 3
 #define MADV_DONTNEED 4
 #define MADV_FREE 8
+#define MADV_DONTFORK 10
+#define MADV_DOFORK 11
 #define MADV_MERGEABLE 12
 #define MADV_UNMERGEABLE 13
+#define MADV_WIPEONFORK 18
+#define MADV_KEEPONFORK 19
 
 static bool page_aligned(uint64_t a)
 {
@@ -49,9 +55,10 @@ long sys_brk(uint64_t addr)
 		if (!vm_range_free(vm, old_end, new_end))
 			return (long)vm->brk;
 		if (heap && heap->kind == REGION_HEAP && heap->end == old_end) {
-			heap->end = new_end;
+			if (region_extend(vm, heap, new_end))
+				return (long)vm->brk;
 		} else {
-			struct region r = { .start = old_end, .end = new_end,
+			struct region r = { .start = old_end, .end = new_end, .account = true,
 					    .prot = PROT_READ | PROT_WRITE, .kind = REGION_HEAP };
 			if (region_add(vm, &r))
 				return (long)vm->brk;
@@ -69,7 +76,7 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
 	if (flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) {
 		if (!page_aligned(addr))
 			return -EINVAL;
-		if (addr < USER_MIN_ADDR || addr >= USER_TOP || len > USER_TOP - addr)
+		if (addr < USER_MIN_ADDR || addr >= USER_END || len > USER_END - addr)
 			return -ENOMEM;
 		if (!vm_range_free(vm, addr, addr + len)) {
 			if (flags & MAP_FIXED_NOREPLACE)
@@ -108,12 +115,13 @@ static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
 long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t off)
 {
 	struct vmspace *vm = current()->vm;
-	struct region r = { .prot = prot, .kind = REGION_ANON };
+	struct region r = { .prot = prot, .kind = REGION_ANON, .noreserve = flags & MAP_NORESERVE,
+			    .account = vm_accountable(prot, flags & MAP_NORESERVE) };
 	int err;
 
 	if (len == 0 || (flags & ~MAP_KNOWN) || (prot & ~7) || !page_aligned((uint64_t)off))
 		return -EINVAL;
-	if (len > USER_TOP)
+	if (len > USER_END)
 		return -ENOMEM;
 	if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
 		return (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? -ENOSYS : -EINVAL;
@@ -125,12 +133,16 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 		return at;
 	r.start = (uint64_t)at;
 	r.end = (uint64_t)at + len;
-	return (err = region_add(vm, &r)) ? err : at;
+	if ((err = region_add(vm, &r)))
+		return err;
+	if (flags & MAP_POPULATE)
+		vm_populate(vm, r.start, r.end);
+	return at;
 }
 
 static int check_range(uint64_t addr, size_t len)
 {
-	if (!page_aligned(addr) || addr >= USER_TOP || len > USER_TOP - addr)
+	if (!page_aligned(addr) || addr >= USER_END || len > USER_END - addr)
 		return -EINVAL;
 	return 0;
 }
@@ -170,6 +182,11 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 	case MADV_MERGEABLE:
 	case MADV_UNMERGEABLE:
 		return vm_set_mergeable(vm, addr, end, advice == MADV_MERGEABLE);
+	case MADV_DONTFORK:
+	case MADV_DOFORK:
+	case MADV_WIPEONFORK:
+	case MADV_KEEPONFORK:
+		return vm_set_fork_advice(vm, addr, end, advice);
 	default:
 		return -EINVAL;
 	}

@@ -3,8 +3,9 @@
  *
  * One walker, walk_level(), descends PML4 -> PDPT -> PD -> PT for a single
  * address; walk_range() visits the leaf entries of a range for the bulk
- * operations (fork, exit, mprotect, pagemap).  Page-table frames are counted
- * like any other frame (refcount 1, FRAME_PAGETABLE).
+ * operations (fork, exit, mprotect, pagemap, the checker of mm/audit.c);
+ * pagetable_visit_tables() visits the table frames themselves.  Page-table
+ * frames are counted like any other frame (refcount 1, FRAME_PAGETABLE).
  *
  * The kernel half (PML4 entries 256..511) is built once by vm_init_kernel and
  * shared by pointer with every address space, so after boot no new kernel
@@ -61,7 +62,7 @@ int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot)
 		return -ENOMEM;
 	if (pte_present(*e))
 		return -EEXIST;
-	*e = pa | (prot & PTE_PROT_MASK) | PTE_P;
+	*e = pte_mkprot(pa, prot);
 	return 0;
 }
 
@@ -83,7 +84,7 @@ int protect_page(pte_t *pml4, uint64_t va, uint64_t prot)
 
 	if (!e || !pte_present(*e))
 		return -ENOENT;
-	*e = (*e & ~PTE_PROT_MASK) | (prot & PTE_PROT_MASK);
+	*e = pte_mkprot(*e, prot);
 	tlb_flush_page(va);
 	return 0;
 }
@@ -114,13 +115,20 @@ static uint64_t level_span(int level)
 	return 1UL << (12 + 9 * (level - 1));
 }
 
+/* VA with bit 47 copied into bits 48..63: PML4 entries 256..511 map the
+ * kernel half, 0xffff800000000000 and up. */
+static uint64_t sign_extend(uint64_t va)
+{
+	return va & (1UL << 47) ? va | 0xFFFF000000000000UL : va;
+}
+
 static int walk_table(pte_t *table, int level, uint64_t base, uint64_t start,
 		      uint64_t end, pte_visit_fn fn, void *arg)
 {
 	uint64_t span = level_span(level);
 
 	for (unsigned i = pt_index(start, level); i < 512; i++) {
-		uint64_t va = base + i * span;
+		uint64_t va = sign_extend(base + i * span);
 		if (va >= end)
 			break;
 		pte_t *e = &table[i];
@@ -191,23 +199,40 @@ void pagetable_destroy(pte_t *pml4)
 	frame_put(virt_to_phys(pml4));
 }
 
-static uint64_t count_tables(pte_t *table, int level)
+static void visit_tables(pte_t *table, int level, table_visit_fn fn, void *arg)
 {
-	uint64_t n = 0;
+	for (int i = 0; i < 512; i++) {
+		if (!pte_present(table[i]) || (table[i] & PTE_PS))
+			continue;
+		fn(pte_addr(table[i]), level - 1, arg);
+		if (level > 2)
+			visit_tables(table_of(table[i]), level - 1, fn, arg);
+	}
+}
 
-	for (int i = 0; i < 512; i++)
-		if (pte_present(table[i]) && !(table[i] & PTE_PS))
-			n += 1 + (level > 2 ? count_tables(table_of(table[i]), level - 1) : 0);
-	return n;
+void pagetable_visit_tables(pte_t *pml4, bool kernel_half, table_visit_fn fn, void *arg)
+{
+	int first = kernel_half ? KERNEL_HALF_FIRST : 0;
+
+	for (int i = first; i < first + KERNEL_HALF_FIRST; i++) {
+		if (!pte_present(pml4[i]))
+			continue;
+		fn(pte_addr(pml4[i]), 3, arg);
+		visit_tables(table_of(pml4[i]), 3, fn, arg);
+	}
+}
+
+static void count_table(uint64_t pa, int level, void *arg)
+{
+	(void)pa, (void)level;
+	(*(uint64_t *)arg)++;
 }
 
 uint64_t pagetable_count_user(pte_t *pml4)
 {
 	uint64_t n = 0;
 
-	for (int i = 0; i < KERNEL_HALF_FIRST; i++)
-		if (pte_present(pml4[i]))
-			n += 1 + count_tables(table_of(pml4[i]), 3);
+	pagetable_visit_tables(pml4, false, count_table, &n);
 	return n;
 }
 

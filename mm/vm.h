@@ -22,7 +22,8 @@ static inline pte_t *walk(pte_t *pml4, uint64_t va, bool alloc)
 	return walk_level(pml4, va, 1, alloc);
 }
 
-/* Map the 4 KiB page at VA to frame PA with PROT (PTE_* bits; P is added).
+/* Map the 4 KiB page at VA to frame PA with PROT (PTE_* bits; P is added
+ * unless PROT has PTE_PROTNONE: mm/pte.h).
  * Returns 0, -ENOMEM (no frame for a table) or -EEXIST (already mapped).
  * Takes no frame reference: the caller owns that decision. */
 int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot);
@@ -31,12 +32,13 @@ int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot);
 pte_t unmap_page(pte_t *pml4, uint64_t va);
 /* Replace the protection bits of a present mapping; -ENOENT when unmapped. */
 int protect_page(pte_t *pml4, uint64_t va, uint64_t prot);
-/* Physical address VA maps to (4 KiB or huge pages); false when unmapped. */
+/* Physical address VA maps to (4 KiB or huge pages, PROT_NONE pages too);
+ * false when unmapped.  It checks no permission: callers do. */
 bool translate(pte_t *pml4, uint64_t va, uint64_t *pa);
 
 /* Visit every present 4 KiB leaf entry in [start, end), in address order,
- * skipping empty tables.  FN may change the entry; a nonzero return stops
- * the walk and is returned. */
+ * skipping empty tables; user or kernel addresses (VA is canonical).  FN
+ * may change the entry; a nonzero return stops the walk and is returned. */
 typedef int (*pte_visit_fn)(pte_t *pte, uint64_t va, void *arg);
 int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
 
@@ -49,6 +51,12 @@ void pagetable_free_user(pte_t *pml4);
 void pagetable_destroy(pte_t *pml4);
 /* Number of page-table frames below the PML4 in the user half. */
 uint64_t pagetable_count_user(pte_t *pml4);
+/* Visit every page-table frame below PML4 (not PML4 itself) in its user
+ * half (PML4 entries 0..255) or its kernel half (256..511): FN gets the
+ * table's physical address and its level (3 = PDPT ... 1 = PT).  Huge-page
+ * entries are not tables and are skipped.  Allocates nothing. */
+typedef void (*table_visit_fn)(uint64_t pa, int level, void *arg);
+void pagetable_visit_tables(pte_t *pml4, bool kernel_half, table_visit_fn fn, void *arg);
 void pagetable_activate(pte_t *pml4);
 
 void tlb_flush_page(uint64_t va);

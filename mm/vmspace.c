@@ -3,12 +3,15 @@
  * when regions are removed, re-protected or copied by fork.
  *
  * Operations on a range first split the regions at the range's edges
- * (split_at), so that every region is then either wholly inside or wholly
- * outside the range.  Page-level work goes through mm/vm.c's walkers.
+ * (region_split, mm/region.c), so that every region is then either wholly
+ * inside or wholly outside the range; visiting the k regions of a range costs
+ * O(log n + k).  Page-level work goes through mm/vm.c's walkers.
  */
 #include "mm/vmspace.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
@@ -29,16 +32,8 @@ struct vmspace *vmspace_new(void)
 		return NULL;
 	}
 	vm->users = 1;
+	vm->free_area_cache = USER_MMAP_TOP;
 	return vm;
-}
-
-static void free_regions(struct region *r)
-{
-	while (r) {
-		struct region *next = r->next;
-		kfree(r);
-		r = next;
-	}
 }
 
 void vmspace_get(struct vmspace *vm)
@@ -51,69 +46,41 @@ void vmspace_put(struct vmspace *vm)
 	if (__atomic_sub_fetch(&vm->users, 1, __ATOMIC_ACQ_REL))
 		return;
 	pagetable_destroy(vm->pml4);
-	free_regions(vm->regions);
+	region_free_all(vm);
 	kfree(vm);
 }
 
-struct region *region_first(struct vmspace *vm)
+/* Split the regions at START and END, so that [start, end) is whole regions. */
+static int split_range(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	return vm->regions;
+	return region_split(vm, start) || region_split(vm, end) ? -ENOMEM : 0;
 }
 
-struct region *region_next(const struct region *r)
+/* True when regions cover every page of [start, end). */
+static bool range_covered(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	return r->next;
-}
+	uint64_t a = start;
 
-struct region *region_find(struct vmspace *vm, uint64_t addr)
-{
-	for (struct region *r = vm->regions; r && r->start <= addr; r = r->next)
-		if (addr < r->end)
-			return r;
-	return NULL;
-}
-
-bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end)
-{
-	for (struct region *r = vm->regions; r; r = r->next)
-		if (r->start < end && start < r->end)
+	for (struct region *r = region_find(vm, start); r && a < end; r = region_next(r)) {
+		if (r->start > a)
 			return false;
-	return true;
+		a = r->end;
+	}
+	return a >= end;
 }
 
-int region_add(struct vmspace *vm, const struct region *tmpl)
+/*
+ * Call FN(r, ARG) for every region of [start, end), after splitting the
+ * regions at its edges.  -ENOMEM, with nothing changed, when part of the range
+ * is unmapped (mprotect and madvise's error), or when a split finds no memory.
+ */
+static int for_each_region(struct vmspace *vm, uint64_t start, uint64_t end,
+			   void (*fn)(struct region *r, void *arg), void *arg)
 {
-	struct region **link = &vm->regions;
-	struct region *r = kmalloc(sizeof(*r));
-
-	if (!r)
+	if (!range_covered(vm, start, end) || split_range(vm, start, end))
 		return -ENOMEM;
-	*r = *tmpl;
-	while (*link && (*link)->start < r->start)
-		link = &(*link)->next;
-	r->next = *link;
-	*link = r;
-	return 0;
-}
-
-/* Split the region containing ADDR (if ADDR is strictly inside) in two. */
-static int split_at(struct vmspace *vm, uint64_t addr)
-{
-	struct region *r = region_find(vm, addr);
-
-	if (!r || r->start == addr)
-		return 0;
-	struct region *tail = kmalloc(sizeof(*tail));
-	if (!tail)
-		return -ENOMEM;
-	uint64_t head_len = addr - r->start;
-	*tail = *r;
-	tail->start = addr;
-	tail->file_off = r->file_off + head_len;
-	tail->file_bytes = r->file_bytes > head_len ? r->file_bytes - head_len : 0;
-	r->end = addr;
-	r->file_bytes = MIN(r->file_bytes, head_len);
-	r->next = tail;
+	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r))
+		fn(r, arg);
 	return 0;
 }
 
@@ -129,16 +96,11 @@ static int drop_page(pte_t *pte, uint64_t va, void *arg)
 
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	if (split_at(vm, start) || split_at(vm, end))
+	if (split_range(vm, start, end))
 		return -ENOMEM;
-	for (struct region **link = &vm->regions; *link;) {
-		struct region *r = *link;
-		if (r->start >= start && r->end <= end) {
-			*link = r->next;
-			kfree(r);
-		} else {
-			link = &r->next;
-		}
+	for (struct region *r = region_find_after(vm, start), *next; r && r->start < end; r = next) {
+		next = region_next(r);
+		region_remove(vm, r);
 	}
 	walk_range(vm->pml4, start, end, drop_page, NULL);
 	return 0;
@@ -146,9 +108,10 @@ int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
 
 uint64_t prot_to_pte(int prot)
 {
-	/* x86 cannot deny reads of a user page: PROT_NONE pages are kernel-only */
-	uint64_t bits = prot ? PTE_U : 0;
-
+	/* x86 cannot deny the kernel a present page: PROT_NONE pages are not present */
+	if (!prot)
+		return PTE_PROTNONE | PTE_NX;
+	uint64_t bits = PTE_U;
 	if (prot & PROT_WRITE)
 		bits |= PTE_W;
 	if (!(prot & PROT_EXEC))
@@ -156,42 +119,41 @@ uint64_t prot_to_pte(int prot)
 	return bits;
 }
 
-/* Re-protect one present page.  A PTE_COW page maps a shared frame and must
- * stay read-only whatever the region allows: its first write copies it. */
+/* Re-protect one present page.  A PTE_COW page maps a frame that is (or was
+ * at fork) shared and must stay read-only whatever the region allows: its
+ * first write goes through cow_fault. */
 static int reprotect_page(pte_t *pte, uint64_t va, void *arg)
 {
 	uint64_t bits = prot_to_pte(*(int *)arg);
 
 	if (*pte & PTE_COW)
 		bits = (bits & ~PTE_W) | PTE_COW;
-	*pte = (*pte & ~PTE_PROT_MASK) | bits;
+	*pte = pte_mkprot(*pte, bits);
 	tlb_flush_page(va);
 	return 0;
 }
 
-/* True when regions cover every page of [start, end). */
-static bool range_covered(struct vmspace *vm, uint64_t start, uint64_t end)
-{
-	for (uint64_t a = start; a < end;) {
-		struct region *r = region_find(vm, a);
-		if (!r)
-			return false;
-		a = r->end;
-	}
-	return true;
-}
-
+/*
+ * mprotect: region by region, charge what becomes writable private memory
+ * (mm/commit.c), then set the protection; the pages follow in one walk.
+ * When a charge is refused, the regions before it keep their new protection
+ * and the call fails with ENOMEM, as Linux's mprotect does.
+ */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 {
-	if (!range_covered(vm, start, end))
+	uint64_t done = start;
+	int err = 0;
+
+	if (!range_covered(vm, start, end) || split_range(vm, start, end))
 		return -ENOMEM;
-	if (split_at(vm, start) || split_at(vm, end))
-		return -ENOMEM;
-	for (struct region *r = vm->regions; r; r = r->next)
-		if (r->start >= start && r->end <= end)
-			r->prot = prot;
-	walk_range(vm->pml4, start, end, reprotect_page, &prot);
-	return 0;
+	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r)) {
+		if ((err = region_account(vm, r, prot)))
+			break;
+		r->prot = prot;
+		done = r->end;
+	}
+	walk_range(vm->pml4, start, done, reprotect_page, &prot);
+	return err;
 }
 
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
@@ -202,15 +164,18 @@ int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 	return 0;
 }
 
+static void set_mergeable(struct region *r, void *arg)
+{
+	if (r->kind != REGION_FILE)
+		r->mergeable = *(bool *)arg;
+}
+
 int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on)
 {
-	if (!range_covered(vm, start, end))
-		return -ENOMEM;
-	if (split_at(vm, start) || split_at(vm, end))
-		return -ENOMEM;
-	for (struct region *r = vm->regions; r; r = r->next)
-		if (r->start >= start && r->end <= end && r->kind != REGION_FILE)
-			r->mergeable = on;
+	int err = for_each_region(vm, start, end, set_mergeable, &on);
+
+	if (err)
+		return err;
 	/* mm/ksm.c: MADV_MERGEABLE wakes the scanner; MADV_UNMERGEABLE gives
 	 * the merged pages of the range private frames again */
 	if (on)
@@ -218,20 +183,47 @@ int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on)
 	return on ? 0 : ksm_unmerge_range(vm, start, end);
 }
 
-uint64_t vm_find_free(struct vmspace *vm, uint64_t len)
+/* One of the fork advices, as the madvise value sys_mm.c passes on. */
+static void set_fork_advice(struct region *r, void *arg)
 {
-	uint64_t best = 0, prev_end = USER_MIN_ADDR;
-
-	/* the highest gap below USER_MMAP_TOP that fits */
-	for (struct region *r = vm->regions;; r = r->next) {
-		uint64_t gap_end = MIN(r ? r->start : USER_MMAP_TOP, USER_MMAP_TOP);
-		if (gap_end > prev_end && gap_end - prev_end >= len)
-			best = gap_end - len;
-		if (!r)
-			break;
-		prev_end = MAX(prev_end, r->end);
+	switch (*(int *)arg) {
+	case FORK_ADVICE_DONTFORK: r->dontfork = true; break;
+	case FORK_ADVICE_DOFORK: r->dontfork = false; break;
+	case FORK_ADVICE_WIPEONFORK: r->wipeonfork = true; break;
+	case FORK_ADVICE_KEEPONFORK: r->wipeonfork = false; break;
 	}
-	return best;
+}
+
+int vm_set_fork_advice(struct vmspace *vm, uint64_t start, uint64_t end, int advice)
+{
+	/* Linux (mm/madvise.c): wipe-on-fork is for private anonymous memory only */
+	if (advice == FORK_ADVICE_WIPEONFORK)
+		for (struct region *r = region_find_after(vm, start); r && r->start < end;
+		     r = region_next(r))
+			if (r->kind == REGION_FILE)
+				return -EINVAL;
+	return for_each_region(vm, start, end, set_fork_advice, &advice);
+}
+
+/*
+ * MAP_POPULATE: fault every page of [start, end) in now, as the first access
+ * would (a write fault for writable memory, so no page is left on the zero
+ * frame; Linux: populate_vma_page_range).  Stops quietly at the first page
+ * that cannot be had, or for a fatal signal: mmap succeeds anyway, as on
+ * Linux.  Lets others run between pages: a big range takes long.
+ */
+void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end)
+{
+	struct region *r = region_find(vm, start);
+	int flags = r && (r->prot & PROT_WRITE) ? FAULT_WRITE : 0;
+
+	if (!r || !r->prot)
+		return;
+	for (uint64_t va = start; va < end && !fatal_signal_pending(); va += PAGE_SIZE) {
+		if (vm_fault(vm, va, flags))
+			return;
+		cond_resched();
+	}
 }
 
 int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n)
@@ -255,28 +247,10 @@ int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n)
 	return 0;
 }
 
-static struct region *copy_regions(const struct region *r)
-{
-	struct region *head = NULL, **tail = &head;
-
-	for (; r; r = r->next) {
-		struct region *c = kmalloc(sizeof(*c));
-		if (!c) {
-			free_regions(head);
-			return NULL;
-		}
-		*c = *r;
-		c->next = NULL;
-		*tail = c;
-		tail = &c->next;
-	}
-	return head;
-}
-
 /* The child's page tables as fork fills them, page table by page table: the
  * walk from the PML4 is needed once per 2 MiB, not once per page. */
 struct fork_target {
-	struct vmspace *child;
+	struct vmspace *parent, *child;
 	uint64_t table_va;	/* the 2 MiB range TABLE maps */
 	pte_t *table;
 };
@@ -295,9 +269,13 @@ static pte_t *child_pte(struct fork_target *t, uint64_t va)
 }
 
 /*
- * fork with cow_fork=1: the child maps the parent's frames.  Every writable
- * page becomes read-only + PTE_COW in both, and each frame gains a
- * reference; the first write on either side goes through cow_fault.
+ * fork with cow_fork=1: the child maps the parent's frames.  Every page
+ * becomes read-only + PTE_COW in both, whatever its protection today:
+ * mprotect may make a read-only or PROT_NONE page writable tomorrow, and its
+ * first write must then copy, not write into a frame the other process sees
+ * (Linux: a private mapping that may ever be written is a COW mapping).  Each
+ * frame gains a reference; the first write on either side goes through
+ * cow_fault, which reuses the frame in place when it is the last reference.
  */
 static int share_page(pte_t *pte, uint64_t va, void *arg)
 {
@@ -305,8 +283,7 @@ static int share_page(pte_t *pte, uint64_t va, void *arg)
 
 	if (!e)
 		return -ENOMEM;
-	if (*pte & PTE_W)
-		*pte = (*pte & ~PTE_W) | PTE_COW;
+	*pte = (*pte & ~PTE_W) | PTE_COW;
 	*e = *pte;
 	frame_get(pte_addr(*pte));
 	return 0;
@@ -321,29 +298,46 @@ static int copy_page(pte_t *pte, uint64_t va, void *arg)
 	if (!pa)
 		return -ENOMEM;
 	memcpy(phys_to_virt(pa), phys_to_virt(pte_addr(*pte)), PAGE_SIZE);
-	*e = pa | (*pte & (PTE_PROT_MASK | PTE_P));
+	*e = pa | (*pte & ~PTE_ADDR_MASK);
 	count_vm_event(FORK_COPY);
 	return 0;
 }
 
 /*
+ * Give the child region R of the parent, and its pages.  MADV_DONTFORK
+ * (r->dontfork): the child gets neither, so an access there is SIGSEGV.
+ * MADV_WIPEONFORK (r->wipeonfork): the region without its pages, so the
+ * child reads zeros.  Linux: mm/mmap.c dup_mmap, VM_DONTCOPY, VM_WIPEONFORK.
+ */
+static int fork_region(struct fork_target *t, const struct region *r)
+{
+	if (r->dontfork)
+		return 0;
+	int err = region_add(t->child, r);
+	if (err || r->wipeonfork)
+		return err;
+	return walk_range(t->parent->pml4, r->start, r->end,
+			  sysctl_cow_fork ? share_page : copy_page, t);
+}
+
+/*
  * vmspace_fork (xv6's uvmcopy): the child's address space for fork, shared
- * copy-on-write or copied eagerly as /proc/sys/vm/cow_fork says.  On failure
- * the partial child is destroyed, which drops every reference it took.
+ * copy-on-write or copied eagerly as /proc/sys/vm/cow_fork says, region by
+ * region.  On failure the partial child is destroyed, which drops every
+ * reference it took.
  */
 struct vmspace *vmspace_fork(struct vmspace *parent)
 {
 	struct vmspace *child = vmspace_new();
+	struct fork_target target = { .parent = parent, .child = child };
+	int err = 0;
 
 	if (!child)
 		return NULL;
-	child->regions = copy_regions(parent->regions);
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
-	struct fork_target target = { .child = child };
-	int err = parent->regions && !child->regions ? -ENOMEM :
-		  walk_range(parent->pml4, 0, USER_TOP, sysctl_cow_fork ? share_page : copy_page,
-			     &target);
+	for (struct region *r = region_first(parent); r && !err; r = region_next(r))
+		err = fork_region(&target, r);
 	if (sysctl_cow_fork)
 		tlb_flush_all();	/* the parent's entries were downgraded */
 	if (err) {

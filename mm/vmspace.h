@@ -5,11 +5,12 @@
  * backing.  The page tables only cache what the regions say: a page is
  * mapped on first touch by the fault handler (mm/fault.c), which looks the
  * address up here to decide what the fault means.  Regions are kept in a
- * sorted singly linked list (processes have a handful).
+ * red-black tree ordered by address (mm/region.c), so lookups are O(log n).
  */
 #pragma once
 #include "kernel/lib.h"
 #include "mm/pte.h"
+#include "mm/rbtree.h"
 
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -20,6 +21,8 @@
 #define USER_STACK_GAP (1UL << 20)	/* guard gap between stack and mmap area */
 #define USER_MMAP_TOP (USER_STACK_TOP - USER_STACK_SIZE - USER_STACK_GAP)
 #define USER_MIN_ADDR 0x10000UL		/* nothing is mapped below (NULL guard) */
+/* Linux's default vm.max_map_count (include/linux/mm.h: USHRT_MAX - 5). */
+#define DEFAULT_MAX_MAP_COUNT 65530
 
 struct initrd_file;
 
@@ -31,22 +34,27 @@ enum region_kind {
 };
 
 struct region {
+	struct rb_node rb;		/* in vmspace.regions, ordered by start */
 	uint64_t start, end;		/* page-aligned, [start, end) */
 	int prot;			/* PROT_* */
 	enum region_kind kind;
 	bool mergeable;			/* madvise(MADV_MERGEABLE) */
 	bool dontfork;			/* madvise(MADV_DONTFORK): fork leaves it out */
 	bool wipeonfork;		/* madvise(MADV_WIPEONFORK): the child reads zeros */
+	bool account;			/* charged to Committed_AS (mm/commit.c, VM_ACCOUNT) */
+	bool noreserve;			/* MAP_NORESERVE: not charged (overcommit 0, 1) */
 	const struct initrd_file *file;	/* REGION_FILE */
 	uint64_t file_off;		/* file offset that `start` shows */
 	uint64_t file_bytes;		/* bytes from `start` that come from the file; the rest reads as zero */
-	struct region *next;
 };
 
 struct vmspace {
 	int users;			/* processes using it: 1, or 2 during vfork */
 	pte_t *pml4;
-	struct region *regions;		/* sorted by address, no overlaps */
+	struct rb_root regions;		/* by address, no overlaps (mm/region.c) */
+	uint64_t map_count;		/* regions in the tree (<= max_map_count) */
+	uint64_t total_pages;		/* pages the regions span (Linux's total_vm) */
+	uint64_t free_area_cache;	/* where vm_find_free's search starts */
 	uint64_t heap_start, brk;	/* REGION_HEAP spans [heap_start, ALIGN_UP(brk)) */
 };
 
@@ -59,25 +67,64 @@ void vmspace_put(struct vmspace *vm);
 /* fork's copy of the address space: NULL (nothing leaked) when out of memory. */
 struct vmspace *vmspace_fork(struct vmspace *parent);
 
+/* ---- the region tree (mm/region.c); every lookup is O(log n) ---- */
+
+/* /proc/sys/vm/max_map_count: most regions an address space may have. */
+extern int sysctl_max_map_count;
 /* The regions of VM in address order: for (r = region_first(vm); r; r = region_next(r)). */
 struct region *region_first(struct vmspace *vm);
 struct region *region_next(const struct region *r);
+struct region *region_prev(const struct region *r);
 /* The region containing ADDR, or NULL. */
 struct region *region_find(struct vmspace *vm, uint64_t addr);
-/* Add a region over [start, end), which must be free.  0 or -ENOMEM. */
+/* The first region that ends above ADDR (contains it or lies above), or NULL
+ * (Linux's find_vma). */
+struct region *region_find_after(struct vmspace *vm, uint64_t addr);
+/* Add a copy of TMPL over [start, end), which must be free, charging its
+ * pages to Committed_AS when TMPL->account.  0, or -ENOMEM (no memory,
+ * max_map_count regions already, or the charge refused). */
 int region_add(struct vmspace *vm, const struct region *tmpl);
+/* Move the end of R (the heap, for brk) up to END, which must be free:
+ * 0 or -ENOMEM (the charge refused). */
+int region_extend(struct vmspace *vm, struct region *r, uint64_t end);
+/* Charge R's pages if PROT makes it accountable and it is not yet: 0 or
+ * -ENOMEM (mprotect making a private mapping writable). */
+int region_account(struct vmspace *vm, struct region *r, int prot);
+/* Unlink and free R, giving back its charge (its pages are the caller's). */
+void region_remove(struct vmspace *vm, struct region *r);
+/* Split the region containing ADDR in two at ADDR, if ADDR is strictly
+ * inside.  0, or -ENOMEM (no memory, or max_map_count). */
+int region_split(struct vmspace *vm, uint64_t addr);
+/* Free every region and give back their charge (not the pages). */
+void region_free_all(struct vmspace *vm);
+/* A free range of LEN bytes below USER_MMAP_TOP for mmap, searched top-down
+ * from the last placement (mm/region.c); 0 when none. */
+uint64_t vm_find_free(struct vmspace *vm, uint64_t len);
+/* True when no region overlaps [start, end). */
+bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end);
+
+/* ---- operations on ranges (mm/vmspace.c) ---- */
+
 /* Remove [start, end) from the regions (splitting them) and unmap its pages. */
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);
-/* Change the protection of [start, end); -ENOMEM if part of it is unmapped. */
+/* Change the protection of [start, end); -ENOMEM if part of it is unmapped
+ * or the commit charge for making it writable is refused (mm/commit.c). */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot);
+/* Fault in the pages of the one region [start, end) (MAP_POPULATE); stops
+ * at the first failure, silently. */
+void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Drop the pages of [start, end) (MADV_DONTNEED): they read as new again. */
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Mark the anonymous regions of [start, end) (un)mergeable (madvise). */
 int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on);
-/* A free range of LEN bytes for mmap, highest first; 0 when none. */
-uint64_t vm_find_free(struct vmspace *vm, uint64_t len);
-/* True when no region overlaps [start, end). */
-bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end);
+/* madvise's fork advice (Linux's MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK,
+ * MADV_KEEPONFORK values) for [start, end): 0, -ENOMEM when part of the range
+ * is unmapped, -EINVAL for MADV_WIPEONFORK on a file mapping. */
+#define FORK_ADVICE_DONTFORK 10
+#define FORK_ADVICE_DOFORK 11
+#define FORK_ADVICE_WIPEONFORK 18
+#define FORK_ADVICE_KEEPONFORK 19
+int vm_set_fork_advice(struct vmspace *vm, uint64_t start, uint64_t end, int advice);
 /* PTE protection bits for a region's PROT_* (present and user added by map_page). */
 uint64_t prot_to_pte(int prot);
 /* Write N bytes at user address UVA of VM (not necessarily the current

@@ -186,7 +186,7 @@ def virt_to_phys(va):
 # gdb.Value reads memory lazily, so a gdb.MemoryError can come from any of these; the
 # commands turn it into a gdb.GdbError (KernelCommand.invoke).
 
-MAX_REGIONS = 4096      # stop following a region list this long: it must be corrupt
+MAX_REGIONS = 1 << 20  # stop walking a region tree this big: it must be corrupt
 
 
 def kernel_value(expr):
@@ -268,15 +268,22 @@ def vm_root(vm):
 
 
 def regions(vm):
-    """The `struct region` list of a `struct vmspace *`, in address order."""
+    """The `struct region`s of a `struct vmspace *`, in address order: an in-order walk of
+    its red-black tree (mm/region.c). `rb` is the first member of struct region."""
     out = []
-    r = vm["regions"]
-    while int(r):
-        if len(out) == MAX_REGIONS:
-            raise gdb.GdbError("region list of vmspace 0x%x is longer than %d: corrupt?"
+    region_ptr = gdb.lookup_type("struct region").pointer()
+    stack, node = [], vm["regions"]["node"]
+    while stack or int(node):
+        if len(out) + len(stack) > MAX_REGIONS:
+            raise gdb.GdbError("region tree of vmspace 0x%x has more than %d nodes: corrupt?"
                                % (int(vm), MAX_REGIONS))
-        out.append(r.dereference())
-        r = r["next"]
+        if int(node):
+            stack.append(node)
+            node = node["child"][0]
+            continue
+        node = stack.pop()
+        out.append(node.cast(region_ptr).dereference())
+        node = node["child"][1]
     return out
 
 

@@ -34,6 +34,11 @@
  *   ksm_unshare_fault_per_page     ns per first write to a merged page
  *   ksm_scan_ns_per_page           ns per page visit of the merging scanner,
  *                                  64 MiB of pages that never merge
+ *   region_mmap_per_mapping        ns per mmap while 40,000 one-page mappings
+ *                                  (alternating protections: no region can
+ *                                  merge, on Linux either) are made
+ *   region_mprotect_40000          us: one mprotect across those 40,000
+ *   region_maps_read_40000         us: reading /proc/self/maps of them
  *
  * The ksm_ measurements do not depend on the fork mode: they run once, with
  * cow_fork=1, at pages_to_scan=100000 and sleep_millisecs=0; everything
@@ -600,6 +605,62 @@ static void ksm_scan_cost(const struct bench *b)
 	ksm_rounds(b, scan_round);
 }
 
+/* ---- many regions ------------------------------------------------------ */
+
+#define REGIONS 40000
+
+/* One round: make REGIONS one-page mappings, re-protect and read them.
+ * Fills T[0..2] (ns per mmap, us for mprotect, us for the maps read). */
+static int region_round(double t[3])
+{
+	char *base = mmap(NULL, REGIONS * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char buf[4096];
+
+	if (base == MAP_FAILED)
+		return -1;
+	double t0 = now_ns();
+	for (long i = 1; i < REGIONS; i += 2)
+		if (mmap(base + i * PAGE, PAGE, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == MAP_FAILED)
+			return -1;
+	double t1 = now_ns();
+	int err = mprotect(base, REGIONS * PAGE, PROT_READ | PROT_WRITE);
+	double t2 = now_ns();
+	int fd = open("/proc/self/maps", O_RDONLY);
+	while (fd >= 0 && read(fd, buf, sizeof buf) > 0)
+		;
+	double t3 = now_ns();
+	close(fd);
+	munmap(base, REGIONS * PAGE);
+	t[0] = (t1 - t0) / (REGIONS / 2);
+	t[1] = (t2 - t1) / 1000;
+	t[2] = (t3 - t2) / 1000;
+	return err || fd < 0 ? -1 : 0;
+}
+
+/* The three region measurements come from the same rounds: the first one
+ * in the table runs them and prints all three. */
+static void regions(const struct bench *b)
+{
+	double v[3][MAX_ROUNDS];
+	int n = 0;
+
+	for (int i = 0; i < rounds_of(b); i++) {
+		double t[3];
+		if (region_round(t) < 0) {
+			say("# bench: %s: %s\n", b->name, strerror(errno));
+			failed = 1;
+			return;
+		}
+		for (int k = 0; k < 3; k++)
+			v[k][n] = t[k];
+		n++;
+	}
+	report("region_mmap_per_mapping", "ns", v[0], n);
+	report("region_mprotect_40000", "us", v[1], n);
+	report("region_maps_read_40000", "us", v[2], n);
+}
+
 static const struct bench benches[] = {
 	{ "fork_exit_wait_0MiB", "us", fork_exit_wait, 0, 201, QUICK },
 	{ "fork_exit_wait_1MiB", "us", fork_exit_wait, 1, 101, QUICK },
@@ -616,6 +677,7 @@ static const struct bench benches[] = {
 	{ "ksm_merge_rate", "MiB/s", ksm_merge_rate, 64, 5, QUICK | ONCE },
 	{ "ksm_unshare_fault_per_page", "ns", ksm_unshare_fault, 64, 5, QUICK | ONCE },
 	{ "ksm_scan_ns_per_page", "ns", ksm_scan_cost, 64, 5, QUICK | ONCE },
+	{ "region_mmap_per_mapping", "ns", regions, 0, 5, QUICK | ONCE },
 };
 
 #define NBENCH (sizeof benches / sizeof benches[0])

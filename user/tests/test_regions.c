@@ -1,0 +1,210 @@
+/*
+ * test_regions - many regions, vm.max_map_count, and fork-time advice
+ * (issue 11, bug 6 and item 4).
+ *
+ *  - Tens of thousands of one-page mappings (alternating protections, so
+ *    that Linux cannot merge them either) are created, found again,
+ *    re-protected in one mprotect and unmapped in one munmap.
+ *  - /proc/sys/vm/max_map_count caps the number of regions: mmap, and the
+ *    splits that mprotect and munmap need, fail with ENOMEM past it.
+ *  - MADV_DONTFORK: the child has no mapping there (SIGSEGV); MADV_DOFORK
+ *    undoes it.  MADV_WIPEONFORK: the child reads zeros, the parent keeps its
+ *    data; MADV_KEEPONFORK undoes it.  Linux's errors for bad use.
+ *
+ * Runs the same on Linux.
+ */
+#include "tap.h"
+
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/mman.h>
+#include <sys/syscall.h>
+
+#define PAGE 4096UL
+#define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
+#define RW (PROT_READ | PROT_WRITE)
+#define MAX_MAP_COUNT "/proc/sys/vm/max_map_count"
+#define MANY 40000
+
+/* Lines of /proc/self/maps: the number of regions. */
+static long count_maps(void)
+{
+	int fd = open("/proc/self/maps", O_RDONLY);
+	char buf[4096];
+	long lines = 0;
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	while ((n = read(fd, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n; i++)
+			lines += buf[i] == '\n';
+	close(fd);
+	return lines;
+}
+
+static long read_long(const char *path)
+{
+	char buf[32];
+
+	return read_file(path, buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
+}
+
+/* One area of N pages, each its own region: protections alternate. */
+static char *map_alternating(long n)
+{
+	char *base = mmap(NULL, n * PAGE, PROT_READ, ANON, -1, 0);
+
+	if (base == MAP_FAILED)
+		return NULL;
+	for (long i = 1; i < n; i += 2)
+		if (mmap(base + i * PAGE, PAGE, RW, ANON | MAP_FIXED, -1, 0) == MAP_FAILED)
+			return NULL;
+	return base;
+}
+
+static void test_many_regions(void)
+{
+	long before = count_maps();
+	char *base = map_alternating(MANY);
+
+	if (!base) {
+		tap_fail("40000 one-page regions", "mmap: %s", strerror(errno));
+		return;
+	}
+	long now = count_maps();
+	tap_check(now >= before + MANY - 1, "40000 alternating one-page mappings are separate regions",
+		  "%ld regions before, %ld after", before, now);
+	bool ok = true;
+	for (long i = 1; i < MANY; i += 64)	/* a few written: memory stays small */
+		base[i * PAGE] = (char)i;
+	for (long i = 1; i < MANY && ok; i += 2)
+		ok = base[i * PAGE] == (i % 64 == 1 ? (char)i : 0) && base[(i - 1) * PAGE] == 0;
+	tap_check(ok, "every one of them is found again by the fault handler", "page mismatch");
+	tap_check(mprotect(base, MANY * PAGE, RW) == 0, "one mprotect across 40000 regions", "%s",
+		  strerror(errno));
+	base[0] = 'x';
+	tap_check(base[0] == 'x' && base[PAGE] == 1, "the read-only pages are writable now",
+		  "reads %d %d", base[0], base[PAGE]);
+	tap_check(munmap(base, MANY * PAGE) == 0 && count_maps() <= before + 1,
+		  "one munmap removes them all", "%ld regions left", count_maps());
+}
+
+static void test_max_map_count(void)
+{
+	long limit = read_long(MAX_MAP_COUNT);
+	char old[32];
+
+	tap_check_long(limit, 65530, "vm.max_map_count is 65530 by default");
+	snprintf(old, sizeof old, "%ld\n", limit);
+	long have = count_maps(), room = 50;
+	char text[32];
+	snprintf(text, sizeof text, "%ld\n", have + room);
+	if (write_file(MAX_MAP_COUNT, text)) {
+		tap_fail("set vm.max_map_count", "%s", strerror(errno));
+		return;
+	}
+	char *p[200];
+	long made = 0;
+	errno = 0;
+	for (; made < 200; made++) {
+		p[made] = mmap(NULL, PAGE, made % 2 ? RW : PROT_READ, ANON, -1, 0);
+		if (p[made] == MAP_FAILED)
+			break;
+	}
+	int err = errno;
+	tap_check(made >= room - 2 && made <= room && err == ENOMEM,
+		  "mmap past vm.max_map_count -> ENOMEM",
+		  "%ld mappings made with room for %ld, errno %d", made, room, err);
+	/* at the limit, a split of a 3-page region is refused too */
+	if (made > 0)
+		munmap(p[--made], PAGE);
+	char *three = mmap(NULL, 3 * PAGE, RW, ANON, -1, 0);
+	errno = 0;
+	long r = three == MAP_FAILED ? 0 : mprotect(three + PAGE, PAGE, PROT_READ);
+	tap_check_errno(r, errno, ENOMEM, "mprotect that needs two splits at the limit -> ENOMEM");
+	errno = 0;
+	r = three == MAP_FAILED ? 0 : munmap(three + PAGE, PAGE);
+	tap_check_errno(r, errno, ENOMEM, "munmap of a region's middle at the limit -> ENOMEM");
+	tap_check(three != MAP_FAILED && three[PAGE] == 0, "the region is intact after the refusals",
+		  "three = %p", (void *)three);
+	write_file(MAX_MAP_COUNT, old);
+	for (long i = 0; i < made; i++)
+		munmap(p[i], PAGE);
+	if (three != MAP_FAILED)
+		munmap(three, 3 * PAGE);
+	errno = 0;
+	tap_check(write_file(MAX_MAP_COUNT, "-1\n") && errno == EINVAL &&
+		  read_long(MAX_MAP_COUNT) == limit,
+		  "a negative max_map_count is refused with EINVAL", "errno %d", errno);
+}
+
+/* ---- fork-time advice ---------------------------------------------------- */
+
+static char *adv_page;
+
+static void child_reads(void *arg)
+{
+	(void)arg;
+	_exit(adv_page[0] == 'P' ? 10 : adv_page[0] == 0 ? 20 : 30);
+}
+
+/* What a child reads at adv_page: 10 the parent's data, 20 zeros, or -SIG. */
+static int child_sees(void)
+{
+	int st = tap_run_child(child_reads, NULL);
+
+	if (WIFSIGNALED(st))
+		return -WTERMSIG(st);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_fork_advice(void)
+{
+	adv_page = mmap(NULL, 2 * PAGE, RW, ANON, -1, 0);
+	memset(adv_page, 'P', 2 * PAGE);
+
+	tap_check(madvise(adv_page, PAGE, MADV_DONTFORK) == 0, "MADV_DONTFORK", "%s",
+		  strerror(errno));
+	tap_check_long(child_sees(), -SIGSEGV, "MADV_DONTFORK: the child has no mapping (SIGSEGV)");
+	tap_check(adv_page[0] == 'P' && adv_page[PAGE] == 'P',
+		  "MADV_DONTFORK: the parent keeps its data", "reads %d", adv_page[0]);
+	madvise(adv_page, PAGE, MADV_DOFORK);
+	tap_check_long(child_sees(), 10, "MADV_DOFORK: the child sees the parent's data again");
+
+	tap_check(madvise(adv_page, PAGE, MADV_WIPEONFORK) == 0, "MADV_WIPEONFORK", "%s",
+		  strerror(errno));
+	tap_check_long(child_sees(), 20, "MADV_WIPEONFORK: the child reads zeros");
+	tap_check(adv_page[0] == 'P', "MADV_WIPEONFORK: the parent keeps its data", "reads %d",
+		  adv_page[0]);
+	madvise(adv_page, PAGE, MADV_KEEPONFORK);
+	tap_check_long(child_sees(), 10, "MADV_KEEPONFORK: the child sees the parent's data again");
+
+	int fd = open("/bin/test_regions", O_RDONLY);
+	char *file = fd < 0 ? MAP_FAILED : mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	errno = 0;
+	long r = file == MAP_FAILED ? 0 : madvise(file, PAGE, MADV_WIPEONFORK);
+	tap_check_errno(r, errno, EINVAL, "MADV_WIPEONFORK on a file mapping -> EINVAL");
+	tap_check(file != MAP_FAILED && madvise(file, PAGE, MADV_DONTFORK) == 0,
+		  "MADV_DONTFORK on a file mapping is allowed", "%s", strerror(errno));
+	errno = 0;
+	r = madvise(adv_page + 1, PAGE, MADV_DONTFORK);
+	tap_check_errno(r, errno, EINVAL, "MADV_DONTFORK at an unaligned address -> EINVAL");
+	munmap(adv_page + PAGE, PAGE);
+	errno = 0;
+	r = madvise(adv_page, 2 * PAGE, MADV_DONTFORK);
+	tap_check_errno(r, errno, ENOMEM, "MADV_DONTFORK over an unmapped page -> ENOMEM");
+	if (file != MAP_FAILED)
+		munmap(file, PAGE);
+	close(fd);
+	munmap(adv_page, PAGE);
+}
+
+int main(void)
+{
+	test_fork_advice();
+	test_max_map_count();
+	test_many_regions();
+	return tap_done();
+}
