@@ -108,6 +108,7 @@ struct report {
 	uint32_t execs;
 };
 
+/* Tell the supervisor that CALLS operations and EXECS execs were done. */
 static void report(uint32_t calls, uint32_t execs)
 {
 	struct report r = { calls, execs };
@@ -145,6 +146,7 @@ static char *page_at(int n)
 	return arena + n * PAGE;
 }
 
+/* Write the arena's contents (before its protections are set). */
 static void arena_fill(void)
 {
 	for (uint64_t i = 0; i < PAGE / 8; i++)
@@ -520,6 +522,7 @@ static void op_fork(void)
 		waitpid(pid, NULL, 0);
 }
 
+/* One operation: mostly a call of calls[], the others named by op_*. */
 static void one_op(void)
 {
 	switch (pick(20)) {
@@ -532,6 +535,7 @@ static void one_op(void)
 	}
 }
 
+/* N operations, reported every 32 (a killed worker loses at most 31). */
 static void run_calls(int n)
 {
 	uint32_t since = 0;
@@ -626,6 +630,7 @@ static void exec_one(const char *path)
 	_exit(127);
 }
 
+/* NEXEC execs of corpus files picked at random, one after the other. */
 static void exec_child(long round, int slot)
 {
 	char path[96];
@@ -677,6 +682,7 @@ static pid_t spawn(void (*fn)(long, int), long round, int slot)
 	return pid;
 }
 
+/* Every STORM_EVERY-th round has out-of-memory storm children. */
 static bool storm_round(long round)
 {
 	return round % STORM_EVERY == 0;
@@ -718,6 +724,7 @@ static struct {
 } total;
 static int report_rd = -1;
 
+/* Add up the reports waiting in the pipe. */
 static void drain_reports(void)
 {
 	struct report r[64];
@@ -964,6 +971,7 @@ __attribute__((noinline)) static void stack_prefault(void)
 		stack[i] = 0;
 }
 
+/* --seed, --rounds, --time, --calls with a value each; -1 on anything else. */
 static int parse_args(int argc, char **argv)
 {
 	for (int i = 1; i + 1 < argc; i += 2) {
