@@ -557,7 +557,8 @@ static struct {
 	long rounds;		/* 0: until the time is up */
 	long time_s;		/* 0: until the rounds are done */
 	int calls;		/* per syscall child */
-} opt = { 1, 0, 0, 2000 };
+	int ksm;		/* 1: run same-page merging during the rounds */
+} opt = { 1, 0, 0, 2000, 1 };
 
 static char corpus[MAX_CORPUS][64];
 static int ncorpus;
@@ -573,7 +574,8 @@ static void child_stdio(void)
 		close(i);
 }
 
-/* A worker: its arena, a few descriptors, WORKER_CALLS operations. */
+/* A worker: its arena, a few descriptors, maybe equal pages offered to
+ * same-page merging, then WORKER_CALLS operations. */
 static void worker(long round, int slot, int n)
 {
 	int fds[2];
@@ -585,6 +587,11 @@ static void worker(long round, int slot, int n)
 	open("/proc/meminfo", O_RDONLY);	/* fd 4 */
 	if (pipe(fds))				/* fds 5 and 6 */
 		_exit(1);
+	if (pick(2))		/* pages for same-page merging: three contents */
+		for (int i = 0; i < MM_PAGES / 4; i++)
+			memset(mm_area + i * PAGE, 'a' + i % 3, PAGE);
+	if (pick(2))
+		madvise(mm_area, MM_PAGES * PAGE, MADV_MERGEABLE);
 	run_calls(WORKER_CALLS);
 	_exit(0);
 }
@@ -940,6 +947,10 @@ static void warm_up(void)
 	}
 	/* The checker's counters are allocated by its first run and kept (mm/audit.h). */
 	write_file("/proc/sys/vm/audit", "1");
+	/* Same-page merging at work on whatever the children mark MADV_MERGEABLE. */
+	if (opt.ksm && (ksm_write("pages_to_scan", "1000") || ksm_write("sleep_millisecs", "5") ||
+			ksm_write("run", "1")))
+		say("fuzz: cannot start same-page merging: %s\n", strerror(errno));
 	if (pid > 0)
 		waitpid(pid, NULL, 0);
 }
@@ -973,7 +984,7 @@ __attribute__((noinline)) static void stack_prefault(void)
 		stack[i] = 0;
 }
 
-/* --seed, --rounds, --time, --calls with a value each; -1 on anything else. */
+/* --seed, --rounds, --time, --calls, --ksm with a value each; -1 on anything else. */
 static int parse_args(int argc, char **argv)
 {
 	for (int i = 1; i + 1 < argc; i += 2) {
@@ -986,6 +997,8 @@ static int parse_args(int argc, char **argv)
 			opt.time_s = v;
 		else if (!strcmp(argv[i], "--calls"))
 			opt.calls = (int)v;
+		else if (!strcmp(argv[i], "--ksm"))
+			opt.ksm = (int)v;
 		else
 			return -1;
 	}
@@ -995,7 +1008,7 @@ static int parse_args(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (parse_args(argc, argv) || getpid() != 1) {
-		say("usage: init=/bin/fuzz [--seed N] [--rounds N] [--time SEC] [--calls N]\n"
+		say("usage: init=/bin/fuzz [--seed N] [--rounds N] [--time SEC] [--calls N] [--ksm 0|1]\n"
 		    "(as init: scripts/fuzz boots it)\n");
 		return 2;
 	}
@@ -1015,8 +1028,10 @@ int main(int argc, char **argv)
 			break;
 		done++;
 	}
-	say("fuzz: seed %lu: %ld rounds passed, %lu calls, %lu ELF execs of %d files, %lu storms\n",
+	say("fuzz: seed %lu: %ld rounds passed, %lu calls, %lu ELF execs of %d files, %lu storms, "
+	    "%ld pages merged and %ld merged pages broken (ksm_merge, cow_ksm)\n",
 	    (unsigned long)opt.seed, done, (unsigned long)total.calls,
-	    (unsigned long)total.execs, ncorpus, (unsigned long)total.storms);
+	    (unsigned long)total.execs, ncorpus, (unsigned long)total.storms,
+	    vmstat_get("ksm_merge"), vmstat_get("cow_ksm"));
 	return tap_done();
 }
