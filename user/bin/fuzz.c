@@ -306,7 +306,8 @@ static uint64_t arg_advice(void)
 
 static uint64_t arg_off(void)
 {
-	static const uint64_t offs[] = { 0, 0, 1, 4096, 8192, 0x10000, ~0UL, 1UL << 62, ~0UL - 4095 };
+	static const uint64_t offs[] = { 0, 0, 1, 4096, 8192, 0x10000, ~0UL, 1UL << 62,
+					 ~0UL - 4095 };
 
 	return PICK(offs);
 }
@@ -663,7 +664,8 @@ static void storm_child(long round, int slot)
 	rnd_seed(opt.seed, round, slot);
 	for (int n = 0;; n++) {
 		size_t len = (1 + pick(4)) << 20;
-		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS,
+			       -1, 0);
 		if (p == MAP_FAILED && (p = sbrk(len)) == (void *)-1)
 			_exit(0);	/* refused up front (overcommit): nothing left to do */
 		for (size_t off = 0; off < len; off += PAGE)
@@ -845,8 +847,8 @@ static int audit(long round)
 		return 0;
 	}
 	read_file("/proc/sys/vm/audit", text, sizeof text);
-	fail_round(round, what, "write gave %s; %ld violations since boot (the console's audit: lines)",
-		   n < 0 ? strerror(err) : "a short count", strtol(text, NULL, 10));
+	fail_round(round, what, "write gave %s; %ld violations since boot (see the console's "
+		   "audit: lines)", n < 0 ? strerror(err) : "a short count", strtol(text, NULL, 10));
 	return -1;
 }
 
@@ -898,7 +900,7 @@ static int run_round(long round)
 	total.storms += storm_round(round);
 	snprintf(what, sizeof what, "round %ld: every process gone after SIGKILL", round);
 	if (ctl < 0 || reap_all(ctl, &took)) {
-		fail_round(round, what, ctl < 0 ? "fork failed" : "still there %d s after the round's end",
+		fail_round(round, what, ctl < 0 ? "fork failed" : "still there %d s after its start",
 			   ROUND_BUDGET_S + REAP_LIMIT_S);
 		return -1;
 	}
@@ -906,7 +908,8 @@ static int run_round(long round)
 	if (audit(round) || mem_check(round, &before))
 		return -1;
 	say("fuzz: seed %lu round %ld: %lu calls, %lu execs, %.1f s\n", (unsigned long)opt.seed,
-	    round, (unsigned long)(total.calls - calls0), (unsigned long)(total.execs - execs0), took);
+	    round, (unsigned long)(total.calls - calls0), (unsigned long)(total.execs - execs0),
+	    took);
 	return 0;
 }
 
@@ -1008,7 +1011,8 @@ static int parse_args(int argc, char **argv)
 int main(int argc, char **argv)
 {
 	if (parse_args(argc, argv) || getpid() != 1) {
-		say("usage: init=/bin/fuzz [--seed N] [--rounds N] [--time SEC] [--calls N] [--ksm 0|1]\n"
+		say("usage: init=/bin/fuzz [--seed N] [--rounds N] [--time SEC] [--calls N] "
+		    "[--ksm 0|1]\n"
 		    "(as init: scripts/fuzz boots it)\n");
 		return 2;
 	}
