@@ -848,7 +848,8 @@ static int audit(long round)
 	}
 	read_file("/proc/sys/vm/audit", text, sizeof text);
 	fail_round(round, what, "write gave %s; %ld violations since boot (see the console's "
-		   "audit: lines)", n < 0 ? strerror(err) : "a short count", strtol(text, NULL, 10));
+		   "audit: lines)", n < 0 ? strerror(err) : "a short count",
+		   strtol(text, NULL, 10));
 	return -1;
 }
 
@@ -900,7 +901,8 @@ static int run_round(long round)
 	total.storms += storm_round(round);
 	snprintf(what, sizeof what, "round %ld: every process gone after SIGKILL", round);
 	if (ctl < 0 || reap_all(ctl, &took)) {
-		fail_round(round, what, ctl < 0 ? "fork failed" : "still there %d s after its start",
+		fail_round(round, what,
+			   ctl < 0 ? "fork failed" : "still there %d s after its start",
 			   ROUND_BUDGET_S + REAP_LIMIT_S);
 		return -1;
 	}
