@@ -138,6 +138,7 @@ static const char *const paths[] = {
 	"/bin/true", "/bin/cat", "/proc/meminfo", "/proc/self/maps", "/proc/self/pagemap",
 	"/proc/kpagecount", "/proc/self/status", "/dev/null", "/dev/zero", "/", "/bin",
 	"/proc", "/nonexistent", "", "/fuzz", "/proc/self", "/proc/1/maps", ".", "..",
+	"/proc/self/oom_score_adj", "/proc/self/mem", "/proc/self/smaps", "/proc/self/fd",
 };
 #define NPATHS (sizeof paths / sizeof paths[0])
 
