@@ -24,6 +24,7 @@
 #include "kernel/time.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86.h"
+#include "mm/access.h"
 #include "mm/audit.h"
 #include "mm/commit.h"
 #include "mm/frame.h"
@@ -226,6 +227,13 @@ static void push_auxv(struct stack_builder *b, const struct loaded *l, uint64_t 
 	}
 }
 
+/* Write N bytes at UVA of the new (not yet current) VM, as a user write
+ * would: 0, or -ENOMEM when a page could not be had. */
+static int stack_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n)
+{
+	return access_remote_vm(vm, uva, (void *)src, n, FOLL_WRITE) == n ? 0 : -ENOMEM;
+}
+
 /* Step 2b: the stack region and the initial stack contents; returns rsp or 0. */
 static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struct loaded *l)
 {
@@ -237,8 +245,8 @@ static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struc
 	uint64_t str = top, rnd = (top - 16) & ~15UL, plat = rnd - 8;
 	struct stack_builder b = { vm, kmalloc(PAGE_SIZE), 0 };
 
-	if (!b.words || region_add(vm, &r) || vm_write(vm, str, a->strings, a->used) ||
-	    vm_write(vm, rnd, random, 16) || vm_write(vm, plat, "x86_64", 7)) {
+	if (!b.words || region_add(vm, &r) || stack_write(vm, str, a->strings, a->used) ||
+	    stack_write(vm, rnd, random, 16) || stack_write(vm, plat, "x86_64", 7)) {
 		kfree(b.words);
 		return 0;
 	}
@@ -252,7 +260,7 @@ static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struc
 	push_word(&b, 0);
 	push_auxv(&b, l, rnd, plat, str + a->offset[0]);
 	uint64_t sp = (plat - b.n * 8) & ~15UL;
-	int err = vm_write(vm, sp, b.words, b.n * 8);
+	int err = stack_write(vm, sp, b.words, b.n * 8);
 	kfree(b.words);
 	return err ? 0 : sp;
 }

@@ -23,6 +23,9 @@ struct file_ops {
 	int (*stat)(struct file *f, struct stat *st);
 	void (*close)(struct file *f);
 	bool seekable;
+	/* offsets are addresses (/proc/PID/mem): lseek takes any value, SEEK_END
+	 * none (Linux's FMODE_UNSIGNED_OFFSET and mem_lseek) */
+	bool unsigned_offsets;
 };
 
 struct file {

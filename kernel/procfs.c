@@ -14,7 +14,7 @@
  * its table, row and pid: NODE_ID().  Inode numbers hash the canonical path
  * (/proc/PID/..., never /proc/self/...), so both names stat alike.
  *
- * A row is one of three kinds of file:
+ * A row is one of four kinds of file:
  *  - text (show, or show_proc for a process): generated on read into a
  *    one-page window of the whole text (struct text).  A read at offset 0 or
  *    outside the window generates it again, so each pass from the start sees
@@ -33,6 +33,15 @@
  *    Offset and length must be multiples of 8, else -EINVAL (as Linux); a
  *    read past the last entry is end of file; one read returns at most
  *    64 KiB.
+ *  - memory (mem): /proc/PID/mem, the process's address space read and
+ *    written at an offset equal to the address, as Linux's mem_rw
+ *    (fs/proc/base.c): a page at a time through access_remote_vm
+ *    (mm/access.c) with FOLL_FORCE, so root reaches PROT_NONE and read-only
+ *    memory as ptrace would, a forced write getting a private copy.  An
+ *    inaccessible first byte is -EIO, a later one ends the transfer early.
+ *    The file is bound to the address space the process had at open: once
+ *    no process uses it (exit, exec) it reads and writes 0 bytes.
+ *    lseek takes any address, kernel ones included (unsigned offsets).
  *
  * Per-process files look the process up by pid on every read, under
  * proc_lock, and touch p->vm only while holding it: if the process exits
@@ -48,7 +57,10 @@
 #include "kernel/file.h"
 #include "kernel/initrd.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
 #include "kernel/uaccess.h"
+#include "mm/access.h"
 #include "mm/audit.h"
 #include "mm/commit.h"
 #include "mm/fault.h"
@@ -58,6 +70,7 @@
 #include "mm/layout.h"
 #include "mm/oom_kill.h"
 #include "mm/pagecache.h"
+#include "mm/smaps.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 #include "mm/vmstat.h"
@@ -128,10 +141,16 @@ static void tprintf(struct text *t, const char *fmt, ...)
 	text_put(t, line, MIN((size_t)n, sizeof(line) - 1));
 }
 
-/* A /proc/meminfo line: "MemTotal:       262144 kB". */
+/* A /proc/meminfo or smaps line: "MemTotal:       262144 kB", from bytes. */
+static void kb_bytes(struct text *t, const char *name, uint64_t bytes)
+{
+	tprintf(t, "%-16s%8lu kB\n", name, bytes >> 10);
+}
+
+/* The same from a number of pages. */
 static void kb_line(struct text *t, const char *name, uint64_t pages)
 {
-	tprintf(t, "%-16s%8lu kB\n", name, pages * (PAGE_SIZE / 1024));
+	kb_bytes(t, name, pages * PAGE_SIZE);
 }
 
 /* ---- the rows ---- */
@@ -150,6 +169,7 @@ struct pfile {
 	/* binary file: entries FIRST... into OUT (at most MAX): how many, 0 past
 	 * the end, or -errno */
 	long (*fill)(int pid, uint64_t first, uint64_t *out, size_t max);
+	bool mem;		/* memory file (/proc/PID/mem) */
 	int *value;		/* knob: the integer it shows and sets ... */
 	int max;		/* ... and its largest value */
 };
@@ -162,6 +182,7 @@ struct pfile {
 				  .store_proc = (st) }
 #define KNOB_ROW(p, var, hi) { .path = (p), .mode = S_IFREG | 0644, .show = show_int, \
 			       .store = store_int, .value = &(var), .max = (hi) }
+#define MEM_ROW(p) { .path = (p), .mode = S_IFREG | 0600, .mem = true }
 #define END_ROW { .path = NULL }
 
 /* The process PID as /proc shows it (not a slot still being built), or
@@ -368,16 +389,21 @@ static const char *region_name(const struct region *r)
 	}
 }
 
+/* What a maps line shows of a range. */
+struct maps_row {
+	uint64_t start, end, off, ino;
+	int prot;
+	const char *dev, *name;		/* name: NULL for none */
+};
+
 /* "00400000-00401000 r-xp 00000000 00:01 12    /bin/sh" (all mappings are private). */
-static void maps_line(struct text *t, const struct region *r)
+static void maps_row(struct text *t, const struct maps_row *m)
 {
-	const struct initrd_file *f = r->kind == REGION_FILE ? r->file : NULL;
-	const char *name = region_name(r);
+	const char *name = m->name;
 	char head[TEXT_LINE];
-	int n = snprintf(head, sizeof(head), "%08lx-%08lx %c%c%cp %08lx %s %lu ", r->start, r->end,
-			 r->prot & PROT_READ ? 'r' : '-', r->prot & PROT_WRITE ? 'w' : '-',
-			 r->prot & PROT_EXEC ? 'x' : '-', f ? r->file_off : 0,
-			 f ? MAPS_FILE_DEV : "00:00", f ? (uint64_t)f->ino : 0);
+	int n = snprintf(head, sizeof(head), "%08lx-%08lx %c%c%cp %08lx %s %lu ", m->start, m->end,
+			 m->prot & PROT_READ ? 'r' : '-', m->prot & PROT_WRITE ? 'w' : '-',
+			 m->prot & PROT_EXEC ? 'x' : '-', m->off, m->dev, m->ino);
 
 	text_put(t, head, MIN((size_t)n, sizeof(head) - 1));
 	if (name) {
@@ -386,6 +412,16 @@ static void maps_line(struct text *t, const struct region *r)
 		tprintf(t, " %s", name);
 	}
 	text_put(t, "\n", 1);
+}
+
+static void maps_line(struct text *t, const struct region *r)
+{
+	const struct initrd_file *f = r->kind == REGION_FILE ? r->file : NULL;
+	struct maps_row m = { .start = r->start, .end = r->end, .off = f ? r->file_off : 0,
+			      .ino = f ? (uint64_t)f->ino : 0, .prot = r->prot,
+			      .dev = f ? MAPS_FILE_DEV : "00:00", .name = region_name(r) };
+
+	maps_row(t, &m);
 }
 
 static void show_maps(struct text *t, struct proc *p)
@@ -398,6 +434,99 @@ static void show_maps(struct text *t, struct proc *p)
 		text_mark(t, r->start);
 		maps_line(t, r);
 	}
+}
+
+/* ---- /proc/PID/smaps and smaps_rollup ---- */
+
+/*
+ * The fields of Linux 6.1's __show_smap (fs/proc/task_mmu.c), in its order,
+ * plus KSM (a later Linux's line, after Anonymous).  What this kernel does
+ * not have (huge pages, swap, MADV_FREE, mlock, shared memory) is 0.
+ * ROLLUP adds the Pss split by kind, as smaps_rollup does.
+ */
+static void smaps_fields(struct text *t, const struct mem_size_stats *m, bool rollup)
+{
+	kb_bytes(t, "Rss:", m->resident);
+	kb_bytes(t, "Pss:", m->pss >> PSS_SHIFT);
+	kb_bytes(t, "Pss_Dirty:", m->pss_dirty >> PSS_SHIFT);
+	if (rollup) {
+		kb_bytes(t, "Pss_Anon:", m->pss_anon >> PSS_SHIFT);
+		kb_bytes(t, "Pss_File:", m->pss_file >> PSS_SHIFT);
+		kb_bytes(t, "Pss_Shmem:", 0);
+	}
+	kb_bytes(t, "Shared_Clean:", m->shared_clean);
+	kb_bytes(t, "Shared_Dirty:", m->shared_dirty);
+	kb_bytes(t, "Private_Clean:", m->private_clean);
+	kb_bytes(t, "Private_Dirty:", m->private_dirty);
+	kb_bytes(t, "Referenced:", m->referenced);
+	kb_bytes(t, "Anonymous:", m->anonymous);
+	kb_bytes(t, "KSM:", m->ksm);
+	static const char *const none[] = {
+		"LazyFree:", "AnonHugePages:", "ShmemPmdMapped:", "FilePmdMapped:",
+		"Shared_Hugetlb:", "Private_Hugetlb:", "Swap:", "SwapPss:", "Locked:",
+	};
+	for (size_t i = 0; i < ARRAY_SIZE(none); i++)
+		kb_bytes(t, none[i], 0);
+}
+
+/* Linux's two-letter VM_* names (show_smap_vma_flags), in bit order: what
+ * a region here can be.  All mappings are private: mr mw me always. */
+static void smaps_vmflags(struct text *t, const struct region *r)
+{
+	const struct {
+		bool on;
+		const char *name;
+	} flags[] = {
+		{ r->prot & PROT_READ, "rd" }, { r->prot & PROT_WRITE, "wr" },
+		{ r->prot & PROT_EXEC, "ex" }, { true, "mr" }, { true, "mw" }, { true, "me" },
+		{ r->kind == REGION_STACK, "gd" }, { r->dontfork, "dc" }, { r->account, "ac" },
+		{ r->noreserve, "nr" }, { r->wipeonfork, "wf" }, { r->mergeable, "mg" },
+	};
+
+	tprintf(t, "VmFlags: ");
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++)
+		if (flags[i].on)
+			tprintf(t, "%s ", flags[i].name);
+	text_put(t, "\n", 1);
+}
+
+static void show_smaps(struct text *t, struct proc *p)
+{
+	if (!p->vm)
+		return;
+	uint64_t from = text_seek(t);
+	const struct region *r = from ? region_find_after(p->vm, from) : region_first(p->vm);
+	for (; r && !text_past_window(t); r = region_next(r)) {
+		struct mem_size_stats m = { 0 };
+		smap_gather_stats(p->vm, r->start, r->end, &m);
+		text_mark(t, r->start);
+		maps_line(t, r);
+		kb_bytes(t, "Size:", r->end - r->start);
+		kb_bytes(t, "KernelPageSize:", PAGE_SIZE);
+		kb_bytes(t, "MMUPageSize:", PAGE_SIZE);
+		smaps_fields(t, &m, false);
+		tprintf(t, "THPeligible:    0\n");
+		smaps_vmflags(t, r);
+	}
+}
+
+/* One line for the whole space, from the first region's start to the last
+ * one's end, then the sums (Linux's show_smaps_rollup). */
+static void show_smaps_rollup(struct text *t, struct proc *p)
+{
+	struct mem_size_stats m = { 0 };
+	struct maps_row row = { .dev = "00:00", .name = "[rollup]" };
+	const struct region *r = p->vm ? region_first(p->vm) : NULL;
+
+	if (!p->vm)
+		return;
+	row.start = r ? r->start : 0;
+	for (; r; r = region_next(r)) {
+		smap_gather_stats(p->vm, r->start, r->end, &m);
+		row.end = r->end;
+	}
+	maps_row(t, &row);
+	smaps_fields(t, &m, true);
 }
 
 /* ---- binary files: /proc/PID/pagemap, /proc/kpagecount, /proc/kpageflags ---- */
@@ -493,9 +622,12 @@ static const struct pfile pid_files[] = {
 	DIR_ROW("", 0555),
 	PROC_ROW("comm", show_comm),
 	PROC_ROW("maps", show_maps),
+	MEM_ROW("mem"),
 	PROC_ROW("oom_score", show_oom_score),
 	PROC_KNOB_ROW("oom_score_adj", show_oom_score_adj, store_oom_score_adj),
 	BIN_ROW("pagemap", 0400, fill_pagemap),
+	PROC_ROW("smaps", show_smaps),
+	PROC_ROW("smaps_rollup", show_smaps_rollup),
 	PROC_ROW("status", show_status),
 	END_ROW,
 };
@@ -525,6 +657,7 @@ static const struct pfile *node_row(const struct fs_node *n)
 struct pstate {
 	const struct pfile *pf;
 	int pid;		/* per-process files; 0 otherwise */
+	uint64_t vm_id;		/* mem: the address space it was opened on (0: none) */
 	uint64_t ino;
 	char *buf;		/* one page: the text window, or a chunk of entries */
 	struct text text;
@@ -642,6 +775,110 @@ static long bin_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	return (long)done;
 }
 
+/* The id of PID's address space now (0: none, as for a zombie or a kernel
+ * thread).  A mem file is bound to it at open, as Linux's proc_mem_open
+ * keeps the mm: after exec or exit it reads as end of file. */
+static uint64_t mem_vm_id(int pid)
+{
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(pid);
+	uint64_t id = p && p->vm ? p->vm->id : 0;
+	spin_unlock(&proc_lock);
+	return id;
+}
+
+/* The address space ID if some process still uses it, with a reference the
+ * caller drops with vmspace_put; NULL when it is gone (Linux's
+ * mmget_not_zero failing). */
+static struct vmspace *mem_get_vm(uint64_t id)
+{
+	struct vmspace *vm = NULL;
+
+	spin_lock(&proc_lock);
+	for (struct proc *p = proc_table; id && !vm && p < proc_table + NPROC; p++)
+		if (p->state != P_UNUSED && p->vm && p->vm->id == id)
+			vm = p->vm;
+	if (vm)
+		vmspace_get(vm);
+	spin_unlock(&proc_lock);
+	return vm;
+}
+
+/* Does some process still use address space ID? */
+static bool mem_alive(uint64_t id)
+{
+	struct vmspace *vm = mem_get_vm(id);
+
+	if (vm)
+		vmspace_put(vm);
+	return vm != NULL;
+}
+
+/* Copy up to one page between PAGE and address ADDR of address space ID:
+ * bytes done, 0 when it cannot be reached or is gone.  The reference is held
+ * only while access_remote_vm runs, which never sleeps or yields: between
+ * pages the space may go (exit, exec), and no address space outlives its
+ * last process because a reader is slow (the memory audit relies on it). */
+static size_t mem_access_page(uint64_t id, uint64_t addr, char *page, size_t k, int flags)
+{
+	struct vmspace *vm = mem_get_vm(id);
+
+	if (!vm)
+		return 0;
+	k = access_remote_vm(vm, addr, page, k, flags);
+	vmspace_put(vm);
+	return k;
+}
+
+/* N bytes between BUF and the address *OFF of address space ID, a page at a
+ * time through PAGE; bytes done, -EIO when the first byte cannot be reached,
+ * -EFAULT for a bad BUF (even after some bytes).  A long transfer yields between pages
+ * and stops early for a fatal signal. */
+static long mem_copy(uint64_t id, char *page, uint64_t buf, size_t n, uint64_t *off, bool write)
+{
+	int flags = FOLL_FORCE | (write ? FOLL_WRITE : 0);
+	long copied = 0;
+
+	while (n && !(copied && fatal_signal_pending())) {
+		size_t k = MIN(n, PAGE_SIZE);
+		if (write && copy_from_user(page, buf, k))
+			return -EFAULT;
+		k = mem_access_page(id, *off, page, k, flags);
+		if (!k)
+			return copied ? copied : -EIO;
+		if (!write && copy_to_user(buf, page, k))
+			return -EFAULT;
+		buf += k, *off += k, n -= k, copied += (long)k;
+		cond_resched();
+	}
+	return copied;
+}
+
+/* Linux's mem_rw: 0 (end of file) when the process has no address space;
+ * the page buffer is the call's own, as other users of the same open file
+ * may run while this one yields. */
+static long mem_rw(struct file *f, uint64_t buf, size_t n, uint64_t *off, bool write)
+{
+	struct pstate *s = f->priv;
+
+	if (!mem_alive(s->vm_id))
+		return 0;
+	char *page = kmalloc(PAGE_SIZE);
+	long r = page ? mem_copy(s->vm_id, page, buf, n, off, write) : -ENOMEM;
+	kfree(page);
+	return r;
+}
+
+static long mem_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	return mem_rw(f, buf, n, off, false);
+}
+
+static long mem_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	return mem_rw(f, buf, n, off, true);
+}
+
 static int pseudo_stat(struct file *f, struct stat *st)
 {
 	struct pstate *s = f->priv;
@@ -671,18 +908,35 @@ static const struct file_ops bin_ops = {
 	.read = bin_read, .stat = pseudo_stat, .close = pseudo_close, .seekable = true,
 };
 
+static const struct file_ops mem_ops = {
+	.read = mem_read, .write = mem_write, .stat = pseudo_stat, .close = pseudo_close,
+	.seekable = true, .unsigned_offsets = true,
+};
+
+static bool is_knob(const struct pfile *pf)
+{
+	return pf->store || pf->store_proc;
+}
+
+static const struct file_ops *row_ops(const struct pfile *pf)
+{
+	if (pf->mem)
+		return &mem_ops;
+	return pf->fill ? &bin_ops : is_knob(pf) ? &knob_ops : &text_ops;
+}
+
 static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
 {
 	const struct pfile *pf = node_row(n);
-	bool knob = pf->store || pf->store_proc;
-	const struct file_ops *ops = pf->fill ? &bin_ops : knob ? &knob_ops : &text_ops;
+	const struct file_ops *ops = row_ops(pf);
 
-	if ((flags & O_ACCMODE) != O_RDONLY && !knob)
+	if ((flags & O_ACCMODE) != O_RDONLY && !is_knob(pf) && !pf->mem)
 		return -EACCES;
 	struct pstate *s = kzalloc(sizeof(*s));
 	char *buf = kmalloc(PAGE_SIZE);
 	if (s && buf) {
 		*s = (struct pstate){ .pf = pf, .pid = ID_PID(n->id), .ino = n->ino, .buf = buf };
+		s->vm_id = pf->mem ? mem_vm_id(s->pid) : 0;
 		*out = file_alloc(ops, flags & (O_ACCMODE | O_APPEND | O_NONBLOCK), s);
 		if (*out)
 			return 0;

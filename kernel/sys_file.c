@@ -384,6 +384,19 @@ long sys_access(uint64_t upath, int mode)
 
 /* ---- lseek, ioctl, fcntl ---- */
 
+/* lseek of a file whose offsets are addresses: any value, wrapping as
+ * Linux's mem_lseek does; the result is the new offset even when it looks
+ * negative. */
+static long lseek_unsigned(struct file *f, int64_t off, int whence)
+{
+	switch (whence) {
+	case SEEK_SET: f->offset = (uint64_t)off; break;
+	case SEEK_CUR: f->offset += (uint64_t)off; break;
+	default: return -EINVAL;
+	}
+	return (long)f->offset;
+}
+
 long sys_lseek(int fd, int64_t off, int whence)
 {
 	struct file *f = fd_file(fd);
@@ -393,6 +406,8 @@ long sys_lseek(int fd, int64_t off, int whence)
 		return -EBADF;
 	if (!f->ops->seekable)
 		return -ESPIPE;
+	if (f->ops->unsigned_offsets)
+		return lseek_unsigned(f, off, whence);
 	switch (whence) {
 	case SEEK_SET: base = 0; break;
 	case SEEK_CUR: base = (int64_t)f->offset; break;

@@ -13,9 +13,21 @@
  *        merged frame (KSM)   -> counted (cow_ksm), then as below; its last
  *                                user first takes it out of the stable tree
  *        zero frame           -> new zeroed frame, no copy                  (zero_fill)
- *        last reference       -> make it writable in place                  (cow_reuse)
+ *        last reference       -> keep it, with the region's protection      (cow_reuse)
  *        shared               -> copy into a new frame, drop one reference  (cow_copy)
  *   anything else                                   -> bad access
+ *
+ * FAULT_FORCE (a /proc/PID/mem access, mm/access.c; Linux's FOLL_FORCE)
+ * changes two answers.  Any region may be read or written whatever its
+ * protection: every mapping here is private, and Linux's check_vma_flags
+ * lets a forced access into any private (copy-on-write) mapping.  And a
+ * forced write to a read-only page that is not ours alone (a page-cache,
+ * zero, merged or forked frame) goes to cow_fault even without PTE_COW, as
+ * Linux's can_follow_write_pte insists on an exclusive anonymous page.  The
+ * copy is mapped with the region's protection, so the PTE stays read-only:
+ * the writer (mm/access.c) writes through the direct map, the file's page,
+ * the zero frame and the other process's page never change (the bug of
+ * "Dirty COW", CVE-2016-5195, was a forced write reaching the page cache).
  *
  * Every frame that is shared (zero frame, page cache, fork, merging) is
  * mapped read-only with PTE_COW, so the only way to write to it is through
@@ -85,6 +97,8 @@ static void trace(uint64_t va, const char *what, uint64_t old, uint64_t pa)
 
 static bool access_allowed(const struct region *r, int flags)
 {
+	if (flags & FAULT_FORCE)
+		return true;
 	if ((flags & FAULT_WRITE) && !(r->prot & PROT_WRITE))
 		return false;
 	if ((flags & FAULT_EXEC) && !(r->prot & PROT_EXEC))
@@ -156,9 +170,10 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
 }
 
 /*
- * cow_fault: a write to a present, read-only PTE_COW page of a writable
- * region.  Resolve it by a fresh zeroed frame (zero frame), by reusing the
- * frame in place (last reference), or by copying it.
+ * cow_fault: a write to a present, read-only page that others may share
+ * (PTE_COW, or any such page for a forced write).  Resolve it by a fresh
+ * zeroed frame (zero frame), by reusing the frame in place (last
+ * reference), or by copying it; the entry then has the region's protection.
  */
 int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 {
@@ -197,6 +212,26 @@ int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
 	return 0;
 }
 
+/* Is the frame of present entry E mapped by this entry alone and private
+ * (Linux's PageAnonExclusive)?  Only such a page may take a forced write
+ * in place. */
+static bool page_exclusive(pte_t e)
+{
+	uint64_t pa = pte_addr(e);
+
+	return (pa_to_frame(pa)->flags & FRAME_USER) && frame_refcount(pa) == 1;
+}
+
+/* Does a write with FLAGS to the present entry E need cow_fault? */
+static bool needs_cow(pte_t e, int flags)
+{
+	if (!(flags & FAULT_WRITE))
+		return false;
+	if (e & PTE_COW)
+		return true;
+	return (flags & FAULT_FORCE) && !(e & PTE_W) && !page_exclusive(e);
+}
+
 int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 {
 	uint64_t va = ALIGN_DOWN(addr, PAGE_SIZE);
@@ -211,8 +246,10 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 			return err;
 		e = walk(vm->pml4, va, false);
 	}
-	if ((flags & FAULT_WRITE) && (*e & PTE_COW))
+	if (needs_cow(*e, flags))
 		return cow_fault(r, va, e);
+	if (flags & FAULT_FORCE)
+		return 0;
 	if ((flags & FAULT_WRITE) && !(*e & PTE_W))
 		return -EFAULT;
 	return (*e & PTE_U) ? 0 : -EFAULT;

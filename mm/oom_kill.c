@@ -25,34 +25,13 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/signal.h"
-#include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
+#include "mm/smaps.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
 #define KB(pages) ((pages) * (PAGE_SIZE / 1024))
-
-static int count_rss(pte_t *pte, uint64_t va, void *arg)
-{
-	struct mm_rss *rss = arg;
-	uint64_t pa = pte_addr(*pte);
-
-	(void)va;
-	if (pa == zero_frame)
-		return 0;
-	if ((pa >> PAGE_SHIFT) < nframes && (pa_to_frame(pa)->flags & FRAME_FILE))
-		rss->file++;
-	else
-		rss->anon++;
-	return 0;
-}
-
-void get_mm_rss(struct vmspace *vm, struct mm_rss *rss)
-{
-	rss->anon = rss->file = 0;
-	walk_range(vm->pml4, 0, USER_TOP, count_rss, rss);
-}
 
 /* Page-table frames of VM, the PML4 included (Linux: mm_pgtables_bytes). */
 static uint64_t mm_pgtables(struct vmspace *vm)

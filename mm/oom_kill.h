@@ -13,15 +13,6 @@ struct vmspace;
 #define OOM_SCORE_ADJ_MAX 1000
 #define OOM_SCORE_UNKILLABLE INT64_MIN	/* Linux: LONG_MIN */
 
-/* Resident pages of an address space, by kind: present user entries, except
- * those of the zero frame (reading untouched memory costs nothing). */
-struct mm_rss {
-	uint64_t anon, file;
-};
-
-/* Count VM's resident pages into *RSS (Linux: get_mm_counter). */
-void get_mm_rss(struct vmspace *vm, struct mm_rss *rss);
-
 /*
  * oom_badness: how many pages killing P would free, adjusted by its
  * oom_score_adj: resident pages + page-table pages + oom_score_adj *

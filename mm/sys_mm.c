@@ -43,6 +43,17 @@ static bool page_aligned(uint64_t a)
 	return (a & (PAGE_SIZE - 1)) == 0;
 }
 
+/* Can brk grow region R in place?  Only a heap region that still has the
+ * heap's own attributes: after mprotect or madvise changed its end, the new
+ * heap is a region of its own (Linux: do_brk_flags extends a vma only when
+ * its flags are those brk would give). */
+static bool brk_can_extend(const struct region *r, uint64_t old_end)
+{
+	return r && r->kind == REGION_HEAP && r->end == old_end &&
+	       r->prot == (PROT_READ | PROT_WRITE) && !r->dontfork && !r->wipeonfork &&
+	       !r->mergeable;
+}
+
 long sys_brk(uint64_t addr)
 {
 	struct vmspace *vm = current()->vm;
@@ -54,7 +65,7 @@ long sys_brk(uint64_t addr)
 		struct region *heap = region_find(vm, old_end - 1);
 		if (!vm_range_free(vm, old_end, new_end))
 			return (long)vm->brk;
-		if (heap && heap->kind == REGION_HEAP && heap->end == old_end) {
+		if (brk_can_extend(heap, old_end)) {
 			if (region_extend(vm, heap, new_end))
 				return (long)vm->brk;
 		} else {

@@ -22,6 +22,7 @@
 
 struct vmspace *vmspace_new(void)
 {
+	static uint64_t last_id;
 	struct vmspace *vm = kzalloc(sizeof(*vm));
 
 	if (!vm)
@@ -31,6 +32,7 @@ struct vmspace *vmspace_new(void)
 		kfree(vm);
 		return NULL;
 	}
+	vm->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
 	vm->users = 1;
 	vm->free_area_cache = USER_MMAP_TOP;
 	return vm;
@@ -224,27 +226,6 @@ void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end)
 			return;
 		cond_resched();
 	}
-}
-
-int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n)
-{
-	const char *s = src;
-
-	while (n) {
-		uint64_t pa;
-		size_t chunk = MIN(n, PAGE_SIZE - (uva & (PAGE_SIZE - 1)));
-		pte_t *e = walk(vm->pml4, uva, false);
-		if (!e || !pte_present(*e) || !(*e & PTE_W)) {
-			int err = vm_fault(vm, uva, FAULT_WRITE);
-			if (err)
-				return err;
-		}
-		if (!translate(vm->pml4, uva, &pa))
-			return -EFAULT;
-		memcpy(phys_to_virt(pa), s, chunk);
-		s += chunk, uva += chunk, n -= chunk;
-	}
-	return 0;
 }
 
 /* The child's page tables as fork fills them, page table by page table: the

@@ -49,6 +49,7 @@ struct region {
 };
 
 struct vmspace {
+	uint64_t id;			/* never reused: names it while it lives (/proc/PID/mem) */
 	int users;			/* processes using it: 1, or 2 during vfork */
 	pte_t *pml4;
 	struct rb_root regions;		/* by address, no overlaps (mm/region.c) */
@@ -127,6 +128,3 @@ int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on);
 int vm_set_fork_advice(struct vmspace *vm, uint64_t start, uint64_t end, int advice);
 /* PTE protection bits for a region's PROT_* (present and user added by map_page). */
 uint64_t prot_to_pte(int prot);
-/* Write N bytes at user address UVA of VM (not necessarily the current
- * space), faulting pages in as a user write would.  0 or -EFAULT/-ENOMEM. */
-int vm_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n);

@@ -666,7 +666,7 @@ by stack pointer): `delete` leaves them; `cowtrace off` removes them."""
         frame = gdb.selected_frame()
         va = to_u64(frame.read_var("va"))
         # `pte` is the very entry cow_fault changes, right even for an address space that is
-        # not loaded in CR3 (vm_write during exec).
+        # not loaded in CR3 (access_remote_vm: exec, /proc/PID/mem).
         slot = virt_to_phys(to_u64(frame.read_var("pte")))
         old = (read_phys_u64(slot) & ADDR_MASK) >> 12
         desc = frame_desc(old)

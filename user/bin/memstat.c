@@ -1,12 +1,20 @@
 /*
  * memstat - memory and the page-fault counters, as a readable table.
  *
- *     memstat [-a]               memory (/proc/meminfo) and the fault counters
- *                                (/proc/vmstat) now
+ *     memstat [-a]               memory (/proc/meminfo), the fault counters
+ *                                (/proc/vmstat) and what each process uses
+ *                                (Rss and Pss) now
  *     memstat [-a] CMD ARGS...   run CMD (searched in $PATH, else /bin) and show
  *                                how much each value changed while it ran
  *
  * -a shows every line of /proc/vmstat, not just the fault counters.
+ *
+ * The process table comes from /proc/PID/smaps_rollup.  Rss counts every
+ * page a process maps, so a page that fork left shared between parent and
+ * child is counted in both; Pss divides each page among the processes that
+ * map it, so the Pss column adds up to the memory the processes really use
+ * together, and the difference of the two totals is what sharing (copy-on-
+ * write, the page cache, merging) saves.  The zero page is in neither.
  *
  * The counters (DESIGN.md §5): pgfault (every fault), cow_fault (write
  * faults on shared pages), cow_copy (pages copied), cow_reuse (made writable
@@ -24,6 +32,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <ctype.h>
+#include <dirent.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -141,6 +151,36 @@ static void show(const struct snapshot *s, int all)
 				printf("%-14s %12lld\n", s->vm[i].name, s->vm[i].v);
 }
 
+/* One row per process that has memory: pid, name, Rss and Pss (kB). */
+static void show_processes(void)
+{
+	static char buf[8192];
+	char path[300], comm[64];
+	long rss_total = 0, pss_total = 0;
+	DIR *d = opendir("/proc");
+
+	if (!d)
+		return;
+	printf("\n%-7s %-16s %10s %10s\n", "pid", "process", "Rss kB", "Pss kB");
+	for (struct dirent *e; (e = readdir(d));) {
+		if (!isdigit((unsigned char)e->d_name[0]))
+			continue;
+		snprintf(path, sizeof path, "/proc/%s/smaps_rollup", e->d_name);
+		long rss = read_file(path, buf, sizeof buf) > 0 ? kb_field(buf, "Rss") : -1;
+		long pss = kb_field(buf, "Pss");
+		if (rss <= 0 || pss < 0)
+			continue;	/* no memory (a kernel thread), or not ours to read */
+		snprintf(path, sizeof path, "/proc/%s/comm", e->d_name);
+		if (read_file(path, comm, sizeof comm) < 0)
+			comm[0] = '\0';
+		comm[strcspn(comm, "\n")] = '\0';
+		printf("%-7s %-16s %10ld %10ld\n", e->d_name, comm, rss, pss);
+		rss_total += rss, pss_total += pss;
+	}
+	closedir(d);
+	printf("%-24s %10ld %10ld\n", "total", rss_total, pss_total);
+}
+
 /* Before, after and change of everything, for `memstat CMD`. */
 static void show_change(const struct snapshot *a, const struct snapshot *b, int all)
 {
@@ -223,6 +263,7 @@ int main(int argc, char **argv)
 	if (first == argc) {
 		take(&before);
 		show(&before, all);
+		show_processes();
 		return 0;
 	}
 

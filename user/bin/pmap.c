@@ -14,6 +14,13 @@
  *     P  program page: a page-cache frame of the file (pagemap bit 61)
  *     .  not present
  *
+ * The rss column counts the present pages but the zero page's, as Linux's
+ * Rss does (untouched memory that was only read costs nothing).
+ * The pss column is the mapping's Pss from /proc/PID/smaps, in kB: each
+ * present page divided by the number of mappings of its frame (a C page
+ * shared by two processes counts half), the zero page not at all: what the
+ * mapping really costs this process.  "-" when smaps cannot be read.
+ *
  * Runs of lines with no page present are folded into one line; a mapping's
  * picture stops after 4096 pages (the counts still cover all of it).
  * -v adds one line per present page: address, frame number, kpagecount.
@@ -34,6 +41,8 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include "ulib.h"
+
 #define PAGE 4096UL
 #define PFN_MASK ((1ULL << 55) - 1)
 #define PM_PRESENT (1ULL << 63)
@@ -45,6 +54,7 @@
 #define CHUNK 8192		/* pagemap entries read at a time */
 
 static int pagemap_fd = -1, kpagecount_fd = -1, kpageflags_fd = -1;
+static char smaps[512 * 1024];	/* /proc/PID/smaps; empty if unreadable */
 static uint64_t zero_pfn;	/* 0: unknown */
 
 static long kpagecount(uint64_t pfn)
@@ -163,9 +173,29 @@ static void print_size(unsigned long bytes)
 		printf("%7luK", bytes >> 10);
 }
 
+/* The Pss (kB) of the smaps entry that starts at START; -1 if unknown. */
+static long mapping_pss(uint64_t start)
+{
+	char key[32];
+	int n = snprintf(key, sizeof key, "%08lx-", (unsigned long)start);
+
+	for (const char *l = smaps; *l; l = strchr(l, '\n'), l = l ? l + 1 : "")
+		if (!strncmp(l, key, (size_t)n))
+			return kb_field(l, "Pss");
+	return -1;
+}
+
+static void print_pss(long kb)
+{
+	if (kb < 0)
+		printf(" %7s", "-");
+	else
+		printf(" %6ldK", kb);
+}
+
 /* One mapping: the header line, then the picture (and -v's page lines). */
 static void show_mapping(uint64_t start, uint64_t end, const char *perms, const char *name,
-			 int verbose, struct tally *total)
+			 int verbose, struct tally *total, long *pss_total)
 {
 	static uint64_t entries[CHUNK];
 	static char picture[MAX_PICTURE + 1];
@@ -195,8 +225,12 @@ static void show_mapping(uint64_t start, uint64_t end, const char *perms, const 
 
 	printf("%012lx-%012lx %s ", (unsigned long)start, (unsigned long)end, perms);
 	print_size(end - start);
-	printf(" %6lu %6lu %6lu %6lu %6lu  %s\n", t.w, t.c, t.zero, t.p,
-	       (unsigned long)npages - t.absent, name);
+	long pss = mapping_pss(start);
+	printf(" %6lu %6lu %6lu %6lu %6lu", t.w, t.c, t.zero, t.p,
+	       (unsigned long)(npages - t.absent - t.zero));
+	print_pss(pss);
+	printf("  %s\n", name);
+	*pss_total = pss < 0 || *pss_total < 0 ? -1 : *pss_total + pss;
 	if (!readable)
 		printf("    (pagemap unreadable for part of this mapping)\n");
 
@@ -294,6 +328,9 @@ int main(int argc, char **argv)
 	pagemap_fd = open(path, O_RDONLY);
 	if (pagemap_fd < 0)
 		fprintf(stderr, "pmap: %s: %s (no page pictures)\n", path, strerror(errno));
+	snprintf(path, sizeof path, "/proc/%d/smaps", pid);
+	if (read_file(path, smaps, sizeof smaps) < 0)
+		fprintf(stderr, "pmap: %s: %s (no pss)\n", path, strerror(errno));
 	kpagecount_fd = open("/proc/kpagecount", O_RDONLY);
 	kpageflags_fd = open("/proc/kpageflags", O_RDONLY);
 	snprintf(path, sizeof path, "/proc/%d/comm", pid);
@@ -306,9 +343,10 @@ int main(int argc, char **argv)
 	}
 
 	printf("%d: %s%s\n", pid, comm, pid == getpid() ? " (pmap itself)" : "");
-	printf("%-25s %-4s %8s %6s %6s %6s %6s %6s  %s\n", "address", "perm", "size", "W", "C",
-	       "0", "P", "rss", "mapping");
+	printf("%-25s %-4s %8s %6s %6s %6s %6s %6s %7s  %s\n", "address", "perm", "size", "W", "C",
+	       "0", "P", "rss", "pss", "mapping");
 	struct tally total = { 0 };
+	long pss_total = 0;
 	for (char *line = maps; *line;) {
 		char *next = strchr(line, '\n');
 		if (next)
@@ -326,12 +364,14 @@ int main(int argc, char **argv)
 				name = "[anon]";
 			if (start < (1UL << 47) &&	/* not [vsyscall] */
 			    (!only || (only_addr >= start && only_addr < end)))
-				show_mapping(start, end, perms, name, verbose, &total);
+				show_mapping(start, end, perms, name, verbose, &total, &pss_total);
 		}
 		line = next;
 	}
 	printf("total ");
 	print_size(total.pages * PAGE);
+	printf(", pss");
+	print_pss(pss_total);
 	printf(", %lu pages present: %lu private (W), %lu shared copy-on-write (C), "
 	       "%lu merged (M), %lu zero page (0), %lu program (P)\n",
 	       total.pages - total.absent, total.w, total.c, total.m, total.zero, total.p);

@@ -1,7 +1,7 @@
 /*
  * user/lib/ulib.h - the small helpers several user programs share, header-only
  * (every program stays one C file plus headers): one-write output, whole-file
- * reads and small writes, /proc/meminfo and /proc/vmstat fields, the frame
+ * reads and small writes, /proc/meminfo, smaps and /proc/vmstat fields, the frame
  * behind a page (/proc/PID/pagemap), the monotonic clock, and telling Linux
  * from this kernel.  tap.h (the test helper) builds on it.
  */
@@ -114,15 +114,27 @@ static inline int ksm_write(const char *name, const char *text)
 	return write_file(path, text);
 }
 
+/* The first "NAME:   N kB" line of TEXT (/proc/meminfo, smaps_rollup, one
+ * smaps entry): N; -1 if there is none.  NAME may end with the colon. */
+static inline long kb_field(const char *text, const char *name)
+{
+	size_t n = strlen(name);
+
+	n -= n && name[n - 1] == ':';
+	for (const char *l = text; l && *l; l = strchr(l, '\n'), l = l ? l + 1 : NULL)
+		if (!strncmp(l, name, n) && l[n] == ':')
+			return strtol(l + n + 1, NULL, 10);
+	return -1;
+}
+
 /* A "Name:   N kB" field of /proc/meminfo, in kB; -1 if missing. */
 static inline long meminfo_kb(const char *field)
 {
 	static char buf[8192];
-	char *at;
 
-	if (read_file("/proc/meminfo", buf, sizeof buf) <= 0 || !(at = strstr(buf, field)))
+	if (read_file("/proc/meminfo", buf, sizeof buf) <= 0)
 		return -1;
-	return strtol(at + strlen(field) + 1, NULL, 10);
+	return kb_field(buf, field);
 }
 
 /* A counter of /proc/vmstat; -1 if it has none of that name. */

@@ -263,6 +263,55 @@ static void test_ksm(void)
 
 /* ---- the switch itself ---- */
 
+/*
+ * A long read of another process's /proc/PID/mem yields between pages while
+ * that process exits and others audit: the reader must never keep an address
+ * space alive that no process uses (its frames would be held by page tables
+ * the checker cannot see), nor count as one of its users.
+ */
+static void test_slow_mem_reader(void)
+{
+	const size_t len = 16UL << 20;
+	char *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int pp[2], bad = 0;
+	char x, path[64];
+
+	if (p == MAP_FAILED || pipe(pp)) {
+		tap_fail("audit during a slow /proc/PID/mem read", "setup: %s", strerror(errno));
+		return;
+	}
+	pid_t t = fork();
+	if (t == 0) {
+		memset(p, 7, len);
+		if (write(pp[1], "x", 1) != 1)
+			_exit(1);
+		usleep(100000);
+		_exit(0);
+	}
+	if (read(pp[0], &x, 1) != 1)
+		bad = -1;
+	snprintf(path, sizeof path, "/proc/%d/mem", (int)t);
+	int fd = open(path, O_RDONLY);
+	char *buf = malloc(len);
+	pid_t a = fork();
+	if (a == 0) {		/* audits while the reader below is at work */
+		for (int i = 0; i < 20; i++, usleep(10000))
+			bad |= audit_run();
+		_exit(bad ? 1 : 0);
+	}
+	for (int i = 0; i < 4 && fd >= 0 && buf; i++)
+		if (pread(fd, buf, len, (off_t)(uintptr_t)p) <= 0)
+			break;
+	int st = tap_wait(a);
+	tap_wait(t);
+	tap_check(!bad && fd >= 0 && buf && WIFEXITED(st) && WEXITSTATUS(st) == 0 && !audit_run(),
+		  "no violation while a slow /proc/PID/mem read outlives its target",
+		  "auditor %s, setup %d", tap_status_str(st), bad);
+	free(buf);
+	close(fd), close(pp[0]), close(pp[1]);
+	munmap(p, len);
+}
+
 static void test_bad_writes(void)
 {
 	static const char *const bad[] = { "2", "x", "0", "1x", "-1" };
@@ -323,6 +372,7 @@ int main(void)
 	test_mprotect();
 	test_vfork_exec();
 	test_ksm();
+	test_slow_mem_reader();
 	test_bad_writes();
 	test_meminfo();
 	time_one_run();

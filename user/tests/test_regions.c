@@ -201,8 +201,48 @@ static void test_fork_advice(void)
 	munmap(adv_page, PAGE);
 }
 
+/* The heap after its end changed protection or advice: brk gives the new
+ * part the heap's own attributes (a region of its own), as Linux does. */
+static char *brk_page;
+
+static void child_writes_brk(void *arg)
+{
+	(void)arg;
+	brk_page[0] = 42;
+	_exit(brk_page[0] == 42 ? 0 : 1);
+}
+
+static void test_brk_after_changes(void)
+{
+	char *b = (char *)syscall(SYS_brk, 0);
+	char *base = (char *)(((uintptr_t)b + PAGE - 1) & ~(PAGE - 1));
+
+	if ((char *)syscall(SYS_brk, base + 2 * PAGE) != base + 2 * PAGE) {
+		tap_fail("brk after mprotect and MADV_DONTFORK", "brk: %s", strerror(errno));
+		return;
+	}
+	base[0] = base[PAGE] = 1;
+	mprotect(base + PAGE, PAGE, PROT_READ);
+	madvise(base, PAGE, MADV_DONTFORK);
+	brk_page = base + 2 * PAGE;
+	tap_check((char *)syscall(SYS_brk, base + 3 * PAGE) == base + 3 * PAGE,
+		  "brk grows after its end became read-only", "%s", strerror(errno));
+	brk_page[0] = 7;
+	tap_check(brk_page[0] == 7, "the new heap page is writable, not read-only like the old end",
+		  "reads %d", brk_page[0]);
+	madvise(base + PAGE, PAGE, MADV_DONTFORK);
+	syscall(SYS_brk, base + 4 * PAGE);
+	brk_page = base + 3 * PAGE;
+	int st = tap_run_child(child_writes_brk, NULL);
+	tap_check(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		  "a heap page grown after MADV_DONTFORK of the heap's end is in a fork child",
+		  "%s", tap_status_str(st));
+	syscall(SYS_brk, b);
+}
+
 int main(void)
 {
+	test_brk_after_changes();
 	test_fork_advice();
 	test_max_map_count();
 	test_many_regions();

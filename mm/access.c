@@ -1,0 +1,56 @@
+/*
+ * mm/access.c - the one path by which the kernel reads or writes an address
+ * space that is not (necessarily) the current one: /proc/PID/mem
+ * (kernel/procfs.c) and exec building the new program's stack.
+ *
+ * Algorithm (Linux's __access_remote_vm with get_user_pages): a page at a
+ * time, ask the fault handler (vm_fault, mm/fault.c) to make the page
+ * present for this access, then find its frame with walk() and copy
+ * through the direct map.  The page tables of VM are never loaded, so the
+ * CPU's protection checks do not apply: vm_fault's answer is the whole
+ * permission check.  For a write the answer guarantees the frame is VM's
+ * own (copy-on-write already broken), so a forced write into a read-only
+ * page changes VM's private copy only.  Like follow_page_pte with
+ * FOLL_TOUCH, the entry is then marked accessed, and dirty after a write,
+ * so that /proc/PID/smaps sees what was done.
+ */
+#include "mm/access.h"
+#include "mm/fault.h"
+#include "mm/layout.h"
+#include "mm/vm.h"
+#include "mm/vmspace.h"
+
+/* Make the page of ADDR ready for the access; its entry, or NULL. */
+static pte_t *get_user_page(struct vmspace *vm, uint64_t addr, int gup_flags)
+{
+	int flags = (gup_flags & FOLL_WRITE ? FAULT_WRITE : 0) |
+		    (gup_flags & FOLL_FORCE ? FAULT_FORCE : 0);
+
+	if (!is_user_addr(addr) || vm_fault(vm, addr, flags))
+		return NULL;
+	pte_t *e = walk(vm->pml4, addr, false);
+	if (!e || !pte_present(*e))
+		return NULL;
+	*e |= PTE_A | (gup_flags & FOLL_WRITE ? PTE_D : 0);
+	return e;
+}
+
+size_t access_remote_vm(struct vmspace *vm, uint64_t addr, void *buf, size_t len, int gup_flags)
+{
+	char *b = buf;
+	size_t done = 0;
+
+	while (done < len) {
+		pte_t *e = get_user_page(vm, addr, gup_flags);
+		if (!e)
+			break;
+		size_t off = addr & (PAGE_SIZE - 1), chunk = MIN(len - done, PAGE_SIZE - off);
+		char *page = (char *)phys_to_virt(pte_addr(*e)) + off;
+		if (gup_flags & FOLL_WRITE)
+			memcpy(page, b + done, chunk);
+		else
+			memcpy(b + done, page, chunk);
+		done += chunk, addr += chunk;
+	}
+	return done;
+}
