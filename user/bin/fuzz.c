@@ -305,12 +305,13 @@ static uint64_t arg_advice(void)
 	return pick(6) ? (pick(2) ? pick(5) : 8 + pick(18)) : (uint64_t)PICK(odd);
 }
 
+/* File offsets; a third are addresses, for /proc/self/mem (fd 7). */
 static uint64_t arg_off(void)
 {
 	static const uint64_t offs[] = { 0, 0, 1, 4096, 8192, 0x10000, ~0UL, 1UL << 62,
 					 ~0UL - 4095 };
 
-	return PICK(offs);
+	return pick(3) ? PICK(offs) : arg_ptr();
 }
 
 /* Pids that are this child's business: never -1 (everyone) or 1 (init). */
@@ -589,6 +590,7 @@ static void worker(long round, int slot, int n)
 	open("/proc/meminfo", O_RDONLY);	/* fd 4 */
 	if (pipe(fds))				/* fds 5 and 6 */
 		_exit(1);
+	open("/proc/self/mem", O_RDWR);		/* fd 7: forced writes, own text included */
 	if (pick(2))		/* pages for same-page merging: three contents */
 		for (int i = 0; i < MM_PAGES / 4; i++)
 			memset(mm_area + i * PAGE, 'a' + i % 3, PAGE);
