@@ -1,7 +1,7 @@
 /*
  * fuzz - the kernel's own fuzzer, run as init by scripts/fuzz.
  *
- *     fuzz [--seed N] [--rounds N] [--time SEC] [--calls N]
+ *     fuzz [--seed N] [--rounds N] [--time SEC] [--calls N] [--ksm 0|1]
  *
  * Algorithm.  Everything random comes from one xorshift64* generator; each
  * process of round R reseeds it from (seed, R, its slot), so a seed replays
@@ -9,8 +9,10 @@
  * supervisor, pid 1) never throws anything itself:
  *
  *   1. it warms the page cache with every file the round can map or exec
- *      (the cache keeps its pages for good, mm/pagecache.c), so that free
- *      memory after a round must be exactly what it was before;
+ *      (the cache keeps its pages for good, mm/pagecache.c) and runs the
+ *      checker once (it keeps its counters), so that free memory after a
+ *      round must be exactly what it was before; it starts same-page
+ *      merging (--ksm 1, the default);
  *   2. per round it forks a controller that starts, each in its own process
  *      group: syscall children (random system calls with hostile arguments,
  *      memory calls and forks favoured), an exec child (execve of mutated ELF
@@ -25,8 +27,8 @@
  *      violation) and compares /proc/meminfo with the round's start.
  *
  * Output: "fuzz: seed S round R ..." progress lines and three TAP checks per
- * round; on a failure, the seed, the round and the command that replays it,
- * and the run stops.  Children report their call counts through a pipe kept
+ * round; on a failure, the seed and the round (scripts/fuzz adds the command
+ * that replays it), and the run stops.  Children report their call counts through a pipe kept
  * at REPORT_FD (8-byte records), so the totals are what really ran.
  */
 #define _GNU_SOURCE
