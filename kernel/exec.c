@@ -175,6 +175,22 @@ static int add_string(struct arg_block *a, const char *kernel_str, uint64_t ustr
 	return 0;
 }
 
+/* After argv: an empty argv becomes one empty string, so that argv[0] is
+ * never NULL (Linux 6.1, fs/exec.c do_execveat_common). */
+static int argv_done(struct arg_block *a)
+{
+	return a->argc ? 0 : add_string(a, "", 0, &a->argc);
+}
+
+/* After envp: the path given to execve, for AT_EXECFN (Linux: bprm->exec);
+ * it is the string after the last of envp, counted in neither. */
+static int add_execfn(struct arg_block *a, const char *path)
+{
+	int none = 0;
+
+	return add_string(a, path, 0, &none);
+}
+
 static int gather_kernel(struct arg_block *a, char *const list[], int *count)
 {
 	int err = 0;
@@ -258,7 +274,7 @@ static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struc
 			push_word(&b, str + a->offset[i > a->argc ? i - 1 : i]);
 	}
 	push_word(&b, 0);
-	push_auxv(&b, l, rnd, plat, str + a->offset[0]);
+	push_auxv(&b, l, rnd, plat, str + a->offset[a->argc + a->envc]);
 	uint64_t sp = (plat - b.n * 8) & ~15UL;
 	int err = stack_write(vm, sp, b.words, b.n * 8);
 	kfree(b.words);
@@ -344,7 +360,11 @@ int exec_into(struct proc *p, const char *path, char *const argv[], char *const 
 		return -ENOMEM;
 	err = gather_kernel(a, argv, &a->argc);
 	if (!err)
+		err = argv_done(a);
+	if (!err)
 		err = gather_kernel(a, envp, &a->envc);
+	if (!err)
+		err = add_execfn(a, path);
 	if (!err)
 		err = load(p, path, a);
 	arg_block_free(a);
@@ -364,7 +384,11 @@ long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 		return -ENOMEM;
 	err = gather_user(a, uargv, &a->argc);
 	if (!err)
+		err = argv_done(a);
+	if (!err)
 		err = gather_user(a, uenvp, &a->envc);
+	if (!err)
+		err = add_execfn(a, path);
 	if (!err)
 		err = load(current(), path, a);
 	arg_block_free(a);

@@ -175,6 +175,10 @@ static void reparent_children(struct proc *p, struct proc *init)
 		if (c->parent != p || c->state == P_UNUSED)
 			continue;
 		c->parent = init;
+		/* a vfork child of a dead parent no longer borrows from a living
+		 * one: it owns the space now (Linux: in_vfork looks at the parent) */
+		if (c->vfork_parent == p)
+			c->vfork_parent = NULL;
 		if (c->state == P_ZOMBIE)
 			wakeup_locked(init);
 	}

@@ -22,7 +22,7 @@ static bool ignored_by_default(int sig)
 	return sig == SIGCHLD || sig == SIGCONT || sig == SIGWINCH;
 }
 
-static void send_locked(struct proc *p, int sig)
+void signal_send_locked(struct proc *p, int sig)
 {
 	if (ignored_by_default(sig) || ((p->ignored & bit(sig)) && sig != SIGKILL))
 		return;
@@ -38,7 +38,7 @@ int signal_send(struct proc *p, int sig)
 	if (sig < 1 || sig > NSIG)
 		return -EINVAL;
 	spin_lock(&proc_lock);
-	send_locked(p, sig);
+	signal_send_locked(p, sig);
 	spin_unlock(&proc_lock);
 	return 0;
 }
@@ -55,7 +55,7 @@ int signal_send_group(int pgid, int sig)
 			continue;
 		found++;
 		if (sig && p->pid != 1)	/* init: see signal.h */
-			send_locked(p, sig);
+			signal_send_locked(p, sig);
 	}
 	spin_unlock(&proc_lock);
 	return found ? 0 : -ESRCH;
@@ -67,12 +67,12 @@ void force_sig(int sig)
 
 	spin_lock(&proc_lock);
 	p->ignored &= ~bit(sig);	/* no blocking yet: ignoring is all to undo */
-	send_locked(p, sig);
+	signal_send_locked(p, sig);
 	spin_unlock(&proc_lock);
 }
 
 /* With default actions only, every pending signal that is not ignored ends
- * the process (send_locked() keeps none whose default is to ignore).  SIGKILL
+ * the process (signal_send_locked() keeps none whose default is to ignore).  SIGKILL
  * is named on its own: it stays fatal once signals can have handlers. */
 bool fatal_signal_pending(void)
 {

@@ -36,6 +36,8 @@ struct proc;
 
 /* Mark SIG pending on P and wake it if it sleeps.  Returns 0 or -EINVAL. */
 int signal_send(struct proc *p, int sig);
+/* The same for a valid SIG, with proc_lock already held. */
+void signal_send_locked(struct proc *p, int sig);
 /* Send SIG to every process in group PGID; -ESRCH when there is none.
  * For kill(2) and the terminal: init (pid 1) is in the count but does not
  * get the signal.  Linux marks init SIGNAL_UNKILLABLE: it takes only the

@@ -26,6 +26,7 @@
 #include "kernel/proc.h"
 #include "kernel/signal.h"
 #include "mm/frame.h"
+#include "mm/frame_info.h"
 #include "mm/layout.h"
 #include "mm/smaps.h"
 #include "mm/vm.h"
@@ -65,7 +66,7 @@ int64_t oom_badness(struct proc *p, uint64_t totalpages)
 
 uint64_t oom_score(struct proc *p)
 {
-	int64_t total = (int64_t)frame_total_count();
+	int64_t total = (int64_t)totalram_pages();
 	int64_t badness = oom_badness(p, (uint64_t)total);
 
 	/* init counts as unkillable, as on Linux: it is chosen only when no
@@ -137,9 +138,24 @@ static void oom_report(const struct oom_control *oc, struct proc *v)
 	       v->oom_score_adj);
 }
 
+/* Kill V and every process that shares its address space (a vfork parent or
+ * child): killing one alone would free nothing (Linux: __oom_kill_process
+ * kills all users of the victim's mm).  proc_lock held. */
+static void oom_kill_sharing(struct proc *v)
+{
+	struct vmspace *vm = v->vm;
+
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
+		if (p == v || (vm && p->vm == vm && p->state != P_UNUSED && p->state != P_ZOMBIE)) {
+			p->oom_victim = true;
+			signal_send_locked(p, SIGKILL);
+		}
+	}
+}
+
 void out_of_memory(void)
 {
-	struct oom_control oc = { .totalpages = frame_total_count() };
+	struct oom_control oc = { .totalpages = totalram_pages() };
 	struct proc *me = current();
 
 	spin_lock(&proc_lock);
@@ -155,9 +171,7 @@ void out_of_memory(void)
 		} else {
 			oom_report(&oc, v);
 		}
-		v->oom_victim = true;
+		oom_kill_sharing(v);
 	}
 	spin_unlock(&proc_lock);
-	if (v)
-		signal_send(v, SIGKILL);
 }

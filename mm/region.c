@@ -10,6 +10,9 @@
  * regions of a range is O(log n + k), so a process may have tens of thousands
  * of mappings; their number is capped by /proc/sys/vm/max_map_count as on
  * Linux (ENOMEM past it, for a new mapping and for a split alike).
+ * Neighbours that differ only in their addresses are merged
+ * (region_merge_range, Linux's vma_merge), so ordinary programs stay far
+ * below that cap.
  *
  * mmap's placement (vm_find_free) searches top-down for a gap, starting at
  * the address of the last placement (vm->free_area_cache, as Linux 2.6 did):
@@ -97,10 +100,11 @@ static void region_link(struct vmspace *vm, struct region *r)
 	vm->total_pages += region_pages(r);
 }
 
-/* A copy of TMPL, unlinked; NULL at max_map_count or without memory. */
-static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl)
+/* A copy of TMPL, unlinked; NULL without memory or, when CAPPED, at
+ * max_map_count. */
+static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl, bool capped)
 {
-	if (vm->map_count >= (uint64_t)sysctl_max_map_count)
+	if (capped && vm->map_count >= (uint64_t)sysctl_max_map_count)
 		return NULL;
 	struct region *r = kmalloc(sizeof(*r));
 	if (r)
@@ -108,9 +112,9 @@ static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl
 	return r;
 }
 
-int region_add(struct vmspace *vm, const struct region *tmpl)
+static int region_insert(struct vmspace *vm, const struct region *tmpl, bool capped)
 {
-	struct region *r = region_alloc(vm, tmpl);
+	struct region *r = region_alloc(vm, tmpl, capped);
 
 	if (!r)
 		return -ENOMEM;
@@ -120,6 +124,16 @@ int region_add(struct vmspace *vm, const struct region *tmpl)
 	}
 	region_link(vm, r);
 	return 0;
+}
+
+int region_add(struct vmspace *vm, const struct region *tmpl)
+{
+	return region_insert(vm, tmpl, true);
+}
+
+int region_copy(struct vmspace *vm, const struct region *tmpl)
+{
+	return region_insert(vm, tmpl, false);
 }
 
 int region_extend(struct vmspace *vm, struct region *r, uint64_t end)
@@ -167,7 +181,7 @@ int region_split(struct vmspace *vm, uint64_t addr)
 
 	if (!r || r->start == addr)
 		return 0;
-	struct region *tail = region_alloc(vm, r);
+	struct region *tail = region_alloc(vm, r, true);
 	if (!tail)
 		return -ENOMEM;
 	uint64_t head_len = addr - r->start;
@@ -179,6 +193,40 @@ int region_split(struct vmspace *vm, uint64_t addr)
 	vm->total_pages -= region_pages(tail);	/* region_link adds them back */
 	region_link(vm, tail);
 	return 0;
+}
+
+/*
+ * Can A and B, A just below B, be one region?  Anonymous memory (or heap)
+ * with every attribute the same: Linux's vma_merge asks the same of flags and
+ * anon_vma.  File regions are left apart: their offsets would have to agree.
+ */
+static bool can_merge(const struct region *a, const struct region *b)
+{
+	return a->end == b->start && a->kind == b->kind &&
+	       (a->kind == REGION_ANON || a->kind == REGION_HEAP) && a->prot == b->prot &&
+	       a->mergeable == b->mergeable && a->dontfork == b->dontfork &&
+	       a->wipeonfork == b->wipeonfork && a->account == b->account &&
+	       a->noreserve == b->noreserve;
+}
+
+void region_merge_range(struct vmspace *vm, uint64_t start, uint64_t end)
+{
+	struct region *r = region_find_after(vm, start ? start - 1 : 0);
+
+	while (r && r->start <= end) {
+		struct region *next = region_next(r);
+		if (!next || next->start > end)
+			break;
+		if (!can_merge(r, next)) {
+			r = next;
+			continue;
+		}
+		/* R takes NEXT's pages: spanned pages and charge stay the same */
+		rb_erase(&vm->regions, &next->rb);
+		vm->map_count--;
+		r->end = next->end;
+		kfree(next);
+	}
 }
 
 /* Free the subtree below N, children first (no rebalancing needed). */

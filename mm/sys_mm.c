@@ -35,8 +35,16 @@
 #define MADV_DOFORK 11
 #define MADV_MERGEABLE 12
 #define MADV_UNMERGEABLE 13
+#define MADV_HUGEPAGE 14
+#define MADV_NOHUGEPAGE 15
+#define MADV_DONTDUMP 16
+#define MADV_DODUMP 17
 #define MADV_WIPEONFORK 18
 #define MADV_KEEPONFORK 19
+#define MADV_COLD 20
+#define MADV_PAGEOUT 21
+
+#define PROT_SEM 0x8
 
 static bool page_aligned(uint64_t a)
 {
@@ -73,6 +81,7 @@ long sys_brk(uint64_t addr)
 					    .prot = PROT_READ | PROT_WRITE, .kind = REGION_HEAP };
 			if (region_add(vm, &r))
 				return (long)vm->brk;
+			region_merge_range(vm, old_end, new_end);
 		}
 	} else if (new_end < old_end && vm_unmap(vm, new_end, old_end)) {
 		return (long)vm->brk;
@@ -146,11 +155,14 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 	r.end = (uint64_t)at + len;
 	if ((err = region_add(vm, &r)))
 		return err;
+	region_merge_range(vm, r.start, r.end);
 	if (flags & MAP_POPULATE)
 		vm_populate(vm, r.start, r.end);
 	return at;
 }
 
+/* munmap's range check (Linux: __do_munmap): -EINVAL unless page-aligned
+ * and inside what mmap may map. */
 static int check_range(uint64_t addr, size_t len)
 {
 	if (!page_aligned(addr) || addr >= USER_END || len > USER_END - addr)
@@ -165,28 +177,55 @@ long sys_munmap(uint64_t addr, size_t len)
 	return vm_unmap(current()->vm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
 }
 
+/* The end of [addr, addr + len) rounded up to pages, or 0 when the length
+ * wraps.  ADDR must be page-aligned (mprotect and madvise check first). */
+static uint64_t range_end(uint64_t addr, size_t len)
+{
+	uint64_t alen = ALIGN_UP(len, PAGE_SIZE);
+
+	return (len && !alen) || addr + alen < addr ? 0 : addr + alen;
+}
+
+/* Linux's do_mprotect_pkey: -EINVAL for an unaligned address or unknown
+ * PROT bits (PROT_SEM, 8, is accepted and means nothing on x86); -ENOMEM for
+ * a wrapping length or a range that is not all mapped (beyond USER_END
+ * included). */
 long sys_mprotect(uint64_t addr, size_t len, int prot)
 {
-	if (check_range(addr, len) || (prot & ~7))
+	uint64_t end = range_end(addr, len);
+
+	if (!page_aligned(addr) || (prot & ~(7 | PROT_SEM)))
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	return vm_protect(current()->vm, addr, addr + ALIGN_UP(len, PAGE_SIZE), prot);
+	return end ? vm_protect(current()->vm, addr, end, prot & 7) : -ENOMEM;
 }
 
+/* Linux's do_madvise: -EINVAL for an unaligned address, a wrapping length or
+ * an unknown advice; -ENOMEM when part of the range is not mapped, for every
+ * advice, hints included. */
 long sys_madvise(uint64_t addr, size_t len, int advice)
 {
 	struct vmspace *vm = current()->vm;
+	uint64_t end = range_end(addr, len);
 
-	if (check_range(addr, len))
+	if (!page_aligned(addr) || (len && !end))
 		return -EINVAL;
-	uint64_t end = addr + ALIGN_UP(len, PAGE_SIZE);
+	if (len == 0)
+		return 0;
 	switch (advice) {
 	case MADV_NORMAL:
 	case MADV_RANDOM:
 	case MADV_SEQUENTIAL:
 	case MADV_WILLNEED:
-		return 0;
+	case MADV_HUGEPAGE:
+	case MADV_NOHUGEPAGE:
+	case MADV_DONTDUMP:
+	case MADV_DODUMP:
+	case MADV_COLD:
+	case MADV_PAGEOUT:
+		/* hints: nothing here acts on them (no swap, no huge pages) */
+		return vm_range_mapped(vm, addr, end) ? 0 : -ENOMEM;
 	case MADV_DONTNEED:
 	case MADV_FREE:
 		return vm_discard(vm, addr, end);

@@ -154,6 +154,51 @@ int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void 
 	return walk_table(pml4, 4, 0, start, end, fn, arg);
 }
 
+static bool table_empty(const pte_t *table)
+{
+	for (int i = 0; i < 512; i++)
+		if (table[i])
+			return false;
+	return true;
+}
+
+/* Free the tables below TABLE (at LEVEL) that cover part of [start, end)
+ * and map nothing any more, deepest first.  Returns how many it freed. */
+static int prune_table(pte_t *table, int level, uint64_t base, uint64_t start, uint64_t end)
+{
+	uint64_t span = level_span(level);
+	int freed = 0;
+
+	for (unsigned i = pt_index(start, level); i < 512; i++) {
+		uint64_t va = base + i * span;
+		if (va >= end)
+			break;
+		pte_t *e = &table[i];
+		if (!pte_present(*e) || (*e & PTE_PS))
+			continue;
+		pte_t *child = table_of(*e);
+		if (level > 2)
+			freed += prune_table(child, level - 1, va, MAX(start, va), end);
+		if (table_empty(child)) {
+			uint64_t pa = pte_addr(*e);
+			*e = 0;
+			frame_put(pa);
+			freed++;
+		}
+	}
+	return freed;
+}
+
+void pagetable_prune(pte_t *pml4, uint64_t start, uint64_t end)
+{
+	if (start >= end || !is_user_addr(start))
+		return;
+	/* INVLPG also empties the paging-structure caches, which may still
+	 * hold the freed tables (Intel SDM vol. 3A, 4.10.4.1) */
+	if (prune_table(pml4, 4, 0, start, MIN(end, USER_TOP)) && read_cr3() == virt_to_phys(pml4))
+		tlb_flush_page(start);
+}
+
 pte_t *pagetable_new(void)
 {
 	uint64_t pa = frame_alloc_zeroed(FRAME_PAGETABLE);

@@ -42,6 +42,9 @@ bool translate(pte_t *pml4, uint64_t va, uint64_t *pa);
 typedef int (*pte_visit_fn)(pte_t *pte, uint64_t va, void *arg);
 int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
 
+/* Free the page tables below PML4 that cover part of the user range
+ * [start, end) and no longer map anything (munmap; Linux: free_pgtables). */
+void pagetable_prune(pte_t *pml4, uint64_t start, uint64_t end);
 /* A new PML4 sharing the kernel half; NULL when out of memory. */
 pte_t *pagetable_new(void);
 /* Unmap the whole user half (dropping each mapped frame's reference) and free

@@ -58,8 +58,7 @@ static int split_range(struct vmspace *vm, uint64_t start, uint64_t end)
 	return region_split(vm, start) || region_split(vm, end) ? -ENOMEM : 0;
 }
 
-/* True when regions cover every page of [start, end). */
-static bool range_covered(struct vmspace *vm, uint64_t start, uint64_t end)
+bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end)
 {
 	uint64_t a = start;
 
@@ -79,7 +78,7 @@ static bool range_covered(struct vmspace *vm, uint64_t start, uint64_t end)
 static int for_each_region(struct vmspace *vm, uint64_t start, uint64_t end,
 			   void (*fn)(struct region *r, void *arg), void *arg)
 {
-	if (!range_covered(vm, start, end) || split_range(vm, start, end))
+	if (!vm_range_mapped(vm, start, end) || split_range(vm, start, end))
 		return -ENOMEM;
 	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r))
 		fn(r, arg);
@@ -105,6 +104,7 @@ int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
 		region_remove(vm, r);
 	}
 	walk_range(vm->pml4, start, end, drop_page, NULL);
+	pagetable_prune(vm->pml4, start, end);
 	return 0;
 }
 
@@ -146,7 +146,7 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 	uint64_t done = start;
 	int err = 0;
 
-	if (!range_covered(vm, start, end) || split_range(vm, start, end))
+	if (!vm_range_mapped(vm, start, end) || split_range(vm, start, end))
 		return -ENOMEM;
 	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r)) {
 		if ((err = region_account(vm, r, prot)))
@@ -155,12 +155,13 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 		done = r->end;
 	}
 	walk_range(vm->pml4, start, done, reprotect_page, &prot);
+	region_merge_range(vm, start, done);
 	return err;
 }
 
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	if (!range_covered(vm, start, end))
+	if (!vm_range_mapped(vm, start, end))
 		return -ENOMEM;
 	walk_range(vm->pml4, start, end, drop_page, NULL);
 	return 0;
@@ -178,6 +179,7 @@ int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on)
 
 	if (err)
 		return err;
+	region_merge_range(vm, start, end);
 	/* mm/ksm.c: MADV_MERGEABLE wakes the scanner; MADV_UNMERGEABLE gives
 	 * the merged pages of the range private frames again */
 	if (on)
@@ -204,7 +206,11 @@ int vm_set_fork_advice(struct vmspace *vm, uint64_t start, uint64_t end, int adv
 		     r = region_next(r))
 			if (r->kind == REGION_FILE)
 				return -EINVAL;
-	return for_each_region(vm, start, end, set_fork_advice, &advice);
+	int err = for_each_region(vm, start, end, set_fork_advice, &advice);
+
+	if (!err)
+		region_merge_range(vm, start, end);
+	return err;
 }
 
 /*
@@ -294,7 +300,7 @@ static int fork_region(struct fork_target *t, const struct region *r)
 {
 	if (r->dontfork)
 		return 0;
-	int err = region_add(t->child, r);
+	int err = region_copy(t->child, r);
 	if (err || r->wipeonfork)
 		return err;
 	return walk_range(t->parent->pml4, r->start, r->end,

@@ -85,6 +85,9 @@ struct region *region_find_after(struct vmspace *vm, uint64_t addr);
  * pages to Committed_AS when TMPL->account.  0, or -ENOMEM (no memory,
  * max_map_count regions already, or the charge refused). */
 int region_add(struct vmspace *vm, const struct region *tmpl);
+/* region_add without the max_map_count cap: fork gives the child what the
+ * parent has, whatever the cap is now (Linux's dup_mmap does not check it). */
+int region_copy(struct vmspace *vm, const struct region *tmpl);
 /* Move the end of R (the heap, for brk) up to END, which must be free:
  * 0 or -ENOMEM (the charge refused). */
 int region_extend(struct vmspace *vm, struct region *r, uint64_t end);
@@ -96,6 +99,10 @@ void region_remove(struct vmspace *vm, struct region *r);
 /* Split the region containing ADDR in two at ADDR, if ADDR is strictly
  * inside.  0, or -ENOMEM (no memory, or max_map_count). */
 int region_split(struct vmspace *vm, uint64_t addr);
+/* Merge the neighbours among the regions that touch [start, end) which
+ * differ in nothing but their addresses (anonymous and heap regions), so
+ * that mmap and mprotect do not multiply regions (Linux: vma_merge). */
+void region_merge_range(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Free every region and give back their charge (not the pages). */
 void region_free_all(struct vmspace *vm);
 /* A free range of LEN bytes below USER_MMAP_TOP for mmap, searched top-down
@@ -105,6 +112,9 @@ uint64_t vm_find_free(struct vmspace *vm, uint64_t len);
 bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end);
 
 /* ---- operations on ranges (mm/vmspace.c) ---- */
+
+/* True when regions cover every page of [start, end). */
+bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end);
 
 /* Remove [start, end) from the regions (splitting them) and unmap its pages. */
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);

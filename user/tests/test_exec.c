@@ -440,14 +440,44 @@ static void test_fixtures(void)
 		free(list);
 }
 
+/* Exec'd with an empty argv (and TEST_EXEC_EXECFN=PATH in the environment):
+ * exit 0 when argv is { "" } and AT_EXECFN is PATH, as on Linux 6.1. */
+static int helper_empty_argv(int argc, char **argv, const char *path)
+{
+	const char *execfn = (const char *)getauxval(AT_EXECFN);
+
+	return argc == 1 && argv[0] && !argv[0][0] && !argv[1] && execfn && !strcmp(execfn, path)
+		       ? 0 : 1;
+}
+
+/* execve with argv = { NULL }: the program still gets argv[0] (""), and
+ * AT_EXECFN names the path that was executed. */
+static void test_empty_argv(void)
+{
+	char path[256], env[300];
+	char *argv[] = { NULL }, *envp[] = { env, NULL };
+
+	snprintf(path, sizeof path, "%s", tap_bin("test_exec"));
+	snprintf(env, sizeof env, "TEST_EXEC_EXECFN=%s", path);
+	int status = run_status(path, argv, envp);
+	tap_check(exited_with(status, 0),
+		  "an empty argv arrives as { \"\" }, AT_EXECFN is the executed path",
+		  "helper %s", tap_status_str(status));
+}
+
 int main(int argc, char **argv)
 {
+	const char *execfn_want = getenv("TEST_EXEC_EXECFN");
+
+	if (execfn_want)
+		return helper_empty_argv(argc, argv, execfn_want);
 	if (argc > 1 && strncmp(argv[1], "--", 2) == 0)
 		return run_helper(argc, argv);
 
 	test_auxv(argc, argv);
 	test_true_false_echo();
 	test_vectors();
+	test_empty_argv();
 	test_fresh_address_space();
 	test_simple_refusals();
 	test_text_file();

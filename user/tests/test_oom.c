@@ -145,6 +145,18 @@ static void hog_fn(int fd, const struct holder *h)
 	hog(fd);
 }
 
+/* A hog that is a vfork child: the memory is its parent's address space,
+ * and the parent sleeps in vfork.  Killing only the parent would free
+ * nothing; the OOM killer must kill both (Linux kills every user of the
+ * victim's memory). */
+static void vfork_hog_fn(int fd, const struct holder *h)
+{
+	(void)h;
+	if (vfork() == 0)
+		hog(fd);	/* never returns: sleeps until killed */
+	_exit(4);		/* the parent resumes only if the child died */
+}
+
 /* Fill P (LEN bytes) with a pattern and check it: true when intact. */
 static bool pattern_intact(char *p, size_t len)
 {
@@ -206,6 +218,19 @@ static void stop(pid_t pid)
 }
 
 /* ---- the checks ---- */
+
+/* A vfork parent and child sharing a hog's memory: both must go. */
+static void test_vfork_hog(void)
+{
+	pid_t h = start(vfork_hog_fn, NULL);
+
+	tap_check(h > 0, "a vfork child takes all but 1.5 MiB of free memory", "it died first");
+	if (h <= 0)
+		return;
+	tap_check_exits(small, NULL, 0, "then a small process touching 2 MiB lives");
+	tap_check(died_of_sigkill(h), "the vfork parent, whose memory it is, died of SIGKILL",
+		  "it did not die of SIGKILL");
+}
 
 /* A hog, then FN (small or small_read) must live and the hog die. */
 static void test_hog_dies(void (*fn)(void *), const char *what)
@@ -337,5 +362,6 @@ int main(int argc, char **argv)
 	test_hog_dies(small_read, "a small process reading 2 MiB of /dev/zero into new memory "
 		      "gets all of it (the kernel's copy waits, no EFAULT)");
 	test_adj_chooses();
+	test_vfork_hog();
 	return tap_done();
 }
