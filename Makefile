@@ -13,6 +13,8 @@ ACCEL   ?= tcg
 CMDLINE ?=
 ADD     ?=
 GDBPORT ?= 1234
+FUZZ_TIME ?= 600
+FUZZ_SEED ?=
 export ACCEL GDBPORT
 
 B := build
@@ -43,10 +45,10 @@ USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c us
 USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%)
 USER_HDRS  := $(wildcard user/*/*.h)
 
-.PHONY: all run test gdb debug bench bench-linux clean help setup
+.PHONY: all run test gdb debug bench bench-linux fuzz clean help setup
 # A failed recipe leaves no half-made target that a later make would trust.
 .DELETE_ON_ERROR:
-all: $(B)/kernel.elf $(B)/os.iso
+all: $(B)/kernel.elf $(B)/os.iso $(B)/host/mkfuzzelf
 
 help:
 	@echo "make            build the kernel, user programs and $(B)/os.iso"
@@ -56,9 +58,10 @@ help:
 	@echo "make debug      QEMU waiting for a debugger on port GDBPORT (for IDEs)"
 	@echo "make bench      run the benchmarks in both fork modes: table and plot in $(B)/bench/"
 	@echo "make bench-linux  the same benchmark on Debian's Linux kernel too (downloads it)"
+	@echo "make fuzz       the fuzzer for FUZZ_TIME seconds (default 600; FUZZ_SEED=N replays a seed)"
 	@echo "make clean      remove $(B)/"
 	@echo "make compile_commands.json   the compilation database for clangd"
-	@echo "variables: MEM=$(MEM) SMP=$(SMP) ACCEL=$(ACCEL) CMDLINE='$(CMDLINE)' ADD='$(ADD)' GDBPORT=$(GDBPORT)"
+	@echo "variables: MEM=$(MEM) SMP=$(SMP) ACCEL=$(ACCEL) CMDLINE='$(CMDLINE)' ADD='$(ADD)' GDBPORT=$(GDBPORT) FUZZ_TIME=$(FUZZ_TIME)"
 
 setup:
 	@scripts/setup
@@ -119,6 +122,11 @@ $(BADELF): $(B)/host/mkbadelf
 	@touch $@
 endif
 
+# The fuzzer's corpus builder (scripts/fuzz runs it with the run's seed).
+$(B)/host/mkfuzzelf: user/tests/mkfuzzelf.c
+	@mkdir -p $(dir $@)
+	$(CC) $(HCFLAGS) -o $@ $<
+
 $(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) scripts/mkinitrd
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkinitrd $(B)/root $@
@@ -163,6 +171,10 @@ bench-linux: setup
 	@$(MAKE) --no-print-directory all
 	scripts/bench-linux
 
+fuzz: setup
+	@$(MAKE) --no-print-directory all
+	scripts/fuzz --time $(FUZZ_TIME) --smp $(SMP) $(if $(FUZZ_SEED),--seed $(FUZZ_SEED))
+
 clean:
 	rm -rf $(B)
 
@@ -170,7 +182,7 @@ clean:
 .PHONY: compile_commands.json
 compile_commands.json:
 	@KCFLAGS='$(KCFLAGS)' UCFLAGS='$(UCFLAGS)' HCFLAGS='$(HCFLAGS)' scripts/compile-commands \
-		--kernel $(KERNEL_C) --user $(filter-out user/tests/mkbadelf.c,$(wildcard user/*/*.c)) --host $(wildcard user/tests/mkbadelf.c) >$@
+		--kernel $(KERNEL_C) --user $(filter-out user/tests/mk%.c,$(wildcard user/*/*.c)) --host $(wildcard user/tests/mk*.c) >$@
 	@echo "  GEN     $@ ($$(grep -c '"file"' $@) files)"
 
 -include $(shell find $(B) -name '*.d' 2>/dev/null)

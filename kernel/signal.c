@@ -54,7 +54,7 @@ int signal_send_group(int pgid, int sig)
 		if (p->state == P_UNUSED || p->state == P_ZOMBIE || p->pgid != pgid || !p->vm)
 			continue;
 		found++;
-		if (sig)
+		if (sig && p->pid != 1)	/* init: see signal.h */
 			signal_send_locked(p, sig);
 	}
 	spin_unlock(&proc_lock);

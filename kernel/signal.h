@@ -38,7 +38,12 @@ struct proc;
 int signal_send(struct proc *p, int sig);
 /* The same for a valid SIG, with proc_lock already held. */
 void signal_send_locked(struct proc *p, int sig);
-/* Send SIG to every process in group PGID; -ESRCH when there is none. */
+/* Send SIG to every process in group PGID; -ESRCH when there is none.
+ * For kill(2) and the terminal: init (pid 1) is in the count but does not
+ * get the signal.  Linux marks init SIGNAL_UNKILLABLE: it takes only the
+ * signals it has a handler for from user space (kernel/signal.c,
+ * sig_task_ignored), and no handlers exist here; the kernel's own signals
+ * (a fault, out of memory) still reach it. */
 int signal_send_group(int pgid, int sig);
 /* Send SIG to the current process for a fault it caused (SIGSEGV, SIGBUS,
  * SIGILL, SIGFPE, SIGTRAP): if it is ignored, reset it to the default action

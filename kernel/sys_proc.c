@@ -175,7 +175,7 @@ long sys_kill(int pid, int sig)
 	struct proc *p = proc_find(pid);
 	if (!p || p->state == P_ZOMBIE || !p->vm)
 		return -ESRCH;
-	return sig ? signal_send(p, sig) : 0;
+	return sig && pid != 1 ? signal_send(p, sig) : 0;	/* init: kernel/signal.h */
 }
 
 long sys_getpid(void)

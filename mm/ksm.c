@@ -386,13 +386,17 @@ static void items_sweep(bool (*keep)(const struct rmap_item *))
 
 /* ---- merging ---- */
 
-/* Make the entry read-only and copy-on-write, so its page cannot change. */
+/* Make the entry read-only and copy-on-write, so its page cannot change.
+ * PTE_COW goes on a read-only (or PROT_NONE) entry too: make_stable may keep
+ * this very entry on the merged frame, and a later mprotect(PROT_WRITE) only
+ * keeps a shared frame read-only when it finds PTE_COW (reprotect_page). */
 static void write_protect(struct page_ref *ref)
 {
-	if (*ref->pte & PTE_W) {
-		*ref->pte = (*ref->pte & ~PTE_W) | PTE_COW;
+	bool was_writable = *ref->pte & PTE_W;
+
+	*ref->pte = (*ref->pte & ~PTE_W) | PTE_COW;
+	if (was_writable)
 		tlb_flush_page(ref->va);
-	}
 }
 
 /* Point REF's entry at frame KPA (read-only, copy-on-write) instead of its own. */

@@ -390,6 +390,32 @@ static void test_orphan_reparented(void)
 		tap_check_long(report[1], 1, "orphan is reparented to pid 1");
 }
 
+/* ---- init cannot be killed from user space ---------------------------- */
+
+/* kill(1, SIGKILL) and a SIGKILL to a process group that init is in leave
+ * init alive (Linux, as root: init takes only signals it has a handler
+ * for).  A dead init powers the machine off, so a failure also ends the run. */
+static void join_init_group_and_kill(void *arg)
+{
+	(void)arg;
+	if (setpgid(0, getpgid(1)) == 0)
+		kill(0, SIGKILL);	/* this child and init's group */
+	_exit(1);
+}
+
+static void test_kill_init(void)
+{
+	if (getpgid(0) == getpgid(1))
+		setpgid(0, 0);	/* leave init's group before the child's kill(0) */
+	tap_check_long(kill(1, SIGKILL), 0, "kill(1, SIGKILL) returns 0");
+	int status = tap_run_child(join_init_group_and_kill, NULL);
+	tap_check(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL,
+		  "SIGKILL to init's process group kills the sender",
+		  "child %s", tap_status_str(status));
+	sleep_ms(50);
+	tap_check_long(kill(1, 0), 0, "init (pid 1) is still alive after both");
+}
+
 /* ---- fork until failure ------------------------------------------------ */
 
 static pid_t forked[MAX_FORKS];
@@ -521,5 +547,6 @@ int main(void)
 	test_wait_specific_child();
 	test_echild();
 	test_orphan_reparented();
+	test_kill_init();
 	return tap_done();
 }
