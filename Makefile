@@ -123,9 +123,9 @@ $(BADELF): $(B)/host/mkbadelf
 endif
 
 # The fuzzer's corpus builder (scripts/fuzz runs it with the run's seed).
-$(B)/host/mkfuzzelf: user/tests/mkfuzzelf.c
+$(B)/host/mkfuzzelf: user/tests/mkfuzzelf.c user/lib/fuzz_rnd.h
 	@mkdir -p $(dir $@)
-	$(CC) $(HCFLAGS) -o $@ $<
+	$(CC) $(HCFLAGS) -Iuser/lib -o $@ $<
 
 $(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) scripts/mkinitrd
 	@echo "  INITRD  $@"

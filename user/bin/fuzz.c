@@ -41,6 +41,7 @@
 #include <sys/wait.h>
 
 #include "../tests/tap.h"
+#include "fuzz_rnd.h"
 
 #define PAGE 4096UL
 #define REPORT_FD 30		/* the counting pipe's write end in every child */
@@ -54,35 +55,8 @@
 #define ROUND_BUDGET_S 6	/* then the controller kills what is left */
 #define REAP_LIMIT_S 30		/* a process alive this long after SIGKILL: a hang */
 
-/* ---- the generator: xorshift64* ---- */
+/* ---- the generator: rnd, rnd_seed, pick (user/lib/fuzz_rnd.h) ---- */
 
-static uint64_t rnd_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = rnd_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rnd_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-/* Seed the generator for (seed, round, slot) with splitmix64's finaliser. */
-static void rnd_seed(uint64_t seed, uint64_t round, uint64_t slot)
-{
-	uint64_t z = seed + round * 0x9E3779B97F4A7C15ULL + slot * 0xBF58476D1CE4E5B9ULL;
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	rnd_state = (z ^ (z >> 31)) | 1;
-}
-
-static uint64_t pick(uint64_t n)
-{
-	return rnd() % n;
-}
 
 #define PICK(table) ((table)[pick(sizeof(table) / sizeof((table)[0]))])
 

@@ -12,8 +12,8 @@
  * value in the ELF header, a program-header field set to a hostile value
  * (kernel, non-canonical, unaligned, huge, overlapping, wrapping), random
  * bytes over the program headers, or a truncation.  The generator is the
- * fuzzer's xorshift64*, seeded from (SEED, I), so a seed always gives the
- * same files from the same programs.
+ * fuzzer's xorshift64* (user/lib/fuzz_rnd.h), seeded from (SEED, I), so a
+ * seed always gives the same files from the same programs.
  */
 #include <elf.h>
 #include <errno.h>
@@ -24,34 +24,9 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "fuzz_rnd.h"
+
 #define MAX_SIZE (4 << 20)
-
-static uint64_t rnd_state;
-
-static uint64_t rnd(void)
-{
-	uint64_t x = rnd_state;
-
-	x ^= x >> 12;
-	x ^= x << 25;
-	x ^= x >> 27;
-	rnd_state = x;
-	return x * 0x2545F4914F6CDD1DULL;
-}
-
-static void rnd_seed(uint64_t seed, uint64_t i)
-{
-	uint64_t z = seed + i * 0x9E3779B97F4A7C15ULL;
-
-	z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-	z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-	rnd_state = (z ^ (z >> 31)) | 1;
-}
-
-static uint64_t pick(uint64_t n)
-{
-	return rnd() % n;
-}
 
 /* A hostile value for a field that held OLD. */
 static uint64_t hostile(uint64_t old)
@@ -201,7 +176,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (long i = 0; i < count; i++) {
-		rnd_seed(seed, i);
+		rnd_seed(seed, i, 0);
 		const char *prog = argv[4 + pick(argc - 4)];
 		const char *base = strrchr(prog, '/') ? strrchr(prog, '/') + 1 : prog;
 		snprintf(path, sizeof path, "%s/%03ld-%s", argv[3], i, base);
