@@ -266,7 +266,7 @@ static void push_auxv(struct stack_builder *b, const struct loaded *l, uint64_t 
  * would: 0, or -ENOMEM when a page could not be had. */
 static int stack_write(struct vmspace *vm, uint64_t uva, const void *src, size_t n)
 {
-	return access_remote_vm(vm, uva, (void *)src, n, FOLL_WRITE) == n ? 0 : -ENOMEM;
+	return access_remote_vm(vm, uva, (void *)src, n, FOLL_WRITE, NULL) == n ? 0 : -ENOMEM;
 }
 
 /* Step 2b: the stack region and the initial stack contents; returns rsp or 0. */

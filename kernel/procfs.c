@@ -818,16 +818,21 @@ static bool mem_alive(uint64_t id)
  * bytes done, 0 when it cannot be reached or is gone.  The reference is held
  * only while access_remote_vm runs, which never sleeps or yields: between
  * pages the space may go (exit, exec), and no address space outlives its
- * last process because a reader is slow (the memory audit relies on it). */
+ * last process because a reader is slow (the memory audit relies on it).
+ * Out of frames (a forced write that must copy), the OOM killer runs and the
+ * page is tried again, as for a page fault (Linux: the fault inside GUP). */
 static size_t mem_access_page(uint64_t id, uint64_t addr, char *page, size_t k, int flags)
 {
-	struct vmspace *vm = mem_get_vm(id);
-
-	if (!vm)
-		return 0;
-	k = access_remote_vm(vm, addr, page, k, flags);
-	vmspace_put(vm);
-	return k;
+	for (;;) {
+		struct vmspace *vm = mem_get_vm(id);
+		int err = 0;
+		if (!vm)
+			return 0;
+		size_t done = access_remote_vm(vm, addr, page, k, flags, &err);
+		vmspace_put(vm);
+		if (done || err != -ENOMEM || !oom_wait())
+			return done;
+	}
 }
 
 /* N bytes between BUF and the address *OFF of address space ID, a page at a

@@ -173,7 +173,9 @@ long sys_kill(int pid, int sig)
 		return 0;
 	}
 	struct proc *p = proc_find(pid);
-	if (!p || p->state == P_ZOMBIE || !p->vm)
+	if (p && p->state == P_ZOMBIE)
+		return 0;	/* it exists until reaped; the signal has no effect (Linux) */
+	if (!p || !p->vm)
 		return -ESRCH;
 	return sig && pid != 1 ? signal_send(p, sig) : 0;	/* init: kernel/signal.h */
 }

@@ -15,35 +15,44 @@
  * so that /proc/PID/smaps sees what was done.
  */
 #include "mm/access.h"
+#include "kernel/errno.h"
 #include "mm/fault.h"
 #include "mm/layout.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
-/* Make the page of ADDR ready for the access; its entry, or NULL. */
-static pte_t *get_user_page(struct vmspace *vm, uint64_t addr, int gup_flags)
+/* Make the page of ADDR ready for the access: its entry in *PTE, or
+ * -EFAULT / -ENOMEM (vm_fault's answer). */
+static int get_user_page(struct vmspace *vm, uint64_t addr, int gup_flags, pte_t **pte)
 {
 	int flags = (gup_flags & FOLL_WRITE ? FAULT_WRITE : 0) |
 		    (gup_flags & FOLL_FORCE ? FAULT_FORCE : 0);
+	int err = is_user_addr(addr) ? vm_fault(vm, addr, flags) : -EFAULT;
 
-	if (!is_user_addr(addr) || vm_fault(vm, addr, flags))
-		return NULL;
+	if (err)
+		return err == -ENOMEM ? err : -EFAULT;
 	pte_t *e = walk(vm->pml4, addr, false);
 	if (!e || !pte_present(*e))
-		return NULL;
+		return -EFAULT;
 	*e |= PTE_A | (gup_flags & FOLL_WRITE ? PTE_D : 0);
-	return e;
+	*pte = e;
+	return 0;
 }
 
-size_t access_remote_vm(struct vmspace *vm, uint64_t addr, void *buf, size_t len, int gup_flags)
+size_t access_remote_vm(struct vmspace *vm, uint64_t addr, void *buf, size_t len, int gup_flags,
+			int *err)
 {
 	char *b = buf;
 	size_t done = 0;
 
 	while (done < len) {
-		pte_t *e = get_user_page(vm, addr, gup_flags);
-		if (!e)
+		pte_t *e;
+		int why = get_user_page(vm, addr, gup_flags, &e);
+		if (why) {
+			if (err)
+				*err = why;
 			break;
+		}
 		size_t off = addr & (PAGE_SIZE - 1), chunk = MIN(len - done, PAGE_SIZE - off);
 		char *page = (char *)phys_to_virt(pte_addr(*e)) + off;
 		if (gup_flags & FOLL_WRITE)

@@ -17,7 +17,9 @@ struct vmspace;
  * caller keeps VM alive (vmspace_get).  Pages are faulted in as a user
  * access would (vm_fault), FOLL_FORCE as /proc/PID/mem does (FAULT_FORCE).
  * Returns the bytes copied: fewer than LEN when the access stops at a page
- * it may not reach (no region, not allowed, out of memory), 0 when the first
- * one is.  Linux: mm/memory.c __access_remote_vm.
+ * it may not reach, 0 when the first one is; then *ERR (unless ERR is NULL)
+ * says why: -EFAULT (no region, not allowed) or -ENOMEM (no frame).  It
+ * never sleeps or yields.  Linux: mm/memory.c __access_remote_vm.
  */
-size_t access_remote_vm(struct vmspace *vm, uint64_t addr, void *buf, size_t len, int gup_flags);
+size_t access_remote_vm(struct vmspace *vm, uint64_t addr, void *buf, size_t len, int gup_flags,
+			int *err);

@@ -280,21 +280,6 @@ static void segfault(int err, uint64_t addr, uint64_t ip)
 	force_sig(bus ? SIGBUS : SIGSEGV);
 }
 
-/*
- * No frame for the fault: let the OOM killer (mm/oom_kill.c) choose a victim
- * and wait for it.  True when the access should be retried (the faulter was
- * not chosen and has no fatal signal); false when the faulter is the victim
- * or is dying anyway, or cannot sleep here (a lock is held).
- */
-static bool oom_retry(void)
-{
-	out_of_memory();
-	if (tsk_is_oom_victim(current()) || fatal_signal_pending() || irq_nesting.depth)
-		return false;
-	yield();
-	return true;
-}
-
 void page_fault(struct trapframe *tf)
 {
 	uint64_t addr = read_cr2();
@@ -309,7 +294,7 @@ void page_fault(struct trapframe *tf)
 		if (!err)
 			return;
 	}
-	if (err == -ENOMEM && oom_retry())
+	if (err == -ENOMEM && oom_wait())
 		return;		/* the same instruction faults again, or succeeds */
 	if (trap_from_user(tf)) {
 		if (err != -ENOMEM)

@@ -24,6 +24,7 @@
 #include "mm/oom_kill.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
@@ -174,4 +175,13 @@ void out_of_memory(void)
 		oom_kill_sharing(v);
 	}
 	spin_unlock(&proc_lock);
+}
+
+bool oom_wait(void)
+{
+	out_of_memory();
+	if (tsk_is_oom_victim(current()) || fatal_signal_pending() || irq_nesting.depth)
+		return false;
+	yield();
+	return true;
 }

@@ -40,3 +40,11 @@ bool tsk_is_oom_victim(struct proc *p);
  * and retries its access unless it is the victim itself.
  */
 void out_of_memory(void);
+/*
+ * oom_wait: the current process found no frame (a page fault, or a forced
+ * write through /proc/PID/mem).  Run the OOM killer and let its victim run.
+ * True when the access should be retried: the caller was not chosen, has no
+ * fatal signal, and holds no lock (it yielded); false when it is the victim
+ * or dying anyway, or cannot sleep here.
+ */
+bool oom_wait(void);

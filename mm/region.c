@@ -100,11 +100,23 @@ static void region_link(struct vmspace *vm, struct region *r)
 	vm->total_pages += region_pages(r);
 }
 
-/* A copy of TMPL, unlinked; NULL without memory or, when CAPPED, at
- * max_map_count. */
-static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl, bool capped)
+/* How max_map_count limits a new region, as on Linux: a new mapping (mmap,
+ * brk) is refused once the count is above the cap (do_mmap), so one that
+ * merges at the cap still succeeds; a split once the count has reached it
+ * (split_vma); fork's copy never (dup_mmap). */
+enum map_cap { CAP_MAP, CAP_SPLIT, CAP_NONE };
+
+static bool over_cap(const struct vmspace *vm, enum map_cap cap)
 {
-	if (capped && vm->map_count >= (uint64_t)sysctl_max_map_count)
+	uint64_t max = (uint64_t)sysctl_max_map_count;
+
+	return cap == CAP_MAP ? vm->map_count > max : cap == CAP_SPLIT && vm->map_count >= max;
+}
+
+/* A copy of TMPL, unlinked; NULL without memory or over the cap. */
+static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl, enum map_cap cap)
+{
+	if (over_cap(vm, cap))
 		return NULL;
 	struct region *r = kmalloc(sizeof(*r));
 	if (r)
@@ -112,9 +124,9 @@ static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl
 	return r;
 }
 
-static int region_insert(struct vmspace *vm, const struct region *tmpl, bool capped)
+static int region_insert(struct vmspace *vm, const struct region *tmpl, enum map_cap cap)
 {
-	struct region *r = region_alloc(vm, tmpl, capped);
+	struct region *r = region_alloc(vm, tmpl, cap);
 
 	if (!r)
 		return -ENOMEM;
@@ -128,12 +140,12 @@ static int region_insert(struct vmspace *vm, const struct region *tmpl, bool cap
 
 int region_add(struct vmspace *vm, const struct region *tmpl)
 {
-	return region_insert(vm, tmpl, true);
+	return region_insert(vm, tmpl, CAP_MAP);
 }
 
 int region_copy(struct vmspace *vm, const struct region *tmpl)
 {
-	return region_insert(vm, tmpl, false);
+	return region_insert(vm, tmpl, CAP_NONE);
 }
 
 int region_extend(struct vmspace *vm, struct region *r, uint64_t end)
@@ -181,7 +193,7 @@ int region_split(struct vmspace *vm, uint64_t addr)
 
 	if (!r || r->start == addr)
 		return 0;
-	struct region *tail = region_alloc(vm, r, true);
+	struct region *tail = region_alloc(vm, r, CAP_SPLIT);
 	if (!tail)
 		return -ENOMEM;
 	uint64_t head_len = addr - r->start;

@@ -71,18 +71,22 @@ bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end)
 }
 
 /*
- * Call FN(r, ARG) for every region of [start, end), after splitting the
- * regions at its edges.  -ENOMEM, with nothing changed, when part of the range
- * is unmapped (mprotect and madvise's error), or when a split finds no memory.
+ * madvise's walk (Linux: madvise_walk_vmas): call FN(r, ARG) for every
+ * region of [start, end), after splitting the regions at its edges, then
+ * merge what became alike.  The mapped parts are changed even when there are
+ * holes; the answer is then -ENOMEM, as it is when a split finds no memory
+ * (nothing changed).
  */
 static int for_each_region(struct vmspace *vm, uint64_t start, uint64_t end,
 			   void (*fn)(struct region *r, void *arg), void *arg)
 {
-	if (!vm_range_mapped(vm, start, end) || split_range(vm, start, end))
+	if (split_range(vm, start, end))
 		return -ENOMEM;
-	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r))
+	for (struct region *r = region_find_after(vm, start); r && r->start < end;
+	     r = region_next(r))
 		fn(r, arg);
-	return 0;
+	region_merge_range(vm, start, end);
+	return vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
 }
 
 static int drop_page(pte_t *pte, uint64_t va, void *arg)
@@ -136,35 +140,35 @@ static int reprotect_page(pte_t *pte, uint64_t va, void *arg)
 }
 
 /*
- * mprotect: region by region, charge what becomes writable private memory
- * (mm/commit.c), then set the protection; the pages follow in one walk.
- * When a charge is refused, the regions before it keep their new protection
- * and the call fails with ENOMEM, as Linux's mprotect does.
+ * mprotect: region by region from START, charge what becomes writable
+ * private memory (mm/commit.c), then set the protection; the pages follow in
+ * one walk.  At a hole, or when a charge is refused, the regions before it
+ * keep their new protection and the call fails with ENOMEM, as Linux's
+ * do_mprotect_pkey does.
  */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 {
 	uint64_t done = start;
 	int err = 0;
 
-	if (!vm_range_mapped(vm, start, end) || split_range(vm, start, end))
+	if (split_range(vm, start, end))
 		return -ENOMEM;
-	for (struct region *r = region_find(vm, start); r && r->start < end; r = region_next(r)) {
+	for (struct region *r = region_find(vm, start); r && r->start == done && done < end;
+	     r = region_next(r)) {
 		if ((err = region_account(vm, r, prot)))
 			break;
 		r->prot = prot;
 		done = r->end;
 	}
 	walk_range(vm->pml4, start, done, reprotect_page, &prot);
-	region_merge_range(vm, start, done);
-	return err;
+	region_merge_range(vm, start, end);	/* also undoes a split left unused */
+	return err ? err : done < end ? -ENOMEM : 0;
 }
 
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	if (!vm_range_mapped(vm, start, end))
-		return -ENOMEM;
 	walk_range(vm->pml4, start, end, drop_page, NULL);
-	return 0;
+	return vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
 }
 
 static void set_mergeable(struct region *r, void *arg)
@@ -177,14 +181,12 @@ int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on)
 {
 	int err = for_each_region(vm, start, end, set_mergeable, &on);
 
-	if (err)
-		return err;
-	region_merge_range(vm, start, end);
 	/* mm/ksm.c: MADV_MERGEABLE wakes the scanner; MADV_UNMERGEABLE gives
 	 * the merged pages of the range private frames again */
 	if (on)
 		ksm_enter();
-	return on ? 0 : ksm_unmerge_range(vm, start, end);
+	int unmerge = on ? 0 : ksm_unmerge_range(vm, start, end);
+	return err ? err : unmerge;
 }
 
 /* One of the fork advices, as the madvise value sys_mm.c passes on. */
@@ -206,11 +208,7 @@ int vm_set_fork_advice(struct vmspace *vm, uint64_t start, uint64_t end, int adv
 		     r = region_next(r))
 			if (r->kind == REGION_FILE)
 				return -EINVAL;
-	int err = for_each_region(vm, start, end, set_fork_advice, &advice);
-
-	if (!err)
-		region_merge_range(vm, start, end);
-	return err;
+	return for_each_region(vm, start, end, set_fork_advice, &advice);
 }
 
 /*

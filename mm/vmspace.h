@@ -82,8 +82,8 @@ struct region *region_find(struct vmspace *vm, uint64_t addr);
  * (Linux's find_vma). */
 struct region *region_find_after(struct vmspace *vm, uint64_t addr);
 /* Add a copy of TMPL over [start, end), which must be free, charging its
- * pages to Committed_AS when TMPL->account.  0, or -ENOMEM (no memory,
- * max_map_count regions already, or the charge refused). */
+ * pages to Committed_AS when TMPL->account.  0, or -ENOMEM (no memory, more
+ * than max_map_count regions already, or the charge refused). */
 int region_add(struct vmspace *vm, const struct region *tmpl);
 /* region_add without the max_map_count cap: fork gives the child what the
  * parent has, whatever the cap is now (Linux's dup_mmap does not check it). */
@@ -97,7 +97,7 @@ int region_account(struct vmspace *vm, struct region *r, int prot);
 /* Unlink and free R, giving back its charge (its pages are the caller's). */
 void region_remove(struct vmspace *vm, struct region *r);
 /* Split the region containing ADDR in two at ADDR, if ADDR is strictly
- * inside.  0, or -ENOMEM (no memory, or max_map_count). */
+ * inside.  0, or -ENOMEM (no memory, or max_map_count regions already). */
 int region_split(struct vmspace *vm, uint64_t addr);
 /* Merge the neighbours among the regions that touch [start, end) which
  * differ in nothing but their addresses (anonymous and heap regions), so
@@ -118,19 +118,23 @@ bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end);
 
 /* Remove [start, end) from the regions (splitting them) and unmap its pages. */
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);
-/* Change the protection of [start, end); -ENOMEM if part of it is unmapped
- * or the commit charge for making it writable is refused (mm/commit.c). */
+/* Change the protection of [start, end), up to its first hole: -ENOMEM if
+ * there is one, or the commit charge for making it writable is refused
+ * (mm/commit.c); the regions before keep their new protection. */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot);
 /* Fault in the pages of the one region [start, end) (MAP_POPULATE); stops
  * at the first failure, silently. */
 void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end);
-/* Drop the pages of [start, end) (MADV_DONTNEED): they read as new again. */
+/* Drop the pages of [start, end) (MADV_DONTNEED): they read as new again.
+ * -ENOMEM when part of the range is unmapped (the rest is dropped). */
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end);
-/* Mark the anonymous regions of [start, end) (un)mergeable (madvise). */
+/* Mark the anonymous regions of [start, end) (un)mergeable (madvise):
+ * 0, or -ENOMEM when part of the range is unmapped (the rest is marked). */
 int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on);
 /* madvise's fork advice (Linux's MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK,
  * MADV_KEEPONFORK values) for [start, end): 0, -ENOMEM when part of the range
- * is unmapped, -EINVAL for MADV_WIPEONFORK on a file mapping. */
+ * is unmapped (the mapped parts take the advice), -EINVAL for
+ * MADV_WIPEONFORK on a file mapping. */
 #define FORK_ADVICE_DONTFORK 10
 #define FORK_ADVICE_DOFORK 11
 #define FORK_ADVICE_WIPEONFORK 18

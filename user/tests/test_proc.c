@@ -281,6 +281,28 @@ static void test_wnohang(void)
 		  "wait4 returned %d, %s", got, tap_status_str(status));
 }
 
+/* A zombie exists until it is reaped: kill() of it succeeds and does
+ * nothing (Linux), and only after the wait is it gone (ESRCH). */
+static void test_kill_zombie(void)
+{
+	char path[64], text[512];
+	pid_t pid = fork();
+	int zombie = 0;
+
+	if (pid == 0)
+		_exit(5);
+	snprintf(path, sizeof path, "/proc/%d/status", (int)pid);
+	for (double end = now_s() + 10; !zombie && now_s() < end; sleep_ms(1))
+		zombie = read_file(path, text, sizeof text) > 0 && strstr(text, "State:\tZ") != NULL;
+	tap_check(zombie && kill(pid, 0) == 0 && kill(pid, SIGTERM) == 0,
+		  "kill(zombie, 0) and kill(zombie, SIGTERM) succeed", "zombie %d, %s", zombie,
+		  strerror(errno));
+	int status = tap_wait(pid);
+	tap_check(WIFEXITED(status) && WEXITSTATUS(status) == 5,
+		  "the zombie then reports its own exit, not the signal", "%s",
+		  tap_status_str(status));
+}
+
 static void test_wnohang_zombie(void)
 {
 	pid_t pid = fork();
@@ -544,6 +566,7 @@ int main(void)
 	test_fault_deaths();
 	test_wnohang();
 	test_wnohang_zombie();
+	test_kill_zombie();
 	test_wait_specific_child();
 	test_echild();
 	test_orphan_reparented();

@@ -321,6 +321,38 @@ static void test_past_eof(void)
 	close(fd);
 }
 
+/* madvise and mprotect over a hole: Linux changes what is mapped (madvise:
+ * all of it; mprotect: up to the hole), then answers ENOMEM. */
+static char *hole_area;
+
+static void write_hole_area(void *arg)
+{
+	(void)arg;
+	hole_area[0] = 1;
+	_exit(0);
+}
+
+static void test_holes(void)
+{
+	char *p = hole_area = mmap(NULL, 3 * PAGE, RW, ANON, -1, 0);
+
+	memset(p, 'x', 3 * PAGE);
+	munmap(p + PAGE, PAGE);
+	errno = 0;
+	long r = madvise(p, 3 * PAGE, MADV_DONTNEED);
+	tap_check(r == -1 && errno == ENOMEM && p[0] == 0 && p[2 * PAGE] == 0,
+		  "MADV_DONTNEED over a hole drops the mapped pages, then ENOMEM",
+		  "returned %ld errno %d, pages read %d %d", r, errno, p[0], p[2 * PAGE]);
+	errno = 0;
+	r = mprotect(p, 3 * PAGE, PROT_READ);
+	int st = tap_run_child(write_hole_area, NULL);
+	p[2 * PAGE] = 'y';
+	tap_check(r == -1 && errno == ENOMEM && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+		  "mprotect over a hole changes the part before it, then ENOMEM",
+		  "returned %ld errno %d, write before the hole: %s", r, errno, tap_status_str(st));
+	munmap(p, 3 * PAGE);
+}
+
 static void child_exit0(void *arg)
 {
 	(void)arg;
@@ -360,6 +392,7 @@ static void test_linux_errors(void)
 int main(void)
 {
 	test_linux_errors();
+	test_holes();
 	test_past_eof();
 	test_pagetables_freed();
 	test_merging();
