@@ -33,8 +33,9 @@
  * Every frame that is shared (zero frame, page cache, fork, merging) is
  * mapped read-only with PTE_COW, so the only way to write to it is through
  * cow_fault.  A bad access from user mode ends the process with SIGSEGV (a
- * bus error with SIGBUS); from kernel mode (copy_to_user and friends) the exception table turns it into
- * -EFAULT; a kernel fault on a kernel address is a bug and panics.  Running
+ * bus error with SIGBUS); from kernel mode (copy_to_user and friends) the
+ * exception table turns it into -EFAULT; a kernel fault on a kernel address
+ * is a bug and panics.  Running
  * out of frames calls the OOM killer (mm/oom_kill.c), which ends the process
  * with the largest footprint; unless that is the faulter, it yields and then
  * retries the access (a user copy is retried too, not failed).
