@@ -149,6 +149,9 @@ static int walk_table(pte_t *table, int level, uint64_t base, uint64_t start,
 
 int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg)
 {
+	/* a user range never runs on into the kernel half, whatever END says */
+	if (is_user_addr(start))
+		end = MIN(end, USER_TOP);
 	if (start >= end)
 		return 0;
 	return walk_table(pml4, 4, 0, start, end, fn, arg);

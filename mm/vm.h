@@ -37,8 +37,9 @@ int protect_page(pte_t *pml4, uint64_t va, uint64_t prot);
 bool translate(pte_t *pml4, uint64_t va, uint64_t *pa);
 
 /* Visit every present 4 KiB leaf entry in [start, end), in address order,
- * skipping empty tables; user or kernel addresses (VA is canonical).  FN
- * may change the entry; a nonzero return stops the walk and is returned. */
+ * skipping empty tables; user or kernel addresses (VA is canonical), but a
+ * range starting in the user half stops at USER_TOP.  FN may change the
+ * entry; a nonzero return stops the walk and is returned. */
 typedef int (*pte_visit_fn)(pte_t *pte, uint64_t va, void *arg);
 int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
 

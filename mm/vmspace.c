@@ -167,7 +167,10 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	walk_range(vm->pml4, start, end, drop_page, NULL);
+	/* only where regions are: the range may run past the user half */
+	for (struct region *r = region_find_after(vm, start); r && r->start < end;
+	     r = region_next(r))
+		walk_range(vm->pml4, MAX(r->start, start), MIN(r->end, end), drop_page, NULL);
 	return vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
 }
 

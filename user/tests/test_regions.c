@@ -350,6 +350,22 @@ static void test_holes(void)
 	tap_check(r == -1 && errno == ENOMEM && WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
 		  "mprotect over a hole changes the part before it, then ENOMEM",
 		  "returned %ld errno %d, write before the hole: %s", r, errno, tap_status_str(st));
+	/* a range from the last user page on into the kernel half: nothing is
+	 * mapped there for the process, and the kernel's pages must not be
+	 * touched (found by the fuzzer: MADV_DONTNEED dropped kernel pages) */
+	char *last = (char *)0x7ffffffff000UL;
+	size_t huge = 0xffffffffc0000000UL - (uintptr_t)last;	/* past the kernel image */
+	static const int advice[] = { MADV_DONTNEED, MADV_UNMERGEABLE, MADV_DONTFORK,
+				      MADV_WIPEONFORK, MADV_MERGEABLE, MADV_WILLNEED };
+	bool all_enomem = true;
+	for (size_t i = 0; i < sizeof advice / sizeof advice[0]; i++) {
+		errno = 0;
+		all_enomem &= madvise(last, huge, advice[i]) == -1 && errno == ENOMEM;
+	}
+	errno = 0;
+	all_enomem &= mprotect(last, huge, PROT_READ) == -1 && errno == ENOMEM;
+	tap_check(all_enomem, "madvise and mprotect from the last user page into the kernel half: "
+		  "ENOMEM, and the kernel lives", "errno %d", errno);
 	munmap(p, 3 * PAGE);
 }
 
