@@ -424,7 +424,11 @@ static void maps_line(struct text *t, const struct region *r)
 	maps_row(t, &m);
 }
 
-static void show_maps(struct text *t, struct proc *p)
+/* The text of a file with one entry per region (maps, smaps): ENTRY(t, vm,
+ * r) for each, resumed at the window's first region (text_seek), stopped
+ * once the window is full, so reading the whole text is linear. */
+static void show_regions(struct text *t, struct proc *p,
+			 void (*entry)(struct text *t, struct vmspace *vm, const struct region *r))
 {
 	if (!p->vm)
 		return;
@@ -432,8 +436,19 @@ static void show_maps(struct text *t, struct proc *p)
 	const struct region *r = from ? region_find_after(p->vm, from) : region_first(p->vm);
 	for (; r && !text_past_window(t); r = region_next(r)) {
 		text_mark(t, r->start);
-		maps_line(t, r);
+		entry(t, p->vm, r);
 	}
+}
+
+static void maps_entry(struct text *t, struct vmspace *vm, const struct region *r)
+{
+	(void)vm;
+	maps_line(t, r);
+}
+
+static void show_maps(struct text *t, struct proc *p)
+{
+	show_regions(t, p, maps_entry);
 }
 
 /* ---- /proc/PID/smaps and smaps_rollup ---- */
@@ -490,24 +505,23 @@ static void smaps_vmflags(struct text *t, const struct region *r)
 	text_put(t, "\n", 1);
 }
 
+static void smaps_entry(struct text *t, struct vmspace *vm, const struct region *r)
+{
+	struct mem_size_stats m = { 0 };
+
+	smap_gather_stats(vm, r->start, r->end, &m);
+	maps_line(t, r);
+	kb_bytes(t, "Size:", r->end - r->start);
+	kb_bytes(t, "KernelPageSize:", PAGE_SIZE);
+	kb_bytes(t, "MMUPageSize:", PAGE_SIZE);
+	smaps_fields(t, &m, false);
+	tprintf(t, "THPeligible:    0\n");
+	smaps_vmflags(t, r);
+}
+
 static void show_smaps(struct text *t, struct proc *p)
 {
-	if (!p->vm)
-		return;
-	uint64_t from = text_seek(t);
-	const struct region *r = from ? region_find_after(p->vm, from) : region_first(p->vm);
-	for (; r && !text_past_window(t); r = region_next(r)) {
-		struct mem_size_stats m = { 0 };
-		smap_gather_stats(p->vm, r->start, r->end, &m);
-		text_mark(t, r->start);
-		maps_line(t, r);
-		kb_bytes(t, "Size:", r->end - r->start);
-		kb_bytes(t, "KernelPageSize:", PAGE_SIZE);
-		kb_bytes(t, "MMUPageSize:", PAGE_SIZE);
-		smaps_fields(t, &m, false);
-		tprintf(t, "THPeligible:    0\n");
-		smaps_vmflags(t, r);
-	}
+	show_regions(t, p, smaps_entry);
 }
 
 /* One line for the whole space, from the first region's start to the last
