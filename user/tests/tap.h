@@ -183,6 +183,65 @@ static inline ssize_t tap_write_full(int fd, const void *buf, size_t len)
 	return done;
 }
 
+/* A child driven through a pair of pipes: the parent sends one-byte
+ * commands, the child answers each with fn(cmd, arg); 'q' ends it.  For
+ * tests that must act in another process at a chosen moment (write a page
+ * after a fork, read it again after the parent changed it). */
+struct tap_kid {
+	pid_t pid;
+	int to, from;
+};
+
+/* Start the child: 0, or -1 when pipe or fork failed. */
+static inline int tap_kid_start(struct tap_kid *k, char (*fn)(char cmd, void *arg), void *arg)
+{
+	int down[2], up[2];
+
+	if (pipe(down) < 0 || pipe(up) < 0)
+		return -1;
+	k->pid = fork();
+	if (k->pid == 0) {
+		char c;
+		close(down[1]);
+		close(up[0]);
+		while (read(down[0], &c, 1) == 1 && c != 'q') {
+			char r = fn(c, arg);
+			if (write(up[1], &r, 1) != 1)
+				break;
+		}
+		_exit(0);
+	}
+	close(down[0]);
+	close(up[1]);
+	k->to = down[1], k->from = up[0];
+	return k->pid < 0 ? -1 : 0;
+}
+
+/* Send CMD and return the child's answer (0, with a diagnostic, when it
+ * did not answer: it died). */
+static inline char tap_kid_ask(struct tap_kid *k, char cmd)
+{
+	char r = 0;
+
+	if (write(k->to, &cmd, 1) != 1 || read(k->from, &r, 1) != 1) {
+		tap_diag("child %d did not answer\n", (int)k->pid);
+		return 0;
+	}
+	return r;
+}
+
+/* End the child: its wait status. */
+static inline int tap_kid_end(struct tap_kid *k)
+{
+	char q = 'q';
+
+	if (write(k->to, &q, 1) != 1)
+		tap_diag("child %d: could not send q\n", (int)k->pid);
+	close(k->to);
+	close(k->from);
+	return tap_wait(k->pid);
+}
+
 /* Directory holding the helper programs (true, false, echo, ...). */
 static inline const char *tap_bin_dir(void)
 {

@@ -8,8 +8,8 @@
  * An unreachable first byte is EIO, a later one a short count; a process
  * that has exited reads as end of file.  Runs the same on Linux (as root).
  *
- * Children are driven through a pair of pipes (struct kid): the parent sends
- * a one-byte command, the child answers with one byte.
+ * Children are driven through a pair of pipes (struct tap_kid, tap.h): the
+ * parent sends a one-byte command, the child answers with one byte.
  */
 #include "tap.h"
 
@@ -65,57 +65,6 @@ static void *map_anon(size_t len, int prot)
 	return p == MAP_FAILED ? NULL : p;
 }
 
-/* A child answering one-byte commands: fn(cmd, arg) -> reply; 'q' ends it. */
-struct kid {
-	pid_t pid;
-	int to, from;
-};
-
-static int kid_start(struct kid *k, char (*fn)(char cmd, void *arg), void *arg)
-{
-	int down[2], up[2];
-
-	if (pipe(down) < 0 || pipe(up) < 0)
-		return -1;
-	k->pid = fork();
-	if (k->pid == 0) {
-		char c;
-		close(down[1]);
-		close(up[0]);
-		while (read(down[0], &c, 1) == 1 && c != 'q') {
-			char r = fn(c, arg);
-			if (write(up[1], &r, 1) != 1)
-				break;
-		}
-		_exit(0);
-	}
-	close(down[0]);
-	close(up[1]);
-	k->to = down[1], k->from = up[0];
-	return k->pid < 0 ? -1 : 0;
-}
-
-/* Send CMD, return the child's answer (0 if it died). */
-static char kid_ask(struct kid *k, char cmd)
-{
-	char r = 0;
-
-	if (write(k->to, &cmd, 1) != 1 || read(k->from, &r, 1) != 1)
-		return 0;
-	return r;
-}
-
-static int kid_end(struct kid *k)
-{
-	char q = 'q';
-
-	if (write(k->to, &q, 1) != 1)
-		tap_diag("kid %d: could not send q", (int)k->pid);
-	close(k->to);
-	close(k->from);
-	return tap_wait(k->pid);
-}
-
 /* ---- reading and writing ---------------------------------------------- */
 
 static char pattern[3 * PAGE];
@@ -162,27 +111,27 @@ static char child_cmd(char cmd, void *arg)
 
 static void test_child(void)
 {
-	struct kid k;
+	struct tap_kid k;
 	char got[16] = "";
 
 	shared_buf = map_anon(PAGE, PROT_READ | PROT_WRITE);
 	strcpy(shared_buf, "parent-data");
-	if (!shared_buf || kid_start(&k, child_cmd, NULL) < 0) {
+	if (!shared_buf || tap_kid_start(&k, child_cmd, NULL) < 0) {
 		tap_fail("child's memory", "setup: %s", strerror(errno));
 		return;
 	}
-	kid_ask(&k, 'w');
+	tap_kid_ask(&k, 'w');
 	ssize_t n = mem_read(k.pid, got, 11, shared_buf);
 	tap_check(n == 11 && !memcmp(got, "child-data", 11),
 		  "read /proc/PID/mem: the child's copy of a copy-on-write page",
 		  "read %zd: \"%.11s\"", n, got);
 	n = mem_write(k.pid, "from-parent", 12, shared_buf);
 	tap_check_long(n, 12, "write /proc/PID/mem into the child's writable page");
-	tap_check(kid_ask(&k, 'c') == 'P', "the child sees the parent's write",
+	tap_check(tap_kid_ask(&k, 'c') == 'P', "the child sees the parent's write",
 		  "child's buffer is not \"from-parent\"");
 	tap_check(!strcmp(shared_buf, "parent-data"), "the parent's own page did not change",
 		  "parent reads \"%.16s\"", shared_buf);
-	int st = kid_end(&k);
+	int st = tap_kid_end(&k);
 	tap_check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "child exits cleanly", "%s",
 		  tap_status_str(st));
 	munmap(shared_buf, PAGE);
@@ -227,10 +176,11 @@ static void forced_then_direct(void *arg)
 static void test_forced_file(void)
 {
 	static char orig[PAGE], now[PAGE];
-	struct kid k;
+	struct tap_kid k;
 	int fd = open(FILE_PATH, O_RDONLY);
 
-	if (fd < 0 || pread(fd, orig, PAGE, 0) != (ssize_t)PAGE || kid_start(&k, file_cmd, orig) < 0) {
+	if (fd < 0 || pread(fd, orig, PAGE, 0) != (ssize_t)PAGE ||
+	    tap_kid_start(&k, file_cmd, orig) < 0) {
 		tap_fail("forced write into a file mapping", "setup: %s", strerror(errno));
 		return;
 	}
@@ -243,12 +193,12 @@ static void test_forced_file(void)
 		  "mapping reads \"%.8s\"", p + FILE_OFF);
 	tap_check(pread(fd, now, PAGE, 0) == (ssize_t)PAGE && !memcmp(now, orig, PAGE),
 		  "read() of the file still gives its own bytes", "the file changed");
-	tap_check(kid_ask(&k, 'm') == 'S', "another process's new mapping of the file is unchanged",
+	tap_check(tap_kid_ask(&k, 'm') == 'S', "another process's new mapping of the file is unchanged",
 		  "the other process sees changed bytes");
 	char *again = mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
 	tap_check(again != MAP_FAILED && !memcmp(again, orig, PAGE),
 		  "a second mapping in the writer reads the file's bytes", "it reads the write");
-	kid_end(&k);
+	tap_kid_end(&k);
 	tap_check_killed(forced_then_direct, p, SIGSEGV,
 			 "after a forced write the page is still read-only to the program");
 	munmap(again, PAGE);
@@ -270,14 +220,14 @@ static char zero_cmd(char cmd, void *arg)
 
 static void test_forced_zero(void)
 {
-	struct kid k;
+	struct tap_kid k;
 	char *p = map_anon(2 * PAGE, PROT_READ), *other = map_anon(PAGE, PROT_READ);
 
-	if (!p || !other || kid_start(&k, zero_cmd, other) < 0) {
+	if (!p || !other || tap_kid_start(&k, zero_cmd, other) < 0) {
 		tap_fail("forced write into the zero page", "setup: %s", strerror(errno));
 		return;
 	}
-	kid_ask(&k, 'z');	/* the child's page is now mapped (to the zero page) */
+	tap_kid_ask(&k, 'z');	/* the child's page is now mapped (to the zero page) */
 	tap_check(p[0] == 0 && p[PAGE] == 0, "an untouched read-only page reads 0", "it does not");
 	ssize_t n = mem_write(0, "ZZ", 2, p + 10);
 	tap_check(n == 2 && p[10] == 'Z' && p[11] == 'Z' && p[0] == 0,
@@ -285,9 +235,9 @@ static void test_forced_zero(void)
 		  "write %zd, reads %d %d", n, p[10], p[11]);
 	tap_check(p[PAGE + 10] == 0, "the next untouched page still reads 0", "it reads %d",
 		  p[PAGE + 10]);
-	tap_check(kid_ask(&k, 'z') == 'Z', "another process's untouched page still reads 0",
+	tap_check(tap_kid_ask(&k, 'z') == 'Z', "another process's untouched page still reads 0",
 		  "it does not");
-	kid_end(&k);
+	tap_kid_end(&k);
 	munmap(p, 2 * PAGE);
 	munmap(other, PAGE);
 }
@@ -306,7 +256,7 @@ static char cow_cmd(char cmd, void *arg)
  * and one into the child's leaves the parent's alone. */
 static void cow_variant(int prot, const char *what)
 {
-	struct kid k;
+	struct tap_kid k;
 	char *p = map_anon(PAGE, PROT_READ | PROT_WRITE);
 	char name[128];
 
@@ -316,7 +266,7 @@ static void cow_variant(int prot, const char *what)
 	}
 	p[0] = 'A';
 	mprotect(p, PAGE, prot);
-	if (kid_start(&k, cow_cmd, p) < 0) {
+	if (tap_kid_start(&k, cow_cmd, p) < 0) {
 		tap_fail(what, "fork: %s", strerror(errno));
 		return;
 	}
@@ -324,12 +274,12 @@ static void cow_variant(int prot, const char *what)
 	snprintf(name, sizeof name, "%s: the parent's forced write to its own copy", what);
 	tap_check(n == 1 && p[0] == 'B', name, "write %zd, reads %c", n, p[0]);
 	snprintf(name, sizeof name, "%s: the child's copy is unchanged", what);
-	tap_check(kid_ask(&k, 'r') == 'A', name, "child reads something else");
+	tap_check(tap_kid_ask(&k, 'r') == 'A', name, "child reads something else");
 	n = mem_write(k.pid, "C", 1, p);
 	snprintf(name, sizeof name, "%s: a write into the child's copy leaves the parent's", what);
-	tap_check(n == 1 && kid_ask(&k, 'r') == 'C' && p[0] == 'B', name,
+	tap_check(n == 1 && tap_kid_ask(&k, 'r') == 'C' && p[0] == 'B', name,
 		  "write %zd, parent reads %c", n, p[0]);
-	kid_end(&k);
+	tap_kid_end(&k);
 	munmap(p, PAGE);
 }
 
@@ -435,10 +385,10 @@ static void test_exec(void)
 
 static void test_exited(void)
 {
-	struct kid k;
+	struct tap_kid k;
 	char buf[8];
 
-	if (kid_start(&k, idle_cmd, NULL) < 0) {
+	if (tap_kid_start(&k, idle_cmd, NULL) < 0) {
 		tap_fail("target exits", "fork: %s", strerror(errno));
 		return;
 	}

@@ -101,67 +101,24 @@ static char *own_region(size_t n)
 	return p + PAGE;
 }
 
-/* A child that waits: 'w' writes the byte at ARG, 'r' reads it; 'q' ends. */
-struct kid {
-	pid_t pid;
-	int to, from;
-};
-
-static void kid_loop(int in, int out, volatile char *p)
+/* A child (tap_kid) for the page at ARG: 'w' writes its first byte, 'r'
+ * reads its first and last bytes. */
+static char page_cmd(char c, void *arg)
 {
-	char c;
+	volatile char *p = arg;
 
-	while (read(in, &c, 1) == 1 && c != 'q') {
-		if (c == 'w')
-			p[0] = 'k';
-		else if (c == 'r')
-			c = p[0] + p[PAGE - 1];
-		if (write(out, &c, 1) != 1)
-			break;
-	}
-	_exit(0);
-}
-
-static int kid_start(struct kid *k, volatile char *p)
-{
-	int down[2], up[2];
-
-	if (pipe(down) < 0 || pipe(up) < 0)
-		return -1;
-	k->pid = fork();
-	if (k->pid == 0) {
-		close(down[1]);
-		close(up[0]);
-		kid_loop(down[0], up[1], p);
-	}
-	close(down[0]);
-	close(up[1]);
-	k->to = down[1], k->from = up[0];
-	return k->pid < 0 ? -1 : 0;
-}
-
-static void kid_ask(struct kid *k, char c)
-{
-	if (write(k->to, &c, 1) != 1 || read(k->from, &c, 1) != 1)
-		tap_diag("child %d did not answer", (int)k->pid);
-}
-
-static void kid_end(struct kid *k)
-{
-	char q = 'q';
-
-	if (write(k->to, &q, 1) != 1)
-		tap_diag("child %d: could not send q", (int)k->pid);
-	close(k->to);
-	close(k->from);
-	tap_wait(k->pid);
+	if (c == 'w')
+		p[0] = 'k';
+	else if (c == 'r')
+		c = p[0] + p[PAGE - 1];
+	return c;
 }
 
 /* ---- the tests ---------------------------------------------------------- */
 
 static void test_fork_pss(void)
 {
-	struct kid k;
+	struct tap_kid k;
 	char *p = own_region(1);
 
 	if (!p) {
@@ -170,17 +127,17 @@ static void test_fork_pss(void)
 	}
 	p[0] = 'p';
 	tap_check_long(smaps_kb(0, p, "Pss"), 4, "a page written before fork: Pss 4 kB");
-	if (kid_start(&k, p) < 0) {
+	if (tap_kid_start(&k, page_cmd, (void *)p) < 0) {
 		tap_fail("Pss after fork", "fork: %s", strerror(errno));
 		return;
 	}
-	kid_ask(&k, 'r');
+	tap_kid_ask(&k, 'r');
 	tap_check_long(smaps_kb(0, p, "Rss"), 4, "after fork: Rss is still the whole page");
 	tap_check_long(smaps_kb(0, p, "Pss"), 2, "after fork: the parent's Pss is half the page");
 	tap_check_long(smaps_kb(k.pid, p, "Pss"), 2, "after fork: the child's Pss is half the page");
 	tap_check_long(smaps_kb(0, p, "Shared_Dirty"), 4, "after fork: the page is Shared_Dirty");
 	tap_check_long(smaps_kb(0, p, "Private_Dirty"), 0, "after fork: nothing is Private_Dirty");
-	kid_ask(&k, 'w');
+	tap_kid_ask(&k, 'w');
 	tap_check_long(smaps_kb(0, p, "Pss"), 4,
 		       "after the child's write: the parent's Pss is the whole page");
 	tap_check_long(smaps_kb(k.pid, p, "Pss"), 4,
@@ -190,7 +147,7 @@ static void test_fork_pss(void)
 	tap_check_long(smaps_kb(0, p, "Shared_Dirty"), 0,
 		       "after the child's write: nothing is Shared_Dirty");
 	tap_check_long(smaps_kb(k.pid, p, "Anonymous"), 4, "the child's copy is Anonymous");
-	kid_end(&k);
+	tap_kid_end(&k);
 }
 
 static void test_zero_pages(void)
@@ -216,7 +173,7 @@ static void test_zero_pages(void)
 
 static void test_file_mapping(void)
 {
-	struct kid k;
+	struct tap_kid k;
 	int fd = open(FILE_PATH, O_RDONLY);
 	volatile char *f = fd >= 0 ? mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0) : MAP_FAILED;
 
@@ -230,17 +187,17 @@ static void test_file_mapping(void)
 	tap_check_long(smaps_kb(0, (void *)f, "Private_Clean"), 8,
 		       "mapped by this process alone: Private_Clean 8 kB");
 	tap_check_long(smaps_kb(0, (void *)f, "Anonymous"), 0, "page-cache pages are not Anonymous");
-	if (kid_start(&k, (volatile char *)f) < 0) {
+	if (tap_kid_start(&k, page_cmd, (void *)f) < 0) {
 		tap_fail("file mapping", "fork: %s", strerror(errno));
 		return;
 	}
-	kid_ask(&k, 'r');	/* the child reads the first and the last byte of page 0 */
+	tap_kid_ask(&k, 'r');	/* the child reads the first and the last byte of page 0 */
 	long shared = smaps_kb(0, (void *)f, "Shared_Clean");
 	tap_check(shared >= 4, "the child maps the file's page too: it is Shared_Clean",
 		  "Shared_Clean %ld kB", shared);
 	tap_check_long(smaps_kb(0, (void *)f, "Pss"), 8 - shared / 2,
 		       "Pss counts a shared page as half");
-	kid_end(&k);
+	tap_kid_end(&k);
 	munmap((void *)f, 2 * PAGE);
 	close(fd);
 }
