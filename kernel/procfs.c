@@ -338,7 +338,7 @@ static void status_vm(struct text *t, struct vmspace *vm)
 	tprintf(t, "VmRSS:\t%8lu kB\n", (rss.anon + rss.file) * (PAGE_SIZE / 1024));
 	tprintf(t, "RssAnon:\t%8lu kB\n", rss.anon * (PAGE_SIZE / 1024));
 	tprintf(t, "RssFile:\t%8lu kB\n", rss.file * (PAGE_SIZE / 1024));
-	tprintf(t, "VmPTE:\t%8lu kB\n", (pagetable_count_user(vm->pml4) + 1) * (PAGE_SIZE / 1024));
+	tprintf(t, "VmPTE:\t%8lu kB\n", mm_pgtables(vm) * (PAGE_SIZE / 1024));
 }
 
 static void show_status(struct text *t, struct proc *p)

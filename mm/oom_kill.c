@@ -35,12 +35,6 @@
 
 #define KB(pages) ((pages) * (PAGE_SIZE / 1024))
 
-/* Page-table frames of VM, the PML4 included (Linux: mm_pgtables_bytes). */
-static uint64_t mm_pgtables(struct vmspace *vm)
-{
-	return pagetable_count_user(vm->pml4) + 1;
-}
-
 /* Linux: oom_unkillable_task plus "no mm": kernel threads and the dead. */
 static bool oom_unkillable_task(const struct proc *p)
 {

@@ -69,3 +69,8 @@ void get_mm_rss(struct vmspace *vm, struct mm_rss *rss)
 	rss->anon = mss.anonymous / PAGE_SIZE;
 	rss->file = (mss.resident - mss.anonymous) / PAGE_SIZE;
 }
+
+uint64_t mm_pgtables(struct vmspace *vm)
+{
+	return pagetable_count_user(vm->pml4) + 1;
+}

@@ -38,3 +38,7 @@ struct mm_rss {
 /* Count VM's resident pages into *RSS, by the same rule as smaps' Rss and
  * Anonymous (Linux: get_mm_counter).  For the OOM killer and status. */
 void get_mm_rss(struct vmspace *vm, struct mm_rss *rss);
+
+/* Page-table frames of VM, the PML4 included: /proc/PID/status VmPTE and
+ * the OOM killer's badness (Linux: mm_pgtables_bytes, in pages). */
+uint64_t mm_pgtables(struct vmspace *vm);
