@@ -327,6 +327,8 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 	proc_set_name(p, path);
 }
 
+/* Exec PATH into P with the gathered ARGS (argv and envp; the path is added
+ * for AT_EXECFN here): check, build, commit. */
 static int load(struct proc *p, const char *path, struct arg_block *args)
 {
 	int err;
@@ -334,6 +336,8 @@ static int load(struct proc *p, const char *path, struct arg_block *args)
 	struct loaded l;
 
 	if (!f)
+		return err;
+	if ((err = add_execfn(args, path)))
 		return err;
 	if ((err = elf_check(f, &l)))
 		return err;
@@ -383,8 +387,6 @@ int exec_into(struct proc *p, const char *path, char *const argv[], char *const 
 	if (!err)
 		err = gather_kernel(a, envp, &a->envc);
 	if (!err)
-		err = add_execfn(a, path);
-	if (!err)
 		err = load(p, path, a);
 	arg_block_free(a);
 	return err;
@@ -406,8 +408,6 @@ long sys_execve(uint64_t upath, uint64_t uargv, uint64_t uenvp)
 		err = argv_done(a);
 	if (!err)
 		err = gather_user(a, uenvp, &a->envc);
-	if (!err)
-		err = add_execfn(a, path);
 	if (!err)
 		err = load(current(), path, a);
 	arg_block_free(a);
