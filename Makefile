@@ -37,8 +37,8 @@ KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
 UCFLAGS := -static -O2 -g -Wall -Wextra -Werror -Iuser/lib
 HCFLAGS := -O2 -Wall -Wextra -Werror
 
-KERNEL_C   := $(sort $(wildcard kernel/*.c mm/*.c))
-KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm))
+KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/x86/*.c mm/*.c))
+KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm kernel/x86/*.asm))
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
 
 USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c user/bench/*.c user/demo/*.c)))

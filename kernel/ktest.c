@@ -7,7 +7,7 @@
  */
 #include "kernel/ktest.h"
 #include "kernel/cmdline.h"
-#include "kernel/power.h"
+#include "kernel/x86/power.h"
 #include "kernel/printk.h"
 
 extern const struct ktest __ktests_start[], __ktests_end[];

@@ -10,10 +10,10 @@
  */
 #include "kernel/panic.h"
 #include "kernel/ksyms.h"
-#include "kernel/power.h"
+#include "kernel/x86/power.h"
 #include "kernel/printk.h"
-#include "kernel/trap.h"
-#include "kernel/x86.h"
+#include "kernel/x86/trap.h"
+#include "kernel/x86/x86.h"
 #include "mm/layout.h"
 #include "mm/vm.h"
 

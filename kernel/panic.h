@@ -1,7 +1,7 @@
 /*
  * kernel/panic.h - stopping the kernel when it finds a bug in itself.
  * panic() prints the reason, the registers and a backtrace with function
- * names, then powers the machine off with status 125 (kernel/power.c).
+ * names, then powers the machine off with status 125 (kernel/x86/power.c).
  */
 #pragma once
 #include "kernel/lib.h"

@@ -3,7 +3,7 @@
  * A lock keeps lines from different CPUs or interrupt handlers whole.
  */
 #include "kernel/printk.h"
-#include "kernel/serial.h"
+#include "kernel/x86/serial.h"
 #include "kernel/spinlock.h"
 
 static enum log_level min_level = LOG_INFO;

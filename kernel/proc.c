@@ -7,15 +7,15 @@
  * an overflow hits the guard page and double-faults into a clean panic
  * instead of corrupting a neighbour.  The stack's top holds the process's
  * trap frame; new processes start with a context below it that "returns"
- * into proc_entry_user or proc_entry_kthread (kernel/switch.asm).
+ * into proc_entry_user or proc_entry_kthread (kernel/x86/switch.asm).
  */
 #include "kernel/proc.h"
-#include "kernel/cpu.h"
+#include "kernel/x86/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/exec.h"
 #include "kernel/file.h"
 #include "kernel/panic.h"
-#include "kernel/power.h"
+#include "kernel/x86/power.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "mm/audit.h"

@@ -10,7 +10,7 @@
 #pragma once
 #include "kernel/lib.h"
 #include "kernel/spinlock.h"
-#include "kernel/trap.h"
+#include "kernel/x86/trap.h"
 
 #define NPROC 64		/* process table slots, including kernel threads */
 #define NOFILE 32		/* descriptors per process */
@@ -22,7 +22,7 @@ enum proc_state { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBI
 struct file;
 struct vmspace;
 
-/* Callee-saved registers kept across switch_to() (kernel/switch.asm). */
+/* Callee-saved registers kept across switch_to() (kernel/x86/switch.asm). */
 struct context {
 	uint64_t r15, r14, r13, r12, rbx, rbp, rip;
 };

@@ -10,11 +10,11 @@
  * cond_resched() between chunks of work.  proc_lock is held across every switch.
  */
 #include "kernel/sched.h"
-#include "kernel/cpu.h"
-#include "kernel/gdt.h"
+#include "kernel/x86/cpu.h"
+#include "kernel/x86/gdt.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
-#include "kernel/time.h"
+#include "kernel/x86/time.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 

@@ -7,7 +7,7 @@
  * locks are real so that SMP can come.
  */
 #pragma once
-#include "kernel/x86.h"
+#include "kernel/x86/x86.h"
 
 struct spinlock {
 	volatile uint32_t locked;

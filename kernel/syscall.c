@@ -8,13 +8,13 @@
  * (user_return), exactly as after a trap.
  */
 #include "kernel/syscall.h"
-#include "kernel/cpu.h"
+#include "kernel/x86/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
-#include "kernel/trap.h"
+#include "kernel/x86/trap.h"
 #include "mm/layout.h"
 
 #define MAX_SYSCALL 512

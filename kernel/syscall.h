@@ -30,7 +30,7 @@ enum {
 
 #define AT_FDCWD (-100)
 
-/* Called from kernel/syscall_entry.asm with the saved user registers. */
+/* Called from kernel/x86/syscall_entry.asm with the saved user registers. */
 void syscall_dispatch(struct trapframe *tf);
 /* On every way back to user mode: yield if the time slice is over, then act
  * on pending signals. */

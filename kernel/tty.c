@@ -26,10 +26,10 @@
 #include "kernel/fs.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
-#include "kernel/serial.h"
+#include "kernel/x86/serial.h"
 #include "kernel/signal.h"
 #include "kernel/spinlock.h"
-#include "kernel/trap.h"
+#include "kernel/x86/trap.h"
 #include "kernel/uaccess.h"
 
 #define TTY_BUF 4096

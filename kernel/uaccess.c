@@ -1,7 +1,7 @@
 /*
  * kernel/uaccess.c - checked copies between kernel and user memory.
  * The range check keeps user pointers out of the kernel half; the exception
- * table (kernel/uaccess_asm.asm) catches what the check cannot know: pages
+ * table (kernel/x86/uaccess_asm.asm) catches what the check cannot know: pages
  * that are unmapped or not writable.
  */
 #include "kernel/uaccess.h"

@@ -90,12 +90,12 @@
  * trees and the mmap lock of each space during a merge.)
  */
 #include "mm/ksm.h"
-#include "kernel/cpu.h"
+#include "kernel/x86/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/time.h"
+#include "kernel/x86/time.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/heap.h"

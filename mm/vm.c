@@ -15,7 +15,7 @@
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
-#include "kernel/x86.h"
+#include "kernel/x86/x86.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
 

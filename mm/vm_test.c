@@ -4,7 +4,7 @@
  */
 #include "kernel/errno.h"
 #include "kernel/ktest.h"
-#include "kernel/x86.h"
+#include "kernel/x86/x86.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
 #include "mm/vm.h"

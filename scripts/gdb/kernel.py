@@ -234,7 +234,7 @@ def c_string(value):
 
 def current_proc():
     """The process running on the CPU (the kernel's current(): this_cpu()->proc, and
-    this_cpu() is &cpus[0], kernel/cpu.h) as a `struct proc *`, or None."""
+    this_cpu() is &cpus[0], kernel/x86/cpu.h) as a `struct proc *`, or None."""
     p = kernel_value("cpus[0].proc")
     return p if int(p) else None
 
@@ -716,9 +716,9 @@ VaToPa()
 # ---------------------------------------------------------------------------------------------
 # Unwinding through a trap: `bt` from a trap handler goes on into the code the trap interrupted.
 #
-# trap_common (kernel/trap_entry.asm) has no unwind information: gdb would take stack words for
+# trap_common (kernel/x86/trap_entry.asm) has no unwind information: gdb would take stack words for
 # return addresses and print made-up frames. This unwinder knows that, in trap_common, rsp
-# points at the struct trapframe (kernel/trap.h) and takes the interrupted rip, rsp and rbp
+# points at the struct trapframe (kernel/x86/trap.h) and takes the interrupted rip, rsp and rbp
 # from it. User code that gdb has no symbols for (`add-symbol-file build/root/bin/PROG` gives
 # them) cannot be unwound further; the backtrace ends there.
 

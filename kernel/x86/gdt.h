@@ -1,5 +1,5 @@
 /*
- * kernel/gdt.h - segments and the task state segment.
+ * kernel/x86/gdt.h - segments and the task state segment.
  * Long mode ignores segment bases and limits, but the CPU still needs code
  * and data descriptors for ring 0 and ring 3 (in the order syscall/sysret
  * expect), and a TSS for the stack it switches to on a trap from user mode.

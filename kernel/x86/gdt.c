@@ -1,9 +1,9 @@
 /*
- * kernel/gdt.c - GDT and TSS set-up.
+ * kernel/x86/gdt.c - GDT and TSS set-up.
  * The double-fault handler runs on its own stack (IST1), so a kernel stack
  * overflow into a guard page still reaches panic() with a clean stack.
  */
-#include "kernel/gdt.h"
+#include "kernel/x86/gdt.h"
 #include "kernel/lib.h"
 
 struct tss {

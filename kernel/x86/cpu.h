@@ -1,7 +1,7 @@
 /*
- * kernel/cpu.h - per-CPU state, reached through the GS base in kernel mode.
+ * kernel/x86/cpu.h - per-CPU state, reached through the GS base in kernel mode.
  *
- * The syscall entry (kernel/syscall_entry.asm) does `swapgs` and then uses
+ * The syscall entry (kernel/x86/syscall_entry.asm) does `swapgs` and then uses
  * the first two fields by fixed offsets, so their order is part of the ABI
  * between the assembly and C.  One CPU today (cpus[0]); SMP would add more.
  */

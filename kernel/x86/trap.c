@@ -1,14 +1,14 @@
 /*
- * kernel/trap.c - the IDT and trap(), where every exception and interrupt
+ * kernel/x86/trap.c - the IDT and trap(), where every exception and interrupt
  * arrives with its trap frame.  trap() only routes: page faults to
  * page_fault() (mm/fault.c, the one place that decides what a fault means),
  * hardware interrupts to their registered handler, other exceptions to
  * exception() below.
  */
-#include "kernel/trap.h"
-#include "kernel/gdt.h"
+#include "kernel/x86/trap.h"
+#include "kernel/x86/gdt.h"
 #include "kernel/panic.h"
-#include "kernel/pic.h"
+#include "kernel/x86/pic.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/signal.h"

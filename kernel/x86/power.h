@@ -1,5 +1,5 @@
 /*
- * kernel/power.h - ending the machine with a status that scripts/boot returns.
+ * kernel/x86/power.h - ending the machine with a status that scripts/boot returns.
  */
 #pragma once
 

@@ -1,13 +1,13 @@
-; kernel/syscall_entry.asm - the `syscall` instruction lands here (MSR_LSTAR).
+; kernel/x86/syscall_entry.asm - the `syscall` instruction lands here (MSR_LSTAR).
 ;
 ; The CPU has put the user RIP in RCX and RFLAGS in R11, masked IF (MSR_FMASK)
 ; and changed nothing else - not even the stack.  We switch GS to the per-CPU
-; area (struct cpu, kernel/cpu.h), park the user RSP there, load the kernel
+; area (struct cpu, kernel/x86/cpu.h), park the user RSP there, load the kernel
 ; stack of the current process, and build the same struct trapframe a trap
 ; would, so fork, exec, signals and gdb see one format.  The way back is
 ; trap_return's iretq, which also restores RFLAGS and RSP.
 
-%include "kernel/trapframe.inc"
+%include "kernel/x86/trapframe.inc"
 
 section .text
 global syscall_entry

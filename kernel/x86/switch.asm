@@ -1,4 +1,4 @@
-; kernel/switch.asm - context switch and the first steps of new processes.
+; kernel/x86/switch.asm - context switch and the first steps of new processes.
 ;
 ; switch_to(struct context **save, struct context *next) saves the callee-
 ; saved registers of the running kernel thread on its own stack, stores that

@@ -1,8 +1,8 @@
 /*
- * kernel/pic.c - programming the two cascaded 8259 PICs.
+ * kernel/x86/pic.c - programming the two cascaded 8259 PICs.
  */
-#include "kernel/pic.h"
-#include "kernel/x86.h"
+#include "kernel/x86/pic.h"
+#include "kernel/x86/x86.h"
 
 #define PIC1_CMD 0x20
 #define PIC1_DATA 0x21

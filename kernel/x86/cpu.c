@@ -1,15 +1,15 @@
 /*
- * kernel/cpu.c - per-CPU set-up: GS base, the syscall MSRs and the FPU.
+ * kernel/x86/cpu.c - per-CPU set-up: GS base, the syscall MSRs and the FPU.
  *
  * STAR holds the segment selectors syscall and sysret load: kernel code
  * 0x08 (data 0x10 follows), and for the return 0x10, from which the CPU
- * derives user data 0x18 and user code 0x20 (kernel/gdt.h).  FMASK clears
+ * derives user data 0x18 and user code 0x20 (kernel/x86/gdt.h).  FMASK clears
  * IF, DF, TF and AC on entry, so the entry code runs with interrupts off.
  */
-#include "kernel/cpu.h"
-#include "kernel/gdt.h"
+#include "kernel/x86/cpu.h"
+#include "kernel/x86/gdt.h"
 #include "kernel/spinlock.h"
-#include "kernel/x86.h"
+#include "kernel/x86/x86.h"
 
 #define EFER_SCE (1UL << 0)
 #define CR0_MP (1UL << 1)

@@ -1,8 +1,8 @@
 /*
- * kernel/trap.h - the trap frame and interrupt routing.
+ * kernel/x86/trap.h - the trap frame and interrupt routing.
  *
  * Every exception, interrupt and (later) the syscall path saves the same
- * struct trapframe on the kernel stack (kernel/trap_entry.asm), so C code and
+ * struct trapframe on the kernel stack (kernel/x86/trap_entry.asm), so C code and
  * gdb see one layout for "the registers when we entered the kernel".
  */
 #pragma once

@@ -1,6 +1,6 @@
 /*
- * kernel/serial.h - the 16550 UARTs: COM1 is the console, COM2 the status
- * port that tells scripts/boot how the machine ended (see kernel/power.c).
+ * kernel/x86/serial.h - the 16550 UARTs: COM1 is the console, COM2 the status
+ * port that tells scripts/boot how the machine ended (see kernel/x86/power.c).
  */
 #pragma once
 #include <stdbool.h>

@@ -1,5 +1,5 @@
 /*
- * kernel/time.h - the periodic timer and the monotonic clock.
+ * kernel/x86/time.h - the periodic timer and the monotonic clock.
  * The PIT ticks HZ times a second (scheduling); time_ns() reads the TSC,
  * calibrated against the PIT at boot, for nanosecond timestamps.
  */

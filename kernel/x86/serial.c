@@ -1,10 +1,10 @@
 /*
- * kernel/serial.c - polled output and interrupt-driven input on 16550 UARTs.
+ * kernel/x86/serial.c - polled output and interrupt-driven input on 16550 UARTs.
  * Output busy-waits on the transmit-holding-register-empty bit; console input
  * arrives through IRQ 4 (kernel/console.c takes it from there).
  */
-#include "kernel/serial.h"
-#include "kernel/x86.h"
+#include "kernel/x86/serial.h"
+#include "kernel/x86/x86.h"
 
 enum { DATA = 0, IER = 1, FCR = 2, LCR = 3, MCR = 4, LSR = 5 };
 enum { LSR_DATA_READY = 0x01, LSR_THR_EMPTY = 0x20 };

@@ -1,15 +1,15 @@
 /*
- * kernel/time.c - PIT timer interrupt and TSC clock.
+ * kernel/x86/time.c - PIT timer interrupt and TSC clock.
  *
  * Calibration: PIT channel 2 counts down for a known 10 ms (its input clock is
  * 1193182 Hz) while we read the TSC before and after; that gives TSC ticks
  * per nanosecond as a 32.32 fixed-point factor.  Channel 0 then interrupts
  * HZ times a second on IRQ 0.
  */
-#include "kernel/time.h"
+#include "kernel/x86/time.h"
 #include "kernel/printk.h"
-#include "kernel/trap.h"
-#include "kernel/x86.h"
+#include "kernel/x86/trap.h"
+#include "kernel/x86/x86.h"
 
 #define PIT_HZ 1193182
 #define PIT_CH0 0x40

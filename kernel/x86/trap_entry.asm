@@ -1,12 +1,12 @@
-; kernel/trap_entry.asm - the one entry path for every exception and interrupt.
+; kernel/x86/trap_entry.asm - the one entry path for every exception and interrupt.
 ;
 ; Each vector has a tiny stub that makes the stack look the same (an error
 ; code, real or 0, then the vector number) and jumps to trap_common, which
-; saves all general registers as a struct trapframe (kernel/trap.h), switches
+; saves all general registers as a struct trapframe (kernel/x86/trap.h), switches
 ; GS to the kernel's per-CPU base when coming from user mode, and calls
 ; trap(tf).  trap_return undoes all of it; new processes also start there.
 
-%include "kernel/trapframe.inc"
+%include "kernel/x86/trapframe.inc"
 
 section .text
 extern trap

@@ -1,5 +1,5 @@
 /*
- * kernel/pic.h - the legacy 8259 interrupt controllers, remapped so that
+ * kernel/x86/pic.h - the legacy 8259 interrupt controllers, remapped so that
  * IRQ n arrives at vector 32 + n.  Enough for the PIT timer and COM1.
  */
 #pragma once

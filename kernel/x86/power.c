@@ -1,15 +1,15 @@
 /*
- * kernel/power.c - power off, carrying a status out of the virtual machine.
+ * kernel/x86/power.c - power off, carrying a status out of the virtual machine.
  *
  * Protocol with scripts/boot: COM2 is connected to a file; the kernel writes
  * one line "exit N" there, then writes to QEMU's isa-debug-exit port, which
  * ends QEMU.  The status never travels through the console, so nothing a user
  * program prints can forge it.  Without QEMU (real hardware) we halt.
  */
-#include "kernel/power.h"
+#include "kernel/x86/power.h"
 #include "kernel/lib.h"
-#include "kernel/serial.h"
-#include "kernel/x86.h"
+#include "kernel/x86/serial.h"
+#include "kernel/x86/x86.h"
 
 #define DEBUG_EXIT_PORT 0xF4
 #define ACPI_PM1A_CNT_QEMU 0x604

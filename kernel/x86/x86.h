@@ -1,5 +1,5 @@
 /*
- * kernel/x86.h - thin wrappers around x86-64 instructions the kernel needs:
+ * kernel/x86/x86.h - thin wrappers around x86-64 instructions the kernel needs:
  * port I/O, MSRs, control registers, interrupt flag, TLB and TSC.
  */
 #pragma once

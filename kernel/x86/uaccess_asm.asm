@@ -1,4 +1,4 @@
-; kernel/uaccess_asm.asm - the one instruction that touches user memory.
+; kernel/x86/uaccess_asm.asm - the one instruction that touches user memory.
 ;
 ; copy_user_raw(dst, src, n) copies with `rep movsb`.  Its address is in the
 ; exception table (.extable: pairs of {faulting rip, fix-up rip}), so when a
