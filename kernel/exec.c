@@ -31,6 +31,7 @@
 #include "mm/heap.h"
 #include "mm/kvmalloc.h"
 #include "mm/layout.h"
+#include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
@@ -308,7 +309,7 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 
 	p->vm = vm;
 	if (p == current())
-		pagetable_activate(vm->pml4);
+		switch_mm(vm);
 	if (old)
 		vmspace_put(old);
 	vm_audit_checkpoint("exec", p->pid);

@@ -21,6 +21,7 @@
 #include "mm/audit.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
+#include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
@@ -200,7 +201,7 @@ void proc_exit(int status)
 		init_died(status);
 	if (p->vm) {
 		fd_close_all();
-		pagetable_activate(kernel_pml4);
+		switch_mm(NULL);
 		vmspace_put(p->vm);
 		p->vm = NULL;
 		vm_audit_checkpoint("exit", p->pid);

@@ -15,6 +15,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/x86/time.h"
+#include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
@@ -59,7 +60,7 @@ static void run(struct cpu *c, struct proc *p)
 	c->kernel_rsp = p->kstack_top;
 	tss_set_kernel_stack(p->kstack_top);
 	if (p->vm)
-		pagetable_activate(p->vm->pml4);
+		switch_mm(p->vm);
 	wrmsr(MSR_FS_BASE, p->fs_base);
 	asm volatile("fxrstor %0" : : "m"(*p->fpu));
 	switch_to(&c->scheduler, p->context);
