@@ -63,3 +63,7 @@ static inline bool spin_held(struct spinlock *l)
 {
 	return l->locked && l->cpu == cpu_id();
 }
+
+/* Does this CPU hold a spin lock (or otherwise run with interrupts pushed
+ * off)?  Then it must not sleep: the fault handler refuses to (mm/fault.c). */
+static inline bool in_atomic(void) { return this_cpu()->irq.depth > 0; }
