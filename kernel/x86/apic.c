@@ -44,7 +44,6 @@
 #define CPUID_1_EDX_APIC (1U << 9)
 #define SVR_ENABLE (1U << 8)		/* software enable (§10.9) */
 #define LVT_MASKED (1U << 16)
-#define LVT_EXTINT (7U << 8)		/* LINT0 in virtual-wire mode: the PIC's input */
 #define TIMER_PERIODIC (1U << 17)	/* §10.5.1, Figure 10-8 */
 #define TIMER_DIVIDE_16 0x3		/* §10.5.4, Figure 10-10 */
 /* Interrupt command register (§10.6.1, Figure 10-12). */
@@ -136,15 +135,13 @@ void lapic_send_startup(uint32_t apic_id, uint8_t vector)
 	icr_send(apic_id, ICR_STARTUP | vector);
 }
 
-/* Everything about a local APIC but its timer: enabled, accepting every
- * priority, the spurious vector, and no legacy inputs (LINT0 would carry the
- * PIC's ExtINT, LINT1 board NMIs; we use neither). */
+/* Everything about a local APIC but its timer and LINT0: enabled,
+ * accepting every priority, the spurious vector, no board NMIs on LINT1. */
 static void lapic_enable(void)
 {
 	wrmsr(MSR_APIC_BASE, rdmsr(MSR_APIC_BASE) | APIC_BASE_ENABLE);
 	lapic_write(LAPIC_SVR, SVR_ENABLE | T_SPURIOUS);
 	lapic_write(LAPIC_TPR, 0);
-	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	lapic_write(LAPIC_LVT_LINT1, LVT_MASKED);
 	lapic_write(LAPIC_LVT_ERROR, LVT_MASKED);
 	lapic_write(LAPIC_ESR, 0);	/* back-to-back writes clear it (§10.5.3) */
@@ -181,6 +178,7 @@ static bool lapic_timer_calibrate(void)
 void lapic_init_ap(void)
 {
 	lapic_enable();
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	lapic_timer_start();
 }
 
@@ -248,12 +246,16 @@ bool apic_init(void)
 	}
 	lapic_enable();
 	if (!lapic_timer_calibrate()) {
-		lapic_write(LAPIC_LVT_LINT0, LVT_EXTINT);
 		pr_warn("apic: the local APIC timer does not count: staying with the PIC\n");
 		return false;
 	}
 	cpus[0].apic_id = lapic_id();
+	/* The PIC's output goes quiet while LINT0 still takes it (ExtINT,
+	 * virtual-wire mode): masking LINT0 first could leave a PIC interrupt
+	 * announced that no longer exists, which QEMU then delivers as
+	 * vector -1. */
 	pic_disable();
+	lapic_write(LAPIC_LVT_LINT0, LVT_MASKED);
 	apic_active = true;
 	lapic_timer_start();
 	pr_info("apic: local APIC timer at %lu MHz (%u counts a tick), I/O APIC with %d inputs\n",
