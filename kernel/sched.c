@@ -137,6 +137,10 @@ static void run(struct cpu *c, struct proc *p)
 	asm volatile("fxrstor %0" : : "m"(*p->fpu));
 	switch_to(&c->scheduler, p->context);
 	asm volatile("fxsave %0" : "=m"(*p->fpu));
+	/* Back on the kernel's own tables: a CPU keeps no address space it
+	 * does not run, so none outlives its last process in some idle CPU's
+	 * CR3 (Linux keeps it alive instead: lazy TLB and mmgrab). */
+	switch_mm(NULL);
 	c->proc = NULL;
 }
 
