@@ -98,6 +98,7 @@ struct proc *proc_alloc(int *err)
 	}
 	memset(p, 0, sizeof(*p));
 	p->state = P_EMBRYO;
+	p->cpus_allowed = ~0UL;
 	p->pid = next_pid++;
 	spin_unlock(&proc_lock);
 	if (!kstack_alloc(p)) {
@@ -141,7 +142,7 @@ struct proc *kthread_create(const char *name, void (*fn)(void *), void *arg)
 	p->context->r12 = (uint64_t)fn;
 	p->context->r13 = (uint64_t)arg;
 	spin_lock(&proc_lock);
-	p->state = P_RUNNABLE;
+	sched_make_runnable(p);
 	spin_unlock(&proc_lock);
 	return p;
 }
@@ -232,7 +233,7 @@ void proc_start_init(const char *path, char *const argv[])
 	if (err)
 		panic("proc_start_init: cannot run %s (error %d)", path, -err);
 	spin_lock(&proc_lock);
-	p->state = P_RUNNABLE;
+	sched_make_runnable(p);
 	spin_unlock(&proc_lock);
 }
 

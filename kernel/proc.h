@@ -53,6 +53,8 @@ struct proc {
 	int exit_status;		/* wait4 status word, valid in P_ZOMBIE */
 	int oom_score_adj;		/* -1000..1000: kept by exec, inherited by fork (mm/oom_kill.c) */
 	bool oom_victim;		/* chosen by the OOM killer, not yet exited */
+	int cpu;			/* the CPU it runs on, or last ran on */
+	uint64_t cpus_allowed;		/* CPUs it may run on (bit i = cpus[i]): sched_setaffinity */
 };
 
 extern struct proc proc_table[NPROC];

@@ -10,6 +10,8 @@
 #include "kernel/lib.h"
 #include "kernel/spinlock.h"
 
+struct proc;
+
 void sched_init(void);
 /* Never returns: the idle loop of this CPU, picking RUNNABLE processes. */
 __attribute__((noreturn)) void scheduler(void);
@@ -34,3 +36,9 @@ void wakeup(void *chan);
 void wakeup_locked(void *chan);
 /* Called with proc_lock held: switch to the scheduler (state already set). */
 void sched(void);
+/* P (EMBRYO or SLEEPING) becomes RUNNABLE, with proc_lock held; an idle CPU
+ * that may run it is woken with a reschedule IPI at once. */
+void sched_make_runnable(struct proc *p);
+/* The CPUs halted in their idle loop right now (bit i = cpus[i]): a hint,
+ * it may change at once. */
+uint64_t sched_idle_cpus(void);

@@ -54,11 +54,12 @@ static struct proc *fork_common(bool share_vm, int *err)
 	child->pgid = parent->pgid;
 	child->ignored = parent->ignored;
 	child->oom_score_adj = parent->oom_score_adj;
+	child->cpus_allowed = parent->cpus_allowed;
 	memcpy(child->name, parent->name, sizeof(child->name));
 	fd_copy_table(child->files, parent->files);
 	spin_lock(&proc_lock);
 	child->parent = parent;
-	child->state = P_RUNNABLE;
+	sched_make_runnable(child);
 	spin_unlock(&proc_lock);
 	return child;
 }

@@ -91,6 +91,9 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_getdents64: return sys_getdents64((int)a0, a1, a2);
 	case SYS_openat: return sys_openat((int)a0, a1, (int)a2, (int)a3);
 	case SYS_newfstatat: return sys_newfstatat((int)a0, a1, a2, (int)a3);
+	case SYS_sched_setaffinity: return sys_sched_setaffinity((int)a0, a1, a2);
+	case SYS_sched_getaffinity: return sys_sched_getaffinity((int)a0, a1, a2);
+	case SYS_getcpu: return sys_getcpu(a0, a1, a2);
 	default: return unknown(nr);
 	}
 }
