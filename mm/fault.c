@@ -331,7 +331,6 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 	return (e & PTE_U) ? 0 : -EFAULT;
 }
 
-/* A bad user access: the process dies of SIGSEGV, even if it ignores it. */
 /* A bad access from user mode: SIGSEGV, or SIGBUS past the end of a mapped
  * file (ERR -EIO from vm_fault). */
 static void segfault(int err, uint64_t addr, uint64_t ip)
