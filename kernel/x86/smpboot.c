@@ -45,6 +45,10 @@ extern const char trampoline_start[], trampoline_end[];
 
 static int ap_reported = -1;	/* id of the last AP to reach ap_entry's end */
 
+/* The first C code of an AP, jumped to by the trampoline on its scheduler
+ * stack, still on the trampoline's page tables: everything that makes it a
+ * CPU of this kernel, in the order each step needs the one before, then
+ * the scheduler.  C is its struct cpu, STACKS its kvmalloc buffer. */
 void ap_entry(struct cpu *c, uint8_t *stacks);
 __attribute__((noreturn)) void ap_entry(struct cpu *c, uint8_t *stacks)
 {
@@ -141,7 +145,7 @@ static void start_aps(void)
 			pr_warn("smp: no memory for the stacks of more CPUs\n");
 			break;
 		}
-		if (!start_ap(c, stacks)) {
+		if (!start_ap(c, stacks)) {	/* its stacks stay: it may start yet */
 			pr_warn("smp: the CPU with APIC ID %u did not start; starting no more\n",
 				c->apic_id);
 			break;
