@@ -35,6 +35,7 @@
 #include "kernel/x86/gdt.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
+#include "kernel/stop_machine.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"
 #include "kernel/x86/trap.h"
@@ -164,6 +165,7 @@ void scheduler(void)
 	struct proc *last = proc_table;
 
 	for (;;) {
+		stop_machine_park();	/* between two processes: a safe point */
 		spin_lock(&proc_lock);
 		c->idle = false;
 		wake_timed();

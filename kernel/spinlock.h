@@ -10,6 +10,7 @@
 #pragma once
 #include "kernel/x86/cpu.h"
 #include "kernel/x86/x86.h"
+#include "mm/tlb.h"
 
 struct spinlock {
 	volatile uint32_t locked;
@@ -41,13 +42,17 @@ static inline void pop_off(void)
 }
 
 /* Waiters spin on a plain read and retry the exchange only when the lock
- * looks free, so they do not keep stealing its cache line from the holder. */
+ * looks free, so they do not keep stealing its cache line from the holder.
+ * Interrupts are off while they wait, so they answer TLB shootdowns
+ * themselves (tlb_poll): the holder may be waiting for exactly that. */
 static inline void spin_lock(struct spinlock *l)
 {
 	push_off();
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
+			tlb_poll();
 			pause();
+		}
 	l->cpu = cpu_id();
 }
 
