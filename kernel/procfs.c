@@ -275,7 +275,7 @@ static int show_vmstat(struct text *t, const struct pfile *pf)
 	tprintf(t, "nr_page_table_pages %lu\n", m.pagetables);
 	for (int i = 0; i < NR_VM_EVENTS; i++)
 		tprintf(t, "%s %lu\n", vm_event_names[i],
-			__atomic_load_n(&vm_events[i], __ATOMIC_RELAXED));
+			vm_event_sum(i));
 	return 0;
 }
 

@@ -1,12 +1,11 @@
 /*
  * mm/vmstat.c - the counters and switches behind /proc/vmstat and
- * /proc/sys/vm.  Counters only ever go up; they are atomic so that any CPU
- * can count without a lock.
+ * /proc/sys/vm.  Counters only ever go up; each CPU counts in its own
+ * struct cpu, and a read sums them.
  */
 #include "mm/vmstat.h"
 #include "kernel/cmdline.h"
 
-uint64_t vm_events[NR_VM_EVENTS];
 
 const char *const vm_event_names[NR_VM_EVENTS] = {
 	[PGFAULT] = "pgfault",
@@ -24,6 +23,15 @@ const char *const vm_event_names[NR_VM_EVENTS] = {
 	[NR_TLB_LOCAL_FLUSH_ONE] = "nr_tlb_local_flush_one",
 	[NR_TLB_LOCAL_FLUSH_ALL] = "nr_tlb_local_flush_all",
 };
+
+uint64_t vm_event_sum(enum vm_event e)
+{
+	uint64_t sum = 0;
+
+	for (int i = 0; i < NCPU; i++)
+		sum += __atomic_load_n(&cpus[i].vm_events[e], __ATOMIC_RELAXED);
+	return sum;
+}
 
 int sysctl_cow_fork = 1;
 int sysctl_zero_page = 1;

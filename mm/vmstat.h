@@ -4,6 +4,7 @@
  */
 #pragma once
 #include <stdint.h>
+#include "kernel/x86/cpu.h"
 
 enum vm_event {
 	PGFAULT,	/* every page fault */
@@ -23,13 +24,20 @@ enum vm_event {
 	NR_VM_EVENTS,
 };
 
-extern uint64_t vm_events[NR_VM_EVENTS];
+_Static_assert(NR_VM_EVENTS <= NR_VM_EVENTS_MAX, "struct cpu's vm_events[] is too small");
+
 extern const char *const vm_event_names[NR_VM_EVENTS];
 
+/* Each CPU counts in its own struct cpu (vm_events[]), as Linux's per-CPU
+ * vm_event_states: no cache line bounces between CPUs on the fault path.
+ * The add is atomic only against an interrupt on the same CPU. */
 static inline void count_vm_event(enum vm_event e)
 {
-	__atomic_add_fetch(&vm_events[e], 1, __ATOMIC_RELAXED);
+	__atomic_add_fetch(&this_cpu()->vm_events[e], 1, __ATOMIC_RELAXED);
 }
+
+/* Event E summed over every CPU (/proc/vmstat). */
+uint64_t vm_event_sum(enum vm_event e);
 
 /* /proc/sys/vm/cow_fork and zero_page (and cow_fork=, zero_page= at boot). */
 extern int sysctl_cow_fork;

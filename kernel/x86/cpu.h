@@ -16,6 +16,7 @@
 #include "kernel/lib.h"
 #include "kernel/lockdep.h"
 
+#define NR_VM_EVENTS_MAX 32	/* room for mm/vmstat.h's counters in struct cpu */
 #define NCPU 16			/* most CPUs the kernel starts; cpus_allowed masks are 64 bits */
 
 struct proc;
@@ -47,6 +48,7 @@ struct cpu {
 	struct context *scheduler;	/* the scheduler loop's saved context */
 	struct irq_nest irq;		/* push_off/pop_off depth of this CPU */
 	struct held_locks held;		/* the spin locks it holds (kernel/lockdep.c) */
+	uint64_t vm_events[NR_VM_EVENTS_MAX];	/* its share of /proc/vmstat (mm/vmstat.h) */
 	bool need_resched;		/* set by the timer: yield at the next chance */
 	bool idle;			/* halted in scheduler(): a wakeup sends T_RESCHEDULE */
 	uint64_t ticks_user, ticks_system, ticks_idle;	/* timer ticks by what they hit */
