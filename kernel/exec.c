@@ -8,8 +8,9 @@
  *      segment (text read-execute, data read-write, bss = the part past the
  *      file bytes, which reads as zero), a heap start and a stack holding
  *      argc, argv, envp and the auxiliary vector (build_stack);
- *   3. commit: only now is the old address space dropped and the registers
- *      set to enter the program.
+ *   3. commit: only now are the caller's other threads ended (de_thread),
+ *      its descriptor table made its own, the old address space dropped
+ *      and the registers set to enter the program.
  * No page of the program is read here: the fault handler maps each page on
  * first touch (mm/fault.c).
  */
@@ -321,11 +322,24 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 	p->tf->ss = SEG_UDATA;
 	p->tf->rflags = RFLAGS_IF;
 	p->fs_base = 0;
+	p->clear_child_tid = 0;
+	p->robust_list = 0;
 	if (p == current()) {
 		wrmsr(MSR_FS_BASE, 0);
 		fd_close_on_exec();
 	}
 	proc_set_name(p, path);
+}
+
+/* Linux begin_new_exec's first steps, for an execve by the current task:
+ * a descriptor table of its own (so close-on-exec touches no other
+ * process's), then no other thread in the group.  0, -ENOMEM, or -EINTR
+ * when the task is being killed. */
+static int begin_new_exec(void)
+{
+	int err = files_unshare();
+
+	return err ? err : de_thread();
 }
 
 /* Exec PATH into P with the gathered ARGS (argv and envp; the path is added
@@ -350,6 +364,8 @@ static int load(struct proc *p, const char *path, struct arg_block *args)
 	err = map_segments(vm, f, l.bias);
 	if (!err && !(sp = build_stack(vm, args, &l)))
 		err = -ENOMEM;
+	if (!err && p == current())
+		err = begin_new_exec();
 	if (err) {
 		vmspace_put(vm);
 		return err;

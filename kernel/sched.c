@@ -14,6 +14,7 @@
 #include "kernel/x86/gdt.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
+#include "kernel/signal.h"
 #include "kernel/x86/time.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
@@ -66,6 +67,7 @@ static void run(struct cpu *c, struct proc *p)
 	switch_to(&c->scheduler, p->context);
 	asm volatile("fxsave %0" : "=m"(*p->fpu));
 	c->proc = NULL;
+	proc_release(p);
 }
 
 void scheduler(void)
@@ -124,7 +126,7 @@ void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
 		spin_lock(&proc_lock);
 		spin_unlock(lock);
 	}
-	if (!(p->pending & ~p->ignored)) {
+	if (!task_signal_pending(p)) {
 		p->wait_chan = chan;
 		p->wake_at_ns = deadline_ns;
 		p->state = P_SLEEPING;
