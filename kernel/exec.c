@@ -8,9 +8,14 @@
  *      segment (text read-execute, data read-write, bss = the part past the
  *      file bytes, which reads as zero), a heap start and a stack holding
  *      argc, argv, envp and the auxiliary vector (build_stack);
- *   3. commit: only now are the caller's other threads ended (de_thread),
- *      its descriptor table made its own, the old address space dropped
- *      and the registers set to enter the program.
+ *   3. commit: only now is the old address space dropped and the registers
+ *      set to enter the program.
+ * Between 1 and 2 an execve ends the caller's other threads (de_thread), so
+ * that no address space is ever half built while another thread of the
+ * process runs (the memory audit at its exit would find the new space's
+ * tables owned by nobody); should building then fail, the caller gets the
+ * error as the process's only thread (Linux would kill it: its point of no
+ * return is later).
  * No page of the program is read here: the fault handler maps each page on
  * first touch (mm/fault.c).
  */
@@ -356,6 +361,8 @@ static int load(struct proc *p, const char *path, struct arg_block *args)
 		return err;
 	if ((err = elf_check(f, &l)))
 		return err;
+	if (p == current() && (err = begin_new_exec()))
+		return err;
 	struct vmspace *vm = vmspace_new();
 	if (!vm)
 		return -ENOMEM;
@@ -364,8 +371,6 @@ static int load(struct proc *p, const char *path, struct arg_block *args)
 	err = map_segments(vm, f, l.bias);
 	if (!err && !(sp = build_stack(vm, args, &l)))
 		err = -ENOMEM;
-	if (!err && p == current())
-		err = begin_new_exec();
 	if (err) {
 		vmspace_put(vm);
 		return err;

@@ -92,8 +92,7 @@ void vfork_release(struct proc *p)
  * parent.  proc_lock held. */
 static void group_dead(struct proc *leader)
 {
-	if (leader->group_exiting)
-		leader->exit_status = leader->group_exit_status;
+	leader->exit_status = leader->group_exit_status;
 	if (leader->pid == 1)
 		init_died(leader->exit_status);
 	struct proc *init = proc_find(1);
@@ -106,7 +105,9 @@ static void group_dead(struct proc *leader)
 }
 
 /* Count thread P out of its group and leave its slot as a zombie (leader)
- * or DEAD; the group's end if it was the last.  proc_lock held. */
+ * or DEAD; the group's end if it was the last.  Without an exit_group the
+ * last thread's STATUS is the group's (Linux synchronize_group_exit: even
+ * when the leader exited earlier with another).  proc_lock held. */
 static void exit_notify(struct proc *p, int status)
 {
 	struct proc *leader = p->group_leader;
@@ -114,7 +115,11 @@ static void exit_notify(struct proc *p, int status)
 	forget_vfork_children(p);
 	p->exit_status = status;
 	p->state = p == leader ? P_ZOMBIE : P_DEAD;
-	if (--leader->nr_threads == 0)
+	if (--leader->nr_threads == 0 && !leader->group_exiting) {
+		leader->group_exiting = true;
+		leader->group_exit_status = status;
+	}
+	if (leader->nr_threads == 0)
 		group_dead(leader);
 	else if (leader->group_exec)
 		wakeup_locked(leader->group_exec);	/* de_thread counts the others out */
