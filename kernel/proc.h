@@ -25,7 +25,7 @@
 #include "kernel/spinlock.h"
 #include "kernel/x86/trap.h"
 
-#define NPROC 256		/* task slots (threads included, kernel threads too) */
+#define NPROC 64		/* task slots (threads included, kernel threads too) */
 #define NOFILE 32		/* descriptors per process */
 #define PROC_NAME_LEN 16
 #define KSTACK_PAGES 4		/* 16 KiB kernel stack, plus one guard page */
