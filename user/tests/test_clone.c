@@ -19,6 +19,7 @@
 #include "tap.h"
 
 #include <dirent.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <sched.h>
 #include <sys/mman.h>
@@ -355,6 +356,65 @@ static void test_clear_child_tid(void)
 		  "set_tid_address returns the tid, and the word is zeroed at exit",
 		  "clone %ld, word %d", tid, word);
 	free_stack(stack);	/* the thread left it before its word was zeroed */
+}
+
+/* ---- what clone shares: descriptors, directory, dispositions ------------ */
+
+struct sharing {
+	int fd;			/* closed by the child */
+	const char *dir;	/* chdir'ed to by the child */
+};
+
+static int close_and_chdir(void *arg)
+{
+	struct sharing *sh = arg;
+	struct { unsigned long handler, flags, restorer, mask; } ign = { 1, 0, 0, 0 };
+
+	sys1(SYS_close, sh->fd);
+	sys1(SYS_chdir, sh->dir);
+	sys(SYS_rt_sigaction, SIGUSR2, (long)&ign, 0, 8, 0, 0);
+	return 0;
+}
+
+/* Run close_and_chdir in a task made with FLAGS (plus CLONE_VM and a stack);
+ * report whether the caller's descriptor, directory and SIGUSR2's
+ * disposition changed with it. */
+static void clone_and_compare(unsigned long flags, int *fd_closed, int *cwd_moved, int *ignored)
+{
+	static int ctid;
+	static struct sharing sh;
+	char cwd[256] = "", home[256] = "/";
+	void *stack = new_stack();
+
+	getcwd(home, sizeof home);
+	signal(SIGUSR2, SIG_DFL);
+	sh = (struct sharing){ .fd = dup(0), .dir = "/proc" };
+	long tid = raw_clone(flags | CLONE_VM | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID, stack,
+			     &ctid, &ctid, 0, close_and_chdir, &sh);
+	if (tid > 0 && !(flags & CLONE_THREAD))
+		waitpid((pid_t)tid, NULL, __WALL);
+	else if (tid > 0)
+		raw_join(&ctid);
+	*fd_closed = fcntl(sh.fd, F_GETFD) < 0;
+	*cwd_moved = getcwd(cwd, sizeof cwd) && !strcmp(cwd, "/proc");
+	*ignored = signal(SIGUSR2, SIG_DFL) == SIG_IGN;
+	close(sh.fd);
+	chdir(home);
+	free_stack(stack);
+}
+
+static void test_clone_sharing(void)
+{
+	int closed, moved, ignored;
+
+	clone_and_compare(THREAD_FLAGS, &closed, &moved, &ignored);
+	tap_check(closed && moved && ignored,
+		  "a thread shares descriptors, directory and dispositions (CLONE_FILES, CLONE_FS, "
+		  "CLONE_SIGHAND)", "closed %d, moved %d, ignored %d", closed, moved, ignored);
+	clone_and_compare(SIGCHLD, &closed, &moved, &ignored);
+	tap_check(!closed && !moved && !ignored,
+		  "clone(CLONE_VM) alone copies descriptors, directory and dispositions",
+		  "closed %d, moved %d, ignored %d", closed, moved, ignored);
 }
 
 /* ---- futex -------------------------------------------------------------- */
@@ -792,6 +852,7 @@ static int exec_in_thread(void *arg)
 	struct execer *e = arg;
 
 	sys3(SYS_execve, e->path, e->argv, NULL);
+	sys1(SYS_exit_group, 99);	/* the exec failed */
 	return 99;
 }
 
@@ -975,6 +1036,7 @@ int main(int argc, char **argv)
 	test_clone_exit_signal();
 	test_thread_ids();
 	test_clear_child_tid();
+	test_clone_sharing();
 	test_futex_addresses();
 	test_futex_wait_returns();
 	test_futex_wake_counts();
