@@ -152,8 +152,13 @@ void proc_exit(int status)
 		p->files = NULL;
 		p->fs = NULL;
 		switch_mm(NULL);
-		vmspace_put(p->vm);
+		/* /proc readers pin p->vm under proc_lock (vmspace_get): it must
+		 * be gone from the task before its last reference can be */
+		spin_lock(&proc_lock);
+		struct vmspace *vm = p->vm;
 		p->vm = NULL;
+		spin_unlock(&proc_lock);
+		vmspace_put(vm);
 		vm_audit_checkpoint("exit", p->pid);
 	}
 	vfork_release(p);

@@ -100,6 +100,7 @@ static void copy_thread(struct proc *child, struct proc *me, uint64_t flags, uin
 	child->fs_base = flags & CLONE_SETTLS ? tls : me->fs_base;
 	child->pgid = me->pgid;
 	child->oom_score_adj = me->oom_score_adj;
+	child->cpus_allowed = me->cpus_allowed;
 	memcpy(child->name, me->name, sizeof(child->name));
 }
 
@@ -123,7 +124,7 @@ static int attach(struct proc *child, struct proc *me, uint64_t flags)
 	}
 	if (flags & CLONE_VFORK)
 		child->vfork_parent = me;
-	child->state = P_RUNNABLE;
+	sched_make_runnable(child);
 	return 0;
 }
 

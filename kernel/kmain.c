@@ -3,7 +3,11 @@
  *
  * boot.asm arrives here on the boot stack with the early page tables (first
  * 1 GiB mapped at 0, at the direct map and at KERNEL_VMA).  Each step below
- * may only use what the steps before it set up.
+ * may only use what the steps before it set up.  cpu_init comes first, since
+ * every spin lock (printk's too) reaches its CPU through the GS base.  The
+ * other CPUs start (smp_boot) once the boot CPU has its local APIC, and
+ * before any process exists; the boot CPU then ends, like them, in
+ * scheduler().
  */
 #include "kernel/cmdline.h"
 #include "kernel/x86/cpu.h"
@@ -21,6 +25,9 @@
 #include "kernel/x86/time.h"
 #include "kernel/x86/trap.h"
 #include "kernel/x86/x86.h"
+#include "kernel/x86/acpi.h"
+#include "kernel/x86/apic.h"
+#include "kernel/x86/smpboot.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/vmstat.h"
@@ -80,11 +87,11 @@ static void start_init(void)
 
 void kmain(uint64_t mbi_phys)
 {
+	cpu_init(&cpus[0]);
 	serial_init(COM1);
 	serial_init(COM2);
-	gdt_init();
+	gdt_init(0);
 	idt_init();
-	cpu_init();
 	proc_init();
 	multiboot_parse(mbi_phys);
 	cmdline_init(boot_info.cmdline);
@@ -93,10 +100,13 @@ void kmain(uint64_t mbi_phys)
 	vm_init_kernel();
 	vmstat_init();
 	fault_init();
+	acpi_init();
 	pic_init();
 	time_init();
+	apic_init();
 	sched_init();
 	sti();
+	smp_boot();
 	initrd_init();
 	tty_init();
 	if (cmdline_has("ktest"))

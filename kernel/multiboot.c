@@ -18,6 +18,8 @@ enum {
 	TAG_CMDLINE = 1,
 	TAG_MODULE = 3,
 	TAG_MMAP = 6,
+	TAG_ACPI_OLD = 14,	/* a copy of the ACPI 1.0 RSDP (20 bytes) */
+	TAG_ACPI_NEW = 15,	/* a copy of the ACPI 2.0+ RSDP (36 bytes) */
 };
 #define MMAP_AVAILABLE 1
 
@@ -118,6 +120,19 @@ static void parse_module(const struct mb_tag *tag)
 	};
 }
 
+/* Keep GRUB's copy of the RSDP (multiboot2 spec §3.6.11, .12); the 2.0+
+ * one wins when both are given, since only it has the XSDT. */
+static void parse_rsdp(const struct mb_tag *tag)
+{
+	uint32_t len;
+
+	if (tag->size < 8 || (tag->type == TAG_ACPI_OLD && boot_info.acpi_rsdp_len))
+		return;
+	len = MIN(tag->size - 8, sizeof(boot_info.acpi_rsdp));
+	memcpy(boot_info.acpi_rsdp, (const uint8_t *)tag + 8, len);
+	boot_info.acpi_rsdp_len = len;
+}
+
 /* Visit every tag; the memory map is read in two passes (see above). */
 static void walk_tags(uint64_t mbi, int pass)
 {
@@ -134,6 +149,8 @@ static void walk_tags(uint64_t mbi, int pass)
 			boot_info.cmdline = (const char *)tag + 8;
 		else if (pass == 0 && tag->type == TAG_MODULE)
 			parse_module(tag);
+		else if (pass == 0 && (tag->type == TAG_ACPI_OLD || tag->type == TAG_ACPI_NEW))
+			parse_rsdp(tag);
 		p += ALIGN_UP(tag->size, 8);
 	}
 }

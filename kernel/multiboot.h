@@ -25,6 +25,8 @@ struct boot_info {
 	struct boot_module modules[BOOT_MAX_MODULES];
 	int nmodules;
 	uint64_t mbi_start, mbi_end;			/* the information structure itself */
+	uint8_t acpi_rsdp[36];				/* GRUB's copy of the ACPI RSDP ... */
+	uint32_t acpi_rsdp_len;				/* ... its length; 0: none given */
 };
 
 extern struct boot_info boot_info;

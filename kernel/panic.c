@@ -3,6 +3,11 @@
  * error code for page faults, and a backtrace with function names and source
  * lines, then power-off with status 125.
  *
+ * The first CPU to panic owns the report: it stops every other CPU with an
+ * NMI (which gets through even with interrupts off; they halt in
+ * panic_stop_cpu), so nothing changes under the report and no other CPU
+ * prints into it.  A CPU that panics while another one reports just stops.
+ *
  * The backtrace follows the frame-pointer chain (the kernel is built with
  * -fno-omit-frame-pointer; boot.asm starts the chain with rbp = 0).  Every
  * frame pointer is checked against the kernel page tables before it is read,
@@ -10,16 +15,21 @@
  */
 #include "kernel/panic.h"
 #include "kernel/ksyms.h"
+#include "kernel/x86/apic.h"
+#include "kernel/x86/cpu.h"
 #include "kernel/x86/power.h"
 #include "kernel/printk.h"
+#include "kernel/x86/time.h"
 #include "kernel/x86/trap.h"
 #include "kernel/x86/x86.h"
 #include "mm/layout.h"
 #include "mm/vm.h"
 
 #define MAX_FRAMES 32
+#define STOP_WAIT_NS 100000000UL	/* how long the others get to stop */
 
-static int panicking;
+static int panic_cpu = -1;	/* the CPU reporting a panic; -1: none */
+static int cpus_stopped;	/* CPUs halted in panic_stop_cpu */
 
 static bool readable(uint64_t addr)
 {
@@ -91,18 +101,74 @@ static void print_fault(const struct trapframe *tf)
 	printk(LOG_ERROR, "\n");
 }
 
-/* Stop here when panic itself goes wrong, rather than loop. */
-static void enter_panic(void)
+/* This CPU's number, without trusting this_cpu(): before cpu_init the GS
+ * base is still 0, and that is the boot CPU. */
+static int panic_cpu_id(void)
 {
+	const struct cpu *c = (const struct cpu *)rdmsr(MSR_GS_BASE);
+
+	return c ? c->id : 0;
+}
+
+bool panic_in_progress(void)
+{
+	return __atomic_load_n(&panic_cpu, __ATOMIC_ACQUIRE) >= 0;
+}
+
+void panic_stop_cpu(void)
+{
+	__atomic_add_fetch(&cpus_stopped, 1, __ATOMIC_RELEASE);
+	for (;;) {
+		cli();
+		hlt();
+	}
+}
+
+/* NMI every other CPU and wait (a while) until they have halted. */
+static void stop_other_cpus(void)
+{
+	uint64_t start = time_ns();
+
+	if (ncpu == 1)
+		return;
+	apic_send_nmi_others();
+	while (__atomic_load_n(&cpus_stopped, __ATOMIC_ACQUIRE) < ncpu - 1 &&
+	       time_ns() - start < STOP_WAIT_NS)
+		pause();
+	console_panic_unlock();
+}
+
+static void print_stopped(void)
+{
+	if (ncpu > 1)
+		printk(LOG_ERROR, "  %d of %d other CPUs stopped\n",
+		       __atomic_load_n(&cpus_stopped, __ATOMIC_ACQUIRE), ncpu - 1);
+}
+
+/* Become the reporting CPU and return its number.  A panic inside the
+ * report powers off at once rather than loop; a panic while another CPU
+ * reports stops this one. */
+static int enter_panic(void)
+{
+	int me = panic_cpu_id(), none = -1;
+
 	cli();
-	if (panicking++)
-		machine_exit(EXIT_PANIC);
+	if (!__atomic_compare_exchange_n(&panic_cpu, &none, me, false, __ATOMIC_ACQ_REL,
+					 __ATOMIC_ACQUIRE)) {
+		if (none == me)
+			machine_exit(EXIT_PANIC);
+		panic_stop_cpu();
+	}
+	stop_other_cpus();
+	return me;
 }
 
 void panic_trap(struct trapframe *tf, const char *reason)
 {
-	enter_panic();
-	printk(LOG_ERROR, "\nKERNEL PANIC: %s\n", reason);
+	int cpu = enter_panic();
+
+	printk(LOG_ERROR, "\nKERNEL PANIC on CPU %d: %s\n", cpu, reason);
+	print_stopped();
 	print_fault(tf);
 	print_registers(tf);
 	backtrace(tf->rip, tf->rbp);
@@ -112,13 +178,14 @@ void panic_trap(struct trapframe *tf, const char *reason)
 void panic(const char *fmt, ...)
 {
 	va_list ap;
+	int cpu = enter_panic();
 
-	enter_panic();
-	printk(LOG_ERROR, "\nKERNEL PANIC: ");
+	printk(LOG_ERROR, "\nKERNEL PANIC on CPU %d: ", cpu);
 	va_start(ap, fmt);
 	vprintk(LOG_ERROR, fmt, ap);
 	va_end(ap);
 	printk(LOG_ERROR, "\n");
+	print_stopped();
 	backtrace((uint64_t)panic, (uint64_t)__builtin_frame_address(0));
 	machine_exit(EXIT_PANIC);
 }

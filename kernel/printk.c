@@ -29,6 +29,11 @@ void console_write(const char *s, uint64_t n)
 	spin_unlock(&console_lock);
 }
 
+void console_panic_unlock(void)
+{
+	console_lock = (struct spinlock)SPINLOCK_INIT("console");
+}
+
 void vprintk(enum log_level level, const char *fmt, va_list ap)
 {
 	char buf[512];

@@ -11,6 +11,9 @@ void printk(enum log_level level, const char *fmt, ...) __attribute__((format(pr
 void vprintk(enum log_level level, const char *fmt, va_list ap);
 /* Write raw bytes to the console, bypassing levels (used by the tty). */
 void console_write(const char *s, uint64_t n);
+/* For panic only, once the other CPUs are stopped: one of them may have
+ * been stopped holding the console lock, which is forgotten. */
+void console_panic_unlock(void);
 /* Set the level from a name: debug, info, warn, error.  False if unknown. */
 bool printk_set_level(const char *name, size_t len);
 

@@ -63,11 +63,7 @@ static void kstack_free(struct proc *p)
 {
 	uint64_t base = kstack_base(p) + PAGE_SIZE;
 
-	for (int i = 0; i < KSTACK_PAGES; i++) {
-		pte_t old = unmap_page(kernel_pml4, base + i * PAGE_SIZE);
-		if (pte_present(old))
-			frame_put(pte_addr(old));
-	}
+	unmap_kernel_pages(base, KSTACK_PAGES);
 }
 
 static bool kstack_alloc(struct proc *p)
@@ -76,7 +72,7 @@ static bool kstack_alloc(struct proc *p)
 
 	for (int i = 0; i < KSTACK_PAGES; i++) {
 		uint64_t pa = frame_alloc(FRAME_KSTACK);
-		if (!pa || map_page(kernel_pml4, base + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G)) {
+		if (!pa || map_kernel_page(base + i * PAGE_SIZE, pa)) {
 			if (pa)
 				frame_put(pa);
 			kstack_free(p);
@@ -101,6 +97,7 @@ struct proc *proc_alloc(int *err)
 	}
 	memset(p, 0, sizeof(*p));
 	p->state = P_EMBRYO;
+	p->cpus_allowed = ~0UL;
 	p->pid = p->tgid = next_pid++;
 	p->group_leader = p;
 	p->nr_threads = 1;
@@ -159,7 +156,7 @@ struct proc *kthread_create(const char *name, void (*fn)(void *), void *arg)
 	p->context->r12 = (uint64_t)fn;
 	p->context->r13 = (uint64_t)arg;
 	spin_lock(&proc_lock);
-	p->state = P_RUNNABLE;
+	sched_make_runnable(p);
 	spin_unlock(&proc_lock);
 	return p;
 }
@@ -170,28 +167,12 @@ void kthread_exit(void)
 	proc_exit(0);
 }
 
-/* The page tables of every slot's kernel-stack window, made before the
- * first process (frames exist by then, unlike at proc_init): a
- * slot's first use then allocates no table that would stay allocated (a
- * fork storm gives back all the memory it took), and no CPU ever adds a
- * table to the kernel's half while another walks it. */
-static void kstack_tables_init(void)
-{
-	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
-		uint64_t base = kstack_base(p) + PAGE_SIZE;
-		if (!walk(kernel_pml4, base, true) ||
-		    !walk(kernel_pml4, base + (KSTACK_PAGES - 1) * PAGE_SIZE, true))
-			panic("kstack_tables_init: no memory for the kernel stacks' page tables");
-	}
-}
-
 void proc_start_init(const char *path, char *const argv[])
 {
 	static char *const envp[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
 	int err;
-
-	kstack_tables_init();
 	struct proc *p = proc_alloc(&err);
+
 	if (!p)
 		panic("proc_start_init: cannot create the first process (%d)", err);
 	p->pgid = p->pid;
@@ -203,7 +184,7 @@ void proc_start_init(const char *path, char *const argv[])
 	if (err)
 		panic("proc_start_init: cannot run %s (error %d)", path, -err);
 	spin_lock(&proc_lock);
-	p->state = P_RUNNABLE;
+	sched_make_runnable(p);
 	spin_unlock(&proc_lock);
 }
 

@@ -69,6 +69,7 @@ struct proc {
 	uint8_t fpu[512] __attribute__((aligned(16)));	/* fxsave area */
 
 	void *wait_chan;		/* what it sleeps on (P_SLEEPING) */
+	bool sleep_uninterruptible;	/* a signal does not end this sleep (Linux's D state) */
 	uint64_t wake_at_ns;		/* timed sleep deadline, 0 = none */
 	uint64_t pending;		/* signals sent to this thread, not yet acted on (bit n-1) */
 	int exit_status;		/* wait4 status word, valid in P_ZOMBIE */
@@ -80,6 +81,8 @@ struct proc {
 	bool group_exiting;		/* exit_group or a fatal signal: every thread leaves */
 	int group_exit_status;		/* the group's wait status once group_exiting */
 	struct proc *group_exec;	/* execve from a thread: the one that stays (de_thread) */
+	int cpu;			/* the CPU it runs on, or last ran on */
+	uint64_t cpus_allowed;		/* CPUs it may run on (bit i = cpus[i]): sched_setaffinity */
 };
 
 extern struct proc proc_table[NPROC];

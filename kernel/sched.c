@@ -1,35 +1,107 @@
 /*
- * kernel/sched.c - the scheduler: round-robin over the process table.
+ * kernel/sched.c - the scheduler: round-robin over the process table, on
+ * every CPU.
  *
- * Each CPU runs scheduler() on its boot stack.  It picks the next RUNNABLE
- * process after the last one it ran and switch_to()s it; the process comes
- * back here through sched() when it sleeps, yields or exits.  With nothing to
- * run it halts until the next interrupt.  The kernel is not preemptive:
- * the timer only sets need_resched, and a process yields on its way back to
- * user mode (syscall_dispatch, trap), and long system calls call
- * cond_resched() between chunks of work.  proc_lock is held across every switch.
+ * One run queue for all CPUs, and it is the process table itself, scanned
+ * under proc_lock (as xv6 does).  Per-CPU queues with stealing would spare
+ * the CPUs some contention on proc_lock and keep a process near its cache,
+ * but with NPROC = 64 slots a scan is short, and one queue keeps the rules
+ * plain: a process is in exactly one state in one place, a RUNNABLE process
+ * runs on the first allowed CPU that looks (no migration code, no balancing),
+ * and sleep and wakeup need no cross-CPU hand-over.
+ *
+ * Each CPU runs scheduler() on its own stack (the boot stack, or the one
+ * kernel/x86/smpboot.c gave it).  It picks the next RUNNABLE process after
+ * the last one it ran that may run on it (p->cpus_allowed) and switch_to()s
+ * it; the process comes back here through sched() when it sleeps, yields or
+ * exits.  proc_lock is held across every switch, both ways: a process that
+ * gives up its CPU is seen RUNNABLE or SLEEPING by other CPUs only once
+ * switch_to has saved its registers, so it never runs on two CPUs at once
+ * (xv6's rule).
+ *
+ * With nothing to run a CPU halts (idle) until an interrupt; whoever makes a
+ * process runnable sends a reschedule IPI to an idle CPU that may run it
+ * (sched_make_runnable), so the process does not wait for that CPU's next
+ * tick.  The kernel is not preemptive: the timer only sets need_resched, and
+ * a process yields on its way back to user mode (syscall_dispatch, trap),
+ * and long system calls call cond_resched() between chunks of work.
  */
 #include "kernel/sched.h"
+#include "kernel/errno.h"
+#include "kernel/x86/apic.h"
 #include "kernel/x86/cpu.h"
 #include "kernel/x86/gdt.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/signal.h"
+#include "kernel/syscall.h"
 #include "kernel/x86/time.h"
+#include "kernel/x86/trap.h"
+#include "kernel/uaccess.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
+/* The kernel's CPU mask, as sched_getaffinity reports its size: one 64-bit
+ * word (Linux: cpumask_size()). */
+#define CPUMASK_BYTES sizeof(uint64_t)
+
 void switch_to(struct context **save, struct context *next);
 
-static void on_tick(void)
+/* Charge the tick to what it interrupted: no process (the idle loop), a
+ * process in user mode, or one in the kernel (/proc/stat). */
+static void on_tick(bool from_user)
 {
-	this_cpu()->need_resched = true;
+	struct cpu *c = this_cpu();
+
+	if (!c->proc)
+		c->ticks_idle++;
+	else if (from_user)
+		c->ticks_user++;
+	else
+		c->ticks_system++;
+	c->need_resched = true;
 }
 
 void sched_init(void)
 {
 	time_set_tick_hook(on_tick);
+}
+
+static bool may_run_on(const struct proc *p, int cpu)
+{
+	return p->cpus_allowed & (1UL << cpu);
+}
+
+/* P is RUNNABLE: wake one idle CPU it may run on.  proc_lock held. */
+static void kick_idle_cpu(struct proc *p)
+{
+	for (int i = 0; i < ncpu; i++) {
+		struct cpu *c = &cpus[i];
+		if (c->idle && may_run_on(p, i)) {
+			c->idle = false;	/* idle_wait() will not halt, or ... */
+			if (i != cpu_id())	/* ... this interrupt ends the halt */
+				apic_send_ipi(i, T_RESCHEDULE);
+			return;
+		}
+	}
+}
+
+void sched_make_runnable(struct proc *p)
+{
+	p->wake_at_ns = 0;
+	p->state = P_RUNNABLE;
+	kick_idle_cpu(p);
+}
+
+uint64_t sched_idle_cpus(void)
+{
+	uint64_t mask = 0;
+
+	for (int i = 0; i < ncpu; i++)
+		if (__atomic_load_n(&cpus[i].idle, __ATOMIC_RELAXED))
+			mask |= 1UL << i;
+	return mask;
 }
 
 /* Make timed sleepers whose deadline passed runnable.  proc_lock held. */
@@ -38,17 +110,15 @@ static void wake_timed(void)
 	uint64_t now = time_ns();
 
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-		if (p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns <= now) {
-			p->wake_at_ns = 0;
-			p->state = P_RUNNABLE;
-		}
+		if (p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns <= now)
+			sched_make_runnable(p);
 }
 
-static struct proc *pick_next(struct proc *last)
+static struct proc *pick_next(const struct cpu *c, struct proc *last)
 {
 	for (int i = 1; i <= NPROC; i++) {
 		struct proc *p = proc_table + ((last - proc_table) + i) % NPROC;
-		if (p->state == P_RUNNABLE)
+		if (p->state == P_RUNNABLE && may_run_on(p, c->id))
 			return p;
 	}
 	return NULL;
@@ -57,7 +127,9 @@ static struct proc *pick_next(struct proc *last)
 static void run(struct cpu *c, struct proc *p)
 {
 	p->state = P_RUNNING;
+	p->cpu = c->id;
 	c->proc = p;
+	c->context_switches++;
 	c->kernel_rsp = p->kstack_top;
 	tss_set_kernel_stack(p->kstack_top);
 	if (p->vm)
@@ -70,6 +142,18 @@ static void run(struct cpu *c, struct proc *p)
 	proc_release(p);
 }
 
+/* Halt until an interrupt, unless a wakeup already cleared c->idle: the
+ * check runs with interrupts off and `sti; hlt` leaves no gap for the
+ * reschedule IPI to slip into (STI's one-instruction interrupt shadow,
+ * Intel SDM Vol 2B, STI). */
+static void idle_wait(struct cpu *c)
+{
+	cli();
+	if (__atomic_load_n(&c->idle, __ATOMIC_ACQUIRE))
+		safe_halt();
+	sti();
+}
+
 void scheduler(void)
 {
 	struct cpu *c = this_cpu();
@@ -77,37 +161,44 @@ void scheduler(void)
 
 	for (;;) {
 		spin_lock(&proc_lock);
+		c->idle = false;
 		wake_timed();
-		struct proc *p = pick_next(last);
+		struct proc *p = pick_next(c, last);
 		if (p) {
 			c->need_resched = false;
 			run(c, p);
 			last = p;
+		} else {
+			c->idle = true;
 		}
 		spin_unlock(&proc_lock);
-		if (!p) {
-			sti();
-			hlt();
-		}
+		if (!p)
+			idle_wait(c);
 	}
 }
 
 void sched(void)
 {
 	struct proc *p = current();
+	struct cpu *c = this_cpu();
 
-	if (!spin_held(&proc_lock) || irq_nesting.depth != 1 || p->state == P_RUNNING)
+	if (!spin_held(&proc_lock) || c->irq.depth != 1 || p->state == P_RUNNING)
 		panic("sched: needs exactly proc_lock held and a state other than RUNNING");
-	/* the interrupt state belongs to this process, not to the scheduler */
-	struct irq_nesting saved = irq_nesting;
-	switch_to(&p->context, this_cpu()->scheduler);
-	irq_nesting = saved;
+	/* the interrupt state belongs to this process, not to the CPU: it may
+	 * come back on another one */
+	uint64_t enabled = c->irq.enabled_before;
+	switch_to(&p->context, c->scheduler);
+	this_cpu()->irq.enabled_before = enabled;
 }
 
 void yield(void)
 {
+	struct proc *p = current();
+
 	spin_lock(&proc_lock);
-	current()->state = P_RUNNABLE;
+	p->state = P_RUNNABLE;
+	if (!may_run_on(p, cpu_id()))
+		kick_idle_cpu(p);
 	sched();
 	spin_unlock(&proc_lock);
 }
@@ -118,7 +209,9 @@ void cond_resched(void)
 		yield();
 }
 
-void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
+/* Sleep on CHAN with LOCK handed over to proc_lock; a pending signal cuts
+ * the sleep short only when INTERRUPTIBLE. */
+static void do_sleep(void *chan, struct spinlock *lock, uint64_t deadline_ns, bool interruptible)
 {
 	struct proc *p = current();
 
@@ -126,10 +219,11 @@ void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
 		spin_lock(&proc_lock);
 		spin_unlock(lock);
 	}
-	if (!task_signal_pending(p)) {
+	if (!interruptible || !task_signal_pending(p)) {
 		p->wait_chan = chan;
 		p->wake_at_ns = deadline_ns;
 		p->state = P_SLEEPING;
+		p->sleep_uninterruptible = !interruptible;
 		sched();
 		p->wait_chan = NULL;
 		p->wake_at_ns = 0;
@@ -140,6 +234,16 @@ void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
 	}
 }
 
+void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
+{
+	do_sleep(chan, lock, deadline_ns, true);
+}
+
+void sleep_on_uninterruptible(void *chan, struct spinlock *lock)
+{
+	do_sleep(chan, lock, 0, false);
+}
+
 void sleep_on(void *chan, struct spinlock *lock)
 {
 	sleep_until(chan, lock, 0);
@@ -148,10 +252,8 @@ void sleep_on(void *chan, struct spinlock *lock)
 void wakeup_locked(void *chan)
 {
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-		if (p->state == P_SLEEPING && p->wait_chan == chan && chan) {
-			p->wake_at_ns = 0;
-			p->state = P_RUNNABLE;
-		}
+		if (p->state == P_SLEEPING && p->wait_chan == chan && chan)
+			sched_make_runnable(p);
 }
 
 void wakeup(void *chan)
@@ -159,4 +261,87 @@ void wakeup(void *chan)
 	spin_lock(&proc_lock);
 	wakeup_locked(chan);
 	spin_unlock(&proc_lock);
+}
+
+/* ---- system calls ---- */
+
+/* The process PID names (0: the caller), or NULL.  proc_lock held. */
+static struct proc *affinity_target(int pid)
+{
+	struct proc *p = pid == 0 ? current() : proc_find(pid);
+
+	return p && p->state != P_EMBRYO ? p : NULL;
+}
+
+/*
+ * sched_setaffinity(2): the CPUs PID may run on.  As Linux
+ * (kernel/sched/core.c): LEN bytes of MASK are read, the rest taken as 0
+ * and bytes past the kernel's mask ignored (-EFAULT if unreadable), then
+ * -ESRCH for no such process, and -EINVAL when no online CPU is left in the
+ * mask.  A process that may no longer run where it is moves at once if it
+ * is the caller, else at its next reschedule (the next tick at the latest).
+ */
+long sys_sched_setaffinity(int pid, size_t len, uint64_t umask)
+{
+	uint64_t mask = 0;
+	struct proc *p;
+
+	if (copy_from_user(&mask, umask, MIN(len, CPUMASK_BYTES)))
+		return -EFAULT;
+	mask &= cpu_online_mask();
+	spin_lock(&proc_lock);
+	if (!(p = affinity_target(pid))) {
+		spin_unlock(&proc_lock);
+		return -ESRCH;
+	}
+	if (!mask) {
+		spin_unlock(&proc_lock);
+		return -EINVAL;
+	}
+	p->cpus_allowed = mask;
+	if (p->state == P_RUNNABLE)
+		kick_idle_cpu(p);
+	spin_unlock(&proc_lock);
+	if (p == current() && !may_run_on(p, cpu_id()))
+		yield();
+	return 0;
+}
+
+/*
+ * sched_getaffinity(2): PID's CPU mask, online CPUs only, in the first
+ * CPUMASK_BYTES of MASK; returns that size.  -EINVAL when LEN cannot hold
+ * a bit for every CPU or is not a multiple of 8 (Linux's checks), -ESRCH,
+ * -EFAULT.  musl's sysconf(_SC_NPROCESSORS_ONLN) counts these bits.
+ */
+long sys_sched_getaffinity(int pid, size_t len, uint64_t umask)
+{
+	uint64_t mask;
+	struct proc *p;
+
+	if (len * 8 < (size_t)ncpu || (len & (sizeof(long) - 1)))
+		return -EINVAL;
+	spin_lock(&proc_lock);
+	if (!(p = affinity_target(pid))) {
+		spin_unlock(&proc_lock);
+		return -ESRCH;
+	}
+	mask = p->cpus_allowed & cpu_online_mask();
+	spin_unlock(&proc_lock);
+	if (copy_to_user(umask, &mask, CPUMASK_BYTES))
+		return -EFAULT;
+	return CPUMASK_BYTES;
+}
+
+/* getcpu(2): the CPU the caller runs on, and its NUMA node (always 0);
+ * either pointer may be NULL; the third argument is unused since Linux
+ * 2.6.24. */
+long sys_getcpu(uint64_t ucpu, uint64_t unode, uint64_t cache)
+{
+	unsigned cpu = (unsigned)cpu_id(), node = 0;
+
+	(void)cache;
+	if ((ucpu && copy_to_user(ucpu, &cpu, sizeof(cpu))) ||
+	    (unode && copy_to_user(unode, &node, sizeof(node))))
+		return -EFAULT;
+	return 0;
 }

@@ -10,6 +10,8 @@
 #include "kernel/lib.h"
 #include "kernel/spinlock.h"
 
+struct proc;
+
 void sched_init(void);
 /* Never returns: the idle loop of this CPU, picking RUNNABLE processes. */
 __attribute__((noreturn)) void scheduler(void);
@@ -24,9 +26,19 @@ void cond_resched(void);
 void sleep_on(void *chan, struct spinlock *lock);
 /* Like sleep_on, but also wake at time DEADLINE_NS (time_ns()). */
 void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns);
+/* Like sleep_on, but signals do not end the sleep (Linux's
+ * TASK_UNINTERRUPTIBLE): for waits that must finish, such as a sleeping
+ * lock (kernel/rwsem.c). */
+void sleep_on_uninterruptible(void *chan, struct spinlock *lock);
 /* Wake every process sleeping on CHAN. */
 void wakeup(void *chan);
 /* The same, for callers that already hold proc_lock. */
 void wakeup_locked(void *chan);
 /* Called with proc_lock held: switch to the scheduler (state already set). */
 void sched(void);
+/* P (EMBRYO or SLEEPING) becomes RUNNABLE, with proc_lock held; an idle CPU
+ * that may run it is woken with a reschedule IPI at once. */
+void sched_make_runnable(struct proc *p);
+/* The CPUs halted in their idle loop right now (bit i = cpus[i]): a hint,
+ * it may change at once. */
+uint64_t sched_idle_cpus(void);

@@ -69,10 +69,8 @@ void signal_send_locked(struct proc *p, int sig)
 	if (ignored_by_default(sig) || ((ignored_of(p) & bit(sig)) && sig != SIGKILL))
 		return;
 	p->pending |= bit(sig);
-	if (p->state == P_SLEEPING) {
-		p->wake_at_ns = 0;
-		p->state = P_RUNNABLE;
-	}
+	if (p->state == P_SLEEPING && !p->sleep_uninterruptible)
+		sched_make_runnable(p);
 }
 
 int signal_send(struct proc *p, int sig)

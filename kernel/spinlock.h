@@ -3,50 +3,67 @@
  * so an interrupt handler on this CPU can never wait for a lock its own CPU
  * holds.  Interrupt disabling nests (push_off/pop_off, as in xv6): the
  * interrupt flag comes back only when the outermost lock is released, which
- * lets sleep_on hand a lock over to proc_lock safely.  One CPU today; the
- * locks are real so that SMP can come.
+ * lets sleep_on hand a lock over to proc_lock safely.  The nesting count is
+ * the CPU's (struct cpu.irq), read after interrupts are off, so the process
+ * cannot move to another CPU in between.
  */
 #pragma once
+#include "kernel/x86/cpu.h"
 #include "kernel/x86/x86.h"
 
 struct spinlock {
 	volatile uint32_t locked;
+	int cpu;			/* the holder's cpu_id(), while locked */
 	const char *name;
 };
 
-#define SPINLOCK_INIT(n) { .locked = 0, .name = (n) }
+#define SPINLOCK_INIT(n) { .locked = 0, .cpu = -1, .name = (n) }
 
-/* Interrupt-off nesting of this CPU. */
-struct irq_nesting {
-	int depth;
-	uint64_t enabled_before;
-};
-extern struct irq_nesting irq_nesting;
+/* This CPU's interrupt-off nesting (struct cpu.irq), by the name it had on
+ * one CPU: `irq_nesting.depth` > 0 means a spin lock is held here. */
+#define irq_nesting (this_cpu()->irq)
 
 static inline void push_off(void)
 {
 	uint64_t was = irq_save();
-	if (irq_nesting.depth++ == 0)
-		irq_nesting.enabled_before = was;
+	struct irq_nest *n = &this_cpu()->irq;
+
+	if (n->depth++ == 0)
+		n->enabled_before = was;
 }
 
 static inline void pop_off(void)
 {
-	if (--irq_nesting.depth == 0)
-		irq_restore(irq_nesting.enabled_before);
+	struct irq_nest *n = &this_cpu()->irq;
+
+	if (--n->depth == 0)
+		irq_restore(n->enabled_before);
 }
 
+/* Waiters spin on a plain read and retry the exchange only when the lock
+ * looks free, so they do not keep stealing its cache line from the holder. */
 static inline void spin_lock(struct spinlock *l)
 {
 	push_off();
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
-		pause();
+		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED))
+			pause();
+	l->cpu = cpu_id();
 }
 
 static inline void spin_unlock(struct spinlock *l)
 {
+	l->cpu = -1;
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	pop_off();
 }
 
-static inline int spin_held(struct spinlock *l) { return l->locked; }
+/* True when this CPU holds L (xv6's holding()). */
+static inline bool spin_held(struct spinlock *l)
+{
+	return l->locked && l->cpu == cpu_id();
+}
+
+/* Does this CPU hold a spin lock (or otherwise run with interrupts pushed
+ * off)?  Then it must not sleep: the fault handler refuses to (mm/fault.c). */
+static inline bool in_atomic(void) { return this_cpu()->irq.depth > 0; }

@@ -100,6 +100,9 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_futex: return sys_futex(a0, (int)a1, (uint32_t)a2, a3, a4, (uint32_t)a5);
 	case SYS_set_robust_list: return sys_set_robust_list(a0, a1);
 	case SYS_get_robust_list: return sys_get_robust_list((int)a0, a1, a2);
+	case SYS_sched_setaffinity: return sys_sched_setaffinity((int)a0, a1, a2);
+	case SYS_sched_getaffinity: return sys_sched_getaffinity((int)a0, a1, a2);
+	case SYS_getcpu: return sys_getcpu(a0, a1, a2);
 	default: return unknown(nr);
 	}
 }

@@ -28,6 +28,7 @@ enum {
 	SYS_newfstatat = 262, SYS_pipe2 = 293, SYS_getdents64 = 217,
 	SYS_clone = 56, SYS_tkill = 200, SYS_futex = 202, SYS_tgkill = 234,
 	SYS_set_robust_list = 273, SYS_get_robust_list = 274,
+	SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204, SYS_getcpu = 309,
 };
 
 #define AT_FDCWD (-100)
@@ -96,6 +97,11 @@ long sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, size_t sigsetsize)
 long sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, size_t sigsetsize);
 long sys_uname(uint64_t buf);
 long sys_reboot(unsigned magic1, unsigned magic2, unsigned cmd, uint64_t arg);
+
+/* scheduling: kernel/sched.c */
+long sys_sched_setaffinity(int pid, size_t len, uint64_t mask);
+long sys_sched_getaffinity(int pid, size_t len, uint64_t mask);
+long sys_getcpu(uint64_t cpu, uint64_t node, uint64_t cache);
 
 /* memory: mm/sys_mm.c */
 long sys_brk(uint64_t addr);

@@ -1,14 +1,15 @@
 /*
- * kernel/x86/cpu.c - per-CPU set-up: GS base, the syscall MSRs and the FPU.
+ * kernel/x86/cpu.c - per-CPU set-up: GS base, the syscall MSRs, the FPU, and
+ * what CPUID says about the processor.
  *
  * STAR holds the segment selectors syscall and sysret load: kernel code
  * 0x08 (data 0x10 follows), and for the return 0x10, from which the CPU
  * derives user data 0x18 and user code 0x20 (kernel/x86/gdt.h).  FMASK clears
  * IF, DF, TF and AC on entry, so the entry code runs with interrupts off.
+ * The user's GS base (MSR_KERNEL_GS_BASE while in the kernel) is always 0.
  */
 #include "kernel/x86/cpu.h"
 #include "kernel/x86/gdt.h"
-#include "kernel/spinlock.h"
 #include "kernel/x86/x86.h"
 
 #define EFER_SCE (1UL << 0)
@@ -19,8 +20,8 @@
 #define CR4_OSXMMEXCPT (1UL << 10)
 #define FMASK_BITS 0x47700UL	/* TF, IF, DF, IOPL, NT, AC */
 
-struct cpu cpus[1];
-struct irq_nesting irq_nesting;
+struct cpu cpus[NCPU];
+int ncpu = 1;
 
 extern char syscall_entry[];
 
@@ -34,13 +35,50 @@ static void fpu_init(void)
 	asm volatile("fninit");
 }
 
-void cpu_init(void)
+/* Leaf 1 EAX: the family and model with their extended fields folded in the
+ * way Intel SDM Vol 2A (CPUID, "Feature Information") says to display them. */
+static void identify(struct cpu_ident *id)
 {
-	wrmsr(MSR_GS_BASE, (uint64_t)&cpus[0]);
+	uint32_t r[4], eax;
+
+	cpuid(0, 0, r);
+	id->cpuid_level = r[0];
+	memcpy(id->vendor, &r[1], 4);
+	memcpy(id->vendor + 4, &r[3], 4);
+	memcpy(id->vendor + 8, &r[2], 4);
+	cpuid(1, 0, r);
+	eax = r[0];
+	id->features_ecx = r[2];
+	id->features_edx = r[3];
+	id->stepping = eax & 0xF;
+	id->family = (eax >> 8) & 0xF;
+	id->model = (eax >> 4) & 0xF;
+	if (id->family == 0xF)
+		id->family += (eax >> 20) & 0xFF;
+	if (id->family >= 6)
+		id->model |= ((eax >> 16) & 0xF) << 4;
+	cpuid(0x80000000, 0, r);
+	uint32_t ext = r[0];
+	for (uint32_t leaf = 0x80000002; leaf <= 0x80000004 && ext >= 0x80000004; leaf++) {
+		cpuid(leaf, 0, r);
+		memcpy(id->model_name + (leaf - 0x80000002) * 16, r, 16);
+	}
+	if (ext >= 0x80000008) {
+		cpuid(0x80000008, 0, r);
+		id->phys_bits = r[0] & 0xFF;
+		id->virt_bits = (r[0] >> 8) & 0xFF;
+	}
+}
+
+void cpu_init(struct cpu *c)
+{
+	c->self = c;
+	wrmsr(MSR_GS_BASE, (uint64_t)c);
 	wrmsr(MSR_KERNEL_GS_BASE, 0);
 	wrmsr(MSR_EFER, rdmsr(MSR_EFER) | EFER_SCE);
 	wrmsr(MSR_STAR, ((uint64_t)(SEG_KDATA) << 48) | ((uint64_t)SEG_KCODE << 32));
 	wrmsr(MSR_LSTAR, (uint64_t)syscall_entry);
 	wrmsr(MSR_FMASK, FMASK_BITS);
 	fpu_init();
+	identify(&c->ident);
 }

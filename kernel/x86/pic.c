@@ -1,5 +1,7 @@
 /*
- * kernel/x86/pic.c - programming the two cascaded 8259 PICs.
+ * kernel/x86/pic.c - programming the two cascaded 8259 PICs.  They are
+ * always initialised (remapped away from the exception vectors), and masked
+ * for good once the I/O APIC takes over (kernel/x86/apic.c).
  */
 #include "kernel/x86/pic.h"
 #include "kernel/x86/x86.h"
@@ -36,6 +38,12 @@ void pic_init(void)
 void pic_unmask(int irq)
 {
 	mask &= ~(1 << irq);
+	write_mask();
+}
+
+void pic_disable(void)
+{
+	mask = 0xFFFF;
 	write_mask();
 }
 

@@ -1,13 +1,16 @@
 /*
- * kernel/x86/time.c - PIT timer interrupt and TSC clock.
+ * kernel/x86/time.c - the timer tick and the TSC clock.
  *
  * Calibration: PIT channel 2 counts down for a known 10 ms (its input clock is
  * 1193182 Hz) while we read the TSC before and after; that gives TSC ticks
  * per nanosecond as a 32.32 fixed-point factor.  Channel 0 then interrupts
- * HZ times a second on IRQ 0.
+ * HZ times a second on IRQ 0, until the local APIC timers take over
+ * (kernel/x86/apic.c, calibrated against time_ns()): from then on every CPU
+ * has its own tick, and time_tick() runs on each.
  */
 #include "kernel/x86/time.h"
 #include "kernel/printk.h"
+#include "kernel/x86/cpu.h"
 #include "kernel/x86/trap.h"
 #include "kernel/x86/x86.h"
 
@@ -21,7 +24,7 @@
 static uint64_t tsc_boot;
 static uint64_t ns_per_tsc_32;	/* nanoseconds per TSC tick, << 32 */
 static volatile uint64_t ticks;
-static void (*tick_hook)(void);
+static void (*tick_hook)(bool from_user);
 
 static uint64_t measure_tsc_per_calibration(void)
 {
@@ -37,12 +40,17 @@ static uint64_t measure_tsc_per_calibration(void)
 	return rdtsc() - start;
 }
 
-static void timer_interrupt(struct trapframe *tf)
+void time_tick(bool from_user)
 {
-	(void)tf;
-	ticks++;
+	if (cpu_id() == 0)
+		ticks++;
 	if (tick_hook)
-		tick_hook();
+		tick_hook(from_user);
+}
+
+static void pit_interrupt(struct trapframe *tf)
+{
+	time_tick(trap_from_user(tf));
 }
 
 void time_init(void)
@@ -57,7 +65,7 @@ void time_init(void)
 	outb(PIT_CMD, 0x34);				/* ch0, lo/hi, rate generator */
 	outb(PIT_CH0, divisor & 0xFF);
 	outb(PIT_CH0, divisor >> 8);
-	irq_register(0, timer_interrupt);
+	irq_register(0, pit_interrupt);
 	pr_info("time: TSC %lu MHz, timer %d Hz\n", tsc / (CALIBRATE_MS * 1000), HZ);
 }
 
@@ -72,7 +80,7 @@ uint64_t time_ticks(void)
 	return ticks;
 }
 
-void time_set_tick_hook(void (*fn)(void))
+void time_set_tick_hook(void (*fn)(bool from_user))
 {
 	tick_hook = fn;
 }

@@ -2,18 +2,22 @@
  * kernel/x86/trap.c - the IDT and trap(), where every exception and interrupt
  * arrives with its trap frame.  trap() only routes: page faults to
  * page_fault() (mm/fault.c, the one place that decides what a fault means),
- * hardware interrupts to their registered handler, other exceptions to
- * exception() below.
+ * device interrupts to their registered handler, the local APIC's own
+ * vectors (timer, IPIs) to theirs, other exceptions to exception() below.
+ * One IDT serves every CPU.
  */
 #include "kernel/x86/trap.h"
+#include "kernel/x86/apic.h"
 #include "kernel/x86/gdt.h"
 #include "kernel/panic.h"
 #include "kernel/x86/pic.h"
+#include "kernel/x86/time.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/signal.h"
 #include "kernel/syscall.h"
 #include "mm/fault.h"
+#include "mm/tlb.h"
 
 struct idt_gate {
 	uint16_t offset_low, selector;
@@ -41,7 +45,13 @@ const char *trap_name(uint64_t vector)
 		return exception_names[vector] ? exception_names[vector] : "reserved";
 	if (vector >= T_IRQ0 && vector < T_IRQ0 + 16)
 		return "hardware interrupt";
-	return "unexpected interrupt";
+	switch (vector) {
+	case T_LOCAL_TIMER: return "local APIC timer";
+	case T_TLB_SHOOTDOWN: return "TLB shootdown IPI";
+	case T_RESCHEDULE: return "reschedule IPI";
+	case T_SPURIOUS: return "spurious interrupt";
+	default: return "unexpected interrupt";
+	}
 }
 
 static void set_gate(int vector, uint64_t handler, int ist, int dpl)
@@ -56,34 +66,79 @@ static void set_gate(int vector, uint64_t handler, int ist, int dpl)
 	};
 }
 
+static int gate_ist(int vector)
+{
+	if (vector == T_DOUBLE_FAULT)
+		return IST_DOUBLE_FAULT;
+	return vector == T_NMI ? IST_NMI : 0;
+}
+
 void idt_init(void)
+{
+	for (int v = 0; v < 256; v++)
+		set_gate(v, trap_stubs[v], gate_ist(v), v == T_BREAKPOINT ? 3 : 0);
+	idt_load();
+}
+
+void idt_load(void)
 {
 	struct {
 		uint16_t limit;
 		uint64_t base;
 	} __attribute__((packed)) p = { sizeof(idt) - 1, (uint64_t)idt };
 
-	for (int v = 0; v < 256; v++)
-		set_gate(v, trap_stubs[v], v == T_DOUBLE_FAULT ? IST_DOUBLE_FAULT : 0,
-			 v == T_BREAKPOINT ? 3 : 0);
 	asm volatile("lidt %0" : : "m"(p));
 }
 
 void irq_register(int irq, irq_handler_fn fn)
 {
 	irq_handlers[irq] = fn;
-	pic_unmask(irq);
+	if (!ioapic_route(irq, T_IRQ0 + irq))
+		pic_unmask(irq);
 }
 
 static void interrupt(struct trapframe *tf)
 {
 	int irq = (int)(tf->vector - T_IRQ0);
 
-	if (pic_is_spurious(irq))
+	if (apic_active)
+		lapic_eoi();
+	else if (pic_is_spurious(irq))
 		return;
-	pic_eoi(irq);
+	else
+		pic_eoi(irq);
 	if (irq_handlers[irq])
 		irq_handlers[irq](tf);
+}
+
+/* The only NMIs we send stop a CPU for a panic elsewhere.  Any other is
+ * ignored (Linux logs "NMI received for unknown reason"): it may have
+ * arrived on the first instructions of the syscall entry, with the user's
+ * GS base still loaded, where not even printk could run. */
+static void nmi(void)
+{
+	if (panic_in_progress())
+		panic_stop_cpu();
+}
+
+/* The local APIC's own vectors; false for anything else. */
+static bool apic_vector(struct trapframe *tf)
+{
+	switch (tf->vector) {
+	case T_LOCAL_TIMER:
+		lapic_eoi();
+		time_tick(trap_from_user(tf));
+		return true;
+	case T_TLB_SHOOTDOWN:
+		tlb_shootdown_interrupt();
+		lapic_eoi();
+		return true;
+	case T_RESCHEDULE:	/* waking from hlt was the point */
+		lapic_eoi();
+		return true;
+	default:
+		return false;
+	}
 }
 
 /* The signal a user-mode exception sends, as Linux sends it. */
@@ -112,13 +167,15 @@ static void exception(struct trapframe *tf)
 
 void trap(struct trapframe *tf)
 {
-	if (tf->vector == T_PAGE_FAULT)
+	if (tf->vector == T_NMI)
+		nmi();
+	else if (tf->vector == T_PAGE_FAULT)
 		page_fault(tf);
 	else if (tf->vector >= T_IRQ0 && tf->vector < T_IRQ0 + 16)
 		interrupt(tf);
 	else if (tf->vector == T_SPURIOUS)
 		return;
-	else
+	else if (!apic_vector(tf))
 		exception(tf);
 	if (trap_from_user(tf))
 		user_return();

@@ -22,8 +22,11 @@ enum {
 	T_INVALID_TSS = 10, T_NO_SEGMENT = 11, T_STACK = 12, T_GPF = 13,
 	T_PAGE_FAULT = 14, T_X87 = 16, T_ALIGN = 17, T_MACHINE_CHECK = 18,
 	T_SIMD = 19,
-	T_IRQ0 = 32,		/* legacy PIC IRQs 0..15 -> vectors 32..47 */
-	T_SPURIOUS = 255,
+	T_IRQ0 = 32,		/* ISA IRQs 0..15 (8259 PIC or I/O APIC) -> vectors 32..47 */
+	T_LOCAL_TIMER = 0xF0,	/* each CPU's local APIC timer (kernel/x86/apic.c) */
+	T_TLB_SHOOTDOWN = 0xF1,	/* IPI: flush this CPU's TLB (mm/tlb.h) */
+	T_RESCHEDULE = 0xF2,	/* IPI: an idle CPU has a process to run (kernel/sched.c) */
+	T_SPURIOUS = 0xFF,	/* local APIC spurious interrupt: no EOI */
 };
 
 /* Page-fault error code bits. */
@@ -37,7 +40,10 @@ static inline int trap_from_user(const struct trapframe *tf) { return (tf->cs & 
 
 typedef void (*irq_handler_fn)(struct trapframe *tf);
 void irq_register(int irq, irq_handler_fn fn);
+/* Build the IDT and load it on the boot CPU. */
 void idt_init(void);
+/* Load the (one, shared) IDT on this CPU. */
+void idt_load(void);
 const char *trap_name(uint64_t vector);
 /* C entry from trap_entry.asm. */
 void trap(struct trapframe *tf);

@@ -5,6 +5,7 @@
 #pragma once
 #include <stdint.h>
 
+#define MSR_APIC_BASE 0x1B
 #define MSR_EFER 0xC0000080
 #define MSR_STAR 0xC0000081
 #define MSR_LSTAR 0xC0000082
@@ -53,7 +54,16 @@ static inline uint64_t read_rflags(void)
 static inline void cli(void) { asm volatile("cli" ::: "memory"); }
 static inline void sti(void) { asm volatile("sti" ::: "memory"); }
 static inline void hlt(void) { asm volatile("hlt" ::: "memory"); }
+/* Enable interrupts and halt with no gap between: an interrupt that is
+ * pending at the STI ends the HLT instead of running before it. */
+static inline void safe_halt(void) { asm volatile("sti; hlt" ::: "memory"); }
 static inline void pause(void) { asm volatile("pause"); }
+
+/* CPUID leaf LEAF, subleaf SUB: R gets EAX, EBX, ECX, EDX. */
+static inline void cpuid(uint32_t leaf, uint32_t sub, uint32_t r[4])
+{
+	asm volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3]) : "a"(leaf), "c"(sub));
+}
 
 static inline void invlpg(uint64_t va) { asm volatile("invlpg (%0)" : : "r"(va) : "memory"); }
 

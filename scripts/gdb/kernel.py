@@ -562,8 +562,8 @@ current process (cpus[0].proc)."""
 RET = re.compile(r"^(repz? +)?ret")     # x86 `ret`, `ret $n`, `repz ret` in gdb's disassembly
 
 
-def function_returns(name):
-    """(entry address, addresses of every `ret` instruction) of kernel function name."""
+def function_code(name):
+    """(entry address, [addresses of every `ret`], disassembly) of kernel function name."""
     sym = gdb.lookup_global_symbol(name)
     if sym is None or sym.type.code != gdb.TYPE_CODE_FUNC:
         raise gdb.GdbError("no function %s in the symbols (file build/kernel.elf?)" % name)
@@ -578,20 +578,45 @@ def function_returns(name):
     if not rets:
         raise gdb.GdbError("found no ret instruction in %s (0x%x-0x%x)"
                            % (name, block.start, block.end))
-    return entry, rets
+    return entry, rets, code
+
+
+def function_calls(name, callee):
+    """Addresses of the instructions just after each `call callee` in kernel function name:
+    where the callee has returned, its result in rax."""
+    _, _, code = function_code(name)
+    return [code[i + 1]["addr"] for i, insn in enumerate(code[:-1])
+            if insn["asm"].startswith("call") and insn["asm"].endswith("<%s>" % callee)]
+
+
+def leaf_entry(root, va):
+    """The PTE of va in the page tables rooted at physical address root; 0 when a level on
+    the way is not present."""
+    steps, pa, _ = walk(va, root)
+    return steps[-1]["entry"] if pa is not None else 0
+
+
+RACED = "nothing: the entry changed meanwhile (another CPU's fault)"
 
 
 def cow_outcome(before, status, pte):
-    """What cow_fault did, from its return status and the PTE it left (not from its rules)."""
+    """What cow_fault did, from its return status, the frame it allocated and the PTE it
+    left (not from its rules)."""
     if status:
         return "failed (error %d)" % status
+    if before["raced"]:
+        return RACED
     new = (pte & ADDR_MASK) >> 12
-    if new != before["old"]:
+    if before["copy"] is not None:
+        if new != before["copy"]:
+            return RACED + ", copy freed"
         what = "cow_zero_fill" if before["zero"] else "cow_copy"
+    elif new != before["old"]:
+        return RACED
     elif pte & PTE_W and not pte & PTE_COW:
         what = "cow_reuse"
     else:
-        what = "PTE unchanged, still read-only"
+        return "PTE unchanged, still read-only"
     return "%s frame 0x%x%s" % (what, new, " (was merged)" if before["ksm"] else "")
 
 
@@ -605,7 +630,7 @@ class CowFaultProbe(gdb.Breakpoint):
     def stop(self):
         try:
             self.hook()
-        except (gdb.error, gdb.GdbError) as e:
+        except (gdb.error, gdb.GdbError, ValueError) as e:    # ValueError: no such variable
             gdb.write("cowtrace: %s\n" % e)
         return False
 
@@ -619,15 +644,21 @@ While on, each call prints one line when cow_fault returns, e.g.
 
   cowtrace: pid 3 (cowdemo) 0x7ffffffde000 frame 0x1234 refs 2 [user page] -> cow_copy frame 0x2345
 
-the process (current), the page, the frame it mapped before the write with that frame's
-reference count and kind (see `help frame pfn`), and what happened, read back from the page-table
-entry after the return: cow_reuse (the same frame, now writable), cow_copy (a new frame
-holding a copy), cow_zero_fill (a new zeroed frame instead of the zero frame), plus
-"(was merged)" when the old frame was a merged (KSM) page, or "failed (error N)". These are
-the kernel's own trace=fault words. The guest does not stop.
+the process (current), the page, the frame its entry mapped before the write (cow_fault's
+argument orig) with that frame's reference count and kind (see `help frame pfn`), and what
+happened, read back from the entry after the return (a walk of the page tables of cow_fault's
+argument vm, loaded in CR3 or not): cow_reuse (the same frame, now writable), cow_copy (the
+frame cow_fault allocated, now holding a copy), cow_zero_fill (a new zeroed frame instead of
+the zero frame), plus "(was merged)" when the old frame was a merged (KSM) page, or
+"failed (error N)". These are the kernel's own trace=fault words. When another CPU's fault
+changed the entry first (it no longer held orig at entry, or maps another frame than this
+call's copy at the return), cow_fault leaves it alone (and frees its copy if it made one):
+"nothing: the entry changed meanwhile", a case trace=fault does not print. The guest does
+not stop.
 
-Uses internal breakpoints at cow_fault's entry and at each of its `ret` instructions (matched
-by stack pointer): `delete` leaves them; `cowtrace off` removes them."""
+Uses internal breakpoints at cow_fault's entry, after its call of frame_alloc and at each of
+its `ret` instructions (matched by stack pointer): `delete` leaves them; `cowtrace off`
+removes them."""
 
     def __init__(self):
         super().__init__("cowtrace")
@@ -646,9 +677,13 @@ by stack pointer): `delete` leaves them; `cowtrace off` removes them."""
         if self.probes:
             gdb.write("cowtrace is already on\n")
             return
-        entry, rets = function_returns("cow_fault")
+        entry, rets, _ = function_code("cow_fault")
+        allocs = function_calls("cow_fault", "frame_alloc")
+        if not allocs:
+            raise gdb.GdbError("found no call of frame_alloc in cow_fault")
         self.pending = {}
         self.probes = [CowFaultProbe(entry, self.entered)]
+        self.probes += [CowFaultProbe(addr, self.allocated) for addr in allocs]
         self.probes += [CowFaultProbe(addr, self.returned) for addr in rets]
         gdb.write("cowtrace on: cow_fault at 0x%x, returns at %s\n"
                   % (entry, " ".join("0x%x" % a for a in rets)))
@@ -664,18 +699,28 @@ by stack pointer): `delete` leaves them; `cowtrace off` removes them."""
 
     def entered(self):
         frame = gdb.selected_frame()
-        va = to_u64(frame.read_var("va"))
-        # `pte` is the very entry cow_fault changes, right even for an address space that is
-        # not loaded in CR3 (access_remote_vm: exec, /proc/PID/mem).
-        slot = virt_to_phys(to_u64(frame.read_var("pte")))
-        old = (read_phys_u64(slot) & ADDR_MASK) >> 12
+        va, orig = to_u64(frame.read_var("va")), to_u64(frame.read_var("orig"))
+        # vm's own tables, not CR3's: cow_fault also runs for an address space that is not
+        # loaded (access_remote_vm: exec, /proc/PID/mem).
+        root = vm_root(frame.read_var("vm"))
+        old = (orig & ADDR_MASK) >> 12
         desc = frame_desc(old)
         self.pending[to_u64("$rsp")] = dict(
             head="cowtrace: %s 0x%x frame 0x%x refs %d [%s]" % (
                 proc_label(current_proc()), va, old, int(desc["refcount"]),
                 frame_kind(old, desc)),
-            slot=slot, old=old, zero=old << 12 == int(kernel_value("zero_frame")),
+            root=root, va=va, old=old, copy=None, raced=leaf_entry(root, va) != orig,
+            zero=old << 12 == int(kernel_value("zero_frame")),
             ksm=bool(int(desc["flags"]) & enum_values("enum frame_flags")["FRAME_KSM"]))
+
+    def allocated(self):
+        # The key is $rsp at entry: the caller's stack pointer (DWARF unwinding) minus the
+        # return address.
+        caller_sp = to_u64(gdb.selected_frame().older().read_register("rsp"))
+        before = self.pending.get((caller_sp - 8) & U64)
+        pa = to_u64("$rax")
+        if before is not None and pa:
+            before["copy"] = pa >> 12
 
     def returned(self):
         before = self.pending.pop(to_u64("$rsp"), None)
@@ -683,8 +728,8 @@ by stack pointer): `delete` leaves them; `cowtrace off` removes them."""
             return
         status = to_u64("$rax") & 0xFFFFFFFF      # cow_fault returns an int
         status -= (status >> 31) << 32
-        gdb.write("%s -> %s\n" % (before["head"],
-                                  cow_outcome(before, status, read_phys_u64(before["slot"]))))
+        pte = leaf_entry(before["root"], before["va"])
+        gdb.write("%s -> %s\n" % (before["head"], cow_outcome(before, status, pte)))
 
 
 class VaToPa(gdb.Function):
