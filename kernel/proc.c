@@ -6,9 +6,15 @@
  * Each slot i owns a fixed kernel-stack window in the kernel stack area
  * (mm/layout.h): one unmapped guard page, then KSTACK_PAGES mapped pages, so
  * an overflow hits the guard page and double-faults into a clean panic
- * instead of corrupting a neighbour.  The stack's top holds the process's
- * trap frame; new processes start with a context below it that "returns"
- * into proc_entry_user or proc_entry_kthread (kernel/x86/switch.asm).
+ * instead of corrupting a neighbour.  The stacks are mapped once, when the
+ * first slot is taken, and kept for good (NPROC * KSTACK_PAGES frames, 1 MiB
+ * at 64 slots; Linux caches freed stacks too): a stack is never unmapped,
+ * so no CPU can keep a stale TLB entry for a slot's old stack when the slot
+ * is taken again - threads come and go fast - and freeing a task, which
+ * happens with proc_lock held (wait4, the scheduler's proc_release), never
+ * waits for a TLB shootdown.  The stack's top holds the task's trap frame;
+ * new tasks start with a context below it that "returns" into
+ * proc_entry_user or proc_entry_kthread (kernel/x86/switch.asm).
  */
 #include "kernel/proc.h"
 #include "kernel/x86/cpu.h"
@@ -59,34 +65,34 @@ static uint64_t kstack_base(const struct proc *p)
 	return KSTACK_AREA_BASE + (uint64_t)(p - proc_table) * (KSTACK_PAGES + 1) * PAGE_SIZE;
 }
 
-static void kstack_free(struct proc *p)
+static uint64_t kstack_top(const struct proc *p)
 {
-	uint64_t base = kstack_base(p) + PAGE_SIZE;
-
-	unmap_kernel_pages(base, KSTACK_PAGES);
+	return kstack_base(p) + (KSTACK_PAGES + 1) * PAGE_SIZE;
 }
 
-static bool kstack_alloc(struct proc *p)
+/* Map every slot's kernel stack (see the top of this file).  Run by the
+ * first proc_alloc, at boot, before any other task can call it. */
+static void kstacks_init(void)
 {
-	uint64_t base = kstack_base(p) + PAGE_SIZE;
+	static bool done;
 
-	for (int i = 0; i < KSTACK_PAGES; i++) {
-		uint64_t pa = frame_alloc(FRAME_KSTACK);
-		if (!pa || map_kernel_page(base + i * PAGE_SIZE, pa)) {
-			if (pa)
-				frame_put(pa);
-			kstack_free(p);
-			return false;
+	if (done)
+		return;
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
+		for (uint64_t va = kstack_base(p) + PAGE_SIZE; va < kstack_top(p); va += PAGE_SIZE) {
+			uint64_t pa = frame_alloc(FRAME_KSTACK);
+			if (!pa || map_kernel_page(va, pa))
+				panic("kstacks_init: no memory for the kernel stacks");
 		}
 	}
-	p->kstack_top = base + KSTACK_PAGES * PAGE_SIZE;
-	return true;
+	done = true;
 }
 
 struct proc *proc_alloc(int *err)
 {
 	struct proc *p;
 
+	kstacks_init();
 	spin_lock(&proc_lock);
 	for (p = proc_table; p < proc_table + NPROC && p->state != P_UNUSED; p++)
 		;
@@ -103,11 +109,7 @@ struct proc *proc_alloc(int *err)
 	p->nr_threads = 1;
 	p->exit_signal = SIGCHLD;
 	spin_unlock(&proc_lock);
-	if (!kstack_alloc(p)) {
-		p->state = P_UNUSED;
-		*err = -ENOMEM;
-		return NULL;
-	}
+	p->kstack_top = kstack_top(p);
 	p->tf = (struct trapframe *)(p->kstack_top - sizeof(struct trapframe));
 	p->context = (struct context *)p->tf - 1;
 	memset(p->context, 0, sizeof(*p->context));
@@ -118,7 +120,6 @@ struct proc *proc_alloc(int *err)
 
 void proc_free(struct proc *p)
 {
-	kstack_free(p);
 	if (p->vm)
 		vmspace_put(p->vm);
 	p->vm = NULL;

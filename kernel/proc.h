@@ -90,11 +90,11 @@ extern struct spinlock proc_lock;
 
 /* Set up the initial FPU image (after cpu_init). */
 void proc_init(void);
-/* Take a free slot with a kernel stack, state EMBRYO; NULL with *err set
- * (-EAGAIN: table full, -ENOMEM). */
+/* Take a free slot (with its kernel stack), state EMBRYO; NULL with *err
+ * set to -EAGAIN when the table is full. */
 struct proc *proc_alloc(int *err);
-/* Return a slot to the table with whatever it still holds (kernel stack,
- * address space, descriptors, directory, dispositions): a reaped zombie, a
+/* Return a slot to the table with whatever it still holds (address space,
+ * descriptors, directory, dispositions): a reaped zombie, a
  * DEAD thread, or an EMBRYO that failed.  The descriptors and directory must
  * already be gone when proc_lock is held (closing a file may sleep). */
 void proc_free(struct proc *p);
