@@ -215,7 +215,7 @@ static int with_proc_vm(int pid, void (*fn)(struct proc *p, void *arg), void *ar
 		struct proc *p = proc_visible(pid);
 		struct vmspace *vm = p ? p->vm : NULL;
 		if (vm)
-			vmspace_get(vm);
+			vmspace_pin(vm);
 		spin_unlock(&proc_lock);
 		if (!p)
 			return -ESRCH;
@@ -229,7 +229,7 @@ static int with_proc_vm(int pid, void (*fn)(struct proc *p, void *arg), void *ar
 		spin_unlock(&proc_lock);
 		if (vm) {
 			up_read(&vm->mmap_lock);
-			vmspace_put(vm);
+			vmspace_unpin(vm);
 		}
 		if (same || !p)
 			return same ? 0 : -ESRCH;
@@ -906,7 +906,7 @@ static struct vmspace *mem_get_vm(uint64_t id)
 		if (p->state != P_UNUSED && p->vm && p->vm->id == id)
 			vm = p->vm;
 	if (vm)
-		vmspace_get(vm);
+		vmspace_pin(vm);
 	spin_unlock(&proc_lock);
 	return vm;
 }
@@ -917,7 +917,7 @@ static bool mem_alive(uint64_t id)
 	struct vmspace *vm = mem_get_vm(id);
 
 	if (vm)
-		vmspace_put(vm);
+		vmspace_unpin(vm);
 	return vm != NULL;
 }
 
@@ -936,7 +936,7 @@ static size_t mem_access_page(uint64_t id, uint64_t addr, char *page, size_t k, 
 		if (!vm)
 			return 0;
 		size_t done = access_remote_vm(vm, addr, page, k, flags, &err);
-		vmspace_put(vm);
+		vmspace_unpin(vm);
 		if (done || err != -ENOMEM || !oom_wait())
 			return done;
 	}

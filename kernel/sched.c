@@ -34,6 +34,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/signal.h"
+#include "kernel/stop_machine.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"
 #include "kernel/x86/trap.h"
@@ -160,6 +161,7 @@ void scheduler(void)
 	struct proc *last = proc_table;
 
 	for (;;) {
+		stop_machine_park();	/* between two processes: a safe point */
 		spin_lock(&proc_lock);
 		c->idle = false;
 		wake_timed();
@@ -182,6 +184,7 @@ void sched(void)
 	struct proc *p = current();
 	struct cpu *c = this_cpu();
 
+	lockdep_check_sleep();
 	if (!spin_held(&proc_lock) || c->irq.depth != 1 || p->state == P_RUNNING)
 		panic("sched: needs exactly proc_lock held and a state other than RUNNING");
 	/* the interrupt state belongs to this process, not to the CPU: it may

@@ -8,8 +8,9 @@
  * per frame (kvmalloc buffers taken by the first run and kept, so a run
  * allocates nothing) is cleared, and every holder of a frame reference adds
  * one to its frame's counter:
- *   - each user leaf entry of each address space (walk_range); a space that
- *     vfork shares between two processes is walked once;
+ *   - each user leaf entry of each address space (walk_range): every space
+ *     that exists (vmspace_for_each), also one fork or exec is still
+ *     building; a space that threads or vfork share is walked once;
  *   - each page-table frame: every space's PML4 and the tables of its user
  *     half, the kernel's PML4 and the tables of its half
  *     (pagetable_visit_tables);
@@ -40,9 +41,11 @@
  * Each violation is one console line `audit: ...`.
  *
  * A fault, fork or merge in progress holds a reference its PTE does not
- * show yet; the checker runs between such operations (its own system call,
- * exit, exec) on one CPU with a kernel that is not preemptive, and holds
- * proc_lock so that the process table cannot change under it.
+ * show yet; the checker runs between such operations: at its own system
+ * call, exit or exec on this CPU, with every other CPU parked between two
+ * processes (stop_machine, kernel/stop_machine.h) in a kernel that is not
+ * preemptive, and holds proc_lock so that the process table cannot change
+ * under it.
  */
 #include "mm/audit.h"
 #include "kernel/cmdline.h"
@@ -50,6 +53,7 @@
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
+#include "kernel/stop_machine.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
@@ -76,14 +80,14 @@ static uint64_t total_found;
 struct space {
 	struct vmspace *vm;
 	int pid;
-	int procs;		/* processes using it: must be vm->users */
+	int procs;		/* processes using it: vm->users less its pins */
 };
 
 /* The state of one run (runs never overlap: one CPU, proc_lock held). */
 static struct {
 	struct audit_report rep;
 	long n;
-	struct space spaces[NPROC];
+	struct space spaces[2 * NPROC];
 	int nspaces;
 	const struct space *sp;		/* the space being walked */
 	const struct region *r;		/* its region at or after the walk */
@@ -236,19 +240,33 @@ static void count_kernel(void)
 
 /* ---- the address spaces ---- */
 
-/* Every distinct address space of the process table. */
+static void add_space(struct vmspace *vm, void *arg)
+{
+	(void)arg;
+	if (audit.nspaces == ARRAY_SIZE(audit.spaces))
+		violation(AUDIT_VMSPACE, "more than %zu address spaces", ARRAY_SIZE(audit.spaces));
+	else
+		audit.spaces[audit.nspaces++] = (struct space){ .vm = vm };
+}
+
+/* Every address space (vmspace_for_each: being built by fork or exec
+ * included), and which processes use each. */
 static void collect_spaces(void)
 {
 	audit.nspaces = 0;
+	vmspace_for_each(add_space, NULL);
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
 		if (p->state == P_UNUSED || !p->vm)
 			continue;
 		int i = 0;
 		while (i < audit.nspaces && audit.spaces[i].vm != p->vm)
 			i++;
-		if (i == audit.nspaces)
-			audit.spaces[audit.nspaces++] = (struct space){ .vm = p->vm, .pid = p->pid };
-		audit.spaces[i].procs++;
+		if (i == audit.nspaces) {
+			violation(AUDIT_VMSPACE, "pid %d: its address space is not in the list", p->pid);
+			continue;
+		}
+		if (!audit.spaces[i].procs++)
+			audit.spaces[i].pid = p->pid;
 	}
 }
 
@@ -307,9 +325,9 @@ static void count_space(const struct space *s)
 
 	audit.sp = s;
 	audit.r = region_first(s->vm);
-	if (s->vm->users != s->procs)
-		violation(AUDIT_VMSPACE, "pid %d: address space has %d users, %d processes use it",
-			  s->pid, s->vm->users, s->procs);
+	if (s->vm->users - s->vm->pins != s->procs)
+		violation(AUDIT_VMSPACE, "pid %d: address space has %d users (%d pins), "
+			  "%d processes use it", s->pid, s->vm->users, s->vm->pins, s->procs);
 	hold(virt_to_phys(s->vm->pml4), FRAME_PAGETABLE, "a PML4", s->pid, 0);
 	pagetable_visit_tables(s->vm->pml4, false, table_held, &pid);
 	walk_range(s->vm->pml4, 0, USER_TOP, count_pte, NULL);
@@ -430,20 +448,26 @@ static void audit_all(void)
 	check_meminfo();
 }
 
+/* vm_audit with every other CPU parked (stop_machine). */
+static long audit_stopped(void *rep)
+{
+	spin_lock(&proc_lock);
+	audit_all();
+	long n = audit.n;
+	total_found += (uint64_t)n;
+	if (rep)
+		*(struct audit_report *)rep = audit.rep;
+	spin_unlock(&proc_lock);
+	return n;
+}
+
 long vm_audit(struct audit_report *rep)
 {
 	if (!counters_ready()) {
 		pr_err("audit: no memory for the per-frame counters\n");
 		return -ENOMEM;
 	}
-	spin_lock(&proc_lock);
-	audit_all();
-	long n = audit.n;
-	total_found += (uint64_t)n;
-	if (rep)
-		*rep = audit.rep;
-	spin_unlock(&proc_lock);
-	return n;
+	return stop_machine(audit_stopped, rep);
 }
 
 uint64_t vm_audit_total(void)

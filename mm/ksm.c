@@ -198,14 +198,14 @@ static bool scannable(const struct proc *p)
 	       (p->state == P_RUNNABLE || p->state == P_RUNNING || p->state == P_SLEEPING);
 }
 
-/* The address space of process PID, pinned (vmspace_put when done), or NULL. */
+/* The address space of process PID, pinned (vmspace_unpin when done), or NULL. */
 static struct vmspace *vm_get_of_pid(int pid)
 {
 	spin_lock(&proc_lock);
 	struct proc *p = proc_find(pid);
 	struct vmspace *vm = p && scannable(p) ? p->vm : NULL;
 	if (vm)
-		vmspace_get(vm);
+		vmspace_pin(vm);
 	spin_unlock(&proc_lock);
 	return vm;
 }
@@ -532,7 +532,7 @@ static void lock_pair(struct page_ref *a, struct page_ref *b, bool lock)
 	if (lock) {
 		spin_lock(la);
 		if (lb != la)
-			spin_lock(lb);
+			spin_lock_nested(lb);
 	} else {
 		if (lb != la)
 			spin_unlock(lb);
@@ -578,7 +578,7 @@ static bool merge_pair(struct page_ref *a, const struct rmap_item *t)
 		unlock_other(vm, a->vm);
 	}
 	if (vm)
-		vmspace_put(vm);
+		vmspace_unpin(vm);
 	return ok;
 }
 
@@ -596,7 +596,7 @@ static uint64_t unstable_page(const struct rmap_item *t, struct vmspace *held)
 		unlock_other(vm, held);
 	}
 	if (vm)
-		vmspace_put(vm);
+		vmspace_unpin(vm);
 	return pa;
 }
 
@@ -723,7 +723,7 @@ static bool scan_process(int pid, uint64_t *budget)
 		stopped = walk_range(vm->pml4, MAX(r->start, w.next_va), r->end, scan_pte, &w);
 	}
 	up_read(&vm->mmap_lock);
-	vmspace_put(vm);
+	vmspace_unpin(vm);
 	if (stopped)
 		cursor.va = w.next_va;
 	return stopped;
@@ -870,14 +870,14 @@ static int unmerge_all(void)
 		spin_lock(&proc_lock);
 		struct vmspace *vm = proc_table[i].state != P_UNUSED ? proc_table[i].vm : NULL;
 		if (vm)
-			vmspace_get(vm);
+			vmspace_pin(vm);
 		spin_unlock(&proc_lock);
 		if (!vm)
 			continue;
 		down_write(&vm->mmap_lock);
 		err = ksm_unmerge_range(vm, 0, USER_TOP);
 		up_write(&vm->mmap_lock);
-		vmspace_put(vm);
+		vmspace_unpin(vm);
 	}
 	items_sweep(keep_none);
 	unstable_tree.node = NULL;

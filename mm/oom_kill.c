@@ -71,9 +71,13 @@ uint64_t oom_score(struct proc *p)
 	return (uint64_t)((1000 + badness * 1000 / total) * 2 / 3);
 }
 
+/* A victim counts until it is a zombie: on its way out it has already
+ * given up p->vm while its frames are still being freed, and the killer
+ * must wait for them rather than choose someone else. */
 bool tsk_is_oom_victim(struct proc *p)
 {
-	return p->oom_victim && !oom_unkillable_task(p);
+	return p->oom_victim && (p->state == P_RUNNABLE || p->state == P_RUNNING ||
+				 p->state == P_SLEEPING);
 }
 
 struct oom_control {

@@ -52,5 +52,12 @@ void tlb_gather_mmu(struct mmu_gather *tlb, struct vmspace *vm);
 void tlb_remove_page(struct mmu_gather *tlb, uint64_t va, uint64_t pa);
 /* Flush what changed (one shootdown), then free the gathered frames. */
 void tlb_finish_mmu(struct mmu_gather *tlb);
+/* The last user of VM is gone: every CPU whose CR3 may still hold VM's
+ * tables (an idle CPU keeps the last ones it ran) switches to the kernel's,
+ * so that they can be freed. */
+void tlb_release_mm(struct vmspace *vm);
+/* Answer the shootdowns sent to this CPU, if any: every loop that waits
+ * with interrupts off calls it (spin_lock, the shootdown's own wait). */
+void tlb_poll(void);
 /* The shootdown interrupt's handler (vector T_TLB_SHOOTDOWN). */
 void tlb_shootdown_interrupt(void);

@@ -21,6 +21,41 @@
 #include "mm/vm.h"
 #include "mm/vmstat.h"
 
+/* Every address space, for the memory audit (Linux keeps no such list; its
+ * checker walks processes, which sees no space being built). */
+static struct vmspace *all_spaces;
+static struct spinlock all_spaces_lock = SPINLOCK_INIT("all_spaces");
+
+static void all_spaces_add(struct vmspace *vm)
+{
+	spin_lock(&all_spaces_lock);
+	vm->all_next = all_spaces;
+	if (all_spaces)
+		all_spaces->all_prev = vm;
+	all_spaces = vm;
+	spin_unlock(&all_spaces_lock);
+}
+
+static void all_spaces_remove(struct vmspace *vm)
+{
+	spin_lock(&all_spaces_lock);
+	if (vm->all_prev)
+		vm->all_prev->all_next = vm->all_next;
+	else
+		all_spaces = vm->all_next;
+	if (vm->all_next)
+		vm->all_next->all_prev = vm->all_prev;
+	spin_unlock(&all_spaces_lock);
+}
+
+void vmspace_for_each(void (*fn)(struct vmspace *vm, void *arg), void *arg)
+{
+	spin_lock(&all_spaces_lock);
+	for (struct vmspace *vm = all_spaces; vm; vm = vm->all_next)
+		fn(vm, arg);
+	spin_unlock(&all_spaces_lock);
+}
+
 struct vmspace *vmspace_new(void)
 {
 	static uint64_t last_id;
@@ -38,6 +73,7 @@ struct vmspace *vmspace_new(void)
 	rwsem_init(&vm->mmap_lock, "mmap_lock");
 	vm->page_table_lock = (struct spinlock)SPINLOCK_INIT("page_table_lock");
 	vm->free_area_cache = USER_MMAP_TOP;
+	all_spaces_add(vm);
 	return vm;
 }
 
@@ -50,9 +86,23 @@ void vmspace_put(struct vmspace *vm)
 {
 	if (__atomic_sub_fetch(&vm->users, 1, __ATOMIC_ACQ_REL))
 		return;
+	all_spaces_remove(vm);
+	tlb_release_mm(vm);
 	pagetable_destroy(vm->pml4);
 	region_free_all(vm);
 	kfree(vm);
+}
+
+void vmspace_pin(struct vmspace *vm)
+{
+	__atomic_add_fetch(&vm->pins, 1, __ATOMIC_ACQ_REL);
+	vmspace_get(vm);
+}
+
+void vmspace_unpin(struct vmspace *vm)
+{
+	__atomic_sub_fetch(&vm->pins, 1, __ATOMIC_ACQ_REL);
+	vmspace_put(vm);
 }
 
 /* Split the regions at START and END, so that [start, end) is whole regions. */

@@ -65,10 +65,12 @@ struct region {
  */
 struct vmspace {
 	uint64_t id;			/* never reused: names it while it lives (/proc/PID/mem) */
-	int users;			/* processes and threads using it (atomic) */
+	int users;			/* processes and threads using it, plus pins (atomic) */
+	int pins;			/* users that are not processes: vmspace_pin (atomic) */
 	struct rwsem mmap_lock;
 	struct spinlock page_table_lock;
 	uint64_t cpu_mask;		/* CPUs that may cache its entries: bit = cpu index (mm/tlb.c) */
+	struct vmspace *all_prev, *all_next;	/* every address space (vmspace_for_each) */
 	pte_t *pml4;
 	struct rb_root regions;		/* by address, no overlaps (mm/region.c) */
 	uint64_t map_count;		/* regions in the tree (<= max_map_count) */
@@ -83,8 +85,18 @@ struct vmspace *vmspace_new(void);
 void vmspace_get(struct vmspace *vm);
 /* One user fewer; the last one frees everything (frames, tables, regions). */
 void vmspace_put(struct vmspace *vm);
+/* A reference that is not a process's: a /proc reader or the merging
+ * scanner keeps the space alive while it works on it (Linux's mmget /
+ * mmput).  Counted apart so that the memory audit can tell a pin from a
+ * leaked user.  vmspace_unpin may free the space. */
+void vmspace_pin(struct vmspace *vm);
+void vmspace_unpin(struct vmspace *vm);
 /* fork's copy of the address space: NULL (nothing leaked) when out of memory. */
 struct vmspace *vmspace_fork(struct vmspace *parent);
+/* Call FN(vm, ARG) for every address space that exists: those of processes,
+ * and those still being built (fork, exec) or kept alive only by a /proc
+ * reader's pin.  Under a spin lock: FN must not sleep (mm/audit.c). */
+void vmspace_for_each(void (*fn)(struct vmspace *vm, void *arg), void *arg);
 
 /* ---- the region tree (mm/region.c); every lookup is O(log n) ---- */
 
