@@ -3,11 +3,11 @@
  *
  * boot.asm arrives here on the boot stack with the early page tables (first
  * 1 GiB mapped at 0, at the direct map and at KERNEL_VMA).  Each step below
- * may only use what the steps before it set up.  cpu_init comes first, since
- * every spin lock (printk's too) reaches its CPU through the GS base.  The
- * other CPUs start (smp_boot) once the boot CPU has its local APIC, and
- * before any process exists; the boot CPU then ends, like them, in
- * scheduler().
+ * may only use what the steps before it set up.  cpu_init comes before
+ * anything that prints: every spin lock (printk's too) reaches its CPU
+ * through the GS base.  The other CPUs start (smp_boot) once the boot CPU
+ * has its local APIC, and before any process exists; the boot CPU then
+ * ends, like them, in scheduler().
  */
 #include "kernel/cmdline.h"
 #include "kernel/x86/cpu.h"
@@ -88,10 +88,10 @@ static void start_init(void)
 
 void kmain(uint64_t mbi_phys)
 {
-	cpu_init(&cpus[0]);
 	serial_init(COM1);
 	serial_init(COM2);
-	gdt_init(0);
+	cpu_init(&cpus[0]);
+	gdt_init(0, NULL);
 	idt_init();
 	proc_init();
 	multiboot_parse(mbi_phys);

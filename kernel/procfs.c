@@ -65,6 +65,8 @@
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/uaccess.h"
+#include "kernel/x86/cpu.h"
+#include "kernel/x86/time.h"
 #include "mm/access.h"
 #include "mm/audit.h"
 #include "mm/commit.h"
@@ -278,6 +280,70 @@ static int show_vmstat(struct text *t, const struct pfile *pf)
 	for (int i = 0; i < NR_VM_EVENTS; i++)
 		tprintf(t, "%s %lu\n", vm_event_names[i],
 			__atomic_load_n(&vm_events[i], __ATOMIC_RELAXED));
+	return 0;
+}
+
+/* ---- /proc/cpuinfo and /proc/stat ---- */
+
+/* One block per CPU, Linux's field names (arch/x86/kernel/cpu/proc.c). */
+static int show_cpuinfo(struct text *t, const struct pfile *pf)
+{
+	char flags[512];
+	uint64_t khz = time_tsc_khz();
+
+	(void)pf;
+	for (int i = 0; i < ncpu; i++) {
+		const struct cpu_ident *id = &cpus[i].ident;
+		tprintf(t, "processor\t: %d\nvendor_id\t: %s\ncpu family\t: %u\nmodel\t\t: %u\n",
+			i, id->vendor, id->family, id->model);
+		tprintf(t, "model name\t: %s\nstepping\t: %u\ncpu MHz\t\t: %lu.%03lu\n",
+			id->model_name, id->stepping, khz / 1000, khz % 1000);
+		tprintf(t, "apicid\t\t: %u\ninitial apicid\t: %u\nfpu\t\t: yes\n"
+			"fpu_exception\t: yes\ncpuid level\t: %u\nwp\t\t: yes\nflags\t\t: ",
+			cpus[i].apic_id, cpus[i].apic_id, id->cpuid_level);
+		text_put(t, flags, cpu_flags(id, flags, sizeof(flags)));
+		tprintf(t, "\naddress sizes\t: %u bits physical, %u bits virtual\n\n",
+			id->phys_bits, id->virt_bits);
+	}
+	return 0;
+}
+
+/* A cpu line of /proc/stat: user nice system idle iowait irq softirq steal
+ * guest guest_nice, in USER_HZ (100) units; we count user, system, idle. */
+static void stat_cpu_line(struct text *t, const char *name, uint64_t user, uint64_t sys,
+			  uint64_t idle)
+{
+	tprintf(t, "%s %lu 0 %lu %lu 0 0 0 0 0 0\n", name, user * 100 / HZ, sys * 100 / HZ,
+		idle * 100 / HZ);
+}
+
+static int show_stat(struct text *t, const struct pfile *pf)
+{
+	uint64_t user = 0, sys = 0, idle = 0, ctxt = 0;
+	int running = 0, blocked = 0;
+	char name[16];
+
+	(void)pf;
+	for (int i = 0; i < ncpu; i++) {
+		user += __atomic_load_n(&cpus[i].ticks_user, __ATOMIC_RELAXED);
+		sys += __atomic_load_n(&cpus[i].ticks_system, __ATOMIC_RELAXED);
+		idle += __atomic_load_n(&cpus[i].ticks_idle, __ATOMIC_RELAXED);
+		ctxt += __atomic_load_n(&cpus[i].context_switches, __ATOMIC_RELAXED);
+	}
+	stat_cpu_line(t, "cpu ", user, sys, idle);
+	for (int i = 0; i < ncpu; i++) {
+		snprintf(name, sizeof(name), "cpu%d", i);
+		stat_cpu_line(t, name, __atomic_load_n(&cpus[i].ticks_user, __ATOMIC_RELAXED),
+			      __atomic_load_n(&cpus[i].ticks_system, __ATOMIC_RELAXED),
+			      __atomic_load_n(&cpus[i].ticks_idle, __ATOMIC_RELAXED));
+	}
+	spin_lock(&proc_lock);
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
+		running += p->state == P_RUNNING || p->state == P_RUNNABLE;
+		blocked += p->state == P_SLEEPING && p->sleep_uninterruptible;
+	}
+	spin_unlock(&proc_lock);
+	tprintf(t, "ctxt %lu\nprocs_running %d\nprocs_blocked %d\n", ctxt, running, blocked);
 	return 0;
 }
 
@@ -700,6 +766,8 @@ static const struct pfile proc_files[] = {
 	DIR_ROW("", 0555),
 	TEXT_ROW("meminfo", show_meminfo),
 	TEXT_ROW("vmstat", show_vmstat),
+	TEXT_ROW("cpuinfo", show_cpuinfo),
+	TEXT_ROW("stat", show_stat),
 	BIN_ROW("kpagecount", 0400, fill_kpagecount),
 	BIN_ROW("kpageflags", 0400, fill_kpageflags),
 	DIR_ROW("sys", 0555),

@@ -17,7 +17,9 @@
  * exits.  proc_lock is held across every switch, both ways: a process that
  * gives up its CPU is seen RUNNABLE or SLEEPING by other CPUs only once
  * switch_to has saved its registers, so it never runs on two CPUs at once
- * (xv6's rule).
+ * (xv6's rule).  Between processes a CPU runs on the kernel's own page
+ * tables (switch_mm(NULL)), so it holds an address space only while it runs
+ * a process of it.
  *
  * With nothing to run a CPU halts (idle) until an interrupt; whoever makes a
  * process runnable sends a reschedule IPI to an idle CPU that may run it
@@ -139,6 +141,10 @@ static void run(struct cpu *c, struct proc *p)
 	asm volatile("fxrstor %0" : : "m"(*p->fpu));
 	switch_to(&c->scheduler, p->context);
 	asm volatile("fxsave %0" : "=m"(*p->fpu));
+	/* Back on the kernel's own tables: a CPU keeps no address space it
+	 * does not run, so none outlives its last process in some idle CPU's
+	 * CR3 (Linux keeps it alive instead: lazy TLB and mmgrab). */
+	switch_mm(NULL);
 	c->proc = NULL;
 	proc_release(p);
 }

@@ -1,5 +1,6 @@
 /*
- * kernel/sched.h - round-robin scheduling, sleeping and waking.
+ * kernel/sched.h - round-robin scheduling on every CPU, sleeping and waking,
+ * and the CPU-affinity system calls (kernel/sched.c).
  *
  * sleep_on(chan, lock) and wakeup(chan) are xv6's channels: a process sleeps
  * on any address that names what it waits for; LOCK (held by the caller) is
@@ -13,7 +14,8 @@
 struct proc;
 
 void sched_init(void);
-/* Never returns: the idle loop of this CPU, picking RUNNABLE processes. */
+/* Never returns: this CPU's loop, running the RUNNABLE processes it may run
+ * and halting when there are none.  Every CPU ends here. */
 __attribute__((noreturn)) void scheduler(void);
 /* Give up the CPU; the caller stays RUNNABLE. */
 void yield(void);

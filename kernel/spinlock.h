@@ -22,10 +22,6 @@ struct spinlock {
 
 #define SPINLOCK_INIT(n) { .locked = 0, .cpu = -1, .name = (n) }
 
-/* This CPU's interrupt-off nesting (struct cpu.irq), by the name it had on
- * one CPU: `irq_nesting.depth` > 0 means a spin lock is held here. */
-#define irq_nesting (this_cpu()->irq)
-
 static inline void push_off(void)
 {
 	uint64_t was = irq_save();

@@ -6,6 +6,8 @@
  *   0xffffff8000000000 .. +1 GiB              kernel stacks (with guard pages)
  *   0xffffff8040000000 .. +1 GiB              kvmalloc windows (multi-page buffers)
  *   0xffffffff80000000 .. +2 GiB              kernel image (KERNEL_VMA + phys)
+ *   0xffffffffffe00000 .. +2 MiB              fixmap: APIC and ACPI tables
+ *                                             (FIXMAP_BASE, kernel/x86/ioremap.c)
  *
  * docs/boot.md has the same table with the reasons for each choice.
  */
@@ -29,6 +31,8 @@
 #define KSTACK_AREA_BASE 0xFFFFFF8000000000UL
 #define KSTACK_AREA_SIZE (1UL << 30)
 #define KVMAP_AREA_BASE 0xFFFFFF8040000000UL
+#define FIXMAP_BASE 0xFFFFFFFFFFE00000UL	/* ioremap, memremap: kernel/x86/ioremap.c */
+#define FIXMAP_SIZE (2UL << 20)
 #define KERNEL_VMA 0xFFFFFFFF80000000UL
 
 /* The physical memory the direct map covers from the first instruction of kmain. */

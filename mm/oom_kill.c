@@ -178,7 +178,7 @@ void out_of_memory(void)
 bool oom_wait(void)
 {
 	out_of_memory();
-	if (tsk_is_oom_victim(current()) || fatal_signal_pending() || irq_nesting.depth)
+	if (tsk_is_oom_victim(current()) || fatal_signal_pending() || in_atomic())
 		return false;
 	yield();
 	return true;

@@ -82,7 +82,6 @@ static uint32_t lapic_read(uint32_t reg)
 static void lapic_write(uint32_t reg, uint32_t v)
 {
 	lapic[reg / 4] = v;
-	(void)lapic[LAPIC_ID / 4];	/* wait for the write to finish, as xv6 */
 }
 
 uint32_t lapic_id(void)

@@ -63,11 +63,40 @@ static void identify(struct cpu_ident *id)
 		cpuid(leaf, 0, r);
 		memcpy(id->model_name + (leaf - 0x80000002) * 16, r, 16);
 	}
+	while (id->model_name[0] == ' ')	/* Intel pads it on the left */
+		memmove(id->model_name, id->model_name + 1, sizeof(id->model_name) - 1);
 	if (ext >= 0x80000008) {
 		cpuid(0x80000008, 0, r);
 		id->phys_bits = r[0] & 0xFF;
 		id->virt_bits = (r[0] >> 8) & 0xFF;
 	}
+}
+
+/* Linux's names for the CPUID leaf 1 feature bits, EDX then ECX
+ * (arch/x86/include/asm/cpufeatures.h, words 0 and 4); NULL where Linux
+ * shows nothing. */
+static const char *const leaf1_flags[2][32] = {
+	{ "fpu", "vme", "de", "pse", "tsc", "msr", "pae", "mce", "cx8", "apic", NULL, "sep",
+	  "mtrr", "pge", "mca", "cmov", "pat", "pse36", "pn", "clflush", NULL, "dts", "acpi",
+	  "mmx", "fxsr", "sse", "sse2", "ss", "ht", "tm", "ia64", "pbe" },
+	{ "pni", "pclmulqdq", "dtes64", "monitor", "ds_cpl", "vmx", "smx", "est", "tm2",
+	  "ssse3", "cid", "sdbg", "fma", "cx16", "xtpr", "pdcm", NULL, "pcid", "dca", "sse4_1",
+	  "sse4_2", "x2apic", "movbe", "popcnt", "tsc_deadline_timer", "aes", "xsave", NULL,
+	  "avx", "f16c", "rdrand", "hypervisor" },
+};
+
+size_t cpu_flags(const struct cpu_ident *id, char *buf, size_t size)
+{
+	const uint32_t words[2] = { id->features_edx, id->features_ecx };
+	size_t n = 0;
+
+	buf[0] = 0;
+	for (int w = 0; w < 2; w++)
+		for (int bit = 0; bit < 32; bit++)
+			if ((words[w] & (1U << bit)) && leaf1_flags[w][bit] && n < size)
+				n += snprintf(buf + n, size - n, "%s%s", n ? " " : "",
+					      leaf1_flags[w][bit]);
+	return MIN(n, size - 1);
 }
 
 void cpu_init(struct cpu *c)

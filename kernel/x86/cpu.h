@@ -75,6 +75,9 @@ static inline int cpu_id(void) { return this_cpu()->id; }
 /* Bit mask of the online CPUs (bit i = cpus[i]). */
 static inline uint64_t cpu_online_mask(void) { return (1UL << ncpu) - 1; }
 
+/* ID's CPUID leaf 1 features as /proc/cpuinfo's "flags" line shows them
+ * (Linux's names, separated by spaces) in BUF; the length, at most SIZE - 1. */
+size_t cpu_flags(const struct cpu_ident *id, char *buf, size_t size);
 /* Make C this CPU's struct cpu: GS base, syscall/sysret MSRs, the FPU, and
  * CPUID identification.  Every CPU calls it once, before anything that uses
  * this_cpu(). */

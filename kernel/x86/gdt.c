@@ -9,8 +9,6 @@
 #include "kernel/lib.h"
 #include "kernel/x86/cpu.h"
 
-#define IST_STACK_SIZE 8192
-
 struct tss {
 	uint32_t reserved0;
 	uint64_t rsp[3];
@@ -22,8 +20,7 @@ struct tss {
 } __attribute__((packed));
 
 static struct tss tss[NCPU];
-static uint8_t double_fault_stack[NCPU][IST_STACK_SIZE] __attribute__((aligned(16)));
-static uint8_t nmi_stack[NCPU][IST_STACK_SIZE] __attribute__((aligned(16)));
+static uint8_t boot_ist_area[IST_AREA_SIZE] __attribute__((aligned(16)));
 
 static const uint64_t gdt_template[7] = {
 	0,
@@ -50,15 +47,16 @@ static void set_tss_descriptor(uint64_t *g, const struct tss *t)
 	g[6] = base >> 32;
 }
 
-void gdt_init(int cpu)
+void gdt_init(int cpu, void *ist_area)
 {
 	uint64_t *g = gdt[cpu];
 	struct tss *t = &tss[cpu];
 	struct descriptor_ptr p = { sizeof(gdt[cpu]) - 1, (uint64_t)g };
+	uint64_t ist = (uint64_t)(ist_area ? ist_area : boot_ist_area);
 
 	memcpy(g, gdt_template, sizeof(gdt_template));
-	t->ist[IST_DOUBLE_FAULT - 1] = (uint64_t)double_fault_stack[cpu] + IST_STACK_SIZE;
-	t->ist[IST_NMI - 1] = (uint64_t)nmi_stack[cpu] + IST_STACK_SIZE;
+	t->ist[IST_DOUBLE_FAULT - 1] = ist + IST_STACK_SIZE;
+	t->ist[IST_NMI - 1] = ist + 2 * IST_STACK_SIZE;
 	t->iomap_base = sizeof(*t);
 	set_tss_descriptor(g, t);
 	asm volatile("lgdt %0\n"

@@ -20,8 +20,12 @@
  * not trust the current stack get one of their own. */
 #define IST_DOUBLE_FAULT 1
 #define IST_NMI 2
+#define IST_STACK_SIZE 8192
+#define IST_AREA_SIZE (2 * IST_STACK_SIZE)	/* a CPU's two IST stacks */
 
-/* Load CPU's GDT and TSS (CPU = index in cpus[]); before cpu_init. */
-void gdt_init(int cpu);
+/* Load CPU's GDT and TSS (CPU = index in cpus[]), with its IST stacks in
+ * IST_AREA (IST_AREA_SIZE bytes; NULL for the boot CPU, whose are static).
+ * Before cpu_init. */
+void gdt_init(int cpu, void *ist_area);
 /* The stack this CPU loads on a trap or interrupt from user mode. */
 void tss_set_kernel_stack(uint64_t rsp0);

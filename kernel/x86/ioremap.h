@@ -11,9 +11,7 @@
  */
 #pragma once
 #include <stdint.h>
-
-#define FIXMAP_BASE 0xFFFFFFFFFFE00000UL
-#define FIXMAP_SIZE (2UL << 20)
+#include "mm/layout.h"
 
 /* A kernel address for the device registers at [PA, PA + LEN), mapped
  * uncached (PCD | PWT: Intel SDM Vol 3A §11.12.3, memory type UC); NULL when

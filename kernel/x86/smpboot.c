@@ -10,6 +10,10 @@
  * block change for the next AP.  An AP that does not report within
  * AP_WAIT_NS might still wake up later and read the block, so no further
  * AP is started after one fails.
+ *
+ * Each AP's stacks (its scheduler stack, then its two IST stacks) are one
+ * kvmalloc buffer, allocated only for CPUs that exist; an overflow of the
+ * scheduler stack runs into the unmapped page below the buffer.
  */
 #include "kernel/x86/smpboot.h"
 #include "kernel/multiboot.h"
@@ -22,30 +26,34 @@
 #include "kernel/x86/time.h"
 #include "kernel/x86/trap.h"
 #include "kernel/x86/x86.h"
+#include "mm/kvmalloc.h"
 #include "mm/layout.h"
 #include "mm/vm.h"
 
 #define AP_STACK_SIZE 16384
+#define AP_STACKS_SIZE (AP_STACK_SIZE + IST_AREA_SIZE)
 #define INIT_DELAY_NS 10000000UL	/* 10 ms after INIT */
 #define STARTUP_DELAY_NS 200000UL	/* 200 us after each START-UP */
 #define AP_WAIT_NS 1000000000UL		/* a generous second under a loaded TCG */
 
-/* The trampoline's last 32 bytes (kernel/x86/trampoline.asm). */
+/* The trampoline's parameter block, its last bytes (kernel/x86/trampoline.asm). */
 struct trampoline_params {
-	uint64_t cr3, stack, cpu, entry;
+	uint64_t cr3, stack, cpu, stacks, entry;
 };
 
 extern const char trampoline_start[], trampoline_end[];
 
-/* The scheduler stacks of the APs (the BSP keeps its boot stack). */
-static uint8_t ap_stacks[NCPU - 1][AP_STACK_SIZE] __attribute__((aligned(16)));
 static int ap_reported = -1;	/* id of the last AP to reach ap_entry's end */
 
-void ap_entry(struct cpu *c);
-__attribute__((noreturn)) void ap_entry(struct cpu *c)
+/* The first C code of an AP, jumped to by the trampoline on its scheduler
+ * stack, still on the trampoline's page tables: everything that makes it a
+ * CPU of this kernel, in the order each step needs the one before, then
+ * the scheduler.  C is its struct cpu, STACKS its kvmalloc buffer. */
+void ap_entry(struct cpu *c, uint8_t *stacks);
+__attribute__((noreturn)) void ap_entry(struct cpu *c, uint8_t *stacks)
 {
 	pagetable_activate(kernel_pml4);
-	gdt_init(c->id);
+	gdt_init(c->id, stacks + AP_STACK_SIZE);
 	idt_load();
 	cpu_init(c);
 	lapic_init_ap();
@@ -98,15 +106,16 @@ static void trampoline_install(void)
 		pml4[i] = kernel_pml4[i];
 }
 
-static bool start_ap(struct cpu *c)
+static bool start_ap(struct cpu *c, uint8_t *stacks)
 {
 	struct trampoline_params *tp = phys_to_virt(TRAMPOLINE_PA + (trampoline_end - trampoline_start) -
 						    sizeof(struct trampoline_params));
 	uint64_t start;
 
 	tp->cr3 = TRAMPOLINE_PML4_PA;
-	tp->stack = (uint64_t)ap_stacks[c->id - 1] + AP_STACK_SIZE;
+	tp->stack = (uint64_t)stacks + AP_STACK_SIZE;
 	tp->cpu = (uint64_t)c;
+	tp->stacks = (uint64_t)stacks;
 	tp->entry = (uint64_t)ap_entry;
 	lapic_send_init(c->apic_id);
 	delay_ns(INIT_DELAY_NS);
@@ -129,9 +138,14 @@ static void start_aps(void)
 		struct cpu *c = &cpus[ncpu];
 		if (acpi_madt.apic_ids[i] == cpus[0].apic_id)
 			continue;
+		uint8_t *stacks = kvmalloc(AP_STACKS_SIZE);
 		c->id = ncpu;
 		c->apic_id = acpi_madt.apic_ids[i];
-		if (!start_ap(c)) {
+		if (!stacks) {
+			pr_warn("smp: no memory for the stacks of more CPUs\n");
+			break;
+		}
+		if (!start_ap(c, stacks)) {	/* its stacks stay: it may start yet */
 			pr_warn("smp: the CPU with APIC ID %u did not start; starting no more\n",
 				c->apic_id);
 			break;

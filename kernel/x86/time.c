@@ -23,6 +23,7 @@
 
 static uint64_t tsc_boot;
 static uint64_t ns_per_tsc_32;	/* nanoseconds per TSC tick, << 32 */
+static uint64_t tsc_khz;
 static volatile uint64_t ticks;
 static void (*tick_hook)(bool from_user);
 
@@ -61,6 +62,7 @@ void time_init(void)
 	if (tsc == 0)
 		tsc = 1;
 	ns_per_tsc_32 = ((uint64_t)CALIBRATE_MS * 1000000 << 32) / tsc;
+	tsc_khz = tsc / CALIBRATE_MS;
 	tsc_boot = rdtsc();
 	outb(PIT_CMD, 0x34);				/* ch0, lo/hi, rate generator */
 	outb(PIT_CH0, divisor & 0xFF);
@@ -73,6 +75,11 @@ uint64_t time_ns(void)
 {
 	unsigned __int128 delta = rdtsc() - tsc_boot;
 	return (uint64_t)((delta * ns_per_tsc_32) >> 32);
+}
+
+uint64_t time_tsc_khz(void)
+{
+	return tsc_khz;
 }
 
 uint64_t time_ticks(void)

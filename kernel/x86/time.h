@@ -13,6 +13,8 @@
 void time_init(void);
 /* Nanoseconds since boot. */
 uint64_t time_ns(void);
+/* The TSC's frequency as calibrated at boot, in kHz (/proc/cpuinfo's cpu MHz). */
+uint64_t time_tsc_khz(void);
 /* Timer interrupts since boot (the boot CPU's: one clock for all). */
 uint64_t time_ticks(void);
 /* A tick arrived on this CPU; FROM_USER when it interrupted user mode.

@@ -12,8 +12,8 @@
 ; (tr_cr3: the first 2 MiB identity-mapped, so this code keeps running when
 ; paging comes on, and the kernel half), long mode (EFER.LME, and NXE
 ; because the kernel's entries use NX), paging, a far jump into 64-bit code,
-; and last the jump to ap_entry(cpu) in the higher half, on the stack
-; smpboot.c gave this CPU.  ap_entry loads the kernel's own page tables.
+; and last the jump to ap_entry(cpu, stacks) in the higher half, on the
+; stack smpboot.c gave this CPU.  ap_entry loads the kernel's own page tables.
 
 TRAMPOLINE_PA   equ 0x8000          ; must match kernel/x86/smpboot.h
 EFER_MSR        equ 0xC0000080
@@ -72,6 +72,7 @@ tr_long:
     mov ss, ax
     mov rsp, [TR(tr_stack)]
     mov rdi, [TR(tr_cpu)]
+    mov rsi, [TR(tr_stacks)]
     xor ebp, ebp                    ; backtraces end here
     push rbp                        ; as if called: the stack is 16n - 8 at entry
     mov rax, [TR(tr_entry)]
@@ -93,5 +94,6 @@ align 8
 tr_cr3:     dq 0                    ; physical address of the boot PML4 (below 4 GiB)
 tr_stack:   dq 0                    ; top of the CPU's scheduler stack
 tr_cpu:     dq 0                    ; its struct cpu *
+tr_stacks:  dq 0                    ; all its stacks (ap_entry's second argument)
 tr_entry:   dq 0                    ; ap_entry
 trampoline_end:
