@@ -471,7 +471,7 @@ static void show_status(struct text *t, struct proc *p)
  * priority nice num_threads itrealvalue starttime vsize rss rsslim, 17
  * addresses and signal masks, then exit_signal processor rt_priority policy
  * and 11 more. */
-static void show_stat(struct text *t, struct proc *p)
+static void show_pid_stat(struct text *t, struct proc *p)
 {
 	static const char letter[] = { [P_SLEEPING] = 'S', [P_ZOMBIE] = 'Z', [P_DEAD] = 'X' };
 	char state = letter[p->state] ? letter[p->state] : 'R';
@@ -791,7 +791,7 @@ static const struct pfile pid_files[] = {
 	BIN_ROW("pagemap", 0400, fill_pagemap),
 	PROC_ROW("smaps", show_smaps),
 	PROC_ROW("smaps_rollup", show_smaps_rollup),
-	PROC_ROW("stat", show_stat),
+	PROC_ROW("stat", show_pid_stat),
 	PROC_ROW("status", show_status),
 	DIR_ROW("task", 0555),
 	END_ROW,
@@ -800,7 +800,7 @@ static const struct pfile pid_files[] = {
 static const struct pfile task_files[] = {
 	DIR_ROW("", 0555),
 	PROC_ROW("comm", show_comm),
-	PROC_ROW("stat", show_stat),
+	PROC_ROW("stat", show_pid_stat),
 	PROC_ROW("status", show_status),
 	END_ROW,
 };
