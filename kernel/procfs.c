@@ -487,7 +487,7 @@ static void show_pid_stat(struct text *t, struct proc *p)
 		p->pgid, p->pgid, thread_count(p), vsize, rss.anon + rss.file);
 	for (int i = 0; i < 17; i++)
 		tprintf(t, " 0");
-	tprintf(t, " %d 0 0 0", p->exit_signal < 0 ? 0 : p->exit_signal);
+	tprintf(t, " %d %d 0 0", p->exit_signal < 0 ? 0 : p->exit_signal, p->cpu);
 	for (int i = 0; i < 10; i++)
 		tprintf(t, " 0");
 	tprintf(t, " %d\n", p->state == P_ZOMBIE ? p->exit_status : 0);
