@@ -136,11 +136,6 @@ int fd_alloc(struct file *f, int min, int fdflags)
 	return alloc_in(current()->files, f, min, fdflags);
 }
 
-int fd_install(struct file *f)
-{
-	return fd_alloc(f, 0, 0);
-}
-
 struct file *fget(int fd)
 {
 	struct files_struct *t = current()->files;

@@ -124,8 +124,6 @@ const struct initrd_file *fs_lookup_exec(const char *path, int *err);
  * FDFLAGS (FD_CLOEXEC): the fd, -EMFILE, or -EINVAL when MIN is out of range.
  * On success the table owns the caller's reference. */
 int fd_alloc(struct file *f, int min, int fdflags);
-/* fd_alloc(F, 0, 0): the lowest free descriptor. */
-int fd_install(struct file *f);
 /* Close FD of the current process: 0 or -EBADF. */
 int fd_close(int fd);
 /* dup2: make NEWFD refer to OLDFD's file (closing NEWFD first); NEWFD or -EBADF. */
