@@ -1,13 +1,20 @@
 /*
- * kernel/proc.c - the process table: creating, ending and reaping processes
- * and kernel threads.  fork, wait4 and kill are in sys_proc.c, exec in exec.c.
+ * kernel/proc.c - the task table: taking and freeing slots, kernel threads
+ * and the first process.  clone and fork are in fork.c, exit and wait4 in
+ * exit.c, kill in sys_proc.c, exec in exec.c.
  *
  * Each slot i owns a fixed kernel-stack window in the kernel stack area
  * (mm/layout.h): one unmapped guard page, then KSTACK_PAGES mapped pages, so
  * an overflow hits the guard page and double-faults into a clean panic
- * instead of corrupting a neighbour.  The stack's top holds the process's
- * trap frame; new processes start with a context below it that "returns"
- * into proc_entry_user or proc_entry_kthread (kernel/x86/switch.asm).
+ * instead of corrupting a neighbour.  The stacks are mapped once, when the
+ * first slot is taken, and kept for good (NPROC * KSTACK_PAGES frames, 1 MiB
+ * at 64 slots; Linux caches freed stacks too): a stack is never unmapped,
+ * so no CPU can keep a stale TLB entry for a slot's old stack when the slot
+ * is taken again - threads come and go fast - and freeing a task, which
+ * happens with proc_lock held (wait4, the scheduler's proc_release), never
+ * waits for a TLB shootdown.  The stack's top holds the task's trap frame;
+ * new tasks start with a context below it that "returns" into
+ * proc_entry_user or proc_entry_kthread (kernel/x86/switch.asm).
  */
 #include "kernel/proc.h"
 #include "kernel/x86/cpu.h"
@@ -15,13 +22,10 @@
 #include "kernel/exec.h"
 #include "kernel/file.h"
 #include "kernel/panic.h"
-#include "kernel/x86/power.h"
-#include "kernel/printk.h"
 #include "kernel/sched.h"
-#include "mm/audit.h"
+#include "kernel/signal.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
-#include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
@@ -40,7 +44,8 @@ struct proc *current(void)
 struct proc *proc_find(int pid)
 {
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-		if (p->state != P_UNUSED && p->pid == pid)
+		if (p->state != P_UNUSED && p->state != P_DEAD && p->state != P_EMBRYO &&
+		    p->pid == pid)
 			return p;
 	return NULL;
 }
@@ -60,34 +65,34 @@ static uint64_t kstack_base(const struct proc *p)
 	return KSTACK_AREA_BASE + (uint64_t)(p - proc_table) * (KSTACK_PAGES + 1) * PAGE_SIZE;
 }
 
-static void kstack_free(struct proc *p)
+static uint64_t kstack_top(const struct proc *p)
 {
-	uint64_t base = kstack_base(p) + PAGE_SIZE;
-
-	unmap_kernel_pages(base, KSTACK_PAGES);
+	return kstack_base(p) + (KSTACK_PAGES + 1) * PAGE_SIZE;
 }
 
-static bool kstack_alloc(struct proc *p)
+/* Map every slot's kernel stack (see the top of this file).  Run by the
+ * first proc_alloc, at boot, before any other task can call it. */
+static void kstacks_init(void)
 {
-	uint64_t base = kstack_base(p) + PAGE_SIZE;
+	static bool done;
 
-	for (int i = 0; i < KSTACK_PAGES; i++) {
-		uint64_t pa = frame_alloc(FRAME_KSTACK);
-		if (!pa || map_kernel_page(base + i * PAGE_SIZE, pa)) {
-			if (pa)
-				frame_put(pa);
-			kstack_free(p);
-			return false;
+	if (done)
+		return;
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
+		for (uint64_t va = kstack_base(p) + PAGE_SIZE; va < kstack_top(p); va += PAGE_SIZE) {
+			uint64_t pa = frame_alloc(FRAME_KSTACK);
+			if (!pa || map_kernel_page(va, pa))
+				panic("kstacks_init: no memory for the kernel stacks");
 		}
 	}
-	p->kstack_top = base + KSTACK_PAGES * PAGE_SIZE;
-	return true;
+	done = true;
 }
 
 struct proc *proc_alloc(int *err)
 {
 	struct proc *p;
 
+	kstacks_init();
 	spin_lock(&proc_lock);
 	for (p = proc_table; p < proc_table + NPROC && p->state != P_UNUSED; p++)
 		;
@@ -99,13 +104,12 @@ struct proc *proc_alloc(int *err)
 	memset(p, 0, sizeof(*p));
 	p->state = P_EMBRYO;
 	p->cpus_allowed = ~0UL;
-	p->pid = next_pid++;
+	p->pid = p->tgid = next_pid++;
+	p->group_leader = p;
+	p->nr_threads = 1;
+	p->exit_signal = SIGCHLD;
 	spin_unlock(&proc_lock);
-	if (!kstack_alloc(p)) {
-		p->state = P_UNUSED;
-		*err = -ENOMEM;
-		return NULL;
-	}
+	p->kstack_top = kstack_top(p);
 	p->tf = (struct trapframe *)(p->kstack_top - sizeof(struct trapframe));
 	p->context = (struct context *)p->tf - 1;
 	memset(p->context, 0, sizeof(*p->context));
@@ -116,11 +120,22 @@ struct proc *proc_alloc(int *err)
 
 void proc_free(struct proc *p)
 {
-	kstack_free(p);
 	if (p->vm)
 		vmspace_put(p->vm);
 	p->vm = NULL;
+	files_put(p->files);
+	fs_put(p->fs);
+	sighand_put(p->sighand);
+	p->files = NULL;
+	p->fs = NULL;
+	p->sighand = NULL;
 	p->state = P_UNUSED;
+}
+
+void proc_release(struct proc *p)
+{
+	if (p->state == P_DEAD)
+		proc_free(p);
 }
 
 /* First code of every new process, still holding the scheduler's proc_lock. */
@@ -153,71 +168,6 @@ void kthread_exit(void)
 	proc_exit(0);
 }
 
-/* init is gone: report how, and power off (DESIGN.md §2 exit statuses). */
-static void init_died(int status)
-{
-	int sig = status & 0x7f;
-
-	if (sig) {
-		printk(LOG_ERROR, "init killed by signal %d\n", sig);
-		machine_exit(128 + sig);
-	}
-	printk(LOG_ERROR, "init exited with status %d\n", (status >> 8) & 0xff);
-	machine_exit((status >> 8) & 0xff);
-}
-
-/* Give P's children to init, waking init if one of them is already a zombie. */
-static void reparent_children(struct proc *p, struct proc *init)
-{
-	for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
-		if (c->parent != p || c->state == P_UNUSED)
-			continue;
-		c->parent = init;
-		/* a vfork child of a dead parent no longer borrows from a living
-		 * one: it owns the space now (Linux: in_vfork looks at the parent) */
-		if (c->vfork_parent == p)
-			c->vfork_parent = NULL;
-		if (c->state == P_ZOMBIE)
-			wakeup_locked(init);
-	}
-}
-
-void vfork_release(struct proc *p)
-{
-	if (p->vfork_parent) {
-		p->vfork_parent = NULL;
-		wakeup(p);
-	}
-}
-
-void proc_exit(int status)
-{
-	struct proc *p = current();
-
-	if (p->pid == 1)
-		init_died(status);
-	if (p->vm) {
-		fd_close_all();
-		switch_mm(NULL);
-		/* /proc readers pin p->vm under proc_lock (vmspace_get): it must
-		 * be gone from the process before its last reference can be */
-		spin_lock(&proc_lock);
-		struct vmspace *vm = p->vm;
-		p->vm = NULL;
-		spin_unlock(&proc_lock);
-		vmspace_put(vm);
-		vm_audit_checkpoint("exit", p->pid);
-	}
-	vfork_release(p);
-	spin_lock(&proc_lock);
-	reparent_children(p, proc_find(1));
-	p->exit_status = status;
-	p->state = P_ZOMBIE;
-	wakeup_locked(p->parent);
-	sched();
-	panic("proc_exit: a zombie was scheduled");
-}
-
 void proc_start_init(const char *path, char *const argv[])
 {
 	static char *const envp[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
@@ -229,6 +179,8 @@ void proc_start_init(const char *path, char *const argv[])
 	p->pgid = p->pid;
 	if ((err = fd_open_console_in(p)))
 		panic("proc_start_init: cannot open the console (%d)", err);
+	if (!(p->sighand = sighand_alloc()))
+		panic("proc_start_init: out of memory for the signal dispositions");
 	err = exec_into(p, path, argv, envp);
 	if (err)
 		panic("proc_start_init: cannot run %s (error %d)", path, -err);
