@@ -28,8 +28,9 @@
  *      madvise(MADV_DONTNEED) on it: the file (read(), and a fresh mapping)
  *      keeps its bytes; the private mapping shows the written bytes or the
  *      original ones.
- * After b and c, free memory is checked to be back too.  Cases a, b and e
- * need threads: without clone they fail with pthread_create's error.
+ * After b and c, free memory is checked to be back too (on this kernel: on
+ * Linux the rest of the system moves it).  Cases a, b and e need threads:
+ * without clone they fail with pthread_create's error.
  *
  * Every case runs in its own child (tap_case), so a crash or a hang fails
  * that case and the others still run.  Runs on Linux too (frame numbers in
@@ -100,18 +101,19 @@ static struct memsnap mem_snap(void)
 
 /*
  * Free memory and Committed_AS are back where they were at `before`, all the
- * case's processes being reaped.  On this kernel exactly, except for kernel
- * heap frames that Slab accounts for, at most one per processor: the heap
- * keeps a partly used frame per object size, and whether reading
- * /proc/meminfo needs a fresh one depends on what the other CPUs hold at the
- * time.  A leak of one frame per fork, or one page's charge, is far above
- * that.  On Linux within 16 MiB: the rest of the system moves both.
- * Retries for a second, in case freeing lags the last wait.
+ * case's processes being reaped: exactly, except for kernel heap frames that
+ * Slab accounts for, at most one per processor (the heap keeps a partly used
+ * frame per object size, and whether reading /proc/meminfo needs a fresh one
+ * depends on what the other CPUs hold at the time).  A leak of one frame per
+ * fork, or one page's charge, is far above that.  Retries for a second, in
+ * case freeing lags the last wait.  On Linux the rest of the system (other
+ * processes, caches) moves both by megabytes: the numbers are shown, the
+ * check skipped.
  */
 static void check_memory_back(struct memsnap before, const char *what)
 {
 	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
-	long lost = 0, uncharged = 0, slab = 0, slack = on_linux ? 16 * 1024 : 0;
+	long lost = 0, uncharged = 0, slab = 0;
 	double deadline = now_s() + 1;
 	int ok;
 
@@ -120,11 +122,17 @@ static void check_memory_back(struct memsnap before, const char *what)
 		lost = before.free - after.free;
 		uncharged = after.committed - before.committed;
 		slab = after.slab - before.slab;
-		long heap = on_linux ? 0 : slab < 0 ? 0 : slab > 4 * cpus ? 4 * cpus : slab;
-		ok = lost - heap <= slack && uncharged <= slack && after.free >= 0;
-		if (!ok)
+		long heap = slab < 0 ? 0 : slab > 4 * cpus ? 4 * cpus : slab;
+		ok = lost - heap <= 0 && uncharged <= 0 && after.free >= 0 && after.committed >= 0;
+		if (!ok && !on_linux)
 			sleep_ms(20);
-	} while (!ok && now_s() < deadline);
+	} while (!ok && !on_linux && now_s() < deadline);
+	if (on_linux) {
+		tap_diag("%ld kB less free (Slab %+ld kB), Committed_AS %+ld kB\n", lost, slab,
+			 uncharged);
+		tap_skip(what, "Linux: the rest of the system moves MemFree and Committed_AS");
+		return;
+	}
 	tap_check(ok, what, "%ld kB less free (Slab %+ld kB), Committed_AS %+ld kB", lost, slab,
 		  uncharged);
 }
@@ -331,7 +339,8 @@ struct written {
 };
 
 /* One of the two: wait for the start, write the whole page with id, check
- * it and say which frame it has. */
+ * it and say which frame it has; keep the frame until the parent has heard
+ * from both (a frame freed by an exit could be the other's copy). */
 static void write_whole_page(volatile uint64_t *page, uint64_t id, int go, int up)
 {
 	struct written w = { id, 0 };
@@ -345,7 +354,8 @@ static void write_whole_page(volatile uint64_t *page, uint64_t id, int go, int u
 	for (long i = 0; i < WORDS; i++)
 		wrong += page[i] != id;
 	w.frame = page_frame(0, (void *)page);
-	_exit(tap_write_full(up, &w, sizeof w) != sizeof w || wrong ? 1 : 0);
+	int told = tap_write_full(up, &w, sizeof w) == sizeof w;
+	_exit(!told || read(go, &c, 1) != 1 || wrong ? 1 : 0);
 }
 
 /* One round: NULL, or what went wrong in why. *reused counts a child that
@@ -368,9 +378,11 @@ static const char *two_process_round(int round, int go[2], int up[2], int *reuse
 	munmap((void *)page, PAGE);	/* the two children are the page's only sharers */
 	if (pid[0] < 0 || pid[1] < 0 || write(go[1], "gg", 2) != 2)
 		return "fork or the start pipe failed";
+	ssize_t got = read_full(up[0], w, sizeof w);
+	if (write(go[1], "xx", 2) != 2)
+		return "the release pipe failed";
 	for (int k = 0; k < 2; k++)
 		status[k] = tap_wait_timeout(pid[k], 30, NULL, NULL);
-	ssize_t got = read_full(up[0], w, sizeof w);
 	*reused += original && (w[0].frame == original || w[1].frame == original);
 	snprintf(why, len, "round %d: the children's wait statuses %#x and %#x (-2: hung), "
 		 "frames %#llx and %#llx", round, status[0], status[1],
