@@ -338,15 +338,20 @@ struct written {
 	uint64_t id, frame;
 };
 
+/* The children read go (the start), answer on up and wait on release. */
+struct round_pipes {
+	int go[2], up[2], release[2];
+};
+
 /* One of the two: wait for the start, write the whole page with id, check
  * it and say which frame it has; keep the frame until the parent has heard
  * from both (a frame freed by an exit could be the other's copy). */
-static void write_whole_page(volatile uint64_t *page, uint64_t id, int go, int up)
+static void write_whole_page(volatile uint64_t *page, uint64_t id, const struct round_pipes *p)
 {
 	struct written w = { id, 0 };
 	char c;
 
-	if (read(go, &c, 1) != 1)
+	if (read(p->go[0], &c, 1) != 1)
 		_exit(1);
 	for (long i = 0; i < WORDS; i++)
 		page[i] = id;
@@ -354,14 +359,14 @@ static void write_whole_page(volatile uint64_t *page, uint64_t id, int go, int u
 	for (long i = 0; i < WORDS; i++)
 		wrong += page[i] != id;
 	w.frame = page_frame(0, (void *)page);
-	int told = tap_write_full(up, &w, sizeof w) == sizeof w;
-	_exit(!told || read(go, &c, 1) != 1 || wrong ? 1 : 0);
+	int told = tap_write_full(p->up[1], &w, sizeof w) == sizeof w;
+	_exit(!told || read(p->release[0], &c, 1) != 1 || wrong ? 1 : 0);
 }
 
 /* One round: NULL, or what went wrong in why. *reused counts a child that
  * kept the original frame. */
-static const char *two_process_round(int round, int go[2], int up[2], int *reused, char *why,
-				     size_t len)
+static const char *two_process_round(int round, const struct round_pipes *p, int *reused,
+				     char *why, size_t len)
 {
 	volatile uint64_t *page = map_pages(1);
 	struct written w[2] = { { 0, 0 }, { 0, 0 } };
@@ -374,12 +379,12 @@ static const char *two_process_round(int round, int go[2], int up[2], int *reuse
 	uint64_t original = page_frame(0, (void *)page);
 	for (int k = 0; k < 2; k++)
 		if ((pid[k] = fork()) == 0)
-			write_whole_page(page, 0xc0c0000000000000ULL + round * 2 + k, go[0], up[1]);
+			write_whole_page(page, 0xc0c0000000000000ULL + round * 2 + k, p);
 	munmap((void *)page, PAGE);	/* the two children are the page's only sharers */
-	if (pid[0] < 0 || pid[1] < 0 || write(go[1], "gg", 2) != 2)
+	if (pid[0] < 0 || pid[1] < 0 || write(p->go[1], "gg", 2) != 2)
 		return "fork or the start pipe failed";
-	ssize_t got = read_full(up[0], w, sizeof w);
-	if (write(go[1], "xx", 2) != 2)
+	ssize_t got = read_full(p->up[0], w, sizeof w);
+	if (write(p->release[1], "xx", 2) != 2)
 		return "the release pipe failed";
 	for (int k = 0; k < 2; k++)
 		status[k] = tap_wait_timeout(pid[k], 30, NULL, NULL);
@@ -398,18 +403,20 @@ static void two_processes(void *unused)
 			   "frame and all of its own data";
 	struct memsnap before = mem_snap();
 	const char *bad = NULL;
-	int n = rounds(200), reused = 0, go[2], up[2], i;
+	int n = rounds(200), reused = 0, i;
+	struct round_pipes pipes;
 	char why[300];
 
 	(void)unused;
-	if (pipe(go) < 0 || pipe(up) < 0)
+	if (pipe(pipes.go) < 0 || pipe(pipes.up) < 0 || pipe(pipes.release) < 0)
 		_exit(1);
 	for (i = 0; i < n && !bad; i++)
-		bad = two_process_round(i, go, up, &reused, why, sizeof why);
+		bad = two_process_round(i, &pipes, &reused, why, sizeof why);
 	tap_diag("c: %d rounds; in %d one writer kept the original frame (the other copied)\n", i,
 		 reused);
 	tap_check(!bad, what, "%s", bad);
-	close(go[0]), close(go[1]), close(up[0]), close(up[1]);
+	for (int k = 0; k < 2; k++)
+		close(pipes.go[k]), close(pipes.up[k]), close(pipes.release[k]);
 	check_memory_back(before, "c: free memory and Committed_AS back after the rounds");
 }
 
