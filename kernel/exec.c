@@ -305,9 +305,10 @@ static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struc
 static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, uint64_t sp,
 		   const char *path)
 {
+	spin_lock(&proc_lock);	/* /proc readers pin p->vm under it */
 	struct vmspace *old = p->vm;
-
 	p->vm = vm;
+	spin_unlock(&proc_lock);
 	if (p == current())
 		switch_mm(vm);
 	if (old)

@@ -64,11 +64,7 @@ static void kstack_free(struct proc *p)
 {
 	uint64_t base = kstack_base(p) + PAGE_SIZE;
 
-	for (int i = 0; i < KSTACK_PAGES; i++) {
-		pte_t old = unmap_page(kernel_pml4, base + i * PAGE_SIZE);
-		if (pte_present(old))
-			frame_put(pte_addr(old));
-	}
+	unmap_kernel_pages(base, KSTACK_PAGES);
 }
 
 static bool kstack_alloc(struct proc *p)
@@ -77,7 +73,7 @@ static bool kstack_alloc(struct proc *p)
 
 	for (int i = 0; i < KSTACK_PAGES; i++) {
 		uint64_t pa = frame_alloc(FRAME_KSTACK);
-		if (!pa || map_page(kernel_pml4, base + i * PAGE_SIZE, pa, PTE_W | PTE_NX | PTE_G)) {
+		if (!pa || map_kernel_page(base + i * PAGE_SIZE, pa)) {
 			if (pa)
 				frame_put(pa);
 			kstack_free(p);
@@ -202,8 +198,13 @@ void proc_exit(int status)
 	if (p->vm) {
 		fd_close_all();
 		switch_mm(NULL);
-		vmspace_put(p->vm);
+		/* /proc readers pin p->vm under proc_lock (vmspace_get): it must
+		 * be gone from the process before its last reference can be */
+		spin_lock(&proc_lock);
+		struct vmspace *vm = p->vm;
 		p->vm = NULL;
+		spin_unlock(&proc_lock);
+		vmspace_put(vm);
 		vm_audit_checkpoint("exit", p->pid);
 	}
 	vfork_release(p);

@@ -46,6 +46,7 @@ struct proc {
 	uint8_t fpu[512] __attribute__((aligned(16)));	/* fxsave area */
 
 	void *wait_chan;		/* what it sleeps on (P_SLEEPING) */
+	bool sleep_uninterruptible;	/* a signal does not end this sleep (Linux's D state) */
 	uint64_t wake_at_ns;		/* timed sleep deadline, 0 = none */
 	uint64_t pending;		/* signals sent, not yet acted on (bit n-1) */
 	uint64_t ignored;		/* signals set to SIG_IGN (bit n-1) */

@@ -44,7 +44,8 @@
  *    lseek takes any address, kernel ones included (unsigned offsets).
  *
  * Per-process files look the process up by pid on every read, under
- * proc_lock, and touch p->vm only while holding it: if the process exits
+ * proc_lock and its space's mmap_lock (with_proc_vm), and touch p->vm only
+ * while holding them: if the process exits
  * while its pagemap is open, reads give end of file while it is a zombie
  * (no address space) and -ESRCH once it is reaped; the file keeps no
  * pointer into the process.  After an exec they show the new address space.
@@ -194,6 +195,43 @@ static struct proc *proc_visible(int pid)
 	return p && p->state != P_EMBRYO ? p : NULL;
 }
 
+/*
+ * Call FN(p, ARG) for the visible process PID with proc_lock held and, if it
+ * has an address space, that space's mmap_lock held for reading, so FN may
+ * read its regions and page tables while the process itself runs mmap or
+ * munmap on another CPU (they wait).  mmap_lock is a sleeping lock, taken
+ * before proc_lock (docs/smp.md's order): the space is found and pinned
+ * (vmspace_get) under proc_lock first, then locked, then the process is
+ * found again; if it exec'd in between, once more.  0, or -ESRCH.
+ */
+static int with_proc_vm(int pid, void (*fn)(struct proc *p, void *arg), void *arg)
+{
+	for (;;) {
+		spin_lock(&proc_lock);
+		struct proc *p = proc_visible(pid);
+		struct vmspace *vm = p ? p->vm : NULL;
+		if (vm)
+			vmspace_get(vm);
+		spin_unlock(&proc_lock);
+		if (!p)
+			return -ESRCH;
+		if (vm)
+			down_read(&vm->mmap_lock);
+		spin_lock(&proc_lock);
+		p = proc_visible(pid);
+		bool same = p && p->vm == vm;
+		if (same)
+			fn(p, arg);
+		spin_unlock(&proc_lock);
+		if (vm) {
+			up_read(&vm->mmap_lock);
+			vmspace_put(vm);
+		}
+		if (same || !p)
+			return same ? 0 : -ESRCH;
+	}
+}
+
 /* ---- /proc/meminfo and /proc/vmstat ---- */
 
 /* MemAvailable is MemFree: the page cache keeps its pages for good, so
@@ -317,11 +355,11 @@ static void show_comm(struct text *t, struct proc *p)
 	tprintf(t, "%s\n", p->name);
 }
 
-static const char *state_name(enum proc_state s)
+static const char *state_name(const struct proc *p)
 {
-	switch (s) {
+	switch (p->state) {
 	case P_SLEEPING:
-		return "S (sleeping)";
+		return p->sleep_uninterruptible ? "D (disk sleep)" : "S (sleeping)";
 	case P_ZOMBIE:
 		return "Z (zombie)";
 	default:
@@ -344,7 +382,7 @@ static void status_vm(struct text *t, struct vmspace *vm)
 static void show_status(struct text *t, struct proc *p)
 {
 	tprintf(t, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", p->name,
-		state_name(p->state), p->pid, p->pid, p->parent ? p->parent->pid : 0);
+		state_name(p), p->pid, p->pid, p->parent ? p->parent->pid : 0);
 	tprintf(t, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
 	if (p->vm)
 		status_vm(t, p->vm);
@@ -568,27 +606,32 @@ static uint64_t pagemap_entry(pte_t *pml4, uint64_t va)
 	return e;
 }
 
+struct pagemap_fill {
+	uint64_t first, *out;
+	size_t max;
+	long r;
+};
+
+static void pagemap_fill_entries(struct proc *p, void *arg)
+{
+	struct pagemap_fill *f = arg;
+
+	if (!p->vm)
+		return;
+	for (size_t i = 0; i < f->max; i++)
+		f->out[i] = pagemap_entry(p->vm->pml4, (f->first + i) << PAGE_SHIFT);
+	f->r = (long)f->max;
+}
+
 static long fill_pagemap(int pid, uint64_t first, uint64_t *out, size_t max)
 {
 	uint64_t end = USER_TOP >> PAGE_SHIFT;
-	long r;
 
 	if (first >= end)
 		return 0;
-	max = MIN(max, end - first);
-	spin_lock(&proc_lock);
-	struct proc *p = proc_visible(pid);
-	if (!p) {
-		r = -ESRCH;
-	} else if (!p->vm) {
-		r = 0;
-	} else {
-		for (size_t i = 0; i < max; i++)
-			out[i] = pagemap_entry(p->vm->pml4, (first + i) << PAGE_SHIFT);
-		r = (long)max;
-	}
-	spin_unlock(&proc_lock);
-	return r;
+	struct pagemap_fill f = { .first = first, .out = out, .max = MIN(max, end - first) };
+	int err = with_proc_vm(pid, pagemap_fill_entries, &f);
+	return err ? err : f.r;
 }
 
 static long fill_frames(uint64_t first, uint64_t *out, size_t max, uint64_t (*fn)(uint64_t))
@@ -679,6 +722,13 @@ struct pstate {
 	bool complete;		/* ... and the text ends inside it */
 };
 
+static void show_proc_text(struct proc *p, void *arg)
+{
+	struct pstate *s = arg;
+
+	s->pf->show_proc(&s->text, p);
+}
+
 /* Generate the text of S into the window that starts at OFF. */
 static int generate(struct pstate *s, uint64_t off)
 {
@@ -688,13 +738,7 @@ static int generate(struct pstate *s, uint64_t off)
 	s->text = (struct text){ .buf = s->buf, .start = off, .seek_pos = s->text.mark_pos,
 				 .seek_key = s->text.mark_key };
 	if (pf->show_proc) {
-		spin_lock(&proc_lock);
-		struct proc *p = proc_visible(s->pid);
-		if (p)
-			pf->show_proc(&s->text, p);
-		else
-			r = -ESRCH;
-		spin_unlock(&proc_lock);
+		r = with_proc_vm(s->pid, show_proc_text, s);
 	} else {
 		r = pf->show(&s->text, pf);
 	}
@@ -830,7 +874,7 @@ static bool mem_alive(uint64_t id)
 
 /* Copy up to one page between PAGE and address ADDR of address space ID:
  * bytes done, 0 when it cannot be reached or is gone.  The reference is held
- * only while access_remote_vm runs, which never sleeps or yields: between
+ * only while access_remote_vm runs, which never yields: between
  * pages the space may go (exit, exec), and no address space outlives its
  * last process because a reader is slow (the memory audit relies on it).
  * Out of frames (a forced write that must copy), the OOM killer runs and the

@@ -116,7 +116,9 @@ void cond_resched(void)
 		yield();
 }
 
-void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
+/* Sleep on CHAN with LOCK handed over to proc_lock; a pending signal cuts
+ * the sleep short only when INTERRUPTIBLE. */
+static void do_sleep(void *chan, struct spinlock *lock, uint64_t deadline_ns, bool interruptible)
 {
 	struct proc *p = current();
 
@@ -124,10 +126,11 @@ void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
 		spin_lock(&proc_lock);
 		spin_unlock(lock);
 	}
-	if (!(p->pending & ~p->ignored)) {
+	if (!interruptible || !(p->pending & ~p->ignored)) {
 		p->wait_chan = chan;
 		p->wake_at_ns = deadline_ns;
 		p->state = P_SLEEPING;
+		p->sleep_uninterruptible = !interruptible;
 		sched();
 		p->wait_chan = NULL;
 		p->wake_at_ns = 0;
@@ -136,6 +139,16 @@ void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
 		spin_unlock(&proc_lock);
 		spin_lock(lock);
 	}
+}
+
+void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns)
+{
+	do_sleep(chan, lock, deadline_ns, true);
+}
+
+void sleep_on_uninterruptible(void *chan, struct spinlock *lock)
+{
+	do_sleep(chan, lock, 0, false);
 }
 
 void sleep_on(void *chan, struct spinlock *lock)

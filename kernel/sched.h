@@ -24,6 +24,10 @@ void cond_resched(void);
 void sleep_on(void *chan, struct spinlock *lock);
 /* Like sleep_on, but also wake at time DEADLINE_NS (time_ns()). */
 void sleep_until(void *chan, struct spinlock *lock, uint64_t deadline_ns);
+/* Like sleep_on, but signals do not end the sleep (Linux's
+ * TASK_UNINTERRUPTIBLE): for waits that must finish, such as a sleeping
+ * lock (kernel/rwsem.c). */
+void sleep_on_uninterruptible(void *chan, struct spinlock *lock);
 /* Wake every process sleeping on CHAN. */
 void wakeup(void *chan);
 /* The same, for callers that already hold proc_lock. */

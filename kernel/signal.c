@@ -27,7 +27,7 @@ void signal_send_locked(struct proc *p, int sig)
 	if (ignored_by_default(sig) || ((p->ignored & bit(sig)) && sig != SIGKILL))
 		return;
 	p->pending |= bit(sig);
-	if (p->state == P_SLEEPING) {
+	if (p->state == P_SLEEPING && !p->sleep_uninterruptible) {
 		p->wake_at_ns = 0;
 		p->state = P_RUNNABLE;
 	}

@@ -7,6 +7,7 @@
  * locks are real so that SMP can come.
  */
 #pragma once
+#include "kernel/lib.h"
 #include "kernel/x86/x86.h"
 
 struct spinlock {
@@ -50,3 +51,7 @@ static inline void spin_unlock(struct spinlock *l)
 }
 
 static inline int spin_held(struct spinlock *l) { return l->locked; }
+
+/* Does this CPU hold a spin lock (or otherwise run with interrupts pushed
+ * off)?  Then it must not sleep: the fault handler refuses to (mm/fault.c). */
+static inline bool in_atomic(void) { return irq_nesting.depth > 0; }

@@ -19,7 +19,8 @@ struct vmspace;
  * Returns the bytes copied: fewer than LEN when the access stops at a page
  * it may not reach, 0 when the first one is; then *ERR (unless ERR is NULL)
  * says why: -EFAULT (no region, not allowed) or -ENOMEM (no frame).  It
- * never sleeps or yields.  Linux: mm/memory.c __access_remote_vm.
+ * never yields, but may sleep for VM's mmap_lock (held for reading while it
+ * runs).  Linux: mm/memory.c __access_remote_vm.
  */
 size_t access_remote_vm(struct vmspace *vm, uint64_t addr, void *buf, size_t len, int gup_flags,
 			int *err);

@@ -57,6 +57,7 @@
 #include "mm/oom_kill.h"
 #include "mm/layout.h"
 #include "mm/pagecache.h"
+#include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 #include "mm/vmstat.h"
@@ -108,7 +109,9 @@ static bool access_allowed(const struct region *r, int flags)
 	return r->prot != 0;
 }
 
-/* Install PA at VA with the region's protection, plus EXTRA bits. */
+/* Install PA at VA with the region's protection, plus EXTRA bits, unless
+ * the entry is no longer empty: another CPU's fault got there first while
+ * this one allocated (-EEXIST; the caller drops PA and the access retries). */
 static int install(struct vmspace *vm, const struct region *r, uint64_t va, uint64_t pa,
 		   uint64_t extra)
 {
@@ -116,7 +119,10 @@ static int install(struct vmspace *vm, const struct region *r, uint64_t va, uint
 
 	if (extra & PTE_COW)
 		prot &= ~PTE_W;
-	return map_page(vm->pml4, va, pa, prot);
+	spin_lock(&vm->page_table_lock);
+	int err = map_page(vm->pml4, va, pa, prot);
+	spin_unlock(&vm->page_table_lock);
+	return err;
 }
 
 /* A private frame for VA with what the region shows there. */
@@ -174,53 +180,110 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
 	int err = install(vm, r, va, pa, extra);
 	if (err) {
 		frame_put(pa);
-		return err;
+		return err == -EEXIST ? 0 : err;
 	}
 	trace(va, what, 0, pa);
 	return 0;
 }
 
-/*
- * cow_fault: a write to a present, read-only page that others may share
- * (PTE_COW, or any such page for a forced write).  Resolve it by a fresh
- * zeroed frame (zero frame), by reusing the frame in place (last
- * reference), or by copying it; the entry then has the region's protection.
- */
-int cow_fault(const struct region *r, uint64_t va, pte_t *pte)
+/* The entry of VA, read under the lock: 0 when there is none. */
+static pte_t read_pte(struct vmspace *vm, uint64_t va)
 {
-	uint64_t old = pte_addr(*pte), pa;
+	spin_lock(&vm->page_table_lock);
+	pte_t *e = walk(vm->pml4, va, false);
+	pte_t v = e ? *e : 0;
+	spin_unlock(&vm->page_table_lock);
+	return v;
+}
+
+/* Lock the page tables and return VA's entry if it still holds ORIG (Linux's
+ * pte_same test after dropping the lock to allocate); NULL, unlocked, if
+ * another CPU changed it meanwhile. */
+static pte_t *lock_pte_same(struct vmspace *vm, uint64_t va, pte_t orig)
+{
+	spin_lock(&vm->page_table_lock);
+	pte_t *e = walk(vm->pml4, va, false);
+	if (e && *e == orig)
+		return e;
+	spin_unlock(&vm->page_table_lock);
+	return NULL;
+}
+
+/* cow_fault's reuse: the frame is ours alone, so the entry takes the
+ * region's protection in place.  Gaining a permission needs no shootdown: a
+ * CPU that still caches the read-only entry faults, finds it writable, and
+ * retries (a spurious fault). */
+static int cow_reuse(struct vmspace *vm, const struct region *r, uint64_t va, pte_t *e)
+{
+	uint64_t old = pte_addr(*e);
+
+	*e = pte_mkprot(*e, prot_to_pte(r->prot));
+	spin_unlock(&vm->page_table_lock);
+	local_flush_tlb_page(va);
+	count_vm_event(COW_REUSE);
+	trace(va, "cow_reuse", old, old);
+	return 0;
+}
+
+/* cow_fault's copy into the new frame PA.  The old entry is cleared and
+ * flushed from every CPU before the new one is set, so no two threads ever
+ * see two frames at VA at once (Linux: ptep_clear_flush in wp_page_copy). */
+static void cow_replace(struct vmspace *vm, const struct region *r, uint64_t va, pte_t *e,
+			uint64_t pa)
+{
+	*e = 0;
+	flush_tlb_range(vm, va, va + PAGE_SIZE);
+	*e = pte_mkprot(pa, prot_to_pte(r->prot));
+	spin_unlock(&vm->page_table_lock);
+}
+
+/*
+ * cow_fault: a write to the present, read-only entry ORIG of VA that others
+ * may share (PTE_COW, or any such page for a forced write).  Resolve it by a
+ * fresh zeroed frame (zero frame), by reusing the frame in place (last
+ * reference), or by copying it; the entry then has the region's protection.
+ * Runs with VM's mmap_lock held (for reading at least); the copy is made
+ * with page_table_lock dropped and a reference of its own on the old frame,
+ * and is installed only if the entry still holds ORIG: when two threads of a
+ * process write the page at once, one copy is installed and the other
+ * freed, and the loser's access retries into the winner's frame.
+ */
+int cow_fault(struct vmspace *vm, const struct region *r, uint64_t va, pte_t orig)
+{
+	uint64_t old = pte_addr(orig), pa;
 	struct frame *f = pa_to_frame(old);
 
 	count_vm_event(COW_FAULT);
+	pte_t *e = lock_pte_same(vm, va, orig);
+	if (!e)
+		return 0;
 	/* A merged page (mm/ksm.c): a write breaks the sharing.  The last user
 	 * takes the frame back out of the stable tree first; it is then a
 	 * private frame and is reused in place below. */
 	if (f->flags & FRAME_KSM) {
 		count_vm_event(COW_KSM);
-		if (frame_refcount(old) == 1)
-			ksm_frame_release(old);
+		ksm_try_release(old);
 	}
-	if (!(f->flags & (FRAME_ZERO | FRAME_FILE)) && frame_refcount(old) == 1) {
-		*pte = pte_mkprot(*pte, prot_to_pte(r->prot));
-		tlb_flush_page(va);
-		count_vm_event(COW_REUSE);
-		trace(va, "cow_reuse", old, old);
-		return 0;
-	}
+	if (!(f->flags & (FRAME_ZERO | FRAME_FILE | FRAME_KSM)) && frame_refcount(old) == 1)
+		return cow_reuse(vm, r, va, e);
+	frame_get(old);		/* keeps it alive while we copy unlocked */
+	spin_unlock(&vm->page_table_lock);
 	bool from_zero = f->flags & FRAME_ZERO;
 	pa = frame_alloc(FRAME_USER);
-	if (!pa)
-		return -ENOMEM;
-	if (from_zero)
+	if (pa && from_zero)
 		memset(phys_to_virt(pa), 0, PAGE_SIZE);
-	else
+	else if (pa)
 		memcpy(phys_to_virt(pa), phys_to_virt(old), PAGE_SIZE);
-	*pte = pte_mkprot(pa, prot_to_pte(r->prot));
-	tlb_flush_page(va);
+	if (pa && (e = lock_pte_same(vm, va, orig))) {
+		cow_replace(vm, r, va, e, pa);
+		frame_put(old);		/* the entry's reference */
+		count_vm_event(from_zero ? ZERO_FILL : COW_COPY);
+		trace(va, from_zero ? "cow_zero_fill" : "cow_copy", old, pa);
+	} else if (pa) {
+		frame_put(pa);		/* another CPU resolved it first */
+	}
 	frame_put(old);
-	count_vm_event(from_zero ? ZERO_FILL : COW_COPY);
-	trace(va, from_zero ? "cow_zero_fill" : "cow_copy", old, pa);
-	return 0;
+	return pa ? 0 : -ENOMEM;
 }
 
 /* Is the frame of present entry E mapped by this entry alone and private
@@ -234,7 +297,7 @@ static bool page_exclusive(pte_t e)
 }
 
 /* Does a write with FLAGS to the present entry E need cow_fault? */
-static bool needs_cow(pte_t e, int flags)
+bool pte_needs_cow(pte_t e, int flags)
 {
 	if (!(flags & FAULT_WRITE))
 		return false;
@@ -250,22 +313,22 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 
 	if (!r || !access_allowed(r, flags))
 		return -EFAULT;
-	pte_t *e = walk(vm->pml4, va, false);
-	if (!e || !pte_present(*e)) {
+	pte_t e = read_pte(vm, va);
+	if (!pte_present(e)) {
 		if (beyond_eof(r, va))
 			return -EIO;
 		int err = do_first_touch(vm, r, va, flags);
 		if (err || !(flags & FAULT_WRITE))
 			return err;
-		e = walk(vm->pml4, va, false);
+		e = read_pte(vm, va);
 	}
-	if (needs_cow(*e, flags))
-		return cow_fault(r, va, e);
+	if (pte_needs_cow(e, flags))
+		return cow_fault(vm, r, va, e);
 	if (flags & FAULT_FORCE)
 		return 0;
-	if ((flags & FAULT_WRITE) && !(*e & PTE_W))
+	if ((flags & FAULT_WRITE) && !(e & PTE_W))
 		return -EFAULT;
-	return (*e & PTE_U) ? 0 : -EFAULT;
+	return (e & PTE_U) ? 0 : -EFAULT;
 }
 
 /* A bad user access: the process dies of SIGSEGV, even if it ignores it. */
@@ -290,8 +353,13 @@ void page_fault(struct trapframe *tf)
 	int err = -EFAULT;
 
 	count_vm_event(PGFAULT);
-	if (is_user_addr(addr) && p && p->vm) {
+	/* A user copy made while this CPU holds a spin lock must not sleep on
+	 * mmap_lock: it fails at once with -EFAULT and the caller retries
+	 * unlocked (Linux's pagefault_disable; kernel/futex.c relies on it). */
+	if (is_user_addr(addr) && p && p->vm && !in_atomic()) {
+		down_read(&p->vm->mmap_lock);
 		err = vm_fault(p->vm, addr, flags);
+		up_read(&p->vm->mmap_lock);
 		if (!err)
 			return;
 	}

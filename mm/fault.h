@@ -22,13 +22,19 @@ struct region;
 extern uint64_t zero_frame;
 /* Allocate the zero frame; read trace=fault. */
 void fault_init(void);
-/* Resolve a write to the read-only shared page VA (entry PTE) of region R:
- * afterwards it maps a private frame with R's protection.  0 or -ENOMEM. */
-int cow_fault(const struct region *r, uint64_t va, pte_t *pte);
+/* Resolve a write to the read-only shared page VA of region R, whose entry
+ * was ORIG when the fault looked: afterwards it maps a private frame with
+ * R's protection (or another CPU changed it: the access retries).  Caller
+ * holds VM's mmap_lock.  0 or -ENOMEM. */
+int cow_fault(struct vmspace *vm, const struct region *r, uint64_t va, pte_t orig);
 /* From trap(): resolve the fault, or end the process, or panic. */
 void page_fault(struct trapframe *tf);
 /* Make ADDR accessible in VM for the access in FLAGS, as the region allows
  * (or, with FAULT_FORCE, as /proc/PID/mem may).  0 when the page is now
  * mapped (for a forced write: to a frame private to VM); -EFAULT (no region
- * or not allowed) or -ENOMEM (no frame). */
+ * or not allowed) or -ENOMEM (no frame).  The caller holds VM's mmap_lock
+ * (for reading at least); page_table_lock is taken here. */
 int vm_fault(struct vmspace *vm, uint64_t addr, int flags);
+/* Would an access with FLAGS to the present entry E need cow_fault first?
+ * (mm/access.c re-checks an entry under page_table_lock with it.) */
+bool pte_needs_cow(pte_t e, int flags);

@@ -132,7 +132,9 @@ void frame_get(uint64_t pa)
 	__atomic_add_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL);
 }
 
-uint32_t frame_put(uint64_t pa)
+/* Drop one reference of PA; at the last one the frame leaves the KSM
+ * stable tree.  Returns the references left. */
+static uint32_t put_ref(uint64_t pa)
 {
 	struct frame *f = checked_frame(pa, "frame_put");
 	uint32_t left = __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL);
@@ -142,9 +144,46 @@ uint32_t frame_put(uint64_t pa)
 		panic("frame_put: the zero frame lost its own reference");
 	if (left == 0 && (f->flags & FRAME_KSM))
 		ksm_frame_freed(pa);	/* a merged frame leaves the KSM stable tree (mm/ksm.c) */
+	return left;
+}
+
+uint32_t frame_put(uint64_t pa)
+{
+	uint32_t left = put_ref(pa);
+
 	if (left == 0)
 		frame_free(pa);
 	return left;
+}
+
+bool frame_get_unless_zero(uint64_t pa)
+{
+	struct frame *f = pa_to_frame(pa);
+	uint32_t n = __atomic_load_n(&f->refcount, __ATOMIC_ACQUIRE);
+
+	do {
+		if (n == 0 || (f->flags & FRAME_FREE))
+			return false;
+	} while (!__atomic_compare_exchange_n(&f->refcount, &n, n + 1, true, __ATOMIC_ACQ_REL,
+					      __ATOMIC_ACQUIRE));
+	return true;
+}
+
+void frame_put_deferred(uint64_t pa, uint32_t *list)
+{
+	if (put_ref(pa))
+		return;
+	pa_to_frame(pa)->next_free = *list;
+	*list = (uint32_t)(pa >> PAGE_SHIFT);
+}
+
+void frame_free_deferred(uint32_t list)
+{
+	while (list) {
+		uint64_t pa = (uint64_t)list << PAGE_SHIFT;
+		list = pa_to_frame(pa)->next_free;
+		frame_free(pa);
+	}
 }
 
 uint32_t frame_refcount(uint64_t pa)

@@ -48,6 +48,20 @@ void frame_get(uint64_t pa);
 /* Drop a reference; the frame is freed when the last one goes.  Returns the new count. */
 uint32_t frame_put(uint64_t pa);
 uint32_t frame_refcount(uint64_t pa);
+/* Take a reference of PA unless its count is already zero (it is being
+ * freed): a compare-and-swap loop, for whoever finds a frame in a page-table
+ * entry without holding the lock that keeps the entry (the merging scanner,
+ * /proc readers; Linux's get_page_unless_zero).  The caller re-checks that
+ * the entry still maps PA afterwards: the frame may have been freed and
+ * reused in between.  True when taken. */
+bool frame_get_unless_zero(uint64_t pa);
+/* frame_put, except that a frame whose last reference this was is not freed
+ * but linked (through next_free) onto the list *LIST (0 = empty), for
+ * frame_free_deferred once no CPU's TLB can reach it any more (mm/tlb.c's
+ * mmu_gather). */
+void frame_put_deferred(uint64_t pa, uint32_t *list);
+/* Free every frame of a list made by frame_put_deferred. */
+void frame_free_deferred(uint32_t list);
 uint64_t frame_free_count(void);
 /* Call FN on each frame number of the free list, in list order, under the
  * allocator's lock (FN must not allocate or free); FN returns true to stop.

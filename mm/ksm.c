@@ -48,11 +48,9 @@
  * was made on writable pages: without the protection, a write between the
  * comparison and the remap would be lost, silently replaced by the other
  * page's contents.  After the protection, a write can only fault and copy.
- * (With one CPU and a kernel that is not preemptive no user write can
- * happen in between today; the order is what makes it right regardless.)
- * The TLB: there are no PCIDs, so the TLB only holds translations of the
- * loaded CR3; invlpg on the address covers both "it is the current space"
- * and "it is not, and its entries went with the last CR3 switch".
+ * Other threads of the process may be writing on other CPUs meanwhile:
+ * the write-protection is flushed from every CPU that may cache the space
+ * (flush_tlb_range, a shootdown) before the second comparison.
  *
  * Per page the scanner keeps an rmap_item (Linux's name): process, address,
  * last checksum, and its unstable-tree node, in a hash table keyed by (pid,
@@ -64,7 +62,7 @@
  * frame's reference count is exactly its number of mappings.  When the last
  * one goes (munmap, exit, exec, MADV_DONTNEED), frame_put calls
  * ksm_frame_freed() and the node leaves the tree before the frame is freed.
- * When the last user writes to it, cow_fault calls ksm_frame_release(): the
+ * When the last user writes to it, cow_fault calls ksm_try_release(): the
  * frame leaves the tree and is reused in place.  fork shares merged frames
  * like any other copy-on-write page (one more reference, one more sharer).
  *
@@ -79,21 +77,35 @@
  * indistinguishable from untouched memory, so run=2 and MADV_UNMERGEABLE
  * leave it alone too.
  *
- * Safety and locking: one CPU, and the kernel is not preemptive: the scanner
- * runs until it yields or sleeps, and no interrupt handler touches the trees
- * or user page tables.  So nothing here needs a lock, under one rule: no
- * pointer into a process (its page tables, regions, struct vmspace) is kept
- * across a yield or a sleep.  Between pages the scanner's whole position is
- * (pid, address) in `cursor`; every use finds the process again by pid and
- * walks its tables again (page_lookup), so a process may exit, exec or
- * unmap at any time between two pages.  (SMP would need a mutex around the
- * trees and the mmap lock of each space during a merge.)
+ * Locking (docs/smp.md has the whole order):
+ *   ksm_scan_sem  (sleeping, used as a mutex) the scanner's own state: the
+ *                 unstable tree, the rmap items, the cursor.  ksmd holds it
+ *                 for a round, dropping it to yield; run=2 holds it to
+ *                 unmerge everything.
+ *   mmap_lock     of the space being scanned, for reading, while its tables
+ *                 are walked; a second space (the unstable tree's match) is
+ *                 only ever try-locked, so the scanner never waits for one
+ *                 space while holding another.
+ *   page_table_lock  of each space whose entry a merge changes; only the
+ *                 scanner ever holds two (its own thread: no ABBA possible).
+ *   ksm_lock      (spin) the stable tree and the FRAME_KSM mark; taken
+ *                 inside page_table_lock, and by frame_put's last
+ *                 reference (ksm_frame_freed) from anywhere.
+ * A merged frame is found in the stable tree without holding a reference;
+ * the scanner takes one with frame_get_unless_zero (a compare-and-swap
+ * loop) under ksm_lock, so a frame whose last mapping is going away at that
+ * very moment is skipped instead of resurrected.  Between pages the
+ * scanner's whole position is (pid, address) in `cursor`; every use finds
+ * the process again by pid, pins its space (vmspace_get) and walks its
+ * tables again, so a process may exit, exec or unmap at any time between
+ * two pages.
  */
 #include "mm/ksm.h"
 #include "kernel/x86/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
+#include "kernel/rwsem.h"
 #include "kernel/sched.h"
 #include "kernel/x86/time.h"
 #include "mm/fault.h"
@@ -101,6 +113,7 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/rbtree.h"
+#include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 #include "mm/vmstat.h"
@@ -122,6 +135,8 @@ static const uint64_t knob_max[NR_KSM_KNOBS] = {
 };
 
 static bool ksmd_started;
+static struct rwsem ksm_scan_sem = RWSEM_INIT("ksm_scan_sem");
+static struct spinlock ksm_lock = SPINLOCK_INIT("ksm_lock");
 
 /* ---- page contents ---- */
 
@@ -166,9 +181,10 @@ static bool page_is_zero(uint64_t pa)
 
 /* ---- finding pages again: processes by pid, pages by address ---- */
 
-/* One mapping, found by walking the page tables just now.  Valid only
- * until the scanner next yields or sleeps. */
+/* One mapping, found by walking the page tables of VM just now (its
+ * mmap_lock held).  Valid only while that lock is held. */
 struct page_ref {
+	struct vmspace *vm;
 	pte_t *pte;
 	uint64_t va;
 	uint64_t pa;
@@ -182,28 +198,44 @@ static bool scannable(const struct proc *p)
 	       (p->state == P_RUNNABLE || p->state == P_RUNNING || p->state == P_SLEEPING);
 }
 
-static struct vmspace *vm_of_pid(int pid)
+/* The address space of process PID, pinned (vmspace_put when done), or NULL. */
+static struct vmspace *vm_get_of_pid(int pid)
 {
 	spin_lock(&proc_lock);
 	struct proc *p = proc_find(pid);
 	struct vmspace *vm = p && scannable(p) ? p->vm : NULL;
+	if (vm)
+		vmspace_get(vm);
 	spin_unlock(&proc_lock);
 	return vm;
 }
 
-/* Page VA of process PID, if it is still a mergeable, ordinary private page. */
-static bool page_lookup(int pid, uint64_t va, struct page_ref *ref)
+/* Page VA of VM (mmap_lock held), if it is still a mergeable, ordinary
+ * private page. */
+static bool page_lookup(struct vmspace *vm, uint64_t va, struct page_ref *ref)
 {
-	struct vmspace *vm = vm_of_pid(pid);
-	struct region *r = vm ? region_find(vm, va) : NULL;
+	struct region *r = region_find(vm, va);
 
 	if (!r || !r->mergeable)
 		return false;
 	pte_t *pte = walk(vm->pml4, va, false);
 	if (!pte || !pte_present(*pte))
 		return false;
-	*ref = (struct page_ref){ .pte = pte, .va = va, .pa = pte_addr(*pte) };
+	*ref = (struct page_ref){ .vm = vm, .pte = pte, .va = va, .pa = pte_addr(*pte) };
 	return pa_to_frame(ref->pa)->flags == FRAME_USER;
+}
+
+/* Lock the space of REF if it is not HELD (already locked by the caller):
+ * a try only.  False when it cannot be had now. */
+static bool trylock_other(struct vmspace *vm, struct vmspace *held)
+{
+	return vm == held || down_read_trylock(&vm->mmap_lock);
+}
+
+static void unlock_other(struct vmspace *vm, struct vmspace *held)
+{
+	if (vm != held)
+		up_read(&vm->mmap_lock);
 }
 
 /* ---- the stable tree: merged frames, by content ---- */
@@ -222,7 +254,8 @@ static struct stable_node *stable_entry(struct rb_node *n)
 }
 
 /* The node whose frame equals the contents of PA, or NULL; then *LINK and
- * *PARENT (if LINK is not NULL) say where such a node would go. */
+ * *PARENT (if LINK is not NULL) say where such a node would go.  The
+ * functions on the stable tree run with ksm_lock held. */
 static struct stable_node *stable_search(uint64_t pa, struct rb_node ***link,
 					 struct rb_node **parent)
 {
@@ -264,21 +297,45 @@ static void stable_remove(uint64_t pa)
 	kfree(n);
 }
 
-void ksm_frame_freed(uint64_t pa)
+/* The merged frame equal to page PA, with a reference of ours, or 0: a
+ * frame whose last reference is being dropped (count 0, ksm_frame_freed
+ * waiting for the lock) is not taken. */
+static uint64_t stable_get(uint64_t pa)
 {
-	stable_remove(pa);	/* its contents are still intact: frame_put has not freed it yet */
+	spin_lock(&ksm_lock);
+	struct stable_node *s = stable_search(pa, NULL, NULL);
+	uint64_t kpa = s && frame_get_unless_zero(s->pa) ? s->pa : 0;
+	spin_unlock(&ksm_lock);
+	return kpa;
 }
 
-void ksm_frame_release(uint64_t pa)
+void ksm_frame_freed(uint64_t pa)
 {
-	stable_remove(pa);
-	pa_to_frame(pa)->flags = FRAME_USER;
+	spin_lock(&ksm_lock);
+	stable_remove(pa);	/* its contents are still intact: frame_put has not freed it yet */
+	spin_unlock(&ksm_lock);
+}
+
+bool ksm_try_release(uint64_t pa)
+{
+	struct frame *f = pa_to_frame(pa);
+
+	spin_lock(&ksm_lock);
+	bool last = (f->flags & FRAME_KSM) && frame_refcount(pa) == 1;
+	if (last) {
+		stable_remove(pa);
+		f->flags = FRAME_USER;
+	}
+	spin_unlock(&ksm_lock);
+	return last;
 }
 
 void ksm_for_each_stable(void (*fn)(uint64_t pa, void *arg), void *arg)
 {
+	spin_lock(&ksm_lock);
 	for (struct rb_node *n = rb_first(&stable_tree); n; n = rb_next(n))
 		fn(stable_entry(n)->pa, arg);
+	spin_unlock(&ksm_lock);
 }
 
 /* ---- rmap items: what the scanner remembers about each page ---- */
@@ -386,9 +443,17 @@ static void items_sweep(bool (*keep)(const struct rmap_item *))
 
 /* ---- merging ---- */
 
-/* Make the entry read-only and copy-on-write, so its page cannot change.
- * PTE_COW goes on a read-only (or PROT_NONE) entry too: make_stable may keep
- * this very entry on the merged frame, and a later mprotect(PROT_WRITE) only
+/* Does REF's entry still map REF's frame?  With page_table_lock held: a
+ * fault of another thread may have changed it since the walk. */
+static bool ref_still(const struct page_ref *ref)
+{
+	return pte_present(*ref->pte) && pte_addr(*ref->pte) == ref->pa;
+}
+
+/* Make the entry read-only and copy-on-write, so its page cannot change,
+ * and flush it from every CPU that may still write through it.  PTE_COW
+ * goes on a read-only (or PROT_NONE) entry too: make_stable may keep this
+ * very entry on the merged frame, and a later mprotect(PROT_WRITE) only
  * keeps a shared frame read-only when it finds PTE_COW (reprotect_page). */
 static void write_protect(struct page_ref *ref)
 {
@@ -396,87 +461,165 @@ static void write_protect(struct page_ref *ref)
 
 	*ref->pte = (*ref->pte & ~PTE_W) | PTE_COW;
 	if (was_writable)
-		tlb_flush_page(ref->va);
+		flush_tlb_range(ref->vm, ref->va, ref->va + PAGE_SIZE);
 }
 
-/* Point REF's entry at frame KPA (read-only, copy-on-write) instead of its own. */
+/* Point REF's entry at frame KPA (read-only, copy-on-write) instead of its
+ * own; the entry takes over a reference the caller holds on KPA. */
 static void remap(struct page_ref *ref, uint64_t kpa)
 {
-	frame_get(kpa);
 	*ref->pte = kpa | (*ref->pte & ~(PTE_ADDR_MASK | PTE_W | PTE_D)) | PTE_COW;
-	tlb_flush_page(ref->va);
+	flush_tlb_range(ref->vm, ref->va, ref->va + PAGE_SIZE);
 	frame_put(ref->pa);
 	ref->pa = kpa;
 	count_vm_event(KSM_MERGE);
 }
 
-/* Merge REF with KPA, a merged frame or the zero frame: protect, compare, remap. */
+/* Merge REF with KPA, a merged frame or the zero frame, of which the caller
+ * holds a reference (kept by the entry on success, dropped otherwise):
+ * protect, compare, remap. */
 static bool merge_into(struct page_ref *ref, uint64_t kpa)
 {
-	write_protect(ref);
-	if (page_cmp(ref->pa, kpa) != 0)
-		return false;
-	remap(ref, kpa);
-	return true;
+	spin_lock(&ref->vm->page_table_lock);
+	bool ok = ref_still(ref);
+	if (ok)
+		write_protect(ref);
+	ok = ok && page_cmp(ref->pa, kpa) == 0;
+	if (ok)
+		remap(ref, kpa);
+	spin_unlock(&ref->vm->page_table_lock);
+	if (!ok)
+		frame_put(kpa);
+	return ok;
+}
+
+/* N->pa joins the stable tree.  False if its contents are there already. */
+static bool stable_add(struct stable_node *n)
+{
+	spin_lock(&ksm_lock);
+	bool ok = stable_insert(n);
+	spin_unlock(&ksm_lock);
+	return ok;
 }
 
 /*
  * B's page becomes stable node N's frame: B's own frame when B's entry is
  * its only user, else (fork shares it) a copy that B's entry then maps.
+ * B's page_table_lock is held.
  */
 static bool make_stable(struct stable_node *n, struct page_ref *b)
 {
 	if (frame_refcount(b->pa) == 1) {
 		n->pa = b->pa;
-		return stable_insert(n);
+		return stable_add(n);
 	}
 	if (!(n->pa = frame_alloc(FRAME_USER)))
 		return false;
 	memcpy(phys_to_virt(n->pa), phys_to_virt(b->pa), PAGE_SIZE);
-	bool ok = stable_insert(n);
-	if (ok)
-		remap(b, n->pa);
-	frame_put(n->pa);	/* the allocation's reference: B's entry took its own */
-	return ok;
+	if (!stable_add(n)) {
+		frame_put(n->pa);
+		return false;
+	}
+	remap(b, n->pa);	/* B's entry keeps the allocation's reference */
+	return true;
 }
 
-/* Merge two private pages with equal contents into a new stable frame. */
-static bool merge_pair(struct page_ref *a, struct page_ref *b)
+/* Lock the page tables of A's and B's spaces (one lock when they are one). */
+static void lock_pair(struct page_ref *a, struct page_ref *b, bool lock)
+{
+	struct spinlock *la = &a->vm->page_table_lock, *lb = &b->vm->page_table_lock;
+
+	if (lock) {
+		spin_lock(la);
+		if (lb != la)
+			spin_lock(lb);
+	} else {
+		if (lb != la)
+			spin_unlock(lb);
+		spin_unlock(la);
+	}
+}
+
+/* Merge the private pages A and B, with equal contents at the scanner's
+ * last look and both spaces' mmap_lock held, into a new stable frame. */
+static bool merge_locked_pair(struct page_ref *a, struct page_ref *b)
 {
 	struct stable_node *n = kmalloc(sizeof(*n));
 
 	if (!n)
 		return false;
-	write_protect(a);
-	write_protect(b);
-	if (a->pa == b->pa || page_cmp(a->pa, b->pa) != 0 || !make_stable(n, b)) {
-		kfree(n);
-		return false;
+	lock_pair(a, b, true);
+	bool ok = ref_still(a) && ref_still(b);
+	if (ok) {
+		write_protect(a);
+		write_protect(b);
 	}
-	remap(a, n->pa);
-	return true;
+	ok = ok && page_cmp(a->pa, b->pa) == 0 && make_stable(n, b);
+	if (ok) {
+		frame_get(n->pa);	/* for A's entry; B's holds it meanwhile */
+		remap(a, n->pa);
+	}
+	lock_pair(a, b, false);
+	if (!ok)
+		kfree(n);
+	return ok;
+}
+
+/* Merge page A (of the space being scanned) with the unstable tree's page
+ * of item T, in whatever space that is (try-locked). */
+static bool merge_pair(struct page_ref *a, const struct rmap_item *t)
+{
+	struct vmspace *vm = vm_get_of_pid(t->pid);
+	struct page_ref b;
+	bool ok = false;
+
+	if (vm && trylock_other(vm, a->vm)) {
+		ok = page_lookup(vm, t->va, &b) && b.pa != a->pa && merge_locked_pair(a, &b);
+		unlock_other(vm, a->vm);
+	}
+	if (vm)
+		vmspace_put(vm);
+	return ok;
+}
+
+/* The frame of the unstable tree's page of item T now (0 when it is gone or
+ * its space is busy): looked at under its space's mmap_lock, compared after
+ * without it (the merge compares again). */
+static uint64_t unstable_page(const struct rmap_item *t, struct vmspace *held)
+{
+	struct vmspace *vm = vm_get_of_pid(t->pid);
+	struct page_ref ref;
+	uint64_t pa = 0;
+
+	if (vm && trylock_other(vm, held)) {
+		pa = page_lookup(vm, t->va, &ref) ? ref.pa : 0;
+		unlock_other(vm, held);
+	}
+	if (vm)
+		vmspace_put(vm);
+	return pa;
 }
 
 /*
  * Search the unstable tree for a page equal to REF's; if there is none,
- * insert IT.  Returns the equal page's item, with the page in *MATCH.  A
- * node whose page is gone is erased, and the search starts again.
+ * insert IT.  Returns the equal page's item.  A node whose page is gone is
+ * erased, and the search starts again.
  */
-static struct rmap_item *unstable_search_insert(struct rmap_item *it, const struct page_ref *ref,
-						struct page_ref *match)
+static struct rmap_item *unstable_search_insert(struct rmap_item *it, const struct page_ref *ref)
 {
 	struct rb_node **link = &unstable_tree.node, *parent = NULL;
 
 	while (*link) {
 		struct rmap_item *t = container_of(*link, struct rmap_item, node);
-		if (!page_lookup(t->pid, t->va, match)) {
+		uint64_t pa = unstable_page(t, ref->vm);
+		if (!pa) {
 			unstable_erase(t);
 			link = &unstable_tree.node, parent = NULL;
 			continue;
 		}
-		if (match->pa == ref->pa)
+		if (pa == ref->pa)
 			return NULL;	/* the very same frame (fork): nothing to gain */
-		int c = page_cmp(ref->pa, match->pa);
+		int c = page_cmp(ref->pa, pa);
 		if (c == 0)
 			return t;
 		parent = *link;
@@ -491,7 +634,6 @@ static struct rmap_item *unstable_search_insert(struct rmap_item *it, const stru
 static void scan_unmerged(int pid, struct page_ref *ref)
 {
 	struct rmap_item *it = item_find(pid, ref->va, true), *t;
-	struct page_ref match;
 
 	if (!it)
 		return;
@@ -504,11 +646,12 @@ static void scan_unmerged(int pid, struct page_ref *ref)
 	}
 	set_state(it, ITEM_NONE);
 	if (knob[KSM_USE_ZERO_PAGES] && page_is_zero(ref->pa)) {
+		frame_get(zero_frame);
 		if (merge_into(ref, zero_frame))
 			item_free(it);
 		return;
 	}
-	if ((t = unstable_search_insert(it, ref, &match)) && merge_pair(ref, &match)) {
+	if ((t = unstable_search_insert(it, ref)) && merge_pair(ref, t)) {
 		item_free(t);
 		item_free(it);
 	}
@@ -517,14 +660,14 @@ static void scan_unmerged(int pid, struct page_ref *ref)
 /* One page of a mergeable region (Linux's cmp_and_merge_page). */
 static void scan_page(int pid, struct page_ref *ref)
 {
-	struct stable_node *s;
+	uint64_t kpa;
 
 	if (pa_to_frame(ref->pa)->flags != FRAME_USER) {
 		item_forget(pid, ref->va);	/* merged already (or not ours to merge) */
 		return;
 	}
-	if ((s = stable_search(ref->pa, NULL, NULL))) {
-		if (merge_into(ref, s->pa))
+	if ((kpa = stable_get(ref->pa))) {
+		if (merge_into(ref, kpa))
 			item_forget(pid, ref->va);
 		return;
 	}
@@ -544,6 +687,7 @@ static struct {
 static bool pass_found_regions, idle;
 
 struct scan_walk {
+	struct vmspace *vm;
 	int pid;
 	uint64_t *budget;
 	uint64_t next_va;
@@ -552,7 +696,7 @@ struct scan_walk {
 static int scan_pte(pte_t *pte, uint64_t va, void *arg)
 {
 	struct scan_walk *w = arg;
-	struct page_ref ref = { .pte = pte, .va = va, .pa = pte_addr(*pte) };
+	struct page_ref ref = { .vm = w->vm, .pte = pte, .va = va, .pa = pte_addr(*pte) };
 
 	scan_page(w->pid, &ref);
 	w->next_va = va + PAGE_SIZE;
@@ -563,21 +707,26 @@ static int scan_pte(pte_t *pte, uint64_t va, void *arg)
  * (budget spent, or time to let others run), with the cursor moved on. */
 static bool scan_process(int pid, uint64_t *budget)
 {
-	struct vmspace *vm = vm_of_pid(pid);
-	struct scan_walk w = { .pid = pid, .budget = budget, .next_va = cursor.va };
+	struct vmspace *vm = vm_get_of_pid(pid);
+	struct scan_walk w = { .vm = vm, .pid = pid, .budget = budget, .next_va = cursor.va };
+	bool stopped = false;
 
-	for (struct region *r = vm ? region_first(vm) : NULL; r; r = region_next(r)) {
+	if (!vm)
+		return false;
+	down_read(&vm->mmap_lock);
+	for (struct region *r = region_first(vm); r && !stopped; r = region_next(r)) {
 		if (!r->mergeable)
 			continue;
 		pass_found_regions = true;
 		if (r->end <= w.next_va)
 			continue;
-		if (walk_range(vm->pml4, MAX(r->start, w.next_va), r->end, scan_pte, &w)) {
-			cursor.va = w.next_va;
-			return true;
-		}
+		stopped = walk_range(vm->pml4, MAX(r->start, w.next_va), r->end, scan_pte, &w);
 	}
-	return false;
+	up_read(&vm->mmap_lock);
+	vmspace_put(vm);
+	if (stopped)
+		cursor.va = w.next_va;
+	return stopped;
 }
 
 /* The smallest pid above AFTER of a scannable process, or 0. */
@@ -617,7 +766,9 @@ static void scan_round(void)
 
 	while (budget && knob[KSM_RUN] == KSM_RUN_MERGE) {
 		if (this_cpu()->need_resched) {
+			up_write(&ksm_scan_sem);
 			yield();	/* safe: between pages only the cursor is kept */
+			down_write(&ksm_scan_sem);
 			continue;	/* run may have changed meanwhile */
 		}
 		if (cursor.pid && scan_process(cursor.pid, &budget))
@@ -671,7 +822,9 @@ static void ksmd(void *arg)
 	(void)arg;
 	for (;;) {
 		wait_for_run();
+		down_write(&ksm_scan_sem);
 		scan_round();
+		up_write(&ksm_scan_sem);
 		pause_between_rounds();
 	}
 }
@@ -684,25 +837,22 @@ static int unshare_pte(pte_t *pte, uint64_t va, void *arg)
 {
 	uint64_t pa = pte_addr(*pte), copy;
 
-	(void)arg;
 	if (!(pa_to_frame(pa)->flags & FRAME_KSM))
 		return 0;
-	if (frame_refcount(pa) == 1) {
-		ksm_frame_release(pa);	/* the last user keeps the frame itself */
-		return 0;
-	}
+	if (ksm_try_release(pa))
+		return 0;	/* the last user keeps the frame itself */
 	if (!(copy = frame_alloc(FRAME_USER)))
 		return -ENOMEM;
 	memcpy(phys_to_virt(copy), phys_to_virt(pa), PAGE_SIZE);
 	*pte = copy | (*pte & ~PTE_ADDR_MASK);
-	tlb_flush_page(va);
+	flush_tlb_range(arg, va, va + PAGE_SIZE);
 	frame_put(pa);
 	return 0;
 }
 
 int ksm_unmerge_range(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	return walk_range(vm->pml4, start, end, unshare_pte, NULL);
+	return walk_range(vm->pml4, start, end, unshare_pte, vm);
 }
 
 static bool keep_none(const struct rmap_item *it)
@@ -719,9 +869,15 @@ static int unmerge_all(void)
 	for (int i = 0; i < NPROC && !err; i++) {
 		spin_lock(&proc_lock);
 		struct vmspace *vm = proc_table[i].state != P_UNUSED ? proc_table[i].vm : NULL;
-		spin_unlock(&proc_lock);
 		if (vm)
-			err = ksm_unmerge_range(vm, 0, USER_TOP);
+			vmspace_get(vm);
+		spin_unlock(&proc_lock);
+		if (!vm)
+			continue;
+		down_write(&vm->mmap_lock);
+		err = ksm_unmerge_range(vm, 0, USER_TOP);
+		up_write(&vm->mmap_lock);
+		vmspace_put(vm);
 	}
 	items_sweep(keep_none);
 	unstable_tree.node = NULL;
@@ -743,14 +899,18 @@ int ksm_knob_set(enum ksm_knob k, uint64_t v)
 
 	if (k >= NR_KSM_KNOBS || v > knob_max[k])
 		return -EINVAL;
+	down_write(&ksm_scan_sem);	/* waits for the scanner's round to end */
 	if (k == KSM_RUN && v == KSM_RUN_MERGE && !ksmd_started) {
-		if (!kthread_create("ksmd", ksmd, NULL))
-			return -ENOMEM;
-		ksmd_started = true;
+		if (kthread_create("ksmd", ksmd, NULL))
+			ksmd_started = true;
+		else
+			err = -ENOMEM;
 	}
-	knob[k] = v;
-	if (k == KSM_RUN && v == KSM_RUN_UNMERGE && (err = unmerge_all()))
+	if (!err)
+		knob[k] = v;
+	if (!err && k == KSM_RUN && v == KSM_RUN_UNMERGE && (err = unmerge_all()))
 		knob[k] = KSM_RUN_STOP;	/* as Linux: a failed unmerge stops */
+	up_write(&ksm_scan_sem);
 	wakeup(knob);		/* start, stop, or re-arm the pause */
 	return err;
 }
@@ -759,9 +919,11 @@ void ksm_get_stats(struct ksm_stats *s)
 {
 	uint64_t mappings = 0;
 
+	spin_lock(&ksm_lock);
 	for (struct rb_node *n = rb_first(&stable_tree); n; n = rb_next(n))
 		mappings += frame_refcount(stable_entry(n)->pa);
 	s->pages_shared = stable_count;
+	spin_unlock(&ksm_lock);
 	s->pages_sharing = mappings - stable_count;
 	s->pages_unshared = items_in[ITEM_UNSTABLE];
 	s->pages_volatile = items_in[ITEM_VOLATILE];

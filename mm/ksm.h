@@ -43,16 +43,20 @@ void ksm_get_stats(struct ksm_stats *s);
 
 /* ---- hooks for the rest of mm ---- */
 
-/* Call FN on the frame of every stable-tree node, in tree order (mm/audit.c).
+/* Call FN on the frame of every stable-tree node, in tree order (mm/audit.c),
+ * under the tree's lock: FN must not free frames.
  * The tree holds no reference of its own; rmap items and the unstable tree
  * name pages by (pid, address) and hold none either. */
 void ksm_for_each_stable(void (*fn)(uint64_t pa, void *arg), void *arg);
 
 /* frame_put: a merged frame lost its last reference; it leaves the stable tree. */
 void ksm_frame_freed(uint64_t pa);
-/* cow_fault: the last user of merged frame PA writes to it; it leaves the
- * stable tree and becomes a private (FRAME_USER) frame again. */
-void ksm_frame_release(uint64_t pa);
+/* cow_fault: a user of merged frame PA writes to it.  If it is the last
+ * one (reference count 1, decided under the stable tree's lock, so that the
+ * scanner cannot merge one more page into it at the same moment), the frame
+ * leaves the stable tree and becomes a private (FRAME_USER) frame again:
+ * true.  False when others still map it (the writer copies). */
+bool ksm_try_release(uint64_t pa);
 /* MADV_MERGEABLE: there is something to scan (wakes an idle scanner). */
 void ksm_enter(void);
 /* MADV_UNMERGEABLE: give every merged page of [start, end) of VM a private

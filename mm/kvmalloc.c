@@ -27,19 +27,14 @@ static uint64_t window_base(int w)
 
 static void unmap_window(int w, size_t pages)
 {
-	for (size_t i = 0; i < pages; i++) {
-		pte_t old = unmap_page(kernel_pml4, window_base(w) + i * PAGE_SIZE);
-		if (pte_present(old))
-			frame_put(pte_addr(old));
-	}
+	unmap_kernel_pages(window_base(w), pages);
 }
 
 static bool map_window(int w, size_t pages)
 {
 	for (size_t i = 0; i < pages; i++) {
 		uint64_t pa = frame_alloc(FRAME_KSTACK);
-		if (!pa || map_page(kernel_pml4, window_base(w) + i * PAGE_SIZE, pa,
-				    PTE_W | PTE_NX | PTE_G)) {
+		if (!pa || map_kernel_page(window_base(w) + i * PAGE_SIZE, pa)) {
 			if (pa)
 				frame_put(pa);
 			unmap_window(w, i);

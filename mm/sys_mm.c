@@ -62,9 +62,8 @@ static bool brk_can_extend(const struct region *r, uint64_t old_end)
 	       !r->mergeable;
 }
 
-long sys_brk(uint64_t addr)
+static long do_brk(struct vmspace *vm, uint64_t addr)
 {
-	struct vmspace *vm = current()->vm;
 	uint64_t old_end = ALIGN_UP(vm->brk, PAGE_SIZE), new_end = ALIGN_UP(addr, PAGE_SIZE);
 
 	if (addr < vm->heap_start || addr >= USER_MMAP_TOP)
@@ -88,6 +87,16 @@ long sys_brk(uint64_t addr)
 	}
 	vm->brk = addr;
 	return (long)addr;
+}
+
+long sys_brk(uint64_t addr)
+{
+	struct vmspace *vm = current()->vm;
+
+	down_write(&vm->mmap_lock);
+	long ret = do_brk(vm, addr);
+	up_write(&vm->mmap_lock);
+	return ret;
 }
 
 /* Where a new mapping of LEN bytes goes, or a negative errno. */
@@ -148,16 +157,22 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 	len = ALIGN_UP(len, PAGE_SIZE);
 	if (!(flags & MAP_ANONYMOUS) && (err = file_region(fd, off, len, &r)))
 		return err;
+	down_write(&vm->mmap_lock);
 	long at = place_mapping(vm, addr, len, flags);
-	if (at < 0)
-		return at;
-	r.start = (uint64_t)at;
-	r.end = (uint64_t)at + len;
-	if ((err = region_add(vm, &r)))
-		return err;
-	region_merge_range(vm, r.start, r.end);
-	if (flags & MAP_POPULATE)
+	if (at >= 0) {
+		r.start = (uint64_t)at;
+		r.end = (uint64_t)at + len;
+		if ((err = region_add(vm, &r)))
+			at = err;
+		else
+			region_merge_range(vm, r.start, r.end);
+	}
+	up_write(&vm->mmap_lock);
+	if (at >= 0 && (flags & MAP_POPULATE)) {
+		down_read(&vm->mmap_lock);
 		vm_populate(vm, r.start, r.end);
+		up_read(&vm->mmap_lock);
+	}
 	return at;
 }
 
@@ -172,9 +187,14 @@ static int check_range(uint64_t addr, size_t len)
 
 long sys_munmap(uint64_t addr, size_t len)
 {
+	struct vmspace *vm = current()->vm;
+
 	if (len == 0 || check_range(addr, len))
 		return -EINVAL;
-	return vm_unmap(current()->vm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
+	down_write(&vm->mmap_lock);
+	int err = vm_unmap(vm, addr, addr + ALIGN_UP(len, PAGE_SIZE));
+	up_write(&vm->mmap_lock);
+	return err;
 }
 
 /* The end of [addr, addr + len) rounded up to pages, or 0 when the length
@@ -198,21 +218,20 @@ long sys_mprotect(uint64_t addr, size_t len, int prot)
 		return -EINVAL;
 	if (len == 0)
 		return 0;
-	return end ? vm_protect(current()->vm, addr, end, prot & 7) : -ENOMEM;
+	if (!end)
+		return -ENOMEM;
+	struct vmspace *vm = current()->vm;
+	down_write(&vm->mmap_lock);
+	int err = vm_protect(vm, addr, end, prot & 7);
+	up_write(&vm->mmap_lock);
+	return err;
 }
 
 /* Linux's do_madvise: -EINVAL for an unaligned address, a wrapping length or
  * an unknown advice; -ENOMEM when part of the range is not mapped, for every
  * advice, hints included. */
-long sys_madvise(uint64_t addr, size_t len, int advice)
+static long do_madvise(struct vmspace *vm, uint64_t addr, uint64_t end, int advice)
 {
-	struct vmspace *vm = current()->vm;
-	uint64_t end = range_end(addr, len);
-
-	if (!page_aligned(addr) || (len && !end))
-		return -EINVAL;
-	if (len == 0)
-		return 0;
 	switch (advice) {
 	case MADV_NORMAL:
 	case MADV_RANDOM:
@@ -240,4 +259,21 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 	default:
 		return -EINVAL;
 	}
+}
+
+/* Every advice takes mmap_lock for writing (Linux takes it for reading for
+ * some): simpler, and madvise is not a hot path here. */
+long sys_madvise(uint64_t addr, size_t len, int advice)
+{
+	struct vmspace *vm = current()->vm;
+	uint64_t end = range_end(addr, len);
+
+	if (!page_aligned(addr) || (len && !end))
+		return -EINVAL;
+	if (len == 0)
+		return 0;
+	down_write(&vm->mmap_lock);
+	long ret = do_madvise(vm, addr, end, advice);
+	up_write(&vm->mmap_lock);
+	return ret;
 }

@@ -23,5 +23,34 @@ void switch_mm(struct vmspace *next);
 void flush_tlb_range(struct vmspace *vm, uint64_t start, uint64_t end);
 /* The same for the whole address space (fork's write-protection). */
 void flush_tlb_mm(struct vmspace *vm);
+/* Kernel entries of [start, end) changed: flush them on every CPU. */
+void flush_tlb_kernel_range(uint64_t start, uint64_t end);
+/* This CPU only: one page (INVLPG), or every non-global entry (CR3 reload). */
+void local_flush_tlb_page(uint64_t va);
+void local_flush_tlb_all(void);
+/*
+ * The mmu_gather (Linux's name): munmap, MADV_DONTNEED and exit clear many
+ * entries, and may free the frames only once no CPU can reach them through
+ * its TLB.  They gather the frames whose last reference they dropped, then
+ * flush the whole range with one shootdown, then free them all.
+ *   struct mmu_gather tlb;
+ *   tlb_gather_mmu(&tlb, vm);
+ *   ... *pte = 0; tlb_remove_page(&tlb, va, pa); ...
+ *   tlb_finish_mmu(&tlb);
+ * Pending frames are linked through their descriptors, so a gather of any
+ * size needs no memory.
+ */
+struct mmu_gather {
+	struct vmspace *vm;
+	uint64_t start, end;		/* the range whose entries changed */
+	uint32_t pending;		/* frames to free after the flush (mm/frame.h) */
+};
+
+void tlb_gather_mmu(struct mmu_gather *tlb, struct vmspace *vm);
+/* The entry of VA, which mapped PA (a page or a page table), was cleared:
+ * drop its reference, keeping the frame until the flush if it was the last. */
+void tlb_remove_page(struct mmu_gather *tlb, uint64_t va, uint64_t pa);
+/* Flush what changed (one shootdown), then free the gathered frames. */
+void tlb_finish_mmu(struct mmu_gather *tlb);
 /* The shootdown interrupt's handler (vector T_TLB_SHOOTDOWN). */
 void tlb_shootdown_interrupt(void);

@@ -12,6 +12,8 @@
  * PML4 entry may appear (walk_level panics if one would).
  */
 #include "mm/vm.h"
+#include "kernel/spinlock.h"
+#include "mm/tlb.h"
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -74,7 +76,7 @@ pte_t unmap_page(pte_t *pml4, uint64_t va)
 		return 0;
 	pte_t old = *e;
 	*e = 0;
-	tlb_flush_page(va);
+	local_flush_tlb_page(va);
 	return old;
 }
 
@@ -85,7 +87,7 @@ int protect_page(pte_t *pml4, uint64_t va, uint64_t prot)
 	if (!e || !pte_present(*e))
 		return -ENOENT;
 	*e = pte_mkprot(*e, prot);
-	tlb_flush_page(va);
+	local_flush_tlb_page(va);
 	return 0;
 }
 
@@ -165,12 +167,12 @@ static bool table_empty(const pte_t *table)
 	return true;
 }
 
-/* Free the tables below TABLE (at LEVEL) that cover part of [start, end)
- * and map nothing any more, deepest first.  Returns how many it freed. */
-static int prune_table(pte_t *table, int level, uint64_t base, uint64_t start, uint64_t end)
+/* Hand the tables below TABLE (at LEVEL) that cover part of [start, end)
+ * and map nothing any more to the gather TLB, deepest first. */
+static void prune_table(pte_t *table, int level, uint64_t base, uint64_t start, uint64_t end,
+			struct mmu_gather *tlb)
 {
 	uint64_t span = level_span(level);
-	int freed = 0;
 
 	for (unsigned i = pt_index(start, level); i < 512; i++) {
 		uint64_t va = base + i * span;
@@ -181,25 +183,20 @@ static int prune_table(pte_t *table, int level, uint64_t base, uint64_t start, u
 			continue;
 		pte_t *child = table_of(*e);
 		if (level > 2)
-			freed += prune_table(child, level - 1, va, MAX(start, va), end);
+			prune_table(child, level - 1, va, MAX(start, va), end, tlb);
 		if (table_empty(child)) {
 			uint64_t pa = pte_addr(*e);
 			*e = 0;
-			frame_put(pa);
-			freed++;
+			tlb_remove_page(tlb, MAX(start, va), pa);
 		}
 	}
-	return freed;
 }
 
-void pagetable_prune(pte_t *pml4, uint64_t start, uint64_t end)
+void pagetable_prune(pte_t *pml4, uint64_t start, uint64_t end, struct mmu_gather *tlb)
 {
 	if (start >= end || !is_user_addr(start))
 		return;
-	/* INVLPG also empties the paging-structure caches, which may still
-	 * hold the freed tables (Intel SDM vol. 3A, 4.10.4.1) */
-	if (prune_table(pml4, 4, 0, start, MIN(end, USER_TOP)) && read_cr3() == virt_to_phys(pml4))
-		tlb_flush_page(start);
+	prune_table(pml4, 4, 0, start, MIN(end, USER_TOP), tlb);
 }
 
 pte_t *pagetable_new(void)
@@ -238,7 +235,7 @@ void pagetable_free_user(pte_t *pml4)
 		pml4[i] = 0;
 	}
 	if (read_cr3() == virt_to_phys(pml4))
-		tlb_flush_all();
+		local_flush_tlb_all();
 }
 
 void pagetable_destroy(pte_t *pml4)
@@ -289,14 +286,33 @@ void pagetable_activate(pte_t *pml4)
 	write_cr3(virt_to_phys(pml4));
 }
 
-void tlb_flush_page(uint64_t va)
+/* The kernel half's tables: every CPU shares them, so two CPUs mapping
+ * kernel stacks or kvmalloc windows at once must not both add a table. */
+static struct spinlock kernel_pt_lock = SPINLOCK_INIT("kernel_pt_lock");
+
+int map_kernel_page(uint64_t va, uint64_t pa)
 {
-	invlpg(va);
+	spin_lock(&kernel_pt_lock);
+	int err = map_page(kernel_pml4, va, pa, PTE_W | PTE_NX | PTE_G);
+	spin_unlock(&kernel_pt_lock);
+	return err;
 }
 
-void tlb_flush_all(void)
+void unmap_kernel_pages(uint64_t va, size_t pages)
 {
-	write_cr3(read_cr3());
+	uint32_t frames = 0;
+
+	spin_lock(&kernel_pt_lock);
+	for (size_t i = 0; i < pages; i++) {
+		pte_t *e = walk(kernel_pml4, va + i * PAGE_SIZE, false);
+		if (e && pte_present(*e))
+			frame_put_deferred(pte_addr(*e), &frames);
+		if (e)
+			*e = 0;
+	}
+	spin_unlock(&kernel_pt_lock);
+	flush_tlb_kernel_range(va, va + pages * PAGE_SIZE);
+	frame_free_deferred(frames);
 }
 
 static void map_kernel_range(char *start, char *end, uint64_t prot)

@@ -27,8 +27,10 @@ static inline pte_t *walk(pte_t *pml4, uint64_t va, bool alloc)
  * Returns 0, -ENOMEM (no frame for a table) or -EEXIST (already mapped).
  * Takes no frame reference: the caller owns that decision. */
 int map_page(pte_t *pml4, uint64_t va, uint64_t pa, uint64_t prot);
-/* Remove the mapping of VA and invalidate its TLB entry; returns the old
- * entry (0 if none) so the caller can drop the frame reference. */
+/* Remove the mapping of VA and invalidate its TLB entry on this CPU (the
+ * self-tests' tool: a live address space goes through vm_unmap, kernel
+ * mappings through unmap_kernel_pages); returns the old entry (0 if none)
+ * so the caller can drop the frame reference. */
 pte_t unmap_page(pte_t *pml4, uint64_t va);
 /* Replace the protection bits of a present mapping; -ENOENT when unmapped. */
 int protect_page(pte_t *pml4, uint64_t va, uint64_t prot);
@@ -44,8 +46,11 @@ typedef int (*pte_visit_fn)(pte_t *pte, uint64_t va, void *arg);
 int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
 
 /* Free the page tables below PML4 that cover part of the user range
- * [start, end) and no longer map anything (munmap; Linux: free_pgtables). */
-void pagetable_prune(pte_t *pml4, uint64_t start, uint64_t end);
+ * [start, end) and no longer map anything (munmap; Linux: free_pgtables),
+ * through the gather TLB: they are freed after its flush, since other CPUs'
+ * paging-structure caches may still hold them (Intel SDM vol. 3A, 4.10.4). */
+struct mmu_gather;
+void pagetable_prune(pte_t *pml4, uint64_t start, uint64_t end, struct mmu_gather *tlb);
 /* A new PML4 sharing the kernel half; NULL when out of memory. */
 pte_t *pagetable_new(void);
 /* Unmap the whole user half (dropping each mapped frame's reference) and free
@@ -63,8 +68,13 @@ typedef void (*table_visit_fn)(uint64_t pa, int level, void *arg);
 void pagetable_visit_tables(pte_t *pml4, bool kernel_half, table_visit_fn fn, void *arg);
 void pagetable_activate(pte_t *pml4);
 
-void tlb_flush_page(uint64_t va);
-void tlb_flush_all(void);
+/* Map the kernel page VA (kernel stacks, kvmalloc windows: global,
+ * writable, not executable) to PA: 0, -ENOMEM or -EEXIST.  Takes no frame
+ * reference. */
+int map_kernel_page(uint64_t va, uint64_t pa);
+/* Unmap PAGES kernel pages from VA, flush them from every CPU, then drop
+ * the frames' references. */
+void unmap_kernel_pages(uint64_t va, size_t pages);
 
 /* Build the kernel's own tables (image with section permissions, direct map
  * of all RAM, kernel stack area) and switch to them. */

@@ -17,6 +17,7 @@
 #include "mm/heap.h"
 #include "mm/ksm.h"
 #include "mm/layout.h"
+#include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmstat.h"
 
@@ -34,6 +35,8 @@ struct vmspace *vmspace_new(void)
 	}
 	vm->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
 	vm->users = 1;
+	rwsem_init(&vm->mmap_lock, "mmap_lock");
+	vm->page_table_lock = (struct spinlock)SPINLOCK_INIT("page_table_lock");
 	vm->free_area_cache = USER_MMAP_TOP;
 	return vm;
 }
@@ -89,26 +92,30 @@ static int for_each_region(struct vmspace *vm, uint64_t start, uint64_t end,
 	return vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
 }
 
-static int drop_page(pte_t *pte, uint64_t va, void *arg)
+/* Clear one entry; its frame is freed after the gather's flush. */
+static int drop_page(pte_t *pte, uint64_t va, void *tlb)
 {
-	(void)arg;
 	uint64_t pa = pte_addr(*pte);
+
 	*pte = 0;
-	tlb_flush_page(va);
-	frame_put(pa);
+	tlb_remove_page(tlb, va, pa);
 	return 0;
 }
 
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
 {
+	struct mmu_gather tlb;
+
 	if (split_range(vm, start, end))
 		return -ENOMEM;
 	for (struct region *r = region_find_after(vm, start), *next; r && r->start < end; r = next) {
 		next = region_next(r);
 		region_remove(vm, r);
 	}
-	walk_range(vm->pml4, start, end, drop_page, NULL);
-	pagetable_prune(vm->pml4, start, end);
+	tlb_gather_mmu(&tlb, vm);
+	walk_range(vm->pml4, start, end, drop_page, &tlb);
+	pagetable_prune(vm->pml4, start, end, &tlb);
+	tlb_finish_mmu(&tlb);
 	return 0;
 }
 
@@ -132,10 +139,10 @@ static int reprotect_page(pte_t *pte, uint64_t va, void *arg)
 {
 	uint64_t bits = prot_to_pte(*(int *)arg);
 
+	(void)va;
 	if (*pte & PTE_COW)
 		bits = (bits & ~PTE_W) | PTE_COW;
 	*pte = pte_mkprot(*pte, bits);
-	tlb_flush_page(va);
 	return 0;
 }
 
@@ -161,16 +168,21 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 		done = r->end;
 	}
 	walk_range(vm->pml4, start, done, reprotect_page, &prot);
+	flush_tlb_range(vm, start, done);
 	region_merge_range(vm, start, end);	/* also undoes a split left unused */
 	return err ? err : done < end ? -ENOMEM : 0;
 }
 
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 {
+	struct mmu_gather tlb;
+
+	tlb_gather_mmu(&tlb, vm);
 	/* only where regions are: the range may run past the user half */
 	for (struct region *r = region_find_after(vm, start); r && r->start < end;
 	     r = region_next(r))
-		walk_range(vm->pml4, MAX(r->start, start), MIN(r->end, end), drop_page, NULL);
+		walk_range(vm->pml4, MAX(r->start, start), MIN(r->end, end), drop_page, &tlb);
+	tlb_finish_mmu(&tlb);
 	return vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
 }
 
@@ -322,12 +334,14 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 
 	if (!child)
 		return NULL;
+	down_write(&parent->mmap_lock);
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
 	for (struct region *r = region_first(parent); r && !err; r = region_next(r))
 		err = fork_region(&target, r);
 	if (sysctl_cow_fork)
-		tlb_flush_all();	/* the parent's entries were downgraded */
+		flush_tlb_mm(parent);	/* its entries were write-protected */
+	up_write(&parent->mmap_lock);
 	if (err) {
 		vmspace_put(child);
 		return NULL;

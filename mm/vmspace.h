@@ -9,6 +9,8 @@
  */
 #pragma once
 #include "kernel/lib.h"
+#include "kernel/rwsem.h"
+#include "kernel/spinlock.h"
 #include "mm/pte.h"
 #include "mm/rbtree.h"
 
@@ -48,9 +50,25 @@ struct region {
 	uint64_t file_bytes;		/* bytes from `start` that come from the file; the rest reads as zero */
 };
 
+/*
+ * Locking (docs/smp.md has the whole lock order):
+ *   mmap_lock        the regions, and the page tables' shape: held for reading
+ *                    by faults, /proc readers, the merging scanner and
+ *                    /proc/PID/mem; for writing by mmap, munmap, mprotect,
+ *                    madvise, brk, fork (the parent) and exit.  Page-table
+ *                    pages are freed only under it held for writing, so a
+ *                    reader may walk the tables without page_table_lock.
+ *   page_table_lock  the entries: whoever changes an entry holding mmap_lock
+ *                    only for reading (a fault, a merge) holds it too, and
+ *                    re-checks the entry it read before allocating.
+ * users and cpu_mask change only by atomic instructions.
+ */
 struct vmspace {
 	uint64_t id;			/* never reused: names it while it lives (/proc/PID/mem) */
-	int users;			/* processes using it: 1, or 2 during vfork */
+	int users;			/* processes and threads using it (atomic) */
+	struct rwsem mmap_lock;
+	struct spinlock page_table_lock;
+	uint64_t cpu_mask;		/* CPUs that may cache its entries: bit = cpu index (mm/tlb.c) */
 	pte_t *pml4;
 	struct rb_root regions;		/* by address, no overlaps (mm/region.c) */
 	uint64_t map_count;		/* regions in the tree (<= max_map_count) */

@@ -19,6 +19,10 @@ const char *const vm_event_names[NR_VM_EVENTS] = {
 	[KSM_MERGE] = "ksm_merge",
 	[COW_KSM] = "cow_ksm",
 	[FORK_COPY] = "fork_copy",
+	[NR_TLB_REMOTE_FLUSH] = "nr_tlb_remote_flush",
+	[NR_TLB_REMOTE_FLUSH_RECEIVED] = "nr_tlb_remote_flush_received",
+	[NR_TLB_LOCAL_FLUSH_ONE] = "nr_tlb_local_flush_one",
+	[NR_TLB_LOCAL_FLUSH_ALL] = "nr_tlb_local_flush_all",
 };
 
 int sysctl_cow_fork = 1;

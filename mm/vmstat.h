@@ -16,6 +16,10 @@ enum vm_event {
 	KSM_MERGE,	/* pages merged by the KSM scanner */
 	COW_KSM,	/* merged pages broken by a write */
 	FORK_COPY,	/* pages copied by an eager (cow_fork=0) fork */
+	NR_TLB_REMOTE_FLUSH,		/* shootdowns sent: one per operation (mm/tlb.c) */
+	NR_TLB_REMOTE_FLUSH_RECEIVED,	/* shootdown requests a CPU answered */
+	NR_TLB_LOCAL_FLUSH_ONE,		/* single pages flushed here (INVLPG) */
+	NR_TLB_LOCAL_FLUSH_ALL,		/* whole TLBs flushed here (CR3 reload) */
 	NR_VM_EVENTS,
 };
 
