@@ -39,10 +39,25 @@
  *                                  merge, on Linux either) are made
  *   region_mprotect_40000          us: one mprotect across those 40,000
  *   region_maps_read_40000         us: reading /proc/self/maps of them
+ *   cow_fault_per_page_{1,2,4}threads  ns per page of wall time: a forked
+ *                                  child keeps 64 MiB shared, the parent's N
+ *                                  threads write their own parts of it at once
+ *   fork_exit_wait_64MiB_3threads_running  us: fork_exit_wait_64MiB while
+ *                                  three other threads of the parent spin
+ *                                  writing their own pages (on other CPUs)
+ *   tlb_shootdowns_per_fork        /proc/vmstat nr_tlb_remote_flush per fork of
+ *                                  a process with 16 MiB written whose three
+ *                                  other threads spin on other CPUs (0 with
+ *                                  one CPU; a kernel without the counter is
+ *                                  reported as a failure, as is Linux built
+ *                                  without CONFIG_DEBUG_TLBFLUSH)
  *
- * The ksm_ measurements do not depend on the fork mode: they run once, with
- * cow_fork=1, at pages_to_scan=100000 and sleep_millisecs=0; everything
- * merged is unmerged (run=2) before and after, and the controls are put back.
+ * The thread measurements need clone (pthread_create); they are meant for
+ * several CPUs (SMP=2 or 4 for scripts/bench; at one CPU the threads take
+ * turns).  The ksm_, cow_fault_per_page_Nthreads and tlb_ measurements do not
+ * depend on the fork mode: they run once, with cow_fork=1.  The ksm_ ones run
+ * at pages_to_scan=100000 and sleep_millisecs=0; everything merged is
+ * unmerged (run=2) before and after, and the controls are put back.
  * A measurement whose memory does not fit in MemFree (twice the size for the
  * eager fork) prints "# skip NAME: ..." instead: give the guest 1 GiB for the
  * 256 MiB ones (scripts/bench does).
@@ -62,6 +77,10 @@
 #define _GNU_SOURCE
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
+#include <sched.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -196,6 +215,16 @@ static long size_of(const struct bench *b)
 
 /* ---- fork and exec ----------------------------------------------------- */
 
+/* fork, the child _exits at once, the parent waits: the wait status or -1. */
+static int fork_exit_wait_once(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0)
+		_exit(0);
+	return wait_child(pid);
+}
+
 /* fork, the child _exits at once, the parent waits. */
 static void fork_exit_wait(const struct bench *b)
 {
@@ -211,10 +240,7 @@ static void fork_exit_wait(const struct bench *b)
 	}
 	for (int i = 0; i <= rounds; i++) {
 		double start = now_ns();
-		pid_t pid = fork();
-		if (pid == 0)
-			_exit(0);
-		if (wait_child(pid) == -1) {
+		if (fork_exit_wait_once() == -1) {
 			failed = 1;
 			break;
 		}
@@ -414,6 +440,192 @@ static void write_after_zero_read(const struct bench *b)
 static void first_write(const struct bench *b)
 {
 	fault_per_page(b, WRITE_ONLY);
+}
+
+/* ---- threads: copy-on-write while the address space runs on several CPUs -- */
+
+#define MAX_THREADS 4
+
+/* Workers that wait together, then each run job(part) on their own part. */
+static struct {
+	atomic_int ready, go, stop;
+	char *memory;
+	long part;		/* bytes per worker */
+} crew;
+
+static void *write_part(void *arg)
+{
+	char *p = crew.memory + (long)(uintptr_t)arg * crew.part;
+
+	atomic_fetch_add(&crew.ready, 1);
+	while (!atomic_load(&crew.go))
+		;
+	for (long off = 0; off < crew.part; off += PAGE)
+		p[off] = 3;
+	return NULL;
+}
+
+/* Spin writing one's own page until told to stop: a thread that keeps its
+ * CPU busy in this address space. */
+static void *spin_on_own_page(void *arg)
+{
+	volatile long *counter = (volatile long *)(crew.memory + (long)(uintptr_t)arg * PAGE);
+
+	atomic_fetch_add(&crew.ready, 1);
+	while (!atomic_load_explicit(&crew.stop, memory_order_relaxed))
+		(*counter)++;
+	return NULL;
+}
+
+/* Start n threads running fn(i) and wait until each has started; the number
+ * started (fewer: pthread_create failed, said on the console). */
+static int start_crew(pthread_t *t, int n, void *(*fn)(void *), const char *name)
+{
+	int i;
+
+	atomic_store(&crew.ready, 0);
+	atomic_store(&crew.go, 0);
+	atomic_store(&crew.stop, 0);
+	for (i = 0; i < n; i++) {
+		int err = pthread_create(&t[i], NULL, fn, (void *)(uintptr_t)i);
+		if (err) {
+			say("# bench: %s: pthread_create: %s\n", name, strerror(err));
+			failed = 1;
+			break;
+		}
+	}
+	while (atomic_load(&crew.ready) < i)
+		sched_yield();
+	return i;
+}
+
+static void stop_crew(pthread_t *t, int n)
+{
+	atomic_store(&crew.stop, 1);
+	for (int i = 0; i < n; i++)
+		pthread_join(t[i], NULL);
+}
+
+/* One round: a forked child keeps the len bytes at p shared (blocked on a
+ * pipe) while the parent's threads write their parts of it at once; ns per
+ * page of wall time, or -1. */
+static double cow_threads_round(char *p, long len, int threads, const char *name)
+{
+	pthread_t t[MAX_THREADS];
+	int fd[2];
+	char c;
+
+	if (pipe(fd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[1]);
+		_exit(read(fd[0], &c, 1) < 0);
+	}
+	crew.memory = p;
+	crew.part = len / threads;
+	int started = start_crew(t, threads, write_part, name);
+	double start = now_ns();
+	atomic_store(&crew.go, 1);
+	stop_crew(t, started);
+	double ns = now_ns() - start;
+	close(fd[0]);
+	close(fd[1]);
+	wait_child(pid);
+	return pid > 0 && started == threads ? ns / (len / PAGE) : -1;
+}
+
+/* cow_fault_per_page_Nthreads: N taken from the name's digit. */
+static void cow_fault_threads(const struct bench *b)
+{
+	int threads = b->name[strlen("cow_fault_per_page_")] - '0';
+	long len = size_of(b);
+	double v[MAX_ROUNDS];
+	int rounds = rounds_of(b), n = 0;
+
+	if (!fits(b->name, 2 * len))
+		return;
+	char *p = touch_memory(len / MiB);
+	if (!p) {
+		failed = 1;
+		return;
+	}
+	for (int i = 0; i < rounds; i++) {
+		double ns = cow_threads_round(p, len, threads, b->name);
+		if (ns < 0) {
+			failed = 1;
+			break;
+		}
+		v[n++] = ns;
+	}
+	munmap(p, len);
+	report(b->name, b->unit, v, n);
+}
+
+/* fork, _exit and wait while three other threads of the parent spin on
+ * their own pages (the memory written before: b->mib). */
+static void fork_exit_wait_threads(const struct bench *b)
+{
+	pthread_t t[3];
+	double v[MAX_ROUNDS];
+	int rounds = rounds_of(b), n = 0;
+
+	if (!fits(b->name, b->mib * MiB * (eager ? 2 : 1)))
+		return;
+	char *memory = touch_memory(b->mib);
+	if (!memory) {
+		failed = 1;
+		return;
+	}
+	crew.memory = memory;
+	int started = start_crew(t, 3, spin_on_own_page, b->name);
+	for (int i = 0; started == 3 && i <= rounds; i++) {
+		double start = now_ns();
+		if (fork_exit_wait_once() == -1) {
+			failed = 1;
+			break;
+		}
+		if (i > 0)
+			v[n++] = (now_ns() - start) / 1e3;
+	}
+	stop_crew(t, started);
+	munmap(memory, b->mib * MiB);
+	report(b->name, b->unit, v, n);
+}
+
+/* Remote TLB flushes (Linux's nr_tlb_remote_flush) per fork of a process
+ * with b->mib MiB written whose three other threads spin on other CPUs. */
+static void tlb_shootdowns(const struct bench *b)
+{
+	pthread_t t[3];
+	int forks = quick ? 20 : b->rounds;
+
+	if (vmstat_get("nr_tlb_remote_flush") < 0) {
+		say("# bench: %s: /proc/vmstat has no nr_tlb_remote_flush%s\n", b->name,
+		    running_on_linux() ? " (a Linux built without CONFIG_DEBUG_TLBFLUSH)" : "");
+		failed = 1;
+		return;
+	}
+	char *memory = touch_memory(b->mib);
+	if (!memory) {
+		failed = 1;
+		return;
+	}
+	crew.memory = memory;
+	int started = start_crew(t, 3, spin_on_own_page, b->name);
+	long before = vmstat_get("nr_tlb_remote_flush");
+	int done = 0;
+	while (started == 3 && done < forks && fork_exit_wait_once() != -1)
+		done++;
+	long after = vmstat_get("nr_tlb_remote_flush");
+	stop_crew(t, started);
+	munmap(memory, b->mib * MiB);
+	if (done < forks) {
+		failed = 1;
+		return;
+	}
+	double v[1] = { (double)(after - before) / forks };
+	report(b->name, b->unit, v, 1);
 }
 
 /* ---- same-page merging (/sys/kernel/mm/ksm) ---------------------------- */
@@ -674,6 +886,11 @@ static const struct bench benches[] = {
 	{ "first_write_fault_per_page", "ns", first_write, 64, 9, QUICK },
 	{ "fork_page_table_pages_256MiB", "pages", fork_frames, 256, 3, 0 },
 	{ "fork_frames_64MiB", "pages", fork_frames, 64, 3, QUICK },
+	{ "cow_fault_per_page_1threads", "ns", cow_fault_threads, 64, 9, QUICK | ONCE },
+	{ "cow_fault_per_page_2threads", "ns", cow_fault_threads, 64, 9, QUICK | ONCE },
+	{ "cow_fault_per_page_4threads", "ns", cow_fault_threads, 64, 9, QUICK | ONCE },
+	{ "fork_exit_wait_64MiB_3threads_running", "us", fork_exit_wait_threads, 64, 15, QUICK },
+	{ "tlb_shootdowns_per_fork", "flushes", tlb_shootdowns, 16, 100, QUICK | ONCE },
 	{ "ksm_merge_rate", "MiB/s", ksm_merge_rate, 64, 5, QUICK | ONCE },
 	{ "ksm_unshare_fault_per_page", "ns", ksm_unshare_fault, 64, 5, QUICK | ONCE },
 	{ "ksm_scan_ns_per_page", "ns", ksm_scan_cost, 64, 5, QUICK | ONCE },

@@ -1,9 +1,10 @@
 /*
  * user/lib/ulib.h - the small helpers several user programs share, header-only
  * (every program stays one C file plus headers): one-write output, whole-file
- * reads and small writes, /proc/meminfo, smaps and /proc/vmstat fields, the frame
- * behind a page (/proc/PID/pagemap), the monotonic clock, and telling Linux
- * from this kernel.  tap.h (the test helper) builds on it.
+ * reads and small writes, /proc/meminfo (and free memory as Linux counts it),
+ * smaps and /proc/vmstat fields, the frame behind a page (/proc/PID/pagemap),
+ * the monotonic clock, and telling Linux from this kernel.  tap.h (the test
+ * helper) builds on it.
  */
 #ifndef ULIB_H
 #define ULIB_H
@@ -198,6 +199,19 @@ static inline uint64_t page_frame(pid_t pid, const void *va)
 	return page_frames(pid, va, 1, &frame) ? 0 : frame;
 }
 
+/* How many page-table entries map frame pfn (/proc/kpagecount), or -1. */
+static inline long frame_mapcount(uint64_t pfn)
+{
+	uint64_t count;
+	int fd = open("/proc/kpagecount", O_RDONLY);
+
+	if (fd < 0)
+		return -1;
+	ssize_t n = pread(fd, &count, sizeof count, (off_t)(pfn * sizeof count));
+	close(fd);
+	return n == sizeof count ? (long)count : -1;
+}
+
 /* Seconds on the monotonic clock. */
 static inline double now_s(void)
 {
@@ -229,6 +243,21 @@ static inline int running_on_linux(void)
 	struct utsname u;
 
 	return uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0;
+}
+
+/* Free memory in kB: /proc/meminfo's MemFree, plus on Linux the free pages
+ * parked on its per-CPU lists (/proc/zoneinfo "count:"), which MemFree does
+ * not count but which are as free.  -1 when MemFree cannot be read. */
+static inline long free_memory_kb(void)
+{
+	static char buf[65536];
+	long kb = meminfo_kb("MemFree");
+
+	if (kb < 0 || !running_on_linux() || read_file("/proc/zoneinfo", buf, sizeof buf) <= 0)
+		return kb;
+	for (char *s = buf; (s = strstr(s, "count:")) != NULL; s += 6)
+		kb += strtol(s + 6, NULL, 10) * 4;
+	return kb;
 }
 
 #endif /* ULIB_H */

@@ -9,14 +9,16 @@
  * interleaves mid-line and nothing sits in a stdio buffer across fork().
  *
  * It also carries the few process helpers most tests need: run a function in
- * a child and get its wait status, describe a wait status in words, and find
- * the helper programs' directory ($BIN, default /bin).
+ * a child and get its wait status (or give up after a timeout), run a case
+ * in a child whose checks count here (tap_case), describe a wait status in
+ * words, and find the helper programs' directory ($BIN, default /bin).
  */
 #ifndef TAP_H
 #define TAP_H
 
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -32,7 +34,15 @@ static struct {
 	int number;  /* number of the last check printed */
 	int passed;
 	int failed;
+	int report_fd;  /* in a tap_case child: 1 + the pipe each check is told on */
 } tap;
+
+/* In a tap_case child, tell the parent about one check ('P' or 'F'). */
+static inline void tap_report(char verdict)
+{
+	if (tap.report_fd > 0 && write(tap.report_fd - 1, &verdict, 1) != 1)
+		tap.report_fd = 0;
+}
 
 /* A "# ..." diagnostic line; TAP readers ignore these. */
 #define tap_diag(...) say("# " __VA_ARGS__)
@@ -40,6 +50,7 @@ static struct {
 static inline void tap_pass(const char *what)
 {
 	tap.passed++;
+	tap_report('P');
 	say("ok %d - %s\n", ++tap.number, what);
 }
 
@@ -54,12 +65,14 @@ static inline void tap_fail(const char *what, const char *why_fmt, ...)
 	vsnprintf(why, sizeof why, why_fmt, ap);
 	va_end(ap);
 	tap.failed++;
+	tap_report('F');
 	say("not ok %d - %s: %s\n", ++tap.number, what, why);
 }
 
 static inline void tap_skip(const char *what, const char *reason)
 {
 	tap.passed++;
+	tap_report('P');
 	say("ok %d - %s # SKIP %s\n", ++tap.number, what, reason);
 }
 
@@ -121,6 +134,84 @@ static inline int tap_wait(pid_t pid)
 		got = waitpid(pid, &status, 0);
 	while (got < 0 && errno == EINTR);
 	return got == pid ? status : -1;
+}
+
+/* Wait up to timeout_s seconds for child pid, polling (WNOHANG) so that no
+ * alarm(2) is needed and a hung child cannot hang the test.  Returns its wait
+ * status; -1 when wait failed; -2 when the time ran out (the child is then
+ * killed with SIGKILL and reaped).  poll(), when given, runs between tries. */
+static inline int tap_wait_timeout(pid_t pid, double timeout_s, void (*poll)(void *), void *arg)
+{
+	double deadline = now_s() + timeout_s;
+	int status;
+
+	for (;;) {
+		pid_t got = waitpid(pid, &status, WNOHANG);
+		if (got == pid)
+			return status;
+		if (got < 0 && errno != EINTR)
+			return -1;
+		if (poll)
+			poll(arg);
+		if (now_s() > deadline) {
+			kill(pid, SIGKILL);
+			tap_wait(pid);
+			return -2;
+		}
+		sleep_ms(2);
+	}
+}
+
+/* Take the 'P'/'F' bytes a tap_case child sent so far into the counts. */
+static inline void tap_case_drain(void *fdp)
+{
+	char buf[256];
+	ssize_t n;
+
+	while ((n = read(*(int *)fdp, buf, sizeof buf)) > 0)
+		for (ssize_t i = 0; i < n; i++, tap.number++) {
+			if (buf[i] == 'P')
+				tap.passed++;
+			else
+				tap.failed++;
+		}
+}
+
+/*
+ * Run fn(arg) as one case in a child: its checks are printed there and
+ * counted here (one byte each through a non-blocking pipe), so a case that
+ * crashes or hangs on a kernel bug costs one failed check, named what, and
+ * the cases after it still run.  Failed: a child killed by a signal, exiting
+ * non-zero, still running after timeout_s seconds (then killed), or ending
+ * without a single check (a case that silently skips).
+ */
+static inline void tap_case(const char *what, void (*fn)(void *), void *arg, double timeout_s)
+{
+	int fd[2], before = tap.number;
+
+	if (pipe2(fd, O_NONBLOCK) < 0) {
+		tap_fail(what, "pipe2: %s", strerror(errno));
+		return;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		close(fd[0]);
+		tap.report_fd = fd[1] + 1;
+		fn(arg);
+		_exit(0);
+	}
+	close(fd[1]);
+	int status = pid < 0 ? -1 : tap_wait_timeout(pid, timeout_s, tap_case_drain, &fd[0]);
+	tap_case_drain(&fd[0]);
+	close(fd[0]);
+	if (pid < 0)
+		tap_fail(what, "fork: %s", strerror(errno));
+	else if (status == -2)
+		tap_fail(what, "still running after %.0f s: killed", timeout_s);
+	else if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status))
+		tap_fail(what, "the case's process %s", status == -1 ? "vanished" : tap_status_str(status));
+	else if (tap.number == before)
+		tap_fail(what, "the case made no check");
 }
 
 /* Run fn(arg) in a child that then exits 0; return the child's wait status. */
