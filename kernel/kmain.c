@@ -18,6 +18,7 @@
 #include "kernel/x86/gdt.h"
 #include "kernel/initrd.h"
 #include "kernel/ktest.h"
+#include "kernel/lockdep.h"
 #include "kernel/multiboot.h"
 #include "kernel/x86/pic.h"
 #include "kernel/printk.h"
@@ -95,6 +96,7 @@ void kmain(uint64_t mbi_phys)
 	proc_init();
 	multiboot_parse(mbi_phys);
 	cmdline_init(boot_info.cmdline);
+	lockdep_init();
 	pr_info("cowos: booting, command line \"%s\"\n", boot_info.cmdline);
 	frame_init();
 	vm_init_kernel();

@@ -182,6 +182,7 @@ void sched(void)
 	struct proc *p = current();
 	struct cpu *c = this_cpu();
 
+	lockdep_check_sleep();
 	if (!spin_held(&proc_lock) || c->irq.depth != 1 || p->state == P_RUNNING)
 		panic("sched: needs exactly proc_lock held and a state other than RUNNING");
 	/* the interrupt state belongs to this process, not to the CPU: it may

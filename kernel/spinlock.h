@@ -10,12 +10,14 @@
 #pragma once
 #include "kernel/x86/cpu.h"
 #include "kernel/x86/x86.h"
+#include "kernel/lockdep.h"
 #include "mm/tlb.h"
 
 struct spinlock {
 	volatile uint32_t locked;
 	int cpu;			/* the holder's cpu_id(), while locked */
-	const char *name;
+	int rank;			/* place in the lock order, kernel/lockdep.c (0: not looked up) */
+	const char *name;		/* also its lock class: kernel/lockdep.c's table */
 };
 
 #define SPINLOCK_INIT(n) { .locked = 0, .cpu = -1, .name = (n) }
@@ -45,9 +47,10 @@ static inline void pop_off(void)
  * looks free, so they do not keep stealing its cache line from the holder.
  * Interrupts are off while they wait, so they answer TLB shootdowns
  * themselves (tlb_poll): the holder may be waiting for exactly that. */
-static inline void spin_lock(struct spinlock *l)
+static inline void spin_lock_class(struct spinlock *l, bool nested)
 {
 	push_off();
+	lockdep_acquire(l, nested);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			tlb_poll();
@@ -56,9 +59,15 @@ static inline void spin_lock(struct spinlock *l)
 	l->cpu = cpu_id();
 }
 
+static inline void spin_lock(struct spinlock *l) { spin_lock_class(l, false); }
+/* Take a second lock of the same rank as one held (Linux's
+ * spin_lock_nested): only ksmd does, for two address spaces' page tables. */
+static inline void spin_lock_nested(struct spinlock *l) { spin_lock_class(l, true); }
+
 static inline void spin_unlock(struct spinlock *l)
 {
 	l->cpu = -1;
+	lockdep_release(l);
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	pop_off();
 }

@@ -532,7 +532,7 @@ static void lock_pair(struct page_ref *a, struct page_ref *b, bool lock)
 	if (lock) {
 		spin_lock(la);
 		if (lb != la)
-			spin_lock(lb);
+			spin_lock_nested(lb);
 	} else {
 		if (lb != la)
 			spin_unlock(lb);

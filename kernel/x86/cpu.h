@@ -14,6 +14,7 @@
  */
 #pragma once
 #include "kernel/lib.h"
+#include "kernel/lockdep.h"
 
 #define NCPU 16			/* most CPUs the kernel starts; cpus_allowed masks are 64 bits */
 
@@ -45,6 +46,7 @@ struct cpu {
 	struct proc *proc;		/* running process, NULL in the scheduler */
 	struct context *scheduler;	/* the scheduler loop's saved context */
 	struct irq_nest irq;		/* push_off/pop_off depth of this CPU */
+	struct held_locks held;		/* the spin locks it holds (kernel/lockdep.c) */
 	bool need_resched;		/* set by the timer: yield at the next chance */
 	bool idle;			/* halted in scheduler(): a wakeup sends T_RESCHEDULE */
 	uint64_t ticks_user, ticks_system, ticks_idle;	/* timer ticks by what they hit */
