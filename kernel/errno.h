@@ -40,3 +40,4 @@
 #define ENOSYS 38
 #define ENOTEMPTY 39
 #define ELOOP 40
+#define ETIMEDOUT 110

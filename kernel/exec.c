@@ -10,6 +10,12 @@
  *      argc, argv, envp and the auxiliary vector (build_stack);
  *   3. commit: only now is the old address space dropped and the registers
  *      set to enter the program.
+ * Between 1 and 2 an execve ends the caller's other threads (de_thread), so
+ * that no address space is ever half built while another thread of the
+ * process runs (the memory audit at its exit would find the new space's
+ * tables owned by nobody); should building then fail, the caller gets the
+ * error as the process's only thread (Linux would kill it: its point of no
+ * return is later).
  * No page of the program is read here: the fault handler maps each page on
  * first touch (mm/fault.c).
  */
@@ -322,11 +328,24 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 	p->tf->ss = SEG_UDATA;
 	p->tf->rflags = RFLAGS_IF;
 	p->fs_base = 0;
+	p->clear_child_tid = 0;
+	p->robust_list = 0;
 	if (p == current()) {
 		wrmsr(MSR_FS_BASE, 0);
 		fd_close_on_exec();
 	}
 	proc_set_name(p, path);
+}
+
+/* Linux begin_new_exec's first steps, for an execve by the current task:
+ * a descriptor table of its own (so close-on-exec touches no other
+ * process's), then no other thread in the group.  0, -ENOMEM, or -EINTR
+ * when the task is being killed. */
+static int begin_new_exec(void)
+{
+	int err = files_unshare();
+
+	return err ? err : de_thread();
 }
 
 /* Exec PATH into P with the gathered ARGS (argv and envp; the path is added
@@ -342,6 +361,8 @@ static int load(struct proc *p, const char *path, struct arg_block *args)
 	if ((err = add_execfn(args, path)))
 		return err;
 	if ((err = elf_check(f, &l)))
+		return err;
+	if (p == current() && (err = begin_new_exec()))
 		return err;
 	struct vmspace *vm = vmspace_new();
 	if (!vm)

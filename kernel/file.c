@@ -1,16 +1,15 @@
 /*
- * kernel/file.c - open files and the per-process descriptor table.
+ * kernel/file.c - open files, descriptor tables and the current directory.
  *
- * A struct file is reference counted: every descriptor that refers to it
- * (after dup, dup2 or fork) holds one reference, and the file's close op runs
- * when the last one goes.  The descriptor table itself is proc.files[]; only
- * the process that owns a table changes it, so the table needs no lock.
- *
- * Per-process state that struct proc does not have a field for - the
- * FD_CLOEXEC bits (NOFILE = 32 fits one uint32_t) and the current directory -
- * lives in a side table indexed by process slot (fs_state below).  Its
- * lifetime follows the descriptor table: fd_copy_table (fork) copies it,
- * fd_open_console_in (init) resets it, fd_close_all (exit) clears it.
+ * A struct file is reference counted (atomically): every descriptor that
+ * refers to it (after dup, dup2 or fork) holds one reference, so does a
+ * system call working on it (fget), and the file's close op runs when the
+ * last one goes.  A task's descriptors are a struct files_struct and its
+ * current directory a struct fs_struct (kernel/file.h), each reference
+ * counted so that clone(CLONE_FILES / CLONE_FS) can share them between
+ * threads, and locked because those threads run on several CPUs.  Lock
+ * order: files_struct.lock, fs_struct.lock are leaves (nothing is taken
+ * inside them, and a file is closed only after the lock is dropped).
  */
 #include "kernel/file.h"
 #include "kernel/errno.h"
@@ -21,19 +20,6 @@
 #include "mm/heap.h"
 
 _Static_assert(NOFILE <= 32, "the close-on-exec mask is one uint32_t");
-
-static struct spinlock file_lock = SPINLOCK_INIT("file");
-
-/* Per-process file system state; slot i belongs to proc_table[i]. */
-static struct fs_state {
-	uint32_t cloexec;		/* bit fd: FD_CLOEXEC */
-	char cwd[FS_PATH_MAX];		/* "" means "/" */
-} fs_state[NPROC];
-
-static struct fs_state *state_of(struct proc *p)
-{
-	return &fs_state[p - proc_table];
-}
 
 struct file *file_alloc(const struct file_ops *ops, int flags, void *priv)
 {
@@ -50,46 +36,104 @@ struct file *file_alloc(const struct file_ops *ops, int flags, void *priv)
 
 struct file *file_get(struct file *f)
 {
-	spin_lock(&file_lock);
-	f->refcount++;
-	spin_unlock(&file_lock);
+	__atomic_add_fetch(&f->refcount, 1, __ATOMIC_RELAXED);
 	return f;
 }
 
 /* Drop a reference; the last one runs the close op and frees F. */
 void file_put(struct file *f)
 {
-	spin_lock(&file_lock);
-	int left = --f->refcount;
-	spin_unlock(&file_lock);
-	if (left > 0)
+	if (__atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	if (f->ops && f->ops->close)
 		f->ops->close(f);
 	kfree(f);
 }
 
-/* fd_alloc for the table of process P. */
-static int alloc_in(struct proc *p, struct file *f, int min, int fdflags)
+/* ---- descriptor tables ---- */
+
+static struct files_struct *files_alloc(void)
 {
+	struct files_struct *t = kzalloc(sizeof(*t));
+
+	if (t) {
+		t->refcount = 1;
+		t->lock = (struct spinlock)SPINLOCK_INIT("files");
+	}
+	return t;
+}
+
+struct files_struct *files_copy(struct files_struct *files)
+{
+	struct files_struct *t = files_alloc();
+
+	if (!t)
+		return NULL;
+	spin_lock(&files->lock);
+	for (int fd = 0; fd < NOFILE; fd++)
+		t->fd[fd] = files->fd[fd] ? file_get(files->fd[fd]) : NULL;
+	t->cloexec = files->cloexec;
+	spin_unlock(&files->lock);
+	return t;
+}
+
+struct files_struct *files_get(struct files_struct *files)
+{
+	__atomic_add_fetch(&files->refcount, 1, __ATOMIC_RELAXED);
+	return files;
+}
+
+void files_put(struct files_struct *files)
+{
+	if (!files || __atomic_sub_fetch(&files->refcount, 1, __ATOMIC_ACQ_REL) > 0)
+		return;
+	for (int fd = 0; fd < NOFILE; fd++)
+		if (files->fd[fd])
+			file_put(files->fd[fd]);
+	kfree(files);
+}
+
+int files_unshare(void)
+{
+	struct proc *p = current();
+	struct files_struct *old = p->files;
+
+	if (__atomic_load_n(&old->refcount, __ATOMIC_ACQUIRE) == 1)
+		return 0;
+	struct files_struct *copy = files_copy(old);
+	if (!copy)
+		return -ENOMEM;
+	p->files = copy;
+	files_put(old);
+	return 0;
+}
+
+/* fd_alloc for table T. */
+static int alloc_in(struct files_struct *t, struct file *f, int min, int fdflags)
+{
+	int r = -EMFILE;
+
 	if (min < 0 || min >= NOFILE)
 		return -EINVAL;
+	spin_lock(&t->lock);
 	for (int fd = min; fd < NOFILE; fd++) {
-		if (!p->files[fd]) {
-			p->files[fd] = f;
+		if (!t->fd[fd]) {
+			t->fd[fd] = f;
 			if (fdflags & FD_CLOEXEC)
-				state_of(p)->cloexec |= 1u << fd;
+				t->cloexec |= 1u << fd;
 			else
-				state_of(p)->cloexec &= ~(1u << fd);
-			return fd;
+				t->cloexec &= ~(1u << fd);
+			r = fd;
+			break;
 		}
 	}
-	return -EMFILE;
+	spin_unlock(&t->lock);
+	return r;
 }
 
 int fd_alloc(struct file *f, int min, int fdflags)
 {
-	return alloc_in(current(), f, min, fdflags);
+	return alloc_in(current()->files, f, min, fdflags);
 }
 
 int fd_install(struct file *f)
@@ -97,93 +141,166 @@ int fd_install(struct file *f)
 	return fd_alloc(f, 0, 0);
 }
 
+struct file *fget(int fd)
+{
+	struct files_struct *t = current()->files;
+	struct file *f = NULL;
+
+	if (fd < 0 || fd >= NOFILE)
+		return NULL;
+	spin_lock(&t->lock);
+	if (t->fd[fd])
+		f = file_get(t->fd[fd]);
+	spin_unlock(&t->lock);
+	return f;
+}
+
 struct file *fd_file(int fd)
 {
 	if (fd < 0 || fd >= NOFILE)
 		return NULL;
-	return current()->files[fd];
+	return __atomic_load_n(&current()->files->fd[fd], __ATOMIC_ACQUIRE);
 }
 
 int fd_close(int fd)
 {
-	struct proc *p = current();
-	struct file *f = fd_file(fd);
+	struct files_struct *t = current()->files;
+	struct file *f = NULL;
 
+	if (fd < 0 || fd >= NOFILE)
+		return -EBADF;
+	spin_lock(&t->lock);
+	if ((f = t->fd[fd])) {
+		t->fd[fd] = NULL;
+		t->cloexec &= ~(1u << fd);
+	}
+	spin_unlock(&t->lock);
 	if (!f)
 		return -EBADF;
-	p->files[fd] = NULL;
-	state_of(p)->cloexec &= ~(1u << fd);
 	file_put(f);
 	return 0;
 }
 
 int fd_dup2(int oldfd, int newfd)
 {
-	struct proc *p = current();
-	struct file *f = fd_file(oldfd);
+	struct files_struct *t = current()->files;
+	struct file *old = NULL;
+	int r = newfd;
 
-	if (!f || newfd < 0 || newfd >= NOFILE)
+	if (oldfd < 0 || oldfd >= NOFILE || newfd < 0 || newfd >= NOFILE)
 		return -EBADF;
-	if (oldfd == newfd)
-		return newfd;
-	struct file *old = p->files[newfd];
-	p->files[newfd] = file_get(f);
-	state_of(p)->cloexec &= ~(1u << newfd);
+	spin_lock(&t->lock);
+	if (!t->fd[oldfd]) {
+		r = -EBADF;
+	} else if (oldfd != newfd) {
+		old = t->fd[newfd];
+		t->fd[newfd] = file_get(t->fd[oldfd]);
+		t->cloexec &= ~(1u << newfd);
+	}
+	spin_unlock(&t->lock);
 	if (old)
 		file_put(old);
-	return newfd;
+	return r;
 }
 
 int fd_get_flags(int fd)
 {
-	if (!fd_file(fd))
+	struct files_struct *t = current()->files;
+	int r = -EBADF;
+
+	if (fd < 0 || fd >= NOFILE)
 		return -EBADF;
-	return state_of(current())->cloexec & (1u << fd) ? FD_CLOEXEC : 0;
+	spin_lock(&t->lock);
+	if (t->fd[fd])
+		r = t->cloexec & (1u << fd) ? FD_CLOEXEC : 0;
+	spin_unlock(&t->lock);
+	return r;
 }
 
 int fd_set_flags(int fd, int fdflags)
 {
-	if (!fd_file(fd))
+	struct files_struct *t = current()->files;
+	int r = -EBADF;
+
+	if (fd < 0 || fd >= NOFILE)
 		return -EBADF;
-	if (fdflags & FD_CLOEXEC)
-		state_of(current())->cloexec |= 1u << fd;
-	else
-		state_of(current())->cloexec &= ~(1u << fd);
-	return 0;
-}
-
-void fd_close_all(void)
-{
-	struct proc *p = current();
-
-	for (int fd = 0; fd < NOFILE; fd++)
-		if (p->files[fd])
-			fd_close(fd);
-	state_of(p)->cloexec = 0;
-	state_of(p)->cwd[0] = 0;
+	spin_lock(&t->lock);
+	if (t->fd[fd]) {
+		if (fdflags & FD_CLOEXEC)
+			t->cloexec |= 1u << fd;
+		else
+			t->cloexec &= ~(1u << fd);
+		r = 0;
+	}
+	spin_unlock(&t->lock);
+	return r;
 }
 
 void fd_close_on_exec(void)
 {
-	struct proc *p = current();
-	uint32_t mask = state_of(p)->cloexec;
+	struct files_struct *t = current()->files;
 
+	spin_lock(&t->lock);
+	uint32_t mask = t->cloexec;
+	spin_unlock(&t->lock);
 	for (int fd = 0; fd < NOFILE; fd++)
 		if (mask & (1u << fd))
 			fd_close(fd);
 }
 
-/* CHILD and PARENT are the files[] arrays of two struct procs: the side
- * table entry is found from them, so the close-on-exec bits and the current
- * directory are inherited too. */
-void fd_copy_table(struct file **child, struct file *const *parent)
-{
-	struct proc *cp = container_of(child, struct proc, files);
-	struct proc *pp = container_of((struct file **)parent, struct proc, files);
+/* ---- the current directory ---- */
 
-	for (int fd = 0; fd < NOFILE; fd++)
-		child[fd] = parent[fd] ? file_get(parent[fd]) : NULL;
-	*state_of(cp) = *state_of(pp);
+static struct fs_struct *fs_alloc(void)
+{
+	struct fs_struct *fs = kzalloc(sizeof(*fs));
+
+	if (fs) {
+		fs->refcount = 1;
+		fs->lock = (struct spinlock)SPINLOCK_INIT("fs");
+	}
+	return fs;
+}
+
+struct fs_struct *fs_copy(struct fs_struct *fs)
+{
+	struct fs_struct *copy = fs_alloc();
+
+	if (copy) {
+		spin_lock(&fs->lock);
+		memcpy(copy->cwd, fs->cwd, sizeof(copy->cwd));
+		spin_unlock(&fs->lock);
+	}
+	return copy;
+}
+
+struct fs_struct *fs_get(struct fs_struct *fs)
+{
+	__atomic_add_fetch(&fs->refcount, 1, __ATOMIC_RELAXED);
+	return fs;
+}
+
+void fs_put(struct fs_struct *fs)
+{
+	if (fs && __atomic_sub_fetch(&fs->refcount, 1, __ATOMIC_ACQ_REL) == 0)
+		kfree(fs);
+}
+
+void fd_cwd(char *buf)
+{
+	struct fs_struct *fs = current()->fs;
+
+	spin_lock(&fs->lock);
+	strlcpy(buf, fs->cwd[0] ? fs->cwd : "/", FS_PATH_MAX);
+	spin_unlock(&fs->lock);
+}
+
+void fd_set_cwd(const char *path)
+{
+	struct fs_struct *fs = current()->fs;
+
+	spin_lock(&fs->lock);
+	strlcpy(fs->cwd, path, FS_PATH_MAX);
+	spin_unlock(&fs->lock);
 }
 
 /* Descriptors 0, 1 and 2 of P (which has none yet) on one console file. */
@@ -191,29 +308,14 @@ int fd_open_console_in(struct proc *p)
 {
 	struct file *f = file_alloc(&tty_ops, O_RDWR, NULL);
 
-	if (!f)
+	p->files = files_alloc();
+	p->fs = fs_alloc();
+	if (!f || !p->files || !p->fs) {
+		if (f)
+			file_put(f);
 		return -ENOMEM;
-	state_of(p)->cloexec = 0;
-	state_of(p)->cwd[0] = 0;
-	for (int fd = 0; fd < 3; fd++) {
-		int r = alloc_in(p, fd ? file_get(f) : f, fd, 0);
-		if (r != fd) {
-			if (r < 0)
-				file_put(f);
-			return r < 0 ? r : -EBUSY;
-		}
 	}
+	for (int fd = 0; fd < 3; fd++)
+		alloc_in(p->files, fd ? file_get(f) : f, fd, 0);
 	return 0;
-}
-
-const char *fd_cwd(void)
-{
-	const char *cwd = state_of(current())->cwd;
-
-	return cwd[0] ? cwd : "/";
-}
-
-void fd_set_cwd(const char *path)
-{
-	strlcpy(state_of(current())->cwd, path, FS_PATH_MAX);
 }

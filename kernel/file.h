@@ -4,11 +4,19 @@
  * A struct file is one open instance (offset, flags) of something that
  * implements struct file_ops: an initrd file or directory, the console tty,
  * a pipe end, or a pseudo file (/proc, /sys: kernel/pseudo.c later).
- * Descriptors index the per-process table proc.files; dup and fork share a
- * struct file by taking a reference.
+ * Descriptors index the table proc.files (struct files_struct), which
+ * clone(CLONE_FILES) shares between tasks and fork copies; dup and fork share
+ * a struct file by taking a reference.  The current directory is a struct
+ * fs_struct, shared by clone(CLONE_FS).  Both can be used by threads on
+ * several CPUs at once: each has a lock, and a system call works on a file
+ * through its own reference (fget ... file_put), so a close by another
+ * thread cannot free the file under it.
  */
 #pragma once
 #include "kernel/lib.h"
+#include "kernel/fs.h"
+#include "kernel/proc.h"
+#include "kernel/spinlock.h"
 
 struct file;
 struct stat;
@@ -30,7 +38,7 @@ struct file_ops {
 
 struct file {
 	const struct file_ops *ops;
-	int refcount;
+	int refcount;		/* atomic */
 	int flags;		/* O_RDONLY / O_WRONLY / O_RDWR, O_APPEND, O_NONBLOCK */
 	uint64_t offset;
 	void *priv;		/* owner-specific: initrd entry, pipe, ... */
@@ -49,14 +57,43 @@ struct stat {
 struct file *file_alloc(const struct file_ops *ops, int flags, void *priv);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
-/* Install F in the lowest free descriptor of the current process: fd or -EMFILE. */
-int fd_install(struct file *f);
-/* The file behind FD of the current process, or NULL. */
+/* A reference to the file behind FD of the current task (file_put it when
+ * done), or NULL (Linux: fget). */
+struct file *fget(int fd);
+/* The file behind FD of the current task without a reference, or NULL:
+ * only for a caller that uses it before any other thread could close FD
+ * (mm/sys_mm.c's mmap; a threaded caller wants fget). */
 struct file *fd_file(int fd);
-/* Close every descriptor of the current process (exit, and exec's O_CLOEXEC later). */
-void fd_close_all(void);
-/* Copy the table of PARENT into CHILD (fork). */
-void fd_copy_table(struct file **child, struct file *const *parent);
+
+/* The descriptor table (Linux files_struct). */
+struct files_struct {
+	int refcount;			/* tasks using it (atomic) */
+	struct spinlock lock;		/* fd[] and cloexec */
+	struct file *fd[NOFILE];
+	uint32_t cloexec;		/* bit n: FD_CLOEXEC of descriptor n */
+};
+/* The current directory (Linux fs_struct). */
+struct fs_struct {
+	int refcount;			/* tasks using it (atomic) */
+	struct spinlock lock;
+	char cwd[FS_PATH_MAX];		/* normalized; "" means "/" */
+};
+/* fork without CLONE_FILES: a copy of the table (each file gets one more
+ * reference); NULL when out of memory. */
+struct files_struct *files_copy(struct files_struct *files);
+struct files_struct *files_get(struct files_struct *files);
+/* One user fewer; the last closes every descriptor and frees the table.
+ * NULL is allowed.  Never with proc_lock held (a close may sleep). */
+void files_put(struct files_struct *files);
+/* execve: make the current task's table its own (a copy if it is shared,
+ * Linux unshare_files), so close-on-exec closes nothing of another's.
+ * 0 or -ENOMEM. */
+int files_unshare(void);
+/* fork without CLONE_FS: a copy; NULL when out of memory. */
+struct fs_struct *fs_copy(struct fs_struct *fs);
+struct fs_struct *fs_get(struct fs_struct *fs);
+/* One user fewer; the last frees it.  NULL is allowed. */
+void fs_put(struct fs_struct *fs);
 /* The initrd file behind an open file (for mmap), or NULL. */
 const struct initrd_file *fs_file_initrd(struct file *f);
 /* Open PATH for exec: the initrd entry, or NULL with *err set. */
@@ -87,6 +124,8 @@ const struct initrd_file *fs_lookup_exec(const char *path, int *err);
  * FDFLAGS (FD_CLOEXEC): the fd, -EMFILE, or -EINVAL when MIN is out of range.
  * On success the table owns the caller's reference. */
 int fd_alloc(struct file *f, int min, int fdflags);
+/* fd_alloc(F, 0, 0): the lowest free descriptor. */
+int fd_install(struct file *f);
 /* Close FD of the current process: 0 or -EBADF. */
 int fd_close(int fd);
 /* dup2: make NEWFD refer to OLDFD's file (closing NEWFD first); NEWFD or -EBADF. */
@@ -96,10 +135,11 @@ int fd_get_flags(int fd);
 int fd_set_flags(int fd, int fdflags);
 /* exec, after the point of no return: close every FD_CLOEXEC descriptor. */
 void fd_close_on_exec(void);
-/* The current directory of the current process (normalized, "/" at first);
- * fork inherits it through fd_copy_table.  fd_set_cwd takes a resolved path. */
-const char *fd_cwd(void);
+/* Copy the current directory of the current task into BUF (FS_PATH_MAX
+ * bytes; normalized, "/" at first); fd_set_cwd takes a resolved path. */
+void fd_cwd(char *buf);
 void fd_set_cwd(const char *path);
 struct proc;
-/* Open the console on descriptors 0, 1 and 2 of P (init, before it first runs). */
+/* Give P (init, before it first runs) a descriptor table with the console on
+ * descriptors 0, 1 and 2, and "/" as its directory: 0 or -ENOMEM. */
 int fd_open_console_in(struct proc *p);

@@ -516,8 +516,12 @@ int fs_open(const char *base, const char *path, int flags, struct file **out)
 
 const struct initrd_file *fs_lookup_exec(const char *path, int *err)
 {
+	char cwd[FS_PATH_MAX];
 	struct fs_node n;
-	int r = fs_resolve(path[0] == '/' ? NULL : fd_cwd(), path, &n, NULL);
+
+	if (path[0] != '/')
+		fd_cwd(cwd);
+	int r = fs_resolve(path[0] == '/' ? NULL : cwd, path, &n, NULL);
 
 	if (r == 0 && (!n.initrd || !S_ISREG(n.mode) || !(n.mode & 0111)))
 		r = -EACCES;

@@ -1,6 +1,7 @@
 /*
- * kernel/proc.c - the process table: creating, ending and reaping processes
- * and kernel threads.  fork, wait4 and kill are in sys_proc.c, exec in exec.c.
+ * kernel/proc.c - the task table: taking and freeing slots, kernel threads
+ * and the first process.  clone and fork are in fork.c, exit and wait4 in
+ * exit.c, kill in sys_proc.c, exec in exec.c.
  *
  * Each slot i owns a fixed kernel-stack window in the kernel stack area
  * (mm/layout.h): one unmapped guard page, then KSTACK_PAGES mapped pages, so
@@ -15,13 +16,10 @@
 #include "kernel/exec.h"
 #include "kernel/file.h"
 #include "kernel/panic.h"
-#include "kernel/x86/power.h"
-#include "kernel/printk.h"
 #include "kernel/sched.h"
-#include "mm/audit.h"
+#include "kernel/signal.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
-#include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
@@ -40,7 +38,8 @@ struct proc *current(void)
 struct proc *proc_find(int pid)
 {
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-		if (p->state != P_UNUSED && p->pid == pid)
+		if (p->state != P_UNUSED && p->state != P_DEAD && p->state != P_EMBRYO &&
+		    p->pid == pid)
 			return p;
 	return NULL;
 }
@@ -99,7 +98,10 @@ struct proc *proc_alloc(int *err)
 	memset(p, 0, sizeof(*p));
 	p->state = P_EMBRYO;
 	p->cpus_allowed = ~0UL;
-	p->pid = next_pid++;
+	p->pid = p->tgid = next_pid++;
+	p->group_leader = p;
+	p->nr_threads = 1;
+	p->exit_signal = SIGCHLD;
 	spin_unlock(&proc_lock);
 	if (!kstack_alloc(p)) {
 		p->state = P_UNUSED;
@@ -120,7 +122,19 @@ void proc_free(struct proc *p)
 	if (p->vm)
 		vmspace_put(p->vm);
 	p->vm = NULL;
+	files_put(p->files);
+	fs_put(p->fs);
+	sighand_put(p->sighand);
+	p->files = NULL;
+	p->fs = NULL;
+	p->sighand = NULL;
 	p->state = P_UNUSED;
+}
+
+void proc_release(struct proc *p)
+{
+	if (p->state == P_DEAD)
+		proc_free(p);
 }
 
 /* First code of every new process, still holding the scheduler's proc_lock. */
@@ -153,71 +167,6 @@ void kthread_exit(void)
 	proc_exit(0);
 }
 
-/* init is gone: report how, and power off (DESIGN.md §2 exit statuses). */
-static void init_died(int status)
-{
-	int sig = status & 0x7f;
-
-	if (sig) {
-		printk(LOG_ERROR, "init killed by signal %d\n", sig);
-		machine_exit(128 + sig);
-	}
-	printk(LOG_ERROR, "init exited with status %d\n", (status >> 8) & 0xff);
-	machine_exit((status >> 8) & 0xff);
-}
-
-/* Give P's children to init, waking init if one of them is already a zombie. */
-static void reparent_children(struct proc *p, struct proc *init)
-{
-	for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
-		if (c->parent != p || c->state == P_UNUSED)
-			continue;
-		c->parent = init;
-		/* a vfork child of a dead parent no longer borrows from a living
-		 * one: it owns the space now (Linux: in_vfork looks at the parent) */
-		if (c->vfork_parent == p)
-			c->vfork_parent = NULL;
-		if (c->state == P_ZOMBIE)
-			wakeup_locked(init);
-	}
-}
-
-void vfork_release(struct proc *p)
-{
-	if (p->vfork_parent) {
-		p->vfork_parent = NULL;
-		wakeup(p);
-	}
-}
-
-void proc_exit(int status)
-{
-	struct proc *p = current();
-
-	if (p->pid == 1)
-		init_died(status);
-	if (p->vm) {
-		fd_close_all();
-		switch_mm(NULL);
-		/* /proc readers pin p->vm under proc_lock (vmspace_get): it must
-		 * be gone from the process before its last reference can be */
-		spin_lock(&proc_lock);
-		struct vmspace *vm = p->vm;
-		p->vm = NULL;
-		spin_unlock(&proc_lock);
-		vmspace_put(vm);
-		vm_audit_checkpoint("exit", p->pid);
-	}
-	vfork_release(p);
-	spin_lock(&proc_lock);
-	reparent_children(p, proc_find(1));
-	p->exit_status = status;
-	p->state = P_ZOMBIE;
-	wakeup_locked(p->parent);
-	sched();
-	panic("proc_exit: a zombie was scheduled");
-}
-
 void proc_start_init(const char *path, char *const argv[])
 {
 	static char *const envp[] = { "HOME=/", "PATH=/bin", "TERM=vt100", NULL };
@@ -229,6 +178,8 @@ void proc_start_init(const char *path, char *const argv[])
 	p->pgid = p->pid;
 	if ((err = fd_open_console_in(p)))
 		panic("proc_start_init: cannot open the console (%d)", err);
+	if (!(p->sighand = sighand_alloc()))
+		panic("proc_start_init: out of memory for the signal dispositions");
 	err = exec_into(p, path, argv, envp);
 	if (err)
 		panic("proc_start_init: cannot run %s (error %d)", path, -err);

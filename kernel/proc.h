@@ -1,25 +1,40 @@
 /*
- * kernel/proc.h - processes and kernel threads.
+ * kernel/proc.h - processes, threads and kernel threads.
  *
- * A fixed table of NPROC slots.  A user process has an address space
- * (struct vmspace), a descriptor table and a kernel stack; a kernel thread
- * has only the kernel stack.  Lifecycle: EMBRYO (being built by fork/spawn)
- * -> RUNNABLE <-> RUNNING <-> SLEEPING -> ZOMBIE (exited, waiting for wait4)
- * -> UNUSED.  docs/userspace.md tells the story.
+ * A fixed table of NPROC slots; each slot is one schedulable task (Linux's
+ * task_struct).  A user task has an address space (struct vmspace), a
+ * descriptor table, a current directory, signal dispositions and a kernel
+ * stack; a kernel thread has only the kernel stack.  clone() decides what a
+ * new task shares with its creator (kernel/fork.c): the address space
+ * (CLONE_VM), the descriptor table (CLONE_FILES, struct files_struct in
+ * kernel/file.h), the current directory (CLONE_FS, struct fs_struct), the
+ * dispositions (CLONE_SIGHAND, struct sighand in kernel/signal.h) and the
+ * thread group (CLONE_THREAD).  A thread group is a process: its id (tgid)
+ * is the pid of its first thread, the group leader, which holds the group's
+ * state (the fields marked "leader" below) until the group is reaped.
+ *
+ * Lifecycle: EMBRYO (being built by clone/spawn) -> RUNNABLE <-> RUNNING
+ * <-> SLEEPING -> ZOMBIE (a group leader that exited: waiting for wait4, and
+ * for its other threads) -> UNUSED; a thread that is not the leader skips
+ * the zombie: DEAD (exited; the scheduler frees the slot once it has
+ * switched away from it, proc_release) -> UNUSED.  docs/userspace.md tells
+ * the story; kernel/exit.c ends tasks and groups.
  */
 #pragma once
 #include "kernel/lib.h"
 #include "kernel/spinlock.h"
 #include "kernel/x86/trap.h"
 
-#define NPROC 64		/* process table slots, including kernel threads */
+#define NPROC 64		/* task slots (threads included, kernel threads too) */
 #define NOFILE 32		/* descriptors per process */
 #define PROC_NAME_LEN 16
 #define KSTACK_PAGES 4		/* 16 KiB kernel stack, plus one guard page */
 
-enum proc_state { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE };
+enum proc_state { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE, P_DEAD };
 
-struct file;
+struct files_struct;
+struct fs_struct;
+struct sighand;
 struct vmspace;
 
 /* Callee-saved registers kept across switch_to() (kernel/x86/switch.asm). */
@@ -28,31 +43,44 @@ struct context {
 };
 
 struct proc {
-	int pid;
+	int pid;			/* thread id (gettid); the process id for a leader */
+	int tgid;			/* thread group id: the process id (getpid) */
 	enum proc_state state;
 	char name[PROC_NAME_LEN];
-	struct proc *parent;
+	struct proc *parent;		/* the parent process (its group leader) */
+	struct proc *group_leader;	/* the thread whose pid is tgid; itself for a leader */
 	int pgid;			/* process group, for the tty's Ctrl-C */
+	int exit_signal;		/* sent to the parent when the group ends (SIGCHLD,
+					 * clone's low byte, 0 none); -1 for a thread */
 
 	struct vmspace *vm;		/* NULL for kernel threads */
 	struct proc *vfork_parent;	/* sleeping in vfork until we exec or exit */
-	struct file *files[NOFILE];
+	struct files_struct *files;	/* descriptors (CLONE_FILES shares them) */
+	struct fs_struct *fs;		/* current directory (CLONE_FS shares it) */
+	struct sighand *sighand;	/* signal dispositions (CLONE_SIGHAND shares them) */
 
 	uint64_t kstack_top;		/* top of this process's kernel stack */
 	struct context *context;	/* where switch_to() left it */
 	struct trapframe *tf;		/* user registers, at the top of the kernel stack */
 	uint64_t fs_base;		/* arch_prctl(ARCH_SET_FS) */
-	uint64_t clear_child_tid;	/* set_tid_address */
+	uint64_t clear_child_tid;	/* set_tid_address, CLONE_CHILD_CLEARTID: zeroed and
+					 * futex-woken when the thread exits */
+	uint64_t robust_list;		/* set_robust_list's head (stored, not walked at exit) */
 	uint8_t fpu[512] __attribute__((aligned(16)));	/* fxsave area */
 
 	void *wait_chan;		/* what it sleeps on (P_SLEEPING) */
 	bool sleep_uninterruptible;	/* a signal does not end this sleep (Linux's D state) */
 	uint64_t wake_at_ns;		/* timed sleep deadline, 0 = none */
-	uint64_t pending;		/* signals sent, not yet acted on (bit n-1) */
-	uint64_t ignored;		/* signals set to SIG_IGN (bit n-1) */
+	uint64_t pending;		/* signals sent to this thread, not yet acted on (bit n-1) */
 	int exit_status;		/* wait4 status word, valid in P_ZOMBIE */
 	int oom_score_adj;		/* -1000..1000: kept by exec, inherited by fork (mm/oom_kill.c) */
 	bool oom_victim;		/* chosen by the OOM killer, not yet exited */
+
+	/* leader: the thread group's state, under proc_lock (kernel/exit.c) */
+	int nr_threads;			/* threads of the group that have not exited */
+	bool group_exiting;		/* exit_group or a fatal signal: every thread leaves */
+	int group_exit_status;		/* the group's wait status once group_exiting */
+	struct proc *group_exec;	/* execve from a thread: the one that stays (de_thread) */
 	int cpu;			/* the CPU it runs on, or last ran on */
 	uint64_t cpus_allowed;		/* CPUs it may run on (bit i = cpus[i]): sched_setaffinity */
 };
@@ -65,17 +93,44 @@ void proc_init(void);
 /* Take a free slot with a kernel stack, state EMBRYO; NULL with *err set
  * (-EAGAIN: table full, -ENOMEM). */
 struct proc *proc_alloc(int *err);
-/* Return a slot to the table: a reaped zombie, or an EMBRYO that failed. */
+/* Return a slot to the table with whatever it still holds (kernel stack,
+ * address space, descriptors, directory, dispositions): a reaped zombie, a
+ * DEAD thread, or an EMBRYO that failed.  The descriptors and directory must
+ * already be gone when proc_lock is held (closing a file may sleep). */
 void proc_free(struct proc *p);
-/* The process running on this CPU. */
+/* The scheduler, holding proc_lock, has just switched away from P: free
+ * P's slot if P was a thread that exited (DEAD), the one moment its kernel
+ * stack is certainly no longer in use (Linux: finish_task_switch). */
+void proc_release(struct proc *p);
+/* The task running on this CPU. */
 struct proc *current(void);
+/* The task with thread id PID, unless its slot is free, DEAD or an EMBRYO
+ * still being built; NULL otherwise.  proc_lock held. */
 struct proc *proc_find(int pid);
+/* Iterate over the tasks of LEADER's thread group (zombies included, DEAD
+ * threads not).  proc_lock held. */
+#define for_each_thread(t, leader) \
+	for (struct proc *t = proc_table; t < proc_table + NPROC; t++) \
+		if (t->state != P_UNUSED && t->state != P_DEAD && t->group_leader == (leader))
 /* Start a kernel thread running FN(ARG); NULL when no slot or memory. */
 struct proc *kthread_create(const char *name, void (*fn)(void *), void *arg);
 /* Start the first user program; panics if that is impossible. */
 void proc_start_init(const char *path, char *const argv[]);
-/* Record STATUS (a wait4 status word), release resources, wake the parent, never return. */
-__attribute__((noreturn)) void proc_exit(int status);
 void proc_set_name(struct proc *p, const char *path);
+
+/* ---- ending tasks and groups: kernel/exit.c ---- */
+
+/* End the calling thread with wait status STATUS (exit(2)): clear and wake
+ * its clear_child_tid, drop what it holds, and either leave a zombie for the
+ * parent (the last thread of the group, or a leader) or vanish (DEAD).
+ * The group's status is reported once its last thread is gone. */
+__attribute__((noreturn)) void proc_exit(int status);
+/* End every thread of the calling group with STATUS (exit_group(2), a fatal
+ * signal): the first one to start a group exit sets the group's status. */
+__attribute__((noreturn)) void proc_exit_group(int status);
+/* execve from a thread: end the group's other threads and wait for them
+ * (Linux de_thread); the caller then takes over the leader's pid.  0, or
+ * -EINTR when a fatal signal (or another group exit) came first. */
+int de_thread(void);
 /* A vfork child stops using its parent's memory (exec or exit): wake the parent. */
 void vfork_release(struct proc *p);

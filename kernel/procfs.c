@@ -6,7 +6,11 @@
  *
  * The mount is two tables of struct pfile, one row per file or directory,
  * named by its path below the table's root: proc_files[] below /proc,
- * pid_files[] below /proc/PID; adding a file is adding a row.  /proc/self is
+ * pid_files[] below /proc/PID, task_files[] below /proc/PID/task/TID (a
+ * thread's own files; TID is checked to be a thread of PID's process when
+ * looked up); adding a file is adding a row.  /proc lists processes (thread
+ * group leaders), /proc/PID/task their threads; /proc/TID of any thread
+ * also resolves, as on Linux.  /proc/self is
  * the reader's own /proc/PID (there are no symbolic links: the name is
  * resolved to the caller's pid when looked up, so an open file keeps the pid
  * it was opened for).  A directory lists the rows directly below it; /proc then
@@ -379,14 +383,48 @@ static void status_vm(struct text *t, struct vmspace *vm)
 	tprintf(t, "VmPTE:\t%8lu kB\n", mm_pgtables(vm) * (PAGE_SIZE / 1024));
 }
 
+/* Threads of P's process that have not exited (1 for a zombie, as Linux). */
+static int thread_count(const struct proc *p)
+{
+	return MAX(p->group_leader->nr_threads, 1);
+}
+
 static void show_status(struct text *t, struct proc *p)
 {
 	tprintf(t, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", p->name,
-		state_name(p), p->pid, p->pid, p->parent ? p->parent->pid : 0);
+		state_name(p), p->tgid, p->pid, p->parent ? p->parent->pid : 0);
 	tprintf(t, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
 	if (p->vm)
 		status_vm(t, p->vm);
-	tprintf(t, "Threads:\t1\n");
+	tprintf(t, "Threads:\t%d\n", thread_count(p));
+}
+
+/* /proc/PID/stat: Linux's 52 fields (fs/proc/array.c do_task_stat), those
+ * this kernel does not keep as 0: pid (comm) state ppid pgrp session tty_nr
+ * tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
+ * priority nice num_threads itrealvalue starttime vsize rss rsslim, 17
+ * addresses and signal masks, then exit_signal processor rt_priority policy
+ * and 11 more. */
+static void show_stat(struct text *t, struct proc *p)
+{
+	static const char letter[] = { [P_SLEEPING] = 'S', [P_ZOMBIE] = 'Z', [P_DEAD] = 'X' };
+	char state = letter[p->state] ? letter[p->state] : 'R';
+	struct mm_rss rss = { 0 };
+	uint64_t vsize = 0;
+
+	if (p->vm) {
+		get_mm_rss(p->vm, &rss);
+		vsize = p->vm->total_pages * PAGE_SIZE;
+	}
+	tprintf(t, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 0 %lu %lu "
+		"18446744073709551615", p->pid, p->name, state, p->parent ? p->parent->pid : 0,
+		p->pgid, p->pgid, thread_count(p), vsize, rss.anon + rss.file);
+	for (int i = 0; i < 17; i++)
+		tprintf(t, " 0");
+	tprintf(t, " %d 0 0 0", p->exit_signal < 0 ? 0 : p->exit_signal);
+	for (int i = 0; i < 10; i++)
+		tprintf(t, " 0");
+	tprintf(t, " %d\n", p->state == P_ZOMBIE ? p->exit_status : 0);
 }
 
 /* ---- /proc/PID/oom_score and oom_score_adj (mm/oom_kill.c) ---- */
@@ -685,11 +723,21 @@ static const struct pfile pid_files[] = {
 	BIN_ROW("pagemap", 0400, fill_pagemap),
 	PROC_ROW("smaps", show_smaps),
 	PROC_ROW("smaps_rollup", show_smaps_rollup),
+	PROC_ROW("stat", show_stat),
+	PROC_ROW("status", show_status),
+	DIR_ROW("task", 0555),
+	END_ROW,
+};
+
+static const struct pfile task_files[] = {
+	DIR_ROW("", 0555),
+	PROC_ROW("comm", show_comm),
+	PROC_ROW("stat", show_stat),
 	PROC_ROW("status", show_status),
 	END_ROW,
 };
 
-enum { T_PROC, T_PID };
+enum { T_PROC, T_PID, T_TASK };
 
 static const struct ptable {
 	const char *root;	/* for T_PID, "/proc" + "/PID" */
@@ -697,6 +745,7 @@ static const struct ptable {
 } tables[] = {
 	[T_PROC] = { "/proc", proc_files },
 	[T_PID] = { "/proc", pid_files },
+	[T_TASK] = { "/proc", task_files },	/* the node's pid is the thread's */
 };
 
 #define NODE_ID(table, row, pid) (((uint64_t)(pid) << 32) | ((uint64_t)(table) << 16) | (uint64_t)(row))
@@ -1011,6 +1060,16 @@ static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
 
 /* ---- lookup ---- */
 
+/* The process id of thread TID, or 0 when it is gone. */
+static int tgid_of(int tid)
+{
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(tid);
+	int tgid = p ? p->tgid : 0;
+	spin_unlock(&proc_lock);
+	return tgid;
+}
+
 /* The inode number of ROW of TABLE: the hash of its canonical path. */
 static uint64_t row_ino(int table, int row, int pid)
 {
@@ -1020,6 +1079,8 @@ static uint64_t row_ino(int table, int row, int pid)
 
 	if (table == T_PID)
 		snprintf(path, sizeof(path), "/proc/%d%s%s", pid, sep, rel);
+	else if (table == T_TASK)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d%s%s", tgid_of(pid), pid, sep, rel);
 	else
 		snprintf(path, sizeof(path), "%s%s%s", tables[table].root, sep, rel);
 	return fs_path_ino(path);
@@ -1047,19 +1108,20 @@ static const char *rel_path(const char *path, const char *root)
 	return *path == '/' ? path + 1 : path;
 }
 
+/* The reader's process id (/proc/self names the process, not the thread). */
 static int self_pid(void)
 {
 	struct proc *p = current();
 
-	return p ? p->pid : 0;
+	return p ? p->tgid : 0;
 }
 
 /*
- * If the first component of *REL is "self" or a process number (decimal,
- * no leading zero, as Linux), move *REL past it and return the pid, or 0
- * when no such process is visible.  -1 when it is some other name.
+ * If the first component of *REL is a number (decimal, no leading zero, as
+ * Linux) - or "self" when SELF - move *REL past it and return the number.
+ * 0 when it names no visible task, -1 when it is some other name.
  */
-static int take_pid(const char **rel)
+static int take_number(const char **rel, bool self)
 {
 	const char *s = *rel;
 	size_t len = 0;
@@ -1067,7 +1129,7 @@ static int take_pid(const char **rel)
 
 	while (s[len] && s[len] != '/')
 		len++;
-	if (len == 4 && !strncmp(s, "self", 4)) {
+	if (self && len == 4 && !strncmp(s, "self", 4)) {
 		pid = self_pid();
 	} else {
 		if (len == 0 || len > 9 || s[0] == '0')
@@ -1085,13 +1147,26 @@ static int take_pid(const char **rel)
 	return ok ? pid : 0;
 }
 
+/* "task/TID/..." below /proc/PID: the node of thread TID's file, which must
+ * be a thread of PID's process. */
+static int task_lookup(struct fs_node *n, const char *rel, int pid)
+{
+	int tid = take_number(&rel, false);
+
+	if (tid <= 0 || tgid_of(tid) != tgid_of(pid))
+		return -ENOENT;
+	return fill_node(n, T_TASK, rel, tid);
+}
+
 static int proc_lookup(struct fs_node *n)
 {
 	const char *rel = rel_path(n->path, "/proc");
-	int pid = take_pid(&rel);
+	int pid = take_number(&rel, true);
 
 	if (pid == 0)
 		return -ENOENT;
+	if (pid > 0 && !strncmp(rel, "task/", 5))
+		return task_lookup(n, rel + 5, pid);
 	if (pid > 0)
 		return fill_node(n, T_PID, rel, pid);
 	return fill_node(n, T_PROC, rel, 0);
@@ -1099,34 +1174,52 @@ static int proc_lookup(struct fs_node *n)
 
 /* ---- directory listings ---- */
 
-/* The smallest visible pid above AFTER, or -1.  proc_lock held. */
-static int pid_after(int after)
+/* The smallest visible pid above AFTER of a process (TGID 0) or of a thread
+ * of process TGID, or -1.  proc_lock held. */
+static int pid_after(int after, int tgid)
 {
 	int best = -1;
 
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-		if (p->state != P_UNUSED && p->state != P_EMBRYO && p->pid > after &&
+		if (p->state != P_UNUSED && p->state != P_EMBRYO && p->state != P_DEAD &&
+		    (tgid ? p->tgid == tgid : p->group_leader == p) && p->pid > after &&
 		    (best < 0 || p->pid < best))
 			best = p->pid;
 	return best;
 }
 
-/* The pid of the Nth (from 0) visible process in pid order, or 0. */
-static int nth_pid(size_t n)
+/* The pid of the Nth (from 0) visible process, or thread of TGID, in pid
+ * order, or 0. */
+static int nth_pid(size_t n, int tgid)
 {
 	int pid = 0;
 
 	spin_lock(&proc_lock);
 	for (size_t k = 0; k <= n && pid >= 0; k++)
-		pid = pid_after(pid);
+		pid = pid_after(pid, tgid);
 	spin_unlock(&proc_lock);
 	return pid > 0 ? pid : 0;
+}
+
+/* /proc/PID/task's entries: the threads of PID's process. */
+static bool readdir_tids(int pid, size_t idx, char *name, size_t max, uint32_t *mode,
+			 uint64_t *ino)
+{
+	int tgid = tgid_of(pid);
+	int tid = tgid ? nth_pid(idx, tgid) : 0;
+
+	if (tid <= 0)
+		return false;
+	snprintf(name, max, "%d", tid);
+	*mode = S_IFDIR | 0555;
+	*ino = row_ino(T_TASK, 0, tid);
+	return true;
 }
 
 /* /proc's entries after its rows: IDX 0 is "self", then the processes. */
 static bool readdir_pids(size_t idx, char *name, size_t max, uint32_t *mode, uint64_t *ino)
 {
-	int pid = idx == 0 ? self_pid() : nth_pid(idx - 1);
+	int pid = idx == 0 ? self_pid() : nth_pid(idx - 1, 0);
 	char path[32];
 
 	if (pid <= 0)
@@ -1160,6 +1253,8 @@ static bool pseudo_readdir(const struct fs_node *dir, size_t idx, char *name, si
 		*ino = row_ino(table, row, pid);
 		return true;
 	}
+	if (table == T_PID && !strcmp(d->path, "task"))
+		return readdir_tids(pid, idx, name, max, mode, ino);
 	return table == T_PROC && d == files && readdir_pids(idx, name, max, mode, ino);
 }
 

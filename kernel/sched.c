@@ -33,6 +33,7 @@
 #include "kernel/x86/gdt.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
+#include "kernel/signal.h"
 #include "kernel/stop_machine.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"
@@ -139,6 +140,7 @@ static void run(struct cpu *c, struct proc *p)
 	switch_to(&c->scheduler, p->context);
 	asm volatile("fxsave %0" : "=m"(*p->fpu));
 	c->proc = NULL;
+	proc_release(p);
 }
 
 /* Halt until an interrupt, unless a wakeup already cleared c->idle: the
@@ -220,7 +222,7 @@ static void do_sleep(void *chan, struct spinlock *lock, uint64_t deadline_ns, bo
 		spin_lock(&proc_lock);
 		spin_unlock(lock);
 	}
-	if (!interruptible || !(p->pending & ~p->ignored)) {
+	if (!interruptible || !task_signal_pending(p)) {
 		p->wait_chan = chan;
 		p->wake_at_ns = deadline_ns;
 		p->state = P_SLEEPING;

@@ -1,12 +1,19 @@
 /*
  * kernel/signal.h - signals with their default actions only.
  *
- * A signal is a pending bit.  On the way back to user mode (and when a sleep
- * is interrupted) a pending signal that is not ignored ends the process with
- * "killed by signal N", which is what the default action of SIGKILL, SIGTERM,
- * SIGINT, SIGSEGV, SIGPIPE, ... does.  SIGCHLD's default is to ignore.  User
- * handlers are not supported: rt_sigaction accepts SIG_DFL and SIG_IGN and
- * answers -EINVAL to a handler function (docs/userspace.md).
+ * A signal is a pending bit of one thread.  On the way back to user mode
+ * (and when a sleep is interrupted) a pending signal that is not ignored
+ * ends the whole process - every thread of it - with "killed by signal N",
+ * which is what the default action of SIGKILL, SIGTERM, SIGINT, SIGSEGV,
+ * SIGPIPE, ... does.  SIGCHLD's default is to ignore.  User handlers are not
+ * supported: rt_sigaction accepts SIG_DFL and SIG_IGN and answers -EINVAL to
+ * a handler function (docs/userspace.md).
+ *
+ * A signal is sent either to a thread (tkill, tgkill, a fault, SIGPIPE) or
+ * to a process (kill, the terminal), which hands it to one of its threads
+ * that has not exited (Linux complete_signal: no thread blocks signals
+ * here, so the one named, else the first live one).  The dispositions are a
+ * struct sighand that clone(CLONE_SIGHAND) shares and fork copies.
  */
 #pragma once
 #include "kernel/lib.h"
@@ -34,10 +41,29 @@
 
 struct proc;
 
-/* Mark SIG pending on P and wake it if it sleeps.  Returns 0 or -EINVAL. */
+/* Signal dispositions (Linux sighand_struct): shared by the threads of a
+ * process and by clone(CLONE_SIGHAND); the next issue adds handlers. */
+struct sighand {
+	int refcount;		/* tasks using it (atomic) */
+	uint64_t ignored;	/* signals set to SIG_IGN (bit n-1), under proc_lock */
+};
+
+/* All signals at their default action; NULL when out of memory. */
+struct sighand *sighand_alloc(void);
+/* fork without CLONE_SIGHAND: a copy of SH; NULL when out of memory. */
+struct sighand *sighand_copy(const struct sighand *sh);
+struct sighand *sighand_get(struct sighand *sh);
+/* One user fewer; the last frees it.  NULL is allowed. */
+void sighand_put(struct sighand *sh);
+
+/* Mark SIG pending on thread P and wake it if it sleeps.  0 or -EINVAL. */
 int signal_send(struct proc *p, int sig);
 /* The same for a valid SIG, with proc_lock already held. */
 void signal_send_locked(struct proc *p, int sig);
+/* Send a valid SIG to the process (thread group) of P: to P itself if it
+ * has not exited, else to the first thread of the group that has not.
+ * proc_lock held. */
+void signal_send_process_locked(struct proc *p, int sig);
 /* Send SIG to every process in group PGID; -ESRCH when there is none.
  * For kill(2) and the terminal: init (pid 1) is in the count but does not
  * get the signal.  Linux marks init SIGNAL_UNKILLABLE: it takes only the
@@ -50,11 +76,19 @@ int signal_send_group(int pgid, int sig);
  * first, so the process cannot ignore its own fault (Linux force_sig_fault,
  * kernel/signal.c force_sig_info_to_task). */
 void force_sig(int sig);
-/* True when the current process has a signal that will end it. */
+/* True when the current thread has a signal that will end it. */
 bool signal_pending(void);
+/* The same for thread P (the scheduler's sleep check).  proc_lock held. */
+bool task_signal_pending(const struct proc *p);
 /* True when a pending signal will end the current process (SIGKILL, or any
  * signal whose action is the default "terminate"): long system calls stop
  * and return what they have done (Linux fatal_signal_pending). */
 bool fatal_signal_pending(void);
-/* Act on pending signals before returning to user mode (may not return). */
+/* Act on pending signals before returning to user mode (may not return):
+ * a fatal one ends the process (proc_exit_group), or just this thread when
+ * its group is already ending. */
 void signal_deliver(void);
+/* Set SIG's disposition for the current process to ignored (IGN) or the
+ * default, dropping it from every sharer's pending set when ignored; the
+ * old disposition is returned (true: ignored). */
+bool signal_set_ignored(int sig, bool ign);

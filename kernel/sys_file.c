@@ -7,6 +7,9 @@
  * name space (kernel/fs.c) or to the descriptor table (kernel/file.c).  User
  * memory is only touched through kernel/uaccess.h.  Paths are copied into a
  * kmalloc'ed page (PATH_MAX bytes with the NUL); the kernel stack is small.
+ * A call holds its own reference to the file it works on (fget, file_put
+ * on every way out), since another thread sharing the descriptor table may
+ * close the descriptor meanwhile.
  */
 #include "kernel/errno.h"
 #include "kernel/file.h"
@@ -102,33 +105,45 @@ static long check_buf(uint64_t buf, size_t *n)
 	return 0;
 }
 
-long sys_read(int fd, uint64_t buf, size_t n)
+/* FD's file for reading (WRITE false) or writing, with a reference; NULL
+ * when FD is not open for that. */
+static struct file *fget_mode(int fd, bool write)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fget(fd);
 
-	if (!f || !can_read(f))
+	if (f && !(write ? can_write(f) : can_read(f))) {
+		file_put(f);
+		return NULL;
+	}
+	return f;
+}
+
+static long rw(int fd, uint64_t buf, size_t n, bool write)
+{
+	struct file *f = fget_mode(fd, write);
+
+	if (!f)
 		return -EBADF;
 	long r = check_buf(buf, &n);
-	return r < 0 ? r : do_read(f, buf, n);
+	if (r == 0)
+		r = write ? do_write(f, buf, n) : do_read(f, buf, n);
+	file_put(f);
+	return r;
+}
+
+long sys_read(int fd, uint64_t buf, size_t n)
+{
+	return rw(fd, buf, n, false);
 }
 
 long sys_write(int fd, uint64_t buf, size_t n)
 {
-	struct file *f = fd_file(fd);
-
-	if (!f || !can_write(f))
-		return -EBADF;
-	long r = check_buf(buf, &n);
-	return r < 0 ? r : do_write(f, buf, n);
+	return rw(fd, buf, n, true);
 }
 
-/* pread64/pwrite64: at OFF, leaving the file offset alone. */
-static long positional(int fd, uint64_t buf, size_t n, int64_t off, bool write)
+/* pread64/pwrite64 on F: at OFF, leaving the file offset alone. */
+static long do_positional(struct file *f, uint64_t buf, size_t n, int64_t off, bool write)
 {
-	struct file *f = fd_file(fd);
-
-	if (!f || !(write ? can_write(f) : can_read(f)))
-		return -EBADF;
 	if (!f->ops->seekable)
 		return -ESPIPE;
 	if (off < 0)
@@ -140,6 +155,17 @@ static long positional(int fd, uint64_t buf, size_t n, int64_t off, bool write)
 	if (write)
 		return f->ops->write ? f->ops->write(f, buf, n, &pos) : -EINVAL;
 	return f->ops->read ? f->ops->read(f, buf, n, &pos) : -EINVAL;
+}
+
+static long positional(int fd, uint64_t buf, size_t n, int64_t off, bool write)
+{
+	struct file *f = fget_mode(fd, write);
+
+	if (!f)
+		return -EBADF;
+	long r = do_positional(f, buf, n, off, write);
+	file_put(f);
+	return r;
 }
 
 long sys_pread64(int fd, uint64_t buf, size_t n, int64_t off)
@@ -210,14 +236,15 @@ static long do_vec(struct file *f, uint64_t uiov, int iovcnt, bool write)
 
 static long vec(int fd, uint64_t uiov, int iovcnt, bool write)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fget_mode(fd, write);
+	long r = -EINVAL;
 
-	if (!f || !(write ? can_write(f) : can_read(f)))
+	if (!f)
 		return -EBADF;
-	if (iovcnt < 0 || iovcnt > UIO_MAXIOV)
-		return -EINVAL;
-	long r = check_iovecs(uiov, iovcnt);
-	return r < 0 ? r : do_vec(f, uiov, iovcnt, write);
+	if (iovcnt >= 0 && iovcnt <= UIO_MAXIOV && (r = check_iovecs(uiov, iovcnt)) == 0)
+		r = do_vec(f, uiov, iovcnt, write);
+	file_put(f);
+	return r;
 }
 
 long sys_readv(int fd, uint64_t iov, int iovcnt)
@@ -248,34 +275,42 @@ static long get_path(uint64_t upath, char **out)
 	return 0;
 }
 
-/* The directory a path is relative to: the current one for AT_FDCWD, else
- * the open directory DIRFD (not consulted for absolute paths). */
-static long base_dir(int dirfd, const char *path, const char **base)
+/* The directory a path is relative to, copied into BUF (FS_PATH_MAX bytes):
+ * the current one for AT_FDCWD, else the open directory DIRFD; *BASE is BUF,
+ * or NULL for an absolute path (DIRFD not consulted). */
+static long base_dir(int dirfd, const char *path, char *buf, const char **base)
 {
 	*base = NULL;
 	if (path[0] == '/')
 		return 0;
 	if (dirfd == AT_FDCWD) {
-		*base = fd_cwd();
+		fd_cwd(buf);
+		*base = buf;
 		return 0;
 	}
-	struct file *f = fd_file(dirfd);
+	struct file *f = fget(dirfd);
 	if (!f)
 		return -EBADF;
-	*base = fs_dir_path(f);
+	const char *dir = fs_dir_path(f);
+	if (dir) {
+		strlcpy(buf, dir, FS_PATH_MAX);
+		*base = buf;
+	}
+	file_put(f);
 	return *base ? 0 : -ENOTDIR;
 }
 
 /* Resolve user path UPATH relative to DIRFD into *N. */
 static long resolve_user(int dirfd, uint64_t upath, struct fs_node *n)
 {
+	char buf[FS_PATH_MAX];
 	const char *base;
 	char *path;
 	long r = get_path(upath, &path);
 
 	if (r < 0)
 		return r;
-	if ((r = base_dir(dirfd, path, &base)) == 0)
+	if ((r = base_dir(dirfd, path, buf, &base)) == 0)
 		r = fs_resolve(base, path, n, NULL);
 	kfree(path);
 	return r;
@@ -283,6 +318,7 @@ static long resolve_user(int dirfd, uint64_t upath, struct fs_node *n)
 
 long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 {
+	char buf[FS_PATH_MAX];
 	const char *base;
 	struct file *f;
 	char *path;
@@ -291,7 +327,7 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 	(void)mode;	/* nothing is ever created */
 	if (r < 0)
 		return r;
-	if ((r = base_dir(dirfd, path, &base)) == 0 &&
+	if ((r = base_dir(dirfd, path, buf, &base)) == 0 &&
 	    (r = fs_open(base, path, flags, &f)) == 0) {
 		r = fd_alloc(f, 0, flags & O_CLOEXEC ? FD_CLOEXEC : 0);
 		if (r < 0)
@@ -320,30 +356,31 @@ static long put_stat(uint64_t ust, const struct stat *st)
 
 long sys_fstat(int fd, uint64_t ust)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fget(fd);
 	struct stat st;
+	int r = 0;
 
 	if (!f)
 		return -EBADF;
 	fs_fill_stat(&st, 0, 0, 0, 0);
-	if (f->ops->stat) {
-		int r = f->ops->stat(f, &st);
-		if (r < 0)
-			return r;
-	}
-	return put_stat(ust, &st);
+	if (f->ops->stat)
+		r = f->ops->stat(f, &st);
+	file_put(f);
+	return r < 0 ? r : put_stat(ust, &st);
 }
 
 /* stat of the directory DIRFD itself (AT_EMPTY_PATH with ""). */
 static long stat_dirfd(int dirfd, uint64_t ust)
 {
+	char cwd[FS_PATH_MAX];
 	struct fs_node n;
 	struct stat st;
 	long r;
 
 	if (dirfd != AT_FDCWD)
 		return sys_fstat(dirfd, ust);
-	if ((r = fs_resolve(NULL, fd_cwd(), &n, NULL)) < 0)
+	fd_cwd(cwd);
+	if ((r = fs_resolve(NULL, cwd, &n, NULL)) < 0)
 		return r;
 	fs_stat_node(&n, &st);
 	return put_stat(ust, &st);
@@ -397,13 +434,11 @@ static long lseek_unsigned(struct file *f, int64_t off, int whence)
 	return (long)f->offset;
 }
 
-long sys_lseek(int fd, int64_t off, int whence)
+/* lseek on F. */
+static long do_lseek(struct file *f, int64_t off, int whence)
 {
-	struct file *f = fd_file(fd);
 	int64_t base, pos;
 
-	if (!f)
-		return -EBADF;
 	if (!f->ops->seekable)
 		return -ESPIPE;
 	if (f->ops->unsigned_offsets)
@@ -420,13 +455,22 @@ long sys_lseek(int fd, int64_t off, int whence)
 	return pos;
 }
 
-long sys_ioctl(int fd, unsigned long cmd, uint64_t arg)
+long sys_lseek(int fd, int64_t off, int whence)
 {
-	struct file *f = fd_file(fd);
-	int v;
+	struct file *f = fget(fd);
 
 	if (!f)
 		return -EBADF;
+	long r = do_lseek(f, off, whence);
+	file_put(f);
+	return r;
+}
+
+/* ioctl on F, open as FD. */
+static long do_ioctl(struct file *f, int fd, unsigned long cmd, uint64_t arg)
+{
+	int v;
+
 	switch (cmd) {
 	case FIOCLEX:
 		return fd_set_flags(fd, FD_CLOEXEC);
@@ -441,27 +485,33 @@ long sys_ioctl(int fd, unsigned long cmd, uint64_t arg)
 	return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
 }
 
-/* A new descriptor >= MIN for the file behind FD. */
-static long dup_from(int fd, uint64_t min, int fdflags)
+long sys_ioctl(int fd, unsigned long cmd, uint64_t arg)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fget(fd);
 
 	if (!f)
 		return -EBADF;
-	if (min >= NOFILE)
-		return -EINVAL;
-	int r = fd_alloc(file_get(f), (int)min, fdflags);
+	long r = do_ioctl(f, fd, cmd, arg);
+	file_put(f);
+	return r;
+}
+
+/* A new descriptor >= MIN for the file behind FD. */
+static long dup_from(int fd, uint64_t min, int fdflags)
+{
+	struct file *f = fget(fd);
+
+	if (!f)
+		return -EBADF;
+	int r = min >= NOFILE ? -EINVAL : fd_alloc(f, (int)min, fdflags);
 	if (r < 0)
 		file_put(f);
 	return r;
 }
 
-long sys_fcntl(int fd, int cmd, uint64_t arg)
+/* fcntl on F, open as FD. */
+static long do_fcntl(struct file *f, int fd, int cmd, uint64_t arg)
 {
-	struct file *f = fd_file(fd);
-
-	if (!f)
-		return -EBADF;
 	switch (cmd) {
 	case F_DUPFD:
 		return dup_from(fd, arg, 0);
@@ -479,6 +529,17 @@ long sys_fcntl(int fd, int cmd, uint64_t arg)
 	default:
 		return -EINVAL;
 	}
+}
+
+long sys_fcntl(int fd, int cmd, uint64_t arg)
+{
+	struct file *f = fget(fd);
+
+	if (!f)
+		return -EBADF;
+	long r = do_fcntl(f, fd, cmd, arg);
+	file_put(f);
+	return r;
 }
 
 /* ---- descriptors ---- */
@@ -523,22 +584,24 @@ long sys_dup2(int oldfd, int newfd)
 
 long sys_getdents64(int fd, uint64_t buf, size_t n)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fget(fd);
+	long r = -ENOTDIR;
 
 	if (!f)
 		return -EBADF;
-	if (!f->ops->getdents)
-		return -ENOTDIR;
-	if (!user_range_ok(buf, n))
-		return -EFAULT;
-	return f->ops->getdents(f, buf, MIN(n, MAX_RW_COUNT));
+	if (f->ops->getdents)
+		r = user_range_ok(buf, n) ? f->ops->getdents(f, buf, MIN(n, MAX_RW_COUNT)) : -EFAULT;
+	file_put(f);
+	return r;
 }
 
 /* ---- the current directory ---- */
 
 long sys_getcwd(uint64_t buf, size_t n)
 {
-	const char *cwd = fd_cwd();
+	char cwd[FS_PATH_MAX];
+
+	fd_cwd(cwd);
 	size_t len = strlen(cwd) + 1;
 
 	if (n < len)

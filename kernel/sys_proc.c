@@ -1,6 +1,7 @@
 /*
- * kernel/sys_proc.c - process system calls: fork, exit, wait4, kill, process
- * groups, and the small calls a musl program makes at start-up.
+ * kernel/sys_proc.c - process system calls: kill, tkill, tgkill, process
+ * groups, sleeping, clocks, and the small calls a musl program makes at
+ * start-up.  clone and fork are in fork.c, exit and wait4 in exit.c.
  */
 #include "kernel/errno.h"
 #include "kernel/file.h"
@@ -15,206 +16,130 @@
 #include "mm/layout.h"
 #include "mm/vmspace.h"
 
-#define WNOHANG 1
-#define WUNTRACED 2
-#define WCONTINUED 8
-#define WNOTHREAD 0x20000000	/* Linux: __WNOTHREAD, __WALL, __WCLONE */
-#define WALL 0x40000000
-#define WCLONE 0x80000000U
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
 #define SIG_DFL 0
 #define SIG_IGN 1
 
-/*
- * fork: a new process with a copy of the caller's address space, registers
- * (rax = 0 in the child), descriptors and signal dispositions.  The address
- * space copy is vmspace_fork (mm/vmspace.c).  On failure nothing of the
- * child remains.
- */
-static struct proc *fork_common(bool share_vm, int *err)
+/* kill(-1, SIG): every process but init and the caller's.  proc_lock held. */
+static void kill_all(struct proc *me, int sig)
 {
-	struct proc *parent = current(), *child;
-
-	if (!(child = proc_alloc(err)))
-		return NULL;
-	if (share_vm) {
-		vmspace_get(parent->vm);
-		child->vm = parent->vm;
-		child->vfork_parent = parent;
-	} else if (!(child->vm = vmspace_fork(parent->vm))) {
-		proc_free(child);
-		*err = -ENOMEM;
-		return NULL;
-	}
-	*child->tf = *parent->tf;
-	child->tf->rax = 0;
-	asm volatile("fxsave %0" : "=m"(child->fpu));
-	child->fs_base = parent->fs_base;
-	child->pgid = parent->pgid;
-	child->ignored = parent->ignored;
-	child->oom_score_adj = parent->oom_score_adj;
-	child->cpus_allowed = parent->cpus_allowed;
-	memcpy(child->name, parent->name, sizeof(child->name));
-	fd_copy_table(child->files, parent->files);
-	spin_lock(&proc_lock);
-	child->parent = parent;
-	sched_make_runnable(child);
-	spin_unlock(&proc_lock);
-	return child;
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
+		if (p->state != P_UNUSED && p->state != P_EMBRYO && p->group_leader == p &&
+		    p->sighand && p != me->group_leader && p->pid != 1 && p->nr_threads)
+			signal_send_process_locked(p, sig);
 }
 
-long sys_fork(void)
-{
-	int err;
-	struct proc *child = fork_common(false, &err);
-
-	return child ? child->pid : err;
-}
-
-/*
- * vfork: the child borrows the parent's address space (no copy at all) and
- * the parent sleeps until the child calls execve or exits (vfork_release).
- */
-long sys_vfork(void)
-{
-	struct proc *parent = current();
-	int err;
-	struct proc *child = fork_common(true, &err);
-
-	if (!child)
-		return err;
-	int pid = child->pid;
-	spin_lock(&proc_lock);
-	while (child->vfork_parent == parent && !signal_pending())
-		sleep_on(child, &proc_lock);
-	spin_unlock(&proc_lock);
-	return pid;
-}
-
-long sys_exit(int status)
-{
-	proc_exit((status & 0xff) << 8);
-}
-
-static bool wait_matches(const struct proc *me, const struct proc *c, int pid)
-{
-	if (c->parent != me || c->state == P_UNUSED)
-		return false;
-	if (pid > 0)
-		return c->pid == pid;
-	if (pid == 0)
-		return c->pgid == me->pgid;
-	if (pid < -1)
-		return c->pgid == -pid;
-	return true;
-}
-
-/* Reap zombie C: returns its pid and status.  proc_lock held. */
-static int reap(struct proc *c, int *status)
-{
-	int pid = c->pid;
-
-	*status = c->exit_status;
-	proc_free(c);
-	return pid;
-}
-
-long sys_wait4(int pid, uint64_t ustatus, int options, uint64_t rusage)
-{
-	struct proc *me = current();
-	int status = 0;
-
-	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
-		return -EINVAL;
-	spin_lock(&proc_lock);
-	for (;;) {
-		bool have_children = false;
-		for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
-			if (!wait_matches(me, c, pid))
-				continue;
-			have_children = true;
-			if (c->state != P_ZOMBIE)
-				continue;
-			int got = reap(c, &status);
-			spin_unlock(&proc_lock);
-			if (ustatus && copy_to_user(ustatus, &status, sizeof(status)))
-				return -EFAULT;
-			if (rusage) {
-				static const uint8_t zero[144];
-				if (copy_to_user(rusage, zero, sizeof(zero)))
-					return -EFAULT;
-			}
-			return got;
-		}
-		if (!have_children || (options & WNOHANG)) {
-			spin_unlock(&proc_lock);
-			return have_children ? 0 : -ECHILD;
-		}
-		if (signal_pending()) {
-			spin_unlock(&proc_lock);
-			return -EINTR;
-		}
-		sleep_on(me, &proc_lock);
-	}
-}
-
+/* kill(2): PID names a process (any of its thread ids does, as on Linux);
+ * one of its threads takes the signal.  Kernel threads (no dispositions)
+ * are not there for it; a process whose threads have all exited exists
+ * until reaped, and takes the signal without effect. */
 long sys_kill(int pid, int sig)
 {
 	struct proc *me = current();
+	long err = 0;
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	if (pid == 0 || pid < -1)
 		return signal_send_group(pid == 0 ? me->pgid : -pid, sig);
+	spin_lock(&proc_lock);
 	if (pid == -1) {
-		for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-			if (p->vm && p != me && p->pid != 1 && p->state != P_ZOMBIE && sig)
-				signal_send(p, sig);
-		return 0;
+		if (sig)
+			kill_all(me, sig);
+	} else {
+		struct proc *p = proc_find(pid);
+		if (!p || !p->sighand)
+			err = -ESRCH;
+		else if (sig && p->tgid != 1)	/* init: kernel/signal.h */
+			signal_send_process_locked(p, sig);
 	}
-	struct proc *p = proc_find(pid);
-	if (p && p->state == P_ZOMBIE)
-		return 0;	/* it exists until reaped; the signal has no effect (Linux) */
-	if (!p || !p->vm)
-		return -ESRCH;
-	return sig && pid != 1 ? signal_send(p, sig) : 0;	/* init: kernel/signal.h */
+	spin_unlock(&proc_lock);
+	return err;
+}
+
+/* tkill/tgkill: SIG to thread TID, of process TGID unless TGID is 0.  As
+ * Linux's do_send_specific: -ESRCH for no such thread before -EINVAL for a
+ * bad signal; an exited thread not yet reaped takes it without effect. */
+static long send_specific(int tgid, int tid, int sig)
+{
+	long err = 0;
+
+	spin_lock(&proc_lock);
+	struct proc *p = proc_find(tid);
+	if (!p || (tgid && p->tgid != tgid) || !p->sighand)
+		err = -ESRCH;
+	else if (sig < 0 || sig > NSIG)
+		err = -EINVAL;
+	else if (sig && p->tgid != 1)
+		signal_send_locked(p, sig);
+	spin_unlock(&proc_lock);
+	return err;
+}
+
+long sys_tkill(int tid, int sig)
+{
+	return tid <= 0 ? -EINVAL : send_specific(0, tid, sig);
+}
+
+long sys_tgkill(int tgid, int tid, int sig)
+{
+	return tid <= 0 || tgid <= 0 ? -EINVAL : send_specific(tgid, tid, sig);
 }
 
 long sys_getpid(void)
 {
-	return current()->pid;
+	return current()->tgid;
 }
 
 long sys_getppid(void)
 {
-	struct proc *parent = current()->parent;
-	return parent ? parent->pid : 0;
+	spin_lock(&proc_lock);
+	struct proc *parent = current()->group_leader->parent;
+	int ppid = parent ? parent->pid : 0;
+	spin_unlock(&proc_lock);
+	return ppid;
 }
 
+/* setpgid(2): a process group belongs to the whole process, every thread. */
 long sys_setpgid(int pid, int pgid)
 {
-	struct proc *me = current(), *p = pid ? proc_find(pid) : me;
+	struct proc *me = current();
+	long err = 0;
 
 	if (pgid < 0)
 		return -EINVAL;
-	if (!p || (p != me && p->parent != me))
-		return -ESRCH;
-	p->pgid = pgid ? pgid : p->pid;
-	return 0;
+	spin_lock(&proc_lock);
+	struct proc *p = pid ? proc_find(pid) : me;
+	if (!p || (p->group_leader != me->group_leader && p->parent != me->group_leader)) {
+		err = -ESRCH;
+	} else {
+		struct proc *leader = p->group_leader;
+		for_each_thread(t, leader)
+			t->pgid = pgid ? pgid : leader->pid;
+	}
+	spin_unlock(&proc_lock);
+	return err;
 }
 
 long sys_getpgid(int pid)
 {
+	spin_lock(&proc_lock);
 	struct proc *p = pid ? proc_find(pid) : current();
-	return p ? p->pgid : -ESRCH;
+	int pgid = p ? p->pgid : -ESRCH;
+	spin_unlock(&proc_lock);
+	return pgid;
 }
 
 long sys_setsid(void)
 {
-	struct proc *me = current();
-	me->pgid = me->pid;
-	return me->pid;
+	struct proc *leader = current()->group_leader;
+
+	spin_lock(&proc_lock);
+	for_each_thread(t, leader)
+		t->pgid = leader->pid;
+	spin_unlock(&proc_lock);
+	return leader->pid;
 }
 
 long sys_sched_yield(void)
@@ -227,7 +152,7 @@ struct timespec {
 	int64_t tv_sec, tv_nsec;
 };
 
-static int read_timespec(uint64_t ureq, uint64_t *ns)
+int timespec_from_user(uint64_t ureq, uint64_t *ns)
 {
 	struct timespec ts;
 
@@ -264,7 +189,7 @@ static long sleep_ns(uint64_t deadline, uint64_t urem)
 long sys_nanosleep(uint64_t ureq, uint64_t urem)
 {
 	uint64_t ns;
-	int err = read_timespec(ureq, &ns);
+	int err = timespec_from_user(ureq, &ns);
 
 	return err ? err : sleep_ns(time_ns() + ns, urem);
 }
@@ -278,7 +203,7 @@ long sys_clock_nanosleep(int clock, int flags, uint64_t ureq, uint64_t urem)
 
 	if (clock != 0 && clock != 1 && clock != 7)
 		return -EINVAL;
-	if ((err = read_timespec(ureq, &ns)))
+	if ((err = timespec_from_user(ureq, &ns)))
 		return err;
 	return sleep_ns(flags & TIMER_ABSTIME ? ns : time_ns() + ns,
 			flags & TIMER_ABSTIME ? 0 : urem);
@@ -311,24 +236,16 @@ long sys_arch_prctl(int code, uint64_t addr)
 	return -EINVAL;
 }
 
-long sys_set_tid_address(uint64_t tidptr)
-{
-	current()->clear_child_tid = tidptr;
-	return current()->pid;
-}
-
 struct k_sigaction {
 	uint64_t handler, flags, restorer, mask;
 };
 
 long sys_rt_sigaction(int sig, uint64_t uact, uint64_t uold, size_t sigsetsize)
 {
-	struct proc *me = current();
 	struct k_sigaction act, old = { 0 };
 
 	if (sig < 1 || sig > NSIG || sigsetsize != 8)
 		return -EINVAL;
-	old.handler = me->ignored & (1UL << (sig - 1)) ? SIG_IGN : SIG_DFL;
 	if (uact) {
 		if (copy_from_user(&act, uact, sizeof(act)))
 			return -EFAULT;
@@ -336,11 +253,9 @@ long sys_rt_sigaction(int sig, uint64_t uact, uint64_t uold, size_t sigsetsize)
 			return -EINVAL;
 		if (act.handler != SIG_DFL && act.handler != SIG_IGN)
 			return -EINVAL;		/* no user handlers: see kernel/signal.h */
-		if (act.handler == SIG_IGN)
-			me->ignored |= 1UL << (sig - 1);
-		else
-			me->ignored &= ~(1UL << (sig - 1));
-		me->pending &= ~me->ignored;
+		old.handler = signal_set_ignored(sig, act.handler == SIG_IGN) ? SIG_IGN : SIG_DFL;
+	} else {
+		old.handler = current()->sighand->ignored & (1UL << (sig - 1)) ? SIG_IGN : SIG_DFL;
 	}
 	if (uold && copy_to_user(uold, &old, sizeof(old)))
 		return -EFAULT;

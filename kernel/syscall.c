@@ -10,6 +10,7 @@
 #include "kernel/syscall.h"
 #include "kernel/x86/cpu.h"
 #include "kernel/errno.h"
+#include "kernel/futex.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -66,11 +67,13 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_dup: return sys_dup((int)a0);
 	case SYS_dup2: return sys_dup2((int)a0, (int)a1);
 	case SYS_nanosleep: return sys_nanosleep(a0, a1);
-	case SYS_getpid: case SYS_gettid: return sys_getpid();
+	case SYS_getpid: return sys_getpid();
+	case SYS_gettid: return sys_gettid();
 	case SYS_fork: return sys_fork();
 	case SYS_vfork: return sys_vfork();
 	case SYS_execve: return sys_execve(a0, a1, a2);
-	case SYS_exit: case SYS_exit_group: return sys_exit((int)a0);
+	case SYS_exit: return sys_exit((int)a0);
+	case SYS_exit_group: return sys_exit_group((int)a0);
 	case SYS_wait4: return sys_wait4((int)a0, a1, (int)a2, a3);
 	case SYS_kill: return sys_kill((int)a0, (int)a1);
 	case SYS_uname: return sys_uname(a0);
@@ -91,6 +94,12 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_getdents64: return sys_getdents64((int)a0, a1, a2);
 	case SYS_openat: return sys_openat((int)a0, a1, (int)a2, (int)a3);
 	case SYS_newfstatat: return sys_newfstatat((int)a0, a1, a2, (int)a3);
+	case SYS_clone: return sys_clone(a0, a1, a2, a3, a4);
+	case SYS_tkill: return sys_tkill((int)a0, (int)a1);
+	case SYS_tgkill: return sys_tgkill((int)a0, (int)a1, (int)a2);
+	case SYS_futex: return sys_futex(a0, (int)a1, (uint32_t)a2, a3, a4, (uint32_t)a5);
+	case SYS_set_robust_list: return sys_set_robust_list(a0, a1);
+	case SYS_get_robust_list: return sys_get_robust_list((int)a0, a1, a2);
 	case SYS_sched_setaffinity: return sys_sched_setaffinity((int)a0, a1, a2);
 	case SYS_sched_getaffinity: return sys_sched_getaffinity((int)a0, a1, a2);
 	case SYS_getcpu: return sys_getcpu(a0, a1, a2);

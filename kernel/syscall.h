@@ -26,6 +26,8 @@ enum {
 	SYS_gettid = 186, SYS_set_tid_address = 218, SYS_clock_gettime = 228,
 	SYS_clock_nanosleep = 230, SYS_exit_group = 231, SYS_openat = 257,
 	SYS_newfstatat = 262, SYS_pipe2 = 293, SYS_getdents64 = 217,
+	SYS_clone = 56, SYS_tkill = 200, SYS_futex = 202, SYS_tgkill = 234,
+	SYS_set_robust_list = 273, SYS_get_robust_list = 274,
 	SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204, SYS_getcpu = 309,
 };
 
@@ -61,13 +63,23 @@ long sys_getdents64(int fd, uint64_t buf, size_t n);
 long sys_getcwd(uint64_t buf, size_t n);
 long sys_chdir(uint64_t path);
 
-/* processes: kernel/sys_proc.c */
+/* processes and threads: kernel/fork.c, kernel/exit.c, kernel/exec.c,
+ * kernel/futex.c (sys_futex, in kernel/futex.h), kernel/sys_proc.c */
+long sys_clone(uint64_t flags, uint64_t newsp, uint64_t parent_tid, uint64_t child_tid,
+	       uint64_t tls);
 long sys_fork(void);
 long sys_vfork(void);
+long sys_gettid(void);
+long sys_set_tid_address(uint64_t tidptr);
+long sys_set_robust_list(uint64_t head, size_t len);
+long sys_get_robust_list(int pid, uint64_t head, uint64_t len);
 long sys_execve(uint64_t path, uint64_t argv, uint64_t envp);
 long sys_exit(int status);
+long sys_exit_group(int status);
 long sys_wait4(int pid, uint64_t status, int options, uint64_t rusage);
 long sys_kill(int pid, int sig);
+long sys_tkill(int tid, int sig);
+long sys_tgkill(int tgid, int tid, int sig);
 long sys_getpid(void);
 long sys_getppid(void);
 long sys_setpgid(int pid, int pgid);
@@ -77,8 +89,10 @@ long sys_sched_yield(void);
 long sys_nanosleep(uint64_t req, uint64_t rem);
 long sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem);
 long sys_clock_gettime(int clock, uint64_t tp);
+/* Read a user struct timespec into nanoseconds: 0, -EFAULT, or -EINVAL for
+ * a negative or unnormalized one (Linux timespec64_valid). */
+int timespec_from_user(uint64_t uts, uint64_t *ns);
 long sys_arch_prctl(int code, uint64_t addr);
-long sys_set_tid_address(uint64_t tidptr);
 long sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, size_t sigsetsize);
 long sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, size_t sigsetsize);
 long sys_uname(uint64_t buf);

@@ -1,0 +1,316 @@
+/*
+ * kernel/exit.c - how tasks, thread groups and processes end: exit,
+ * exit_group, the group-wide exit of a fatal signal, execve's ending of the
+ * other threads (de_thread), and wait4 (Linux: kernel/exit.c, de_thread in
+ * fs/exec.c).
+ *
+ * A thread that exits drops what it holds, then under proc_lock counts
+ * itself out of its group (leader->nr_threads).  The group leader stays as
+ * a zombie; any other thread becomes DEAD and its slot is freed by the
+ * scheduler right after it switches away (proc_release).  When the last
+ * thread is out the group is dead: its children go to init, and the
+ * leader's zombie - now carrying the group's status - is reported to the
+ * parent with the exit signal and a wakeup.  wait4 reaps a zombie leader
+ * only then, so a process is never reported while a thread of it still runs
+ * (Linux: delay_group_leader).
+ *
+ * exit_group (and a fatal signal, kernel/signal.c) marks the group exiting
+ * with its status and sends SIGKILL to every other thread, which then takes
+ * the ordinary thread exit on its way back to user mode (or out of a sleep).
+ * The parent of a process is its parent's group leader (struct proc.parent),
+ * so any thread of the parent may wait for it, and it sleeps on that leader.
+ */
+#include "kernel/errno.h"
+#include "kernel/file.h"
+#include "kernel/futex.h"
+#include "kernel/panic.h"
+#include "kernel/printk.h"
+#include "kernel/proc.h"
+#include "kernel/sched.h"
+#include "kernel/signal.h"
+#include "kernel/syscall.h"
+#include "kernel/uaccess.h"
+#include "kernel/x86/power.h"
+#include "mm/audit.h"
+#include "mm/tlb.h"
+#include "mm/vmspace.h"
+
+#define WNOHANG 1
+#define WUNTRACED 2
+#define WCONTINUED 8
+#define WNOTHREAD 0x20000000	/* Linux: __WNOTHREAD, __WALL, __WCLONE */
+#define WALL 0x40000000
+#define WCLONE 0x80000000U
+
+/* init is gone: report how, and power off (DESIGN.md §2 exit statuses). */
+static void init_died(int status)
+{
+	int sig = status & 0x7f;
+
+	if (sig) {
+		printk(LOG_ERROR, "init killed by signal %d\n", sig);
+		machine_exit(128 + sig);
+	}
+	printk(LOG_ERROR, "init exited with status %d\n", (status >> 8) & 0xff);
+	machine_exit((status >> 8) & 0xff);
+}
+
+/* Give the children of process LEADER to init, waking init if one of them is
+ * already a zombie.  proc_lock held. */
+static void reparent_children(struct proc *leader, struct proc *init)
+{
+	for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
+		if (c->parent != leader || c->state == P_UNUSED)
+			continue;
+		c->parent = init;
+		if (c->state == P_ZOMBIE)
+			wakeup_locked(init);
+	}
+}
+
+/* Thread P is leaving: a vfork child of it no longer borrows from a living
+ * parent and owns the space now (Linux: in_vfork looks at the parent).
+ * proc_lock held. */
+static void forget_vfork_children(struct proc *p)
+{
+	for (struct proc *c = proc_table; c < proc_table + NPROC; c++)
+		if (c->state != P_UNUSED && c->vfork_parent == p)
+			c->vfork_parent = NULL;
+}
+
+void vfork_release(struct proc *p)
+{
+	spin_lock(&proc_lock);
+	if (p->vfork_parent) {
+		p->vfork_parent = NULL;
+		wakeup_locked(p);
+	}
+	spin_unlock(&proc_lock);
+}
+
+/* The last thread of LEADER's group has exited: report the group to its
+ * parent.  proc_lock held. */
+static void group_dead(struct proc *leader)
+{
+	leader->exit_status = leader->group_exit_status;
+	if (leader->pid == 1)
+		init_died(leader->exit_status);
+	struct proc *init = proc_find(1);
+	reparent_children(leader, init);
+	if (!leader->parent)
+		return;		/* a kernel thread: nobody waits for it */
+	if (leader->exit_signal > 0 && leader->exit_signal <= NSIG)
+		signal_send_process_locked(leader->parent, leader->exit_signal);
+	wakeup_locked(leader->parent);
+}
+
+/* Count thread P out of its group and leave its slot as a zombie (leader)
+ * or DEAD; the group's end if it was the last.  Without an exit_group the
+ * last thread's STATUS is the group's (Linux synchronize_group_exit: even
+ * when the leader exited earlier with another).  proc_lock held. */
+static void exit_notify(struct proc *p, int status)
+{
+	struct proc *leader = p->group_leader;
+
+	forget_vfork_children(p);
+	p->exit_status = status;
+	p->state = p == leader ? P_ZOMBIE : P_DEAD;
+	if (--leader->nr_threads == 0 && !leader->group_exiting) {
+		leader->group_exiting = true;
+		leader->group_exit_status = status;
+	}
+	if (leader->nr_threads == 0)
+		group_dead(leader);
+	else if (leader->group_exec)
+		wakeup_locked(leader->group_exec);	/* de_thread counts the others out */
+}
+
+/* Linux mm_release: a thread's exit tells a joiner that its thread id is
+ * free: zero the word set by CLONE_CHILD_CLEARTID or set_tid_address and
+ * wake one futex waiter on it - only when another task still uses the
+ * address space, as Linux does (nobody else could look, and the write would
+ * be a copy-on-write fault in every exiting fork child, whose musl points
+ * the word at libc data).  A bad address is ignored, as Linux does. */
+static void clear_child_tid(struct proc *p)
+{
+	uint32_t zero = 0;
+
+	if (p->clear_child_tid && __atomic_load_n(&p->vm->users, __ATOMIC_ACQUIRE) > 1 &&
+	    !copy_to_user(p->clear_child_tid, &zero, sizeof(zero)))
+		futex_wake(p->vm, p->clear_child_tid, 1, FUTEX_BITSET_MATCH_ANY);
+	p->clear_child_tid = 0;
+}
+
+void proc_exit(int status)
+{
+	struct proc *p = current();
+
+	if (p->vm) {
+		clear_child_tid(p);
+		files_put(p->files);
+		fs_put(p->fs);
+		p->files = NULL;
+		p->fs = NULL;
+		switch_mm(NULL);
+		/* /proc readers pin p->vm under proc_lock (vmspace_get): it must
+		 * be gone from the task before its last reference can be */
+		spin_lock(&proc_lock);
+		struct vmspace *vm = p->vm;
+		p->vm = NULL;
+		spin_unlock(&proc_lock);
+		vmspace_put(vm);
+		vm_audit_checkpoint("exit", p->pid);
+	}
+	vfork_release(p);
+	spin_lock(&proc_lock);
+	exit_notify(p, status);
+	sched();
+	panic("proc_exit: an exited task was scheduled");
+}
+
+void proc_exit_group(int status)
+{
+	struct proc *me = current(), *leader = me->group_leader;
+
+	spin_lock(&proc_lock);
+	/* a thread being ended by another's execve just leaves */
+	if (!leader->group_exiting && (!leader->group_exec || leader->group_exec == me)) {
+		leader->group_exiting = true;
+		leader->group_exit_status = status;
+		leader->group_exec = NULL;
+		for_each_thread(t, leader)
+			if (t != me && t->state != P_ZOMBIE)
+				signal_send_locked(t, SIGKILL);
+	}
+	spin_unlock(&proc_lock);
+	proc_exit(status);
+}
+
+/* execve from thread ME, the group's last: ME becomes the leader under the
+ * process id, the old leader's zombie goes (Linux de_thread's "take over the
+ * leader's pid").  proc_lock held. */
+static void take_over_leader(struct proc *me, struct proc *old)
+{
+	int tgid = old->pid;
+
+	for (struct proc *c = proc_table; c < proc_table + NPROC; c++)
+		if (c->state != P_UNUSED && c->parent == old)
+			c->parent = me;
+	me->parent = old->parent;
+	me->exit_signal = old->exit_signal;
+	me->pgid = old->pgid;
+	me->oom_score_adj = old->oom_score_adj;
+	me->group_leader = me;
+	me->nr_threads = 1;
+	proc_free(old);
+	me->pid = tgid;
+}
+
+int de_thread(void)
+{
+	struct proc *me = current(), *leader = me->group_leader;
+	int err = 0;
+
+	spin_lock(&proc_lock);
+	if (leader->group_exiting || leader->group_exec) {
+		spin_unlock(&proc_lock);
+		return -EINTR;		/* the group is already ending */
+	}
+	leader->group_exec = me;
+	for_each_thread(t, leader)
+		if (t != me && t->state != P_ZOMBIE)
+			signal_send_locked(t, SIGKILL);
+	while (leader->nr_threads > 1 && !fatal_signal_pending())
+		sleep_on(me, &proc_lock);
+	leader->group_exec = NULL;
+	if (leader->nr_threads > 1)
+		err = -EINTR;
+	else if (me != leader)
+		take_over_leader(me, leader);
+	spin_unlock(&proc_lock);
+	return err;
+}
+
+long sys_exit(int status)
+{
+	proc_exit((status & 0xff) << 8);
+}
+
+long sys_exit_group(int status)
+{
+	proc_exit_group((status & 0xff) << 8);
+}
+
+/* Whether child process C is one wait4(PID, OPTIONS) by a thread of LEADER
+ * asks about: only group leaders are waited for; a child whose exit signal
+ * is not SIGCHLD (a "clone" child) only with __WCLONE, the others only
+ * without it, both with __WALL (Linux eligible_child). */
+static bool wait_matches(const struct proc *leader, const struct proc *c, int pid, int options)
+{
+	if (c->parent != leader || c->group_leader != c || c->state == P_UNUSED ||
+	    c->state == P_EMBRYO)
+		return false;
+	if (!(options & WALL) && (c->exit_signal != SIGCHLD) != !!(options & WCLONE))
+		return false;
+	if (pid > 0)
+		return c->pid == pid;
+	if (pid == 0)
+		return c->pgid == leader->pgid;
+	if (pid < -1)
+		return c->pgid == -pid;
+	return true;
+}
+
+/* Reap zombie C: returns its pid and status.  proc_lock held. */
+static int reap(struct proc *c, int *status)
+{
+	int pid = c->pid;
+
+	*status = c->exit_status;
+	proc_free(c);
+	return pid;
+}
+
+/* Copy the results of a reap out: the status word and an all-zero rusage. */
+static long wait_report(int pid, int status, uint64_t ustatus, uint64_t rusage)
+{
+	static const uint8_t zero[144];
+
+	if (ustatus && copy_to_user(ustatus, &status, sizeof(status)))
+		return -EFAULT;
+	if (rusage && copy_to_user(rusage, zero, sizeof(zero)))
+		return -EFAULT;
+	return pid;
+}
+
+long sys_wait4(int pid, uint64_t ustatus, int options, uint64_t rusage)
+{
+	struct proc *leader = current()->group_leader;
+	int status = 0;
+
+	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
+		return -EINVAL;
+	spin_lock(&proc_lock);
+	for (;;) {
+		bool have_children = false;
+		for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
+			if (!wait_matches(leader, c, pid, options))
+				continue;
+			have_children = true;
+			if (c->state != P_ZOMBIE || c->nr_threads)
+				continue;
+			int got = reap(c, &status);
+			spin_unlock(&proc_lock);
+			return wait_report(got, status, ustatus, rusage);
+		}
+		if (!have_children || (options & WNOHANG)) {
+			spin_unlock(&proc_lock);
+			return have_children ? 0 : -ECHILD;
+		}
+		if (signal_pending()) {
+			spin_unlock(&proc_lock);
+			return -EINTR;
+		}
+		sleep_on(leader, &proc_lock);
+	}
+}
