@@ -31,6 +31,7 @@ MUSLCC := musl-gcc
 KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 	-mno-red-zone -mcmodel=kernel -mgeneral-regs-only -mno-sse -mno-mmx \
 	-fno-omit-frame-pointer -fno-optimize-sibling-calls -fno-strict-aliasing \
+	-fno-asynchronous-unwind-tables \
 	-O2 -g -Wall -Wextra -Werror -I. -MMD -MP
 KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
 	-z noexecstack

@@ -4,7 +4,7 @@
 #
 # Needs QEMU already waiting for gdb on GDBPORT (scripts/boot --gdb; scripts/gdb/start does both).
 # Loads the kernel symbols and the project's commands (scripts/gdb/kernel.py: pt, vmas, frame,
-# procs, cowtrace; `help CMD`), connects, stops at the kernel entry (kmain) with a hardware
+# procs, cpus, cowtrace; `help CMD`), connects, stops at the kernel entry (kmain) with a hardware
 # breakpoint, and continues to it.
 set pagination off
 set confirm off

@@ -1,8 +1,10 @@
 # scripts/gdb/kernel.py — the project's gdb commands for looking inside the kernel.
 #
 # Loaded by scripts/gdb/init.gdb (`make gdb`) or by hand: `source scripts/gdb/kernel.py`.
-# Works against QEMU's gdbstub (which exposes $cr3) and build/kernel.elf, whose DWARF gives
-# the kernel's structures and enums (struct proc, struct frame, enum frame_flags, ...).
+# Works against QEMU's gdbstub (which exposes $cr3, $gs_base and $k_gs_base, and shows each
+# CPU as a gdb thread) and build/kernel.elf, whose DWARF gives the kernel's structures and
+# enums (struct proc, struct cpu, struct frame, enum frame_flags, ...). "The current process"
+# is always that of the CPU gdb has selected (`thread N` is CPU N-1).
 #
 # Commands (`help CMD` for each):
 #   pt VA [CR3]         walk the 4-level page tables for VA and decode every level; the leaf
@@ -10,7 +12,9 @@
 #   vmas [PID]          the regions of the current process (or PID), like /proc/PID/maps.
 #   frame pfn PFN       one frame descriptor: refcount, flags and what the frame is for
 #                       (a subcommand: plain `frame N` stays gdb's stack-frame command).
-#   procs               the process table; '*' marks the current process.
+#   procs               the process table, one line per thread with its CPU; '*' marks the
+#                       current process of the selected CPU.
+#   cpus                each CPU: what it runs, its CR3, its TLB shootdown state.
 #   cowtrace [on|off]   one line per copy-on-write fault (cow_fault) and its outcome.
 # Convenience functions:
 #   $va2pa(VA [, CR3])   the physical address VA maps to (error if unmapped).
@@ -232,11 +236,64 @@ def c_string(value):
         return "?"
 
 
+def cpu_index_at(addr):
+    """The index i of cpus[i] when addr is &cpus[i] (kernel/x86/cpu.h), else None."""
+    cpus = kernel_value("cpus")
+    base, size = to_u64(cpus), cpus.type.target().sizeof
+    low, high = cpus.type.range()
+    i, rest = divmod(addr - base, size)
+    return i if rest == 0 and low <= i <= high else None
+
+
+def selected_cpu():
+    """The struct cpu (a gdb.Value) of the CPU gdb has selected (under QEMU each CPU is a
+    gdb thread), or None before that CPU has run cpu_init. In kernel mode its GS base
+    points at it (this_cpu(), kernel/x86/cpu.h); in user mode, and in the entry code
+    before `swapgs`, the kernel's GS base waits in MSR_KERNEL_GS_BASE, which QEMU shows as
+    $k_gs_base."""
+    for reg in ("$gs_base", "$k_gs_base"):
+        try:
+            i = cpu_index_at(to_u64(gdb.parse_and_eval(reg)))
+        except (gdb.error, gdb.GdbError):
+            raise gdb.GdbError("cannot read %s: is gdb connected to QEMU?" % reg)
+        if i is not None:
+            return kernel_value("cpus")[i]
+    return None
+
+
 def current_proc():
-    """The process running on the CPU (the kernel's current(): this_cpu()->proc, and
-    this_cpu() is &cpus[0], kernel/x86/cpu.h) as a `struct proc *`, or None."""
-    p = kernel_value("cpus[0].proc")
-    return p if int(p) else None
+    """The process running on the selected CPU (the kernel's current(): this_cpu()->proc)
+    as a `struct proc *`, or None (early boot, the scheduler loop, the idle loop)."""
+    c = selected_cpu()
+    return c["proc"] if c is not None and int(c["proc"]) else None
+
+
+def cpu_threads():
+    """{cpus[] index: gdb thread} for every CPU that has run cpu_init (selected_cpu read in
+    each thread; the selected thread and frame are restored)."""
+    here, frame = gdb.selected_thread(), gdb.selected_frame()
+    found = {}
+    try:
+        for thread in gdb.selected_inferior().threads():
+            thread.switch()
+            c = selected_cpu()
+            if c is not None:
+                found[int(c["id"])] = thread
+    finally:
+        here.switch()
+        frame.select()
+    return found
+
+
+def thread_register(thread, reg):
+    """Register reg ("$cr3") of gdb thread `thread`, as an int (selection restored)."""
+    here, frame = gdb.selected_thread(), gdb.selected_frame()
+    try:
+        thread.switch()
+        return to_u64(reg)
+    finally:
+        here.switch()
+        frame.select()
 
 
 def live_procs():
@@ -449,8 +506,9 @@ class Vmas(KernelCommand):
 
 Usage: vmas [PID]
 
-Without PID: the current process (the kernel's current(): cpus[0].proc); an error when the
-CPU runs none there (early boot, the scheduler loop). PID is any gdb expression.
+Without PID: the current process of the CPU gdb has selected (the kernel's current():
+this_cpu()->proc; `thread N` selects CPU N-1); an error when that CPU runs none (early boot,
+the scheduler or idle loop). PID is any gdb expression.
 
 First line: the process, its struct vmspace address, the physical address of its PML4 (what
 CR3 holds while it runs; give it to `pt VA CR3`), its users (2 while a vfork child borrows
@@ -467,9 +525,9 @@ offset the region starts at for a file mapping, and `mergeable` after madvise(MA
         else:
             p = current_proc()
             if p is None:
-                raise gdb.GdbError("no current process here (cpus[0].proc is NULL: early "
-                                   "boot or the scheduler loop); give a pid: vmas PID "
-                                   "(see `procs`)")
+                raise gdb.GdbError("no current process here (this CPU's proc is NULL: early "
+                                   "boot, the scheduler or idle loop); give a pid: vmas PID "
+                                   "(see `procs`, `cpus`)")
         vm = p["vm"]
         if not int(vm):
             raise gdb.GdbError("%s is a kernel thread: it has no address space"
@@ -528,14 +586,16 @@ stack, reserved. PFN must be below nframes."""
 
 
 class Procs(KernelCommand):
-    """List the process table (proc_table, kernel/proc.h): every slot in use.
+    """List the process table (proc_table, kernel/proc.h): every slot in use, one per thread.
 
 Usage: procs
 
-Columns: pid, state (EMBRYO RUNNABLE RUNNING SLEEPING ZOMBIE), name, parent pid, process
-group, the struct vmspace pointer and the physical address of its PML4 (the address-space
-root, what CR3 holds while the process runs; `-` for a kernel thread). '*' marks the
-current process (cpus[0].proc)."""
+Columns: pid (the thread id), tgid (the process: the thread group's id, equal to pid for a
+group leader), state (EMBRYO RUNNABLE RUNNING SLEEPING ZOMBIE DEAD), the CPU it runs on or
+last ran on (struct proc's cpu), name, parent pid, process group, the struct vmspace pointer
+and the physical address of its PML4 (the address-space root, what CR3 holds while the
+process runs; `-` for a kernel thread; threads of one process share both). '*' marks the
+current process of the CPU gdb has selected (`thread N` selects CPU N-1; see `cpus`)."""
 
     def __init__(self):
         super().__init__("procs")
@@ -544,19 +604,76 @@ current process (cpus[0].proc)."""
         if arg:
             raise gdb.GdbError("usage: procs   (it takes no arguments; see `help procs`)")
         cur = current_proc()
-        gdb.write("  %5s %-9s %-16s %5s %5s  %-18s  %s\n" % (
-            "PID", "STATE", "NAME", "PPID", "PGID", "VMSPACE", "PML4 (CR3)"))
+        gdb.write("  %5s %5s %-9s %3s %-16s %5s %5s  %-18s  %s\n" % (
+            "PID", "TGID", "STATE", "CPU", "NAME", "PPID", "PGID", "VMSPACE", "PML4 (CR3)"))
         procs = live_procs()
         if not procs:
             gdb.write("  (none yet)\n")
         for p in procs:
             parent, vm = p["parent"], p["vm"]
-            gdb.write("%s %5d %-9s %-16s %5s %5d  %-18s  %s\n" % (
+            gdb.write("%s %5d %5d %-9s %3d %-16s %5s %5d  %-18s  %s\n" % (
                 "*" if cur is not None and int(cur) == int(p) else " ",
-                int(p["pid"]), enum_name("enum proc_state", int(p["state"]), "P_"),
+                int(p["pid"]), int(p["tgid"]),
+                enum_name("enum proc_state", int(p["state"]), "P_"), int(p["cpu"]),
                 c_string(p["name"]), int(parent["pid"]) if int(parent) else "-",
                 int(p["pgid"]), "0x%x" % int(vm) if int(vm) else "-",
                 "0x%x" % vm_root(vm) if int(vm) else "-"))
+
+
+def cpu_list(mask):
+    """A CPU bit mask -> '0,2' ('-' when empty)."""
+    return ",".join(str(i) for i in range(64) if mask >> i & 1) or "-"
+
+
+# The TLB counters of mm/vmstat.h (enum vm_event), with their /proc/vmstat names.
+TLB_EVENTS = ["NR_TLB_REMOTE_FLUSH", "NR_TLB_REMOTE_FLUSH_RECEIVED", "NR_TLB_LOCAL_FLUSH_ONE",
+              "NR_TLB_LOCAL_FLUSH_ALL"]
+
+
+class Cpus(KernelCommand):
+    """List the CPUs (cpus[0 .. ncpu-1], kernel/x86/cpu.h) and their TLB shootdown state.
+
+Usage: cpus
+
+One line per CPU: its index in cpus[], its local APIC id, the gdb thread that is this CPU
+(QEMU's gdb stub shows each CPU as a thread; '*' marks the selected one), what it runs
+(`pid N (NAME)` for cpus[i].proc, else `idle` when it halts for want of work, or `scheduler`
+when it is in the scheduler loop), its CR3 (that thread's register), the address space its
+CR3 holds (active_mm[i] of mm/tlb.c: kept while the CPU idles, so a shootdown still goes to
+it), and the shootdown slots of mm/tlb.c: `asked by` (senders[i]: the CPUs whose request it
+has not answered yet) and `waits for` (requests[i].pending: the CPUs that have not answered
+its own request yet). Then the TLB counters of /proc/vmstat, which count for all CPUs
+together: shootdowns sent (one per operation), requests answered, pages flushed one by one
+(INVLPG) and whole-TLB flushes (CR3 reloads)."""
+
+    def __init__(self):
+        super().__init__("cpus")
+
+    def run(self, arg):
+        if arg:
+            raise gdb.GdbError("usage: cpus   (it takes no arguments; see `help cpus`)")
+        cpus, n = kernel_value("cpus"), int(kernel_value("ncpu"))
+        active = static_value("active_mm", "mm/tlb.c")
+        senders = static_value("senders", "mm/tlb.c")
+        requests = static_value("requests", "mm/tlb.c")
+        threads = cpu_threads()
+        here = gdb.selected_thread()
+        gdb.write("  %3s %4s %-4s %-22s %-10s %-18s  %-8s  %s\n" % (
+            "CPU", "APIC", "GDB", "RUNS", "CR3", "ACTIVE_MM", "ASKED BY", "WAITS FOR"))
+        for i in range(max(n, 1)):
+            c, thread = cpus[i], threads.get(i)
+            proc = c["proc"]
+            runs = proc_label(proc) if int(proc) else "idle" if int(c["idle"]) else "scheduler"
+            cr3 = "0x%x" % thread_register(thread, "$cr3") if thread else "-"
+            mm = int(active[i])
+            gdb.write("%s %3d %4d %-4s %-22s %-10s %-18s  %-8s  %s\n" % (
+                "*" if thread is not None and thread.ptid == here.ptid else " ", i,
+                int(c["apic_id"]), thread.num if thread else "-", runs, cr3,
+                "0x%x" % mm if mm else "- (kernel)", cpu_list(int(senders[i])),
+                cpu_list(int(requests[i]["pending"]))))
+        events, index = kernel_value("vm_events"), enum_values("enum vm_event")
+        gdb.write("TLB flushes, all CPUs: %s\n" % "  ".join(
+            "%s %d" % (name.lower(), int(events[index[name]])) for name in TLB_EVENTS))
 
 
 RET = re.compile(r"^(repz? +)?ret")     # x86 `ret`, `ret $n`, `repz ret` in gdb's disassembly
@@ -754,6 +871,7 @@ PageTableWalk()
 Vmas()
 Frame()
 Procs()
+Cpus()
 CowTrace()
 VaToPa()
 
