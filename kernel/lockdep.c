@@ -27,6 +27,9 @@ static const char *const lock_order[] = {
 	"pipe",			/* these four hand over to proc_lock to sleep */
 	"tty",
 	"nanosleep",
+	"futex",
+	"files",		/* a descriptor table (kernel/file.c) */
+	"fs",			/* a current directory */
 	"proc",			/* proc_lock: the process table, sleep and wakeup */
 	"all_spaces",		/* the list of address spaces (mm/vmspace.c) */
 	"page_table_lock",

@@ -642,9 +642,10 @@ when it is in the scheduler loop), its CR3 (that thread's register), the address
 CR3 holds (active_mm[i] of mm/tlb.c: kept while the CPU idles, so a shootdown still goes to
 it), and the shootdown slots of mm/tlb.c: `asked by` (senders[i]: the CPUs whose request it
 has not answered yet) and `waits for` (requests[i].pending: the CPUs that have not answered
-its own request yet). Then the TLB counters of /proc/vmstat, which count for all CPUs
-together: shootdowns sent (one per operation), requests answered, pages flushed one by one
-(INVLPG) and whole-TLB flushes (CR3 reloads)."""
+its own request yet), and its TLB counters (struct cpu's vm_events[], its share of
+/proc/vmstat): pages flushed one by one (INVLPG) / whole-TLB flushes (CR3 reloads), and
+shootdowns sent (one per operation) / requests answered.  Then the same counters summed over
+all CPUs, as /proc/vmstat shows them."""
 
     def __init__(self):
         super().__init__("cpus")
@@ -658,22 +659,29 @@ together: shootdowns sent (one per operation), requests answered, pages flushed 
         requests = static_value("requests", "mm/tlb.c")
         threads = cpu_threads()
         here = gdb.selected_thread()
-        gdb.write("  %3s %4s %-4s %-22s %-10s %-18s  %-8s  %s\n" % (
-            "CPU", "APIC", "GDB", "RUNS", "CR3", "ACTIVE_MM", "ASKED BY", "WAITS FOR"))
+        index = enum_values("enum vm_event")
+        gdb.write("  %3s %4s %-4s %-22s %-10s %-18s  %-8s  %-9s  %s\n" % (
+            "CPU", "APIC", "GDB", "RUNS", "CR3", "ACTIVE_MM", "ASKED BY", "WAITS FOR",
+            "TLB ONE/ALL SENT/RECV"))
+        total = dict.fromkeys(TLB_EVENTS, 0)
         for i in range(max(n, 1)):
             c, thread = cpus[i], threads.get(i)
             proc = c["proc"]
             runs = proc_label(proc) if int(proc) else "idle" if int(c["idle"]) else "scheduler"
             cr3 = "0x%x" % thread_register(thread, "$cr3") if thread else "-"
             mm = int(active[i])
-            gdb.write("%s %3d %4d %-4s %-22s %-10s %-18s  %-8s  %s\n" % (
+            ev = {name: int(c["vm_events"][index[name]]) for name in TLB_EVENTS}
+            for name in TLB_EVENTS:
+                total[name] += ev[name]
+            gdb.write("%s %3d %4d %-4s %-22s %-10s %-18s  %-8s  %-9s  %d/%d %d/%d\n" % (
                 "*" if thread is not None and thread.ptid == here.ptid else " ", i,
                 int(c["apic_id"]), thread.num if thread else "-", runs, cr3,
                 "0x%x" % mm if mm else "- (kernel)", cpu_list(int(senders[i])),
-                cpu_list(int(requests[i]["pending"]))))
-        events, index = kernel_value("vm_events"), enum_values("enum vm_event")
+                cpu_list(int(requests[i]["pending"])), ev["NR_TLB_LOCAL_FLUSH_ONE"],
+                ev["NR_TLB_LOCAL_FLUSH_ALL"], ev["NR_TLB_REMOTE_FLUSH"],
+                ev["NR_TLB_REMOTE_FLUSH_RECEIVED"]))
         gdb.write("TLB flushes, all CPUs: %s\n" % "  ".join(
-            "%s %d" % (name.lower(), int(events[index[name]])) for name in TLB_EVENTS))
+            "%s %d" % (name.lower(), total[name]) for name in TLB_EVENTS))
 
 
 RET = re.compile(r"^(repz? +)?ret")     # x86 `ret`, `ret $n`, `repz ret` in gdb's disassembly
