@@ -150,13 +150,6 @@ struct file *fget(int fd)
 	return f;
 }
 
-struct file *fd_file(int fd)
-{
-	if (fd < 0 || fd >= NOFILE)
-		return NULL;
-	return __atomic_load_n(&current()->files->fd[fd], __ATOMIC_ACQUIRE);
-}
-
 int fd_close(int fd)
 {
 	struct files_struct *t = current()->files;

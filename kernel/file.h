@@ -60,11 +60,6 @@ void file_put(struct file *f);
 /* A reference to the file behind FD of the current task (file_put it when
  * done), or NULL (Linux: fget). */
 struct file *fget(int fd);
-/* The file behind FD of the current task without a reference, or NULL:
- * only for a caller that uses it before any other thread could close FD
- * (mm/sys_mm.c's mmap; a threaded caller wants fget). */
-struct file *fd_file(int fd);
-
 /* The descriptor table (Linux files_struct). */
 struct files_struct {
 	int refcount;			/* tasks using it (atomic) */

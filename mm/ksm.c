@@ -190,12 +190,25 @@ struct page_ref {
 	uint64_t pa;
 };
 
-/* A live user process with its own address space (a vfork child borrows its
+/* A live user task with its own address space (a vfork child borrows its
  * parent's: the parent's scan covers it). */
-static bool scannable(const struct proc *p)
+static bool live_user_task(const struct proc *p)
 {
 	return p->vm && !p->vfork_parent &&
 	       (p->state == P_RUNNABLE || p->state == P_RUNNING || p->state == P_SLEEPING);
+}
+
+/* P's address space is scanned under P's pid: a live user task, and of the
+ * tasks that share its space (threads) the one with the lowest pid, so a
+ * space is scanned once per pass.  proc_lock held. */
+static bool scannable(const struct proc *p)
+{
+	if (!live_user_task(p))
+		return false;
+	for (const struct proc *q = proc_table; q < proc_table + NPROC; q++)
+		if (q->vm == p->vm && q->pid < p->pid && live_user_task(q))
+			return false;
+	return true;
 }
 
 /* The address space of process PID, pinned (vmspace_unpin when done), or NULL. */

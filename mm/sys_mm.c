@@ -125,9 +125,11 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
 /* The region a file mapping will be: an initrd file opened by FD. */
 static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
 {
-	struct file *f = fd_file(fd);
+	struct file *f = fget(fd);	/* another thread may close FD meanwhile */
 	const struct initrd_file *file = f ? fs_file_initrd(f) : NULL;
 
+	if (f)
+		file_put(f);	/* the initrd file itself lives for good */
 	if (!f)
 		return -EBADF;
 	if (!file)
