@@ -44,12 +44,18 @@ static const char *const lock_order[] = {
 	"console",		/* printk: anywhere, so innermost */
 };
 
-static bool panic_on_report;
+enum lockdep_mode lockdep_mode;
 static uint64_t reports;
 
 void lockdep_init(void)
 {
-	panic_on_report = cmdline_bool("lockdep", false);
+	size_t len;
+	const char *v = cmdline_value("lockdep", &len);
+
+	if (v && len == 4 && !strncmp(v, "warn", 4))
+		lockdep_mode = LOCKDEP_WARN;
+	else if (cmdline_bool("lockdep", false))
+		lockdep_mode = LOCKDEP_PANIC;
 }
 
 static int rank_of(struct spinlock *l)
@@ -69,7 +75,7 @@ static int rank_of(struct spinlock *l)
 static void report(const char *what, const struct spinlock *a, const struct spinlock *b)
 {
 	__atomic_add_fetch(&reports, 1, __ATOMIC_RELAXED);
-	if (panic_on_report)
+	if (lockdep_mode == LOCKDEP_PANIC)
 		panic("lockdep: %s: %s while holding %s", what, a->name, b->name);
 	printk(LOG_ERROR, "lockdep: %s: %s while holding %s (cpu %d)\n", what, a->name, b->name,
 	       cpu_id());
@@ -117,7 +123,7 @@ void lockdep_check_sleep(void)
 		if (!strcmp(h->lock[i]->name, "proc"))
 			continue;
 		__atomic_add_fetch(&reports, 1, __ATOMIC_RELAXED);
-		if (panic_on_report)
+		if (lockdep_mode == LOCKDEP_PANIC)
 			panic("lockdep: going to sleep holding %s", h->lock[i]->name);
 		printk(LOG_ERROR, "lockdep: going to sleep holding %s (cpu %d)\n",
 		       h->lock[i]->name, cpu_id());

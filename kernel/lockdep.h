@@ -8,14 +8,22 @@
  *     caller, once per pair;
  *   - sched() with a spin lock other than proc_lock held (a lock held across
  *     a sleep) is reported the same way.
- * With `lockdep=1` on the command line a report panics instead, which is
- * how `make test` runs its guest suites.  Locks whose names the table does
+ * The checks run only when asked for on the command line: `lockdep=warn`
+ * prints the reports, `lockdep=1` panics at the first, which is how
+ * `make test` runs its guest suites.  Locks whose names the table does
  * not list are checked only against taking themselves twice.
  */
 #pragma once
 #include "kernel/lib.h"
 
 struct spinlock;
+
+/* Off unless `lockdep=1` (check, panic at a report) or `lockdep=warn`
+ * (check, print): the checks cost every spin_lock a walk of the held
+ * locks, so a kernel run for speed leaves them off, as Linux's
+ * CONFIG_PROVE_LOCKING. */
+enum lockdep_mode { LOCKDEP_OFF, LOCKDEP_WARN, LOCKDEP_PANIC };
+extern enum lockdep_mode lockdep_mode;
 
 #define LOCKDEP_MAX_HELD 8	/* spin locks one CPU may hold at once */
 

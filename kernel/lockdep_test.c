@@ -2,8 +2,9 @@
  * kernel/lockdep_test.c - self-tests of the lock-order checker
  * (kernel/lockdep.c): a right order is silent; an inverted pair, a lock of
  * the same rank without spin_lock_nested, and a spin lock held into
- * sched() are each reported.  Reports go to the console here (`ktest`
- * does not boot with lockdep=1).
+ * sched() are each reported.  The tests turn the checks on in their
+ * printing mode (lockdep=warn) while they run, whatever the command line
+ * says, and restore it.
  */
 #include "kernel/ktest.h"
 #include "kernel/lockdep.h"
@@ -17,6 +18,8 @@ static struct spinlock twin = SPINLOCK_INIT("page_table_lock");
 
 KTEST(lockdep_order)
 {
+	enum lockdep_mode mode = lockdep_mode;
+	lockdep_mode = LOCKDEP_WARN;
 	uint64_t before = lockdep_reports();
 
 	spin_lock(&outer);
@@ -39,10 +42,13 @@ KTEST(lockdep_order)
 	spin_unlock(&outer);
 	KCHECK(lockdep_reports() == before + 2,
 	       "two page_table_locks: reported unless spin_lock_nested");
+	lockdep_mode = mode;
 }
 
 KTEST(lockdep_sleep)
 {
+	enum lockdep_mode mode = lockdep_mode;
+	lockdep_mode = LOCKDEP_WARN;
 	uint64_t before = lockdep_reports();
 
 	spin_lock(&inner);
@@ -53,4 +59,5 @@ KTEST(lockdep_sleep)
 	lockdep_check_sleep();
 	spin_unlock(&proc_lock);
 	KCHECK(lockdep_reports() == before + 1, "holding proc_lock alone is how sleep works");
+	lockdep_mode = mode;
 }

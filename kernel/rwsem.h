@@ -9,15 +9,24 @@
  * while holding it for reading would wait behind the queued writer forever):
  * copy to or from user memory only after up_read.  The address space's
  * mmap_lock is one (mm/vmspace.h).  Never taken in an interrupt handler.
+ *
+ * The state is one word changed by compare-and-swap, so taking and
+ * releasing an uncontended lock costs one atomic instruction (every page
+ * fault takes mmap_lock for reading); the spin lock is taken only to sleep
+ * and to wake sleepers.
  */
 #pragma once
 #include "kernel/spinlock.h"
 
+#define RWSEM_WRITER (1u << 31)		/* held for writing */
+#define RWSEM_WAITING (1u << 30)	/* a writer waits: new readers must wait too */
+#define RWSEM_READERS (RWSEM_WAITING - 1)	/* readers holding it */
+
 struct rwsem {
-	struct spinlock lock;		/* guards the counts below */
-	int readers;			/* holders for reading */
-	int writers_waiting;
-	bool writer;			/* held for writing */
+	uint32_t state;			/* RWSEM_* bits and the reader count (atomic) */
+	int writers_waiting;		/* under lock; RWSEM_WAITING mirrors it */
+	int sleepers;			/* tasks in a slow path (atomic) */
+	struct spinlock lock;		/* orders sleeping against waking */
 };
 
 #define RWSEM_INIT(n) { .lock = SPINLOCK_INIT(n) }

@@ -17,9 +17,12 @@
  * exits.  proc_lock is held across every switch, both ways: a process that
  * gives up its CPU is seen RUNNABLE or SLEEPING by other CPUs only once
  * switch_to has saved its registers, so it never runs on two CPUs at once
- * (xv6's rule).  Between processes a CPU runs on the kernel's own page
- * tables (switch_mm(NULL)), so it holds an address space only while it runs
- * a process of it.
+ * (xv6's rule).  Between two processes a CPU keeps the page tables of the
+ * one it ran last (Linux's lazy TLB: the next may well be the same, and a
+ * CR3 load empties the TLB); before it halts for want of work it loads the
+ * kernel's own (switch_mm(NULL)), so that idle CPUs get no shootdowns.  An
+ * address space freed while some CPU still holds it makes that CPU let go
+ * first (tlb_release_mm, mm/tlb.c).
  *
  * With nothing to run a CPU halts (idle) until an interrupt; whoever makes a
  * process runnable sends a reschedule IPI to an idle CPU that may run it
@@ -141,10 +144,6 @@ static void run(struct cpu *c, struct proc *p)
 	asm volatile("fxrstor %0" : : "m"(*p->fpu));
 	switch_to(&c->scheduler, p->context);
 	asm volatile("fxsave %0" : "=m"(*p->fpu));
-	/* Back on the kernel's own tables: a CPU keeps no address space it
-	 * does not run, so none outlives its last process in some idle CPU's
-	 * CR3 (Linux keeps it alive instead: lazy TLB and mmgrab). */
-	switch_mm(NULL);
 	c->proc = NULL;
 	proc_release(p);
 }
@@ -180,8 +179,10 @@ void scheduler(void)
 			c->idle = true;
 		}
 		spin_unlock(&proc_lock);
-		if (!p)
+		if (!p) {
+			switch_mm(NULL);
 			idle_wait(c);
+		}
 	}
 }
 
@@ -190,7 +191,8 @@ void sched(void)
 	struct proc *p = current();
 	struct cpu *c = this_cpu();
 
-	lockdep_check_sleep();
+	if (lockdep_mode)
+		lockdep_check_sleep();
 	if (!spin_held(&proc_lock) || c->irq.depth != 1 || p->state == P_RUNNING)
 		panic("sched: needs exactly proc_lock held and a state other than RUNNING");
 	/* the interrupt state belongs to this process, not to the CPU: it may

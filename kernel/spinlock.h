@@ -46,7 +46,8 @@ static inline void pop_off(void)
 static inline void spin_lock_class(struct spinlock *l, bool nested)
 {
 	push_off();
-	lockdep_acquire(l, nested);
+	if (lockdep_mode)
+		lockdep_acquire(l, nested);
 	while (__atomic_exchange_n(&l->locked, 1, __ATOMIC_ACQUIRE))
 		while (__atomic_load_n(&l->locked, __ATOMIC_RELAXED)) {
 			tlb_poll();
@@ -63,7 +64,8 @@ static inline void spin_lock_nested(struct spinlock *l) { spin_lock_class(l, tru
 static inline void spin_unlock(struct spinlock *l)
 {
 	l->cpu = -1;
-	lockdep_release(l);
+	if (lockdep_mode)
+		lockdep_release(l);
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
 	pop_off();
 }

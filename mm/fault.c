@@ -186,14 +186,16 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
 	return 0;
 }
 
-/* The entry of VA, read under the lock: 0 when there is none. */
+/* The entry of VA as it is now, 0 when there is none: read without
+ * page_table_lock (Linux's ptep_get_lockless), since every decision made on
+ * it is checked again under the lock (install, lock_pte_same).  The tables
+ * themselves cannot go: they are freed only under mmap_lock held for
+ * writing, and the caller holds it. */
 static pte_t read_pte(struct vmspace *vm, uint64_t va)
 {
-	spin_lock(&vm->page_table_lock);
 	pte_t *e = walk(vm->pml4, va, false);
-	pte_t v = e ? *e : 0;
-	spin_unlock(&vm->page_table_lock);
-	return v;
+
+	return e ? __atomic_load_n(e, __ATOMIC_RELAXED) : 0;
 }
 
 /* Lock the page tables and return VA's entry if it still holds ORIG (Linux's

@@ -8,7 +8,10 @@
  * paging-structure caches, which may hold page tables munmap freed (Intel
  * SDM vol. 3A, 4.10.4.1).  There are no PCIDs, so a CPU caches only the
  * translations of the tables its CR3 holds (active_mm): a CR3 load drops
- * everything else but global (kernel) entries.
+ * everything else but global (kernel) entries.  Between two processes a
+ * CPU keeps the tables it had (lazy TLB, kernel/sched.c) and stays in that
+ * space's cpu_mask; an idle CPU loads the kernel's, so cpu_mask is the CPUs
+ * running a thread of the space or that ran one last.
  *
  * Remote, the shootdown (Linux: flush_tlb_mm_range -> flush_tlb_multi):
  *   1. the sender has changed the entries and then reads the address
