@@ -147,25 +147,25 @@ void tlb_shootdown_interrupt(void)
  * every CPU in TARGETS but this one. */
 static void shootdown(struct vmspace *vm, uint64_t start, uint64_t end, bool leave)
 {
-	push_off();		/* stay on this CPU, and keep requests[me] ours */
-	int me = cpu_id();
+	int me = cpu_id();	/* a task moves to another CPU only when it sleeps */
 	__atomic_thread_fence(__ATOMIC_SEQ_CST);	/* the entries' change, then the mask */
 	uint64_t targets = (vm ? __atomic_load_n(&vm->cpu_mask, __ATOMIC_SEQ_CST) :
 				 cpu_online_mask()) & ~(1UL << me);
-	if (targets) {
-		struct flush_request *r = &requests[me];
-		*r = (struct flush_request){ .vm = vm, .start = start, .end = end, .leave = leave };
-		__atomic_store_n(&r->pending, targets, __ATOMIC_SEQ_CST);
-		for (uint64_t t = targets; t; t &= t - 1) {
-			int cpu = __builtin_ctzl(t);
-			__atomic_or_fetch(&senders[cpu], 1UL << me, __ATOMIC_SEQ_CST);
-			apic_send_ipi(cpu, T_TLB_SHOOTDOWN);
-		}
-		count_vm_event(NR_TLB_REMOTE_FLUSH);
-		while (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE)) {
-			tlb_poll();
-			pause();
-		}
+	if (!targets)
+		return;		/* the common case with one thread: nothing to send */
+	struct flush_request *r = &requests[me];
+	push_off();		/* the wait answers requests itself (tlb_poll) */
+	*r = (struct flush_request){ .vm = vm, .start = start, .end = end, .leave = leave };
+	__atomic_store_n(&r->pending, targets, __ATOMIC_SEQ_CST);
+	for (uint64_t t = targets; t; t &= t - 1) {
+		int cpu = __builtin_ctzl(t);
+		__atomic_or_fetch(&senders[cpu], 1UL << me, __ATOMIC_SEQ_CST);
+		apic_send_ipi(cpu, T_TLB_SHOOTDOWN);
+	}
+	count_vm_event(NR_TLB_REMOTE_FLUSH);
+	while (__atomic_load_n(&r->pending, __ATOMIC_ACQUIRE)) {
+		tlb_poll();
+		pause();
 	}
 	pop_off();
 }
