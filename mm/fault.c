@@ -229,12 +229,18 @@ static int cow_reuse(struct vmspace *vm, const struct region *r, uint64_t va, pt
 
 /* cow_fault's copy into the new frame PA.  The old entry is cleared and
  * flushed from every CPU before the new one is set, so no two threads ever
- * see two frames at VA at once (Linux: ptep_clear_flush in wp_page_copy). */
+ * see two frames at VA at once (Linux: ptep_clear_flush in wp_page_copy).
+ * The clear is an atomic exchange: a CPU that uses the entry meanwhile sets
+ * its accessed flag, and a CPU caches a translation only with that flag set
+ * (Intel SDM vol. 3A, 4.10.2.3), so an entry cleared without it (fork
+ * clears it: share_page) is in no TLB and needs no shootdown. */
 static void cow_replace(struct vmspace *vm, const struct region *r, uint64_t va, pte_t *e,
 			uint64_t pa)
 {
-	*e = 0;
-	flush_tlb_range(vm, va, va + PAGE_SIZE);
+	pte_t old = __atomic_exchange_n(e, 0, __ATOMIC_SEQ_CST);
+
+	if (old & PTE_A)
+		flush_tlb_range(vm, va, va + PAGE_SIZE);
 	*e = pte_mkprot(pa, prot_to_pte(r->prot));
 	spin_unlock(&vm->page_table_lock);
 }

@@ -333,7 +333,11 @@ static int share_page(pte_t *pte, uint64_t va, void *arg)
 
 	if (!e)
 		return -ENOMEM;
-	*pte = (*pte & ~PTE_W) | PTE_COW;
+	/* Accessed cleared too: after fork's flush no TLB holds the entry, and
+	 * none will until a CPU uses it again and sets the flag (Intel SDM vol.
+	 * 3A, 4.10.2.3), so a copy-on-write fault on an entry still without it
+	 * needs no shootdown (cow_replace) */
+	*pte = (*pte & ~(PTE_W | PTE_A)) | PTE_COW;
 	*e = *pte;
 	frame_get(pte_addr(*pte));
 	return 0;
