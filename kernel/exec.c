@@ -314,6 +314,7 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 	spin_lock(&proc_lock);	/* /proc readers pin p->vm under it */
 	struct vmspace *old = p->vm;
 	p->vm = vm;
+	vmspace_attach(vm);
 	spin_unlock(&proc_lock);
 	if (p == current())
 		switch_mm(vm);

@@ -67,7 +67,9 @@ static int copy_resources(struct proc *child, struct proc *me, uint64_t flags)
 	if (flags & CLONE_VM) {
 		vmspace_get(me->vm);
 		child->vm = me->vm;
-	} else if (!(child->vm = vmspace_fork(me->vm))) {
+	} else if ((child->vm = vmspace_fork(me->vm))) {
+		vmspace_attach(child->vm);
+	} else {
 		return -ENOMEM;
 	}
 	child->files = flags & CLONE_FILES ? files_get(me->files) : files_copy(me->files);

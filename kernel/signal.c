@@ -53,10 +53,10 @@ void sighand_put(struct sighand *sh)
 		kfree(sh);
 }
 
-/* Signals whose default action is to do nothing. */
+/* Signals whose default action is to do nothing (man 7 signal: Ign). */
 static bool ignored_by_default(int sig)
 {
-	return sig == SIGCHLD || sig == SIGCONT || sig == SIGWINCH;
+	return sig == SIGCHLD || sig == SIGCONT || sig == SIGURG || sig == SIGWINCH;
 }
 
 static uint64_t ignored_of(const struct proc *p)

@@ -33,6 +33,14 @@ static bool add_region(struct vmspace *vm, uint64_t start, int prot)
 	return region_add(vm, &r) == 0;
 }
 
+/* VM, just built, handed to the scratch process that will hold it. */
+static struct vmspace *built(struct vmspace *vm)
+{
+	if (vm)
+		vmspace_attach(vm);
+	return vm;
+}
+
 /* A process slot that never runs, with address space VM (or a new one). */
 static struct proc *scratch_new(struct vmspace *vm)
 {
@@ -41,7 +49,7 @@ static struct proc *scratch_new(struct vmspace *vm)
 
 	if (!p)
 		return NULL;
-	p->vm = vm ? vm : vmspace_new();
+	p->vm = vm ? vm : built(vmspace_new());
 	if (!p->vm || (!vm && !(add_region(p->vm, RW_VA, PROT_READ | PROT_WRITE) &&
 				add_region(p->vm, RO_VA, PROT_READ)))) {
 		proc_free(p);
@@ -101,7 +109,7 @@ KTEST(audit_healthy)
 	KCHECK(vm_fault(p->vm, RW_VA, 0) == 0 && vm_fault(p->vm, PAGE2, FAULT_WRITE) == 0 &&
 	       vm_fault(p->vm, RO_VA, 0) == 0, "a zero_map read, a zero_fill write, a read-only read");
 	KCHECK(vm_audit(NULL) == 0, "no violation after the faults");
-	c = scratch_new(vmspace_fork(p->vm));
+	c = scratch_new(built(vmspace_fork(p->vm)));
 	KCHECK(c && vm_audit(NULL) == 0, "no violation after a copy-on-write fork");
 	KCHECK(c && vm_fault(c->vm, PAGE2, FAULT_WRITE) == 0 && vm_audit(NULL) == 0,
 	       "no violation after a cow_copy in the child");

@@ -70,6 +70,7 @@ struct vmspace *vmspace_new(void)
 	}
 	vm->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
 	vm->users = 1;
+	vm->pins = 1;	/* the builder's, until vmspace_attach */
 	rwsem_init(&vm->mmap_lock, "mmap_lock");
 	vm->page_table_lock = (struct spinlock)SPINLOCK_INIT("page_table_lock");
 	vm->free_area_cache = USER_MMAP_TOP;
@@ -91,6 +92,11 @@ void vmspace_put(struct vmspace *vm)
 	pagetable_destroy(vm->pml4);
 	region_free_all(vm);
 	kfree(vm);
+}
+
+void vmspace_attach(struct vmspace *vm)
+{
+	__atomic_sub_fetch(&vm->pins, 1, __ATOMIC_ACQ_REL);
 }
 
 void vmspace_pin(struct vmspace *vm)

@@ -79,8 +79,14 @@ struct vmspace {
 	uint64_t heap_start, brk;	/* REGION_HEAP spans [heap_start, ALIGN_UP(brk)) */
 };
 
-/* A new, empty address space with one user. */
+/* A new, empty address space with one user: its builder (exec, fork), whose
+ * reference counts as a pin until vmspace_attach hands it to the process
+ * that will run in it, so that the memory audit can tell a space still
+ * being built (its builder may sleep, and the audit may run meanwhile on
+ * another CPU) from a leaked one. */
 struct vmspace *vmspace_new(void);
+/* VM, built by vmspace_new or vmspace_fork, now belongs to a process. */
+void vmspace_attach(struct vmspace *vm);
 /* One more user (vfork shares the parent's space until exec or exit). */
 void vmspace_get(struct vmspace *vm);
 /* One user fewer; the last one frees everything (frames, tables, regions). */

@@ -733,6 +733,30 @@ static void test_exit_semantics(void)
 	check_status(tap_wait(pid), 6, "... and reports the group's exit_group status at the end");
 }
 
+/* Signals whose default action is to ignore them (man 7 signal: SIGCHLD,
+ * SIGCONT, SIGURG, SIGWINCH), sent to a thread: the process goes on. */
+static void test_ignored_by_default(void)
+{
+	static const int sigs[] = { SIGCHLD, SIGCONT, SIGURG, SIGWINCH };
+	int bad = 0;
+
+	for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++) {
+		pid_t pid = fork();
+		if (pid == 0) {
+			sys3(SYS_tgkill, getpid(), getpid(), sigs[i]);
+			sleep_ms(10);
+			_exit(0);
+		}
+		int status = tap_wait(pid);
+		if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+			tap_diag("signal %d: %s\n", sigs[i], tap_status_str(status));
+			bad++;
+		}
+	}
+	tap_check(bad == 0, "SIGCHLD, SIGCONT, SIGURG and SIGWINCH are ignored by default",
+		  "%d of them ended the process", bad);
+}
+
 static void test_signals_to_threads(void)
 {
 	pid_t pid = fork();
@@ -1045,6 +1069,7 @@ int main(int argc, char **argv)
 	test_robust_list();
 	test_exit_semantics();
 	test_signals_to_threads();
+	test_ignored_by_default();
 	test_exec_from_thread();
 	test_bad_stack();
 	test_too_many_threads();

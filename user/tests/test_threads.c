@@ -479,6 +479,47 @@ static void exit_group_child(void)
 	_exit(103);	/* exit(3) should have ended this thread too */
 }
 
+/* Several threads fork at once, each waiting for its own children: with
+ * the memory audit on (make test boots vm_audit=1), every exit checks the
+ * whole system while other threads are half-way through a fork. */
+#define FORKERS 8
+#define FORKS_EACH 30
+
+static void *forker(void *arg)
+{
+	long bad = 0;
+
+	(void)arg;
+	for (int i = 0; i < FORKS_EACH; i++) {
+		pid_t pid = fork();
+		if (pid == 0)
+			_exit(7);
+		int status = pid > 0 ? tap_wait(pid) : -1;
+		bad += !(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	}
+	return (void *)bad;
+}
+
+static void fork_from_threads(void *unused)
+{
+	pthread_t t[FORKERS];
+	long bad = 0;
+	int made = 0;
+
+	(void)unused;
+	for (; made < FORKERS; made++)
+		if (pthread_create(&t[made], NULL, forker, NULL))
+			break;
+	for (int i = 0; i < made; i++) {
+		void *r;
+		pthread_join(t[i], &r);
+		bad += (long)r;
+	}
+	tap_check(made == FORKERS && bad == 0,
+		  "8 threads fork 30 children each at once: every child exits 7",
+		  "%d threads, %ld children went wrong", made, bad);
+}
+
 static void exit_group_from_thread(void *unused)
 {
 	int alive[2];
@@ -602,6 +643,7 @@ int main(int argc, char **argv)
 		{ "thread-local storage and ids", tls },
 		{ "detached threads", detached },
 		{ "exit_group from a thread", exit_group_from_thread },
+		{ "fork from several threads", fork_from_threads },
 		{ "pthread_exit from main", pthread_exit_main },
 	};
 
