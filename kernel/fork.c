@@ -29,27 +29,34 @@
 #define CLONE_FS 0x00000200
 #define CLONE_FILES 0x00000400
 #define CLONE_SIGHAND 0x00000800
+#define CLONE_PTRACE 0x00002000	/* no tracer here: nothing to continue */
 #define CLONE_VFORK 0x00004000
+#define CLONE_PARENT 0x00008000
 #define CLONE_THREAD 0x00010000
 #define CLONE_SYSVSEM 0x00040000
 #define CLONE_SETTLS 0x00080000
 #define CLONE_PARENT_SETTID 0x00100000
 #define CLONE_CHILD_CLEARTID 0x00200000
 #define CLONE_DETACHED 0x00400000	/* ignored by Linux; musl's pthread_create passes it */
+#define CLONE_UNTRACED 0x00800000	/* no tracer here either */
 #define CLONE_CHILD_SETTID 0x01000000
-#define CLONE_SUPPORTED (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_VFORK | \
-			 CLONE_THREAD | CLONE_SYSVSEM | CLONE_SETTLS | CLONE_PARENT_SETTID | \
-			 CLONE_CHILD_CLEARTID | CLONE_DETACHED | CLONE_CHILD_SETTID)
+#define CLONE_IO 0x80000000UL		/* one I/O context for all: nothing to share */
+#define CLONE_SUPPORTED (CLONE_VM | CLONE_FS | CLONE_FILES | CLONE_SIGHAND | CLONE_PTRACE | \
+			 CLONE_VFORK | CLONE_PARENT | CLONE_THREAD | CLONE_SYSVSEM | \
+			 CLONE_SETTLS | CLONE_PARENT_SETTID | CLONE_CHILD_CLEARTID | \
+			 CLONE_DETACHED | CLONE_UNTRACED | CLONE_CHILD_SETTID | CLONE_IO)
 #define ROBUST_LIST_HEAD_SIZE 24	/* struct robust_list_head on x86-64 */
 
 /* Linux copy_process's rules for the flags it is given: a thread shares
  * the dispositions, shared dispositions need a shared address space;
- * flags this kernel does not implement (namespaces, CLONE_PARENT, pidfds,
- * ptrace) are -EINVAL; a TLS base outside the user half is -EPERM
- * (do_arch_prctl_64's rule for ARCH_SET_FS). */
+ * flags this kernel does not implement (namespaces, pidfds) are -EINVAL;
+ * init may not make a sibling (CLONE_PARENT); a TLS base outside the user
+ * half is -EPERM (do_arch_prctl_64's rule for ARCH_SET_FS). */
 static int clone_check(uint64_t flags, uint64_t tls)
 {
 	if (flags & ~(uint64_t)(CSIGNAL | CLONE_SUPPORTED))
+		return -EINVAL;
+	if ((flags & CLONE_PARENT) && current()->tgid == 1)
 		return -EINVAL;
 	if ((flags & CLONE_THREAD) && !(flags & CLONE_SIGHAND))
 		return -EINVAL;
@@ -120,6 +127,9 @@ static int attach(struct proc *child, struct proc *me, uint64_t flags)
 		child->parent = leader->parent;
 		child->exit_signal = -1;
 		leader->nr_threads++;
+	} else if (flags & CLONE_PARENT) {	/* a sibling: Linux ignores CSIGNAL then */
+		child->parent = leader->parent;
+		child->exit_signal = leader->exit_signal;
 	} else {
 		child->parent = leader;
 		child->exit_signal = (int)(flags & CSIGNAL);

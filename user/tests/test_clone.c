@@ -226,6 +226,33 @@ static void test_clone_as_fork(void)
 		  "clone %ld, status %s", pid, tap_status_str(status));
 }
 
+/* CLONE_PARENT makes a sibling: the child of our child is ours to reap
+ * (Linux copy_process: real_parent = current->real_parent). */
+static void test_clone_parent(void)
+{
+	int p[2];
+
+	if (pipe(p) < 0)
+		return;
+	pid_t mid = fork();
+	if (mid == 0) {
+		long sib = sys(SYS_clone, 0x00008000 /* CLONE_PARENT */ | SIGCHLD, 0, 0, 0, 0, 0);
+		if (sib == 0)
+			sys1(SYS_exit_group, 5);
+		write(p[1], &sib, sizeof sib);
+		_exit(0);
+	}
+	long sib = -1;
+	read_full(p[0], &sib, sizeof sib);
+	close(p[0]);
+	close(p[1]);
+	tap_wait(mid);
+	int status = sib > 0 ? tap_wait((pid_t)sib) : -1;
+	tap_check(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 5,
+		  "clone(CLONE_PARENT) makes a sibling its grandparent reaps",
+		  "clone %ld, status %s", sib, tap_status_str(status));
+}
+
 /* A child process whose exit signal is 0 is a "clone child": wait4 does
  * not see it without __WALL/__WCLONE (Linux's eligible_child). */
 static void test_clone_exit_signal(void)
@@ -1058,6 +1085,7 @@ int main(int argc, char **argv)
 	test_clone_einval();
 	test_clone_as_fork();
 	test_clone_exit_signal();
+	test_clone_parent();
 	test_thread_ids();
 	test_clear_child_tid();
 	test_clone_sharing();
