@@ -562,6 +562,29 @@ static void cow_fault_threads(const struct bench *b)
 	report(b->name, b->unit, v, n);
 }
 
+/* b->mib MiB written, then three threads T spinning on their own pages of
+ * it: the memory, with the threads started in *STARTED (3 when all are), or
+ * NULL (failed set).  crew_end undoes it. */
+static char *crew_begin(const struct bench *b, pthread_t t[3], int *started)
+{
+	char *memory = touch_memory(b->mib);
+
+	*started = 0;
+	if (!memory) {
+		failed = 1;
+		return NULL;
+	}
+	crew.memory = memory;
+	*started = start_crew(t, 3, spin_on_own_page, b->name);
+	return memory;
+}
+
+static void crew_end(const struct bench *b, pthread_t t[3], int started, char *memory)
+{
+	stop_crew(t, started);
+	munmap(memory, b->mib * MiB);
+}
+
 /* fork, _exit and wait while three other threads of the parent spin on
  * their own pages (the memory written before: b->mib). */
 static void fork_exit_wait_threads(const struct bench *b)
@@ -572,13 +595,10 @@ static void fork_exit_wait_threads(const struct bench *b)
 
 	if (!fits(b->name, b->mib * MiB * (eager ? 2 : 1)))
 		return;
-	char *memory = touch_memory(b->mib);
-	if (!memory) {
-		failed = 1;
+	int started;
+	char *memory = crew_begin(b, t, &started);
+	if (!memory)
 		return;
-	}
-	crew.memory = memory;
-	int started = start_crew(t, 3, spin_on_own_page, b->name);
 	for (int i = 0; started == 3 && i <= rounds; i++) {
 		double start = now_ns();
 		if (fork_exit_wait_once() == -1) {
@@ -588,8 +608,7 @@ static void fork_exit_wait_threads(const struct bench *b)
 		if (i > 0)
 			v[n++] = (now_ns() - start) / 1e3;
 	}
-	stop_crew(t, started);
-	munmap(memory, b->mib * MiB);
+	crew_end(b, t, started, memory);
 	report(b->name, b->unit, v, n);
 }
 
@@ -606,20 +625,16 @@ static void tlb_shootdowns(const struct bench *b)
 		failed = 1;
 		return;
 	}
-	char *memory = touch_memory(b->mib);
-	if (!memory) {
-		failed = 1;
+	int started;
+	char *memory = crew_begin(b, t, &started);
+	if (!memory)
 		return;
-	}
-	crew.memory = memory;
-	int started = start_crew(t, 3, spin_on_own_page, b->name);
 	long before = vmstat_get("nr_tlb_remote_flush");
 	int done = 0;
 	while (started == 3 && done < forks && fork_exit_wait_once() != -1)
 		done++;
 	long after = vmstat_get("nr_tlb_remote_flush");
-	stop_crew(t, started);
-	munmap(memory, b->mib * MiB);
+	crew_end(b, t, started, memory);
 	if (done < forks) {
 		failed = 1;
 		return;
