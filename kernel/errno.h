@@ -28,6 +28,7 @@
 #define ENFILE 23
 #define EMFILE 24
 #define ENOTTY 25
+#define ETXTBSY 26
 #define EFBIG 27
 #define ENOSPC 28
 #define ESPIPE 29
@@ -41,3 +42,18 @@
 #define ENOTEMPTY 39
 #define ELOOP 40
 #define ETIMEDOUT 110
+
+/*
+ * Kernel-internal results of an interrupted system call (Linux
+ * include/linux/errno.h); never seen by user space.  On the way out,
+ * signal delivery turns them into a restart of the call or -EINTR:
+ *   ERESTARTSYS            restart if the handler has SA_RESTART (or there is
+ *                          no handler), else EINTR;
+ *   ERESTARTNOINTR         always restart;
+ *   ERESTARTNOHAND         restart only if no handler ran, else EINTR;
+ *   ERESTART_RESTARTBLOCK  like ERESTARTNOHAND (nanosleep's remaining time).
+ */
+#define ERESTARTSYS 512
+#define ERESTARTNOINTR 513
+#define ERESTARTNOHAND 514
+#define ERESTART_RESTARTBLOCK 516

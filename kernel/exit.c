@@ -21,7 +21,7 @@
  * so any thread of the parent may wait for it, and it sleeps on that leader.
  */
 #include "kernel/errno.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/futex.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"

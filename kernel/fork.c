@@ -14,7 +14,7 @@
  * CLONE_SYSVSEM is accepted (there are no System V semaphores to undo).
  */
 #include "kernel/errno.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"

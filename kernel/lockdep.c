@@ -28,7 +28,7 @@ static const char *const lock_order[] = {
 	"tty",
 	"nanosleep",
 	"futex",
-	"files",		/* a descriptor table (kernel/file.c) */
+	"files",		/* a descriptor table (kernel/fs/file.c) */
 	"fs",			/* a current directory */
 	"proc",			/* proc_lock: the process table, sleep and wakeup */
 	"all_spaces",		/* the list of address spaces (mm/vmspace.c) */

@@ -20,7 +20,7 @@
 #include "kernel/x86/cpu.h"
 #include "kernel/errno.h"
 #include "kernel/exec.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"

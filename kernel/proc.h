@@ -7,7 +7,7 @@
  * stack; a kernel thread has only the kernel stack.  clone() decides what a
  * new task shares with its creator (kernel/fork.c): the address space
  * (CLONE_VM), the descriptor table (CLONE_FILES, struct files_struct in
- * kernel/file.h), the current directory (CLONE_FS, struct fs_struct), the
+ * kernel/fs/file.h), the current directory (CLONE_FS, struct fs_struct), the
  * dispositions (CLONE_SIGHAND, struct sighand in kernel/signal.h) and the
  * thread group (CLONE_THREAD).  A thread group is a process: its id (tgid)
  * is the pid of its first thread, the group leader, which holds the group's

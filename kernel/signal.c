@@ -64,6 +64,11 @@ static uint64_t ignored_of(const struct proc *p)
 	return p->sighand ? p->sighand->ignored : 0;
 }
 
+bool signal_ignored_or_blocked(const struct proc *p, int sig)
+{
+	return ignored_of(p) & bit(sig);
+}
+
 void signal_send_locked(struct proc *p, int sig)
 {
 	if (ignored_by_default(sig) || ((ignored_of(p) & bit(sig)) && sig != SIGKILL))

@@ -77,6 +77,10 @@ int signal_send_group(int pgid, int sig);
  * first, so the process cannot ignore its own fault (Linux force_sig_fault,
  * kernel/signal.c force_sig_info_to_task). */
 void force_sig(int sig);
+/* True when SIG sent to thread P would be discarded or left pending:
+ * ignored, or blocked (the tty's SIGTTIN/SIGTTOU rule, Linux
+ * is_ignored()/sigismember(&current->blocked)).  proc_lock held. */
+bool signal_ignored_or_blocked(const struct proc *p, int sig);
 /* True when the current thread has a signal that will end it. */
 bool signal_pending(void);
 /* The same for thread P (the scheduler's sleep check).  proc_lock held. */

@@ -4,7 +4,7 @@
  * start-up.  clone and fork are in fork.c, exit and wait4 in exit.c.
  */
 #include "kernel/errno.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/x86/power.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"

@@ -116,7 +116,12 @@ void user_return(void)
 
 void syscall_dispatch(struct trapframe *tf)
 {
-	tf->rax = (uint64_t)dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+	long ret = dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
+
+	/* No handlers yet: an interrupted call is never restarted. */
+	if (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK)
+		ret = -EINTR;
+	tf->rax = (uint64_t)ret;
 	/* The return is always IRET (trap_return), and IRET to a non-canonical
 	 * RIP faults in ring 0.  No mapping reaches USER_END (mm/layout.h), so
 	 * this cannot happen; should it, only the process dies. */

@@ -39,7 +39,7 @@ void syscall_dispatch(struct trapframe *tf);
  * on pending signals. */
 void user_return(void);
 
-/* files: kernel/sys_file.c */
+/* files: kernel/fs/sys_file.c */
 long sys_read(int fd, uint64_t buf, size_t n);
 long sys_write(int fd, uint64_t buf, size_t n);
 long sys_pread64(int fd, uint64_t buf, size_t n, int64_t off);

@@ -1,7 +1,7 @@
 /*
  * mm/access.c - the one path by which the kernel reads or writes an address
  * space that is not (necessarily) the current one: /proc/PID/mem
- * (kernel/procfs.c) and exec building the new program's stack.
+ * (kernel/fs/procfs.c) and exec building the new program's stack.
  *
  * Algorithm (Linux's __access_remote_vm with get_user_pages): a page at a
  * time, ask the fault handler (vm_fault, mm/fault.c) to make the page

@@ -5,7 +5,7 @@
  * against their regions, the free list, and /proc/meminfo's sum.  mm/audit.c
  * tells how; docs/audit.md why copy-on-write needs each rule.
  *
- * Run on demand by writing 1 to /proc/sys/vm/audit (kernel/procfs.c), and at
+ * Run on demand by writing 1 to /proc/sys/vm/audit (kernel/fs/procfs.c), and at
  * every exit and exec with `vm_audit=1` on the kernel command line.
  */
 #pragma once

@@ -43,7 +43,7 @@
 #include "mm/fault.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"

@@ -1,6 +1,6 @@
 /*
  * mm/frame_info.c - frame descriptors read out for /proc/kpagecount,
- * /proc/kpageflags, /proc/PID/pagemap and /proc/meminfo (kernel/procfs.c).
+ * /proc/kpageflags, /proc/PID/pagemap and /proc/meminfo (kernel/fs/procfs.c).
  *
  * The kernel keeps no separate "map count": a frame's reference count
  * (mm/frame.h) is the only count there is, and what it counts depends on what

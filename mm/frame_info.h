@@ -1,6 +1,6 @@
 /*
  * mm/frame_info.h - what the frame descriptors say about physical memory,
- * read out for /proc (kernel/procfs.c): per-frame mapping counts and
+ * read out for /proc (kernel/fs/procfs.c): per-frame mapping counts and
  * Linux-style page flags, a census of frames by use, and /proc/meminfo's
  * categories.
  */

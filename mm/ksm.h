@@ -5,7 +5,7 @@
  * which copy-on-write breaks again on a write.  mm/ksm.c tells how.
  *
  * The controls and statistics are the files of /sys/kernel/mm/ksm
- * (kernel/sysfs.c), with Linux's names and meanings.
+ * (kernel/fs/sysfs.c), with Linux's names and meanings.
  */
 #pragma once
 #include "kernel/lib.h"

@@ -7,7 +7,7 @@
  * write to it always copies (the cache's copy must stay pristine).
  */
 #include "mm/pagecache.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/spinlock.h"
 #include "mm/frame.h"
 #include "mm/heap.h"

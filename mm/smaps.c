@@ -1,6 +1,6 @@
 /*
  * mm/smaps.c - the cost of a range of an address space, page by page, for
- * /proc/PID/smaps and smaps_rollup (kernel/procfs.c prints it).
+ * /proc/PID/smaps and smaps_rollup (kernel/fs/procfs.c prints it).
  *
  * Algorithm (Linux's smaps_pte_entry and smaps_account, fs/proc/task_mmu.c):
  * walk the present entries of the range (walk_range); skip the zero frame,

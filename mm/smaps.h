@@ -1,6 +1,6 @@
 /*
  * mm/smaps.h - what the pages of an address range cost, counted the way
- * Linux's /proc/PID/smaps counts them (fs/proc/task_mmu.c): kernel/procfs.c
+ * Linux's /proc/PID/smaps counts them (fs/proc/task_mmu.c): kernel/fs/procfs.c
  * prints it.
  */
 #pragma once

@@ -5,8 +5,8 @@
  * of initrd files (read-only file system, so a write copies the page).
  */
 #include "kernel/errno.h"
-#include "kernel/file.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "mm/commit.h"

@@ -4,7 +4,7 @@
  *
  *     mkfuzzelf SEED COUNT OUTDIR PROGRAM...
  *
- * The root file system is read-only (kernel/fs.c), so the guest cannot write
+ * The root file system is read-only (kernel/fs/fs.c), so the guest cannot write
  * files to exec: scripts/fuzz runs this on the host with the run's seed and
  * puts OUTDIR into the boot image as /fuzz.  File I (named III-PROGRAM) is a
  * copy of one of the real PROGRAMs with 1 to 4 mutations of the kinds

@@ -1,17 +1,17 @@
 /*
- * kernel/dev.c - the /dev mount: the console (/dev/console and /dev/tty, both
- * the COM1 tty of kernel/tty.c), /dev/null and /dev/zero.
+ * kernel/fs/dev.c - the /dev mount: the console (/dev/console and /dev/tty, both
+ * the COM1 tty of kernel/fs/tty.c), /dev/null and /dev/zero.
  *
- * It is also the smallest example of a struct fs_mount (kernel/fs.h): a
+ * It is also the smallest example of a struct fs_mount (kernel/fs/fs.h): a
  * table of nodes, a lookup that maps a path to one of them, a readdir that
  * lists them and an open that makes a struct file with the node's file_ops.
  */
 #include "kernel/errno.h"
-#include "kernel/file.h"
-#include "kernel/fs.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/fs.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
-#include "kernel/tty.h"
+#include "kernel/fs/tty.h"
 #include "kernel/uaccess.h"
 
 #define MKDEV(major, minor) (((uint64_t)(major) << 8) | (minor))

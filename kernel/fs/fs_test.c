@@ -1,12 +1,12 @@
 /*
- * kernel/fs_test.c - self-tests for the name space (kernel/fs.c): path
+ * kernel/fs/fs_test.c - self-tests for the name space (kernel/fs/fs.c): path
  * resolution over the initrd and /dev, open's checks, directory listings.
  * They use whatever the initrd holds: /bin and its first regular file.
  */
 #include "kernel/errno.h"
-#include "kernel/file.h"
-#include "kernel/fs.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/fs.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/ktest.h"
 
 /* The first regular file under /bin in the initrd, or NULL. */

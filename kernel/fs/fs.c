@@ -1,6 +1,6 @@
 /*
- * kernel/fs.c - path resolution, opening, stat and directory listing over
- * the initrd merged with the built-in mounts (kernel/fs.h tells the rules).
+ * kernel/fs/fs.c - path resolution, opening, stat and directory listing over
+ * the initrd merged with the built-in mounts (kernel/fs/fs.h tells the rules).
  *
  * Everything here is read-only: initrd files and directories open with
  * O_RDONLY only.  A directory opened with open(2) is a struct file whose priv
@@ -8,20 +8,20 @@
  * kept in f->offset (fs_readdir explains the index), so listings resume
  * across calls and lseek(fd, 0, SEEK_SET) rewinds.
  */
-#include "kernel/fs.h"
-#include "kernel/procfs.h"
-#include "kernel/sysfs.h"
+#include "kernel/fs/fs.h"
+#include "kernel/fs/procfs.h"
+#include "kernel/fs/sysfs.h"
 #include "kernel/errno.h"
-#include "kernel/file.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"
 
-/* The pseudo file systems; add /proc and /sys here (kernel/fs.h). */
+/* The pseudo file systems; add /proc and /sys here (kernel/fs/fs.h). */
 static const struct fs_mount *const mounts[] = {
 	&dev_mount,
 	&proc_mount,
-	&sys_kernel_mount,	/* /sys/kernel/mm/ksm (kernel/sysfs.c) */
+	&sys_kernel_mount,	/* /sys/kernel/mm/ksm (kernel/fs/sysfs.c) */
 };
 
 #define NMOUNTS ARRAY_SIZE(mounts)

@@ -1,5 +1,5 @@
 /*
- * kernel/tty.c - the console tty: COM1 input through a line discipline,
+ * kernel/fs/tty.c - the console tty: COM1 input through a line discipline,
  * output straight to the serial port.
  *
  * Bytes arrive by interrupt (IRQ 4) and go through tty_input(), which keeps
@@ -21,9 +21,9 @@
  * flag words, c_line, c_cc[19]), exactly what Linux copies for TCGETS;
  * musl's 60-byte struct termios starts with the same fields.
  */
-#include "kernel/tty.h"
+#include "kernel/fs/tty.h"
 #include "kernel/errno.h"
-#include "kernel/fs.h"
+#include "kernel/fs/fs.h"
 #include "kernel/printk.h"
 #include "kernel/sched.h"
 #include "kernel/x86/serial.h"

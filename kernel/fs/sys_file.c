@@ -1,10 +1,10 @@
 /*
- * kernel/sys_file.c - the file system calls (kernel/syscall.h, "files").
+ * kernel/fs/sys_file.c - the file system calls (kernel/syscall.h, "files").
  *
  * Each call checks its arguments the way Linux does - descriptor first
  * (-EBADF), then the file's access mode (-EBADF), then user memory (-EFAULT)
- * - and leaves the work to the file's file_ops (kernel/file.h), to the
- * name space (kernel/fs.c) or to the descriptor table (kernel/file.c).  User
+ * - and leaves the work to the file's file_ops (kernel/fs/file.h), to the
+ * name space (kernel/fs/fs.c) or to the descriptor table (kernel/fs/file.c).  User
  * memory is only touched through kernel/uaccess.h.  Paths are copied into a
  * kmalloc'ed page (PATH_MAX bytes with the NUL); the kernel stack is small.
  * A call holds its own reference to the file it works on (fget, file_put
@@ -12,9 +12,9 @@
  * close the descriptor meanwhile.
  */
 #include "kernel/errno.h"
-#include "kernel/file.h"
-#include "kernel/fs.h"
-#include "kernel/pipe.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/fs.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"

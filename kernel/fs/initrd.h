@@ -1,5 +1,5 @@
 /*
- * kernel/initrd.h - the initial RAM disk: a cpio (newc) archive that GRUB
+ * kernel/fs/initrd.h - the initial RAM disk: a cpio (newc) archive that GRUB
  * loads as a module.  It is the read-only root file system: the kernel keeps
  * the archive in memory and indexes its entries once at boot.
  */

@@ -1,5 +1,5 @@
 /*
- * kernel/sysfs.c - /sys/kernel/mm/ksm: the controls and statistics of
+ * kernel/fs/sysfs.c - /sys/kernel/mm/ksm: the controls and statistics of
  * same-page merging (mm/ksm.h), with Linux's names, formats and errors
  * (Documentation/admin-guide/mm/ksm.rst), so a program written for Linux
  * drives this kernel's KSM unchanged.
@@ -21,12 +21,12 @@
  * a value out of range, is -EINVAL and changes nothing.  Opening a
  * read-only file for writing is -EACCES, as on Linux (even for root).
  *
- * The mount owns /sys/kernel (kernel/sysfs.h says why not /sys): a table
+ * The mount owns /sys/kernel (kernel/fs/sysfs.h says why not /sys): a table
  * of rows, one per directory and file, named by the path below it.
  */
-#include "kernel/sysfs.h"
+#include "kernel/fs/sysfs.h"
 #include "kernel/errno.h"
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/uaccess.h"
 #include "mm/ksm.h"
 

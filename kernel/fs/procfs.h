@@ -1,11 +1,11 @@
 /*
- * kernel/procfs.h - the /proc pseudo file system (kernel/procfs.c), a struct
- * fs_mount (kernel/fs.h) listed in mounts[] in kernel/fs.c.
+ * kernel/fs/procfs.h - the /proc pseudo file system (kernel/fs/procfs.c), a struct
+ * fs_mount (kernel/fs/fs.h) listed in mounts[] in kernel/fs/fs.c.
  *
  * /proc: meminfo, vmstat, kpagecount, kpageflags, sys/vm/{cow_fork,zero_page},
  * self and one directory per process with comm, maps, pagemap and status.
  */
 #pragma once
-#include "kernel/fs.h"
+#include "kernel/fs/fs.h"
 
 extern const struct fs_mount proc_mount;

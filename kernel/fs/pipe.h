@@ -1,9 +1,9 @@
 /*
- * kernel/pipe.h - pipes: a one-page ring buffer between a read end and a
- * write end (kernel/pipe.c).
+ * kernel/fs/pipe.h - pipes: a one-page ring buffer between a read end and a
+ * write end (kernel/fs/pipe.c).
  */
 #pragma once
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 
 #define PIPE_BUF 4096		/* writes up to this size are atomic */
 

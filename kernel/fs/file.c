@@ -1,22 +1,22 @@
 /*
- * kernel/file.c - open files, descriptor tables and the current directory.
+ * kernel/fs/file.c - open files, descriptor tables and the current directory.
  *
  * A struct file is reference counted (atomically): every descriptor that
  * refers to it (after dup, dup2 or fork) holds one reference, so does a
  * system call working on it (fget), and the file's close op runs when the
  * last one goes.  A task's descriptors are a struct files_struct and its
- * current directory a struct fs_struct (kernel/file.h), each reference
+ * current directory a struct fs_struct (kernel/fs/file.h), each reference
  * counted so that clone(CLONE_FILES / CLONE_FS) can share them between
  * threads, and locked because those threads run on several CPUs.  Lock
  * order: files_struct.lock, fs_struct.lock are leaves (nothing is taken
  * inside them, and a file is closed only after the lock is dropped).
  */
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 #include "kernel/errno.h"
-#include "kernel/fs.h"
+#include "kernel/fs/fs.h"
 #include "kernel/proc.h"
 #include "kernel/spinlock.h"
-#include "kernel/tty.h"
+#include "kernel/fs/tty.h"
 #include "mm/heap.h"
 
 _Static_assert(NOFILE <= 32, "the close-on-exec mask is one uint32_t");

@@ -1,8 +1,8 @@
 /*
- * kernel/procfs.c - /proc: the kernel's state shown as files, in Linux's
+ * kernel/fs/procfs.c - /proc: the kernel's state shown as files, in Linux's
  * formats (DESIGN.md §5), so that the same program reads them here and on
- * Linux.  A struct fs_mount (kernel/fs.h) that kernel/fs.c lists in its
- * mounts[]; /sys/kernel is kernel/sysfs.c's.
+ * Linux.  A struct fs_mount (kernel/fs/fs.h) that kernel/fs/fs.c lists in its
+ * mounts[]; /sys/kernel is kernel/fs/sysfs.c's.
  *
  * The mount is two tables of struct pfile, one row per file or directory,
  * named by its path below the table's root: proc_files[] below /proc,
@@ -57,10 +57,10 @@
  * the direct map, which never allocates or faults, so it is safe under the
  * lock; copy_to_user runs after the lock is dropped.
  */
-#include "kernel/procfs.h"
+#include "kernel/fs/procfs.h"
 #include "kernel/errno.h"
-#include "kernel/file.h"
-#include "kernel/initrd.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"

@@ -1,10 +1,10 @@
 /*
- * kernel/tty.h - the console terminal on COM1: canonical line editing with
+ * kernel/fs/tty.h - the console terminal on COM1: canonical line editing with
  * echo, Ctrl-C (SIGINT to the foreground process group), Ctrl-D (end of
  * file), and the ioctls a shell and musl's isatty()/tcgetattr() use.
  */
 #pragma once
-#include "kernel/file.h"
+#include "kernel/fs/file.h"
 
 /* The file_ops of /dev/console, /dev/tty and descriptors 0-2 of init. */
 extern const struct file_ops tty_ops;

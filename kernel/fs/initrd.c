@@ -1,12 +1,12 @@
 /*
- * kernel/initrd.c - parsing the cpio newc archive.
+ * kernel/fs/initrd.c - parsing the cpio newc archive.
  *
  * Each entry is a 110-byte ASCII header ("070701", then 13 eight-digit hex
  * fields), the NUL-terminated name padded to 4 bytes, and the data padded to
  * 4 bytes; "TRAILER!!!" ends the archive.  Every field is checked against the
  * archive's bounds, so a damaged archive gives a message, not a crash.
  */
-#include "kernel/initrd.h"
+#include "kernel/fs/initrd.h"
 #include "kernel/multiboot.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"

@@ -1,5 +1,5 @@
 /*
- * kernel/fs.h - the name space: paths resolved to nodes, over the read-only
+ * kernel/fs/fs.h - the name space: paths resolved to nodes, over the read-only
  * initrd merged with built-in pseudo file systems ("mounts").
  *
  * Resolution walks a path one component at a time from "/" or from a base
@@ -13,8 +13,8 @@
  *      as soon as a mount at "/sys/kernel/mm/ksm" does).
  *
  * Adding a pseudo file system (/proc, /sys): define a `struct fs_mount`
- * (kernel/dev.c is the small example: /dev/console, /dev/tty, /dev/null,
- * /dev/zero) and list it in mounts[] in kernel/fs.c.  Its lookup decides what
+ * (kernel/fs/dev.c is the small example: /dev/console, /dev/tty, /dev/null,
+ * /dev/zero) and list it in mounts[] in kernel/fs/fs.c.  Its lookup decides what
  * exists under its prefix (dynamic names such as /proc/<pid> are fine), its
  * readdir lists a directory, and its open makes a struct file with its own
  * file_ops; fs.c opens directories, and does stat and access from the node.
@@ -36,6 +36,8 @@
 #define S_IFCHR 0020000
 #define S_IFREG 0100000
 #define S_IFIFO 0010000
+#define S_IFLNK 0120000
+#define S_ISLNK(m) (((m) & S_IFMT) == S_IFLNK)
 #define S_ISDIR(m) (((m) & S_IFMT) == S_IFDIR)
 #define S_ISREG(m) (((m) & S_IFMT) == S_IFREG)
 
@@ -72,9 +74,13 @@ struct fs_mount {
 	/* Open N (never a directory) with open(2) FLAGS: a new file in *OUT
 	 * (file_alloc with the mount's own file_ops), or -errno. */
 	int (*open)(const struct fs_node *n, int flags, struct file **out);
+	/* A symbolic link N (lookup gave S_IFLNK): copy its target, without a
+	 * NUL, into BUF (MAX bytes) and return its length, or -errno.  NULL
+	 * when the mount has no links (/proc/self, /proc/PID/exe use it). */
+	long (*readlink)(const struct fs_node *n, char *buf, size_t max);
 };
 
-/* The built-in mounts (kernel/dev.c, later kernel/pseudo.c). */
+/* The built-in mounts (kernel/fs/dev.c, later kernel/pseudo.c). */
 extern const struct fs_mount dev_mount;
 
 /*

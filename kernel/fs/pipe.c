@@ -1,5 +1,5 @@
 /*
- * kernel/pipe.c - pipes.
+ * kernel/fs/pipe.c - pipes.
  *
  * A pipe is one page of ring buffer with free-running read and write
  * positions, and a count of open read and write ends (each end is one struct
@@ -16,9 +16,9 @@
  * (cond_resched) and stopping for a fatal signal with what they wrote.  A
  * read takes at most one ring's worth, so it needs no such check.
  */
-#include "kernel/pipe.h"
+#include "kernel/fs/pipe.h"
 #include "kernel/errno.h"
-#include "kernel/fs.h"
+#include "kernel/fs/fs.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"

@@ -1,5 +1,5 @@
 /*
- * kernel/file.h - open files and descriptors.
+ * kernel/fs/file.h - open files and descriptors.
  *
  * A struct file is one open instance (offset, flags) of something that
  * implements struct file_ops: an initrd file or directory, the console tty,
@@ -14,7 +14,7 @@
  */
 #pragma once
 #include "kernel/lib.h"
-#include "kernel/fs.h"
+#include "kernel/fs/fs.h"
 #include "kernel/proc.h"
 #include "kernel/spinlock.h"
 
@@ -94,7 +94,7 @@ const struct initrd_file *fs_file_initrd(struct file *f);
 /* Open PATH for exec: the initrd entry, or NULL with *err set. */
 const struct initrd_file *fs_lookup_exec(const char *path, int *err);
 
-/* ---- added by the files helper (kernel/file.c, kernel/fs.c) ---- */
+/* ---- added by the files helper (kernel/fs/file.c, kernel/fs/fs.c) ---- */
 
 /* open(2) flags, Linux x86-64 values. */
 #define O_ACCMODE 03
