@@ -108,6 +108,7 @@ static void copy_thread(struct proc *child, struct proc *me, uint64_t flags, uin
 	asm volatile("fxsave %0" : "=m"(child->fpu));
 	child->fs_base = flags & CLONE_SETTLS ? tls : me->fs_base;
 	child->pgid = me->pgid;
+	child->sid = me->sid;
 	child->oom_score_adj = me->oom_score_adj;
 	child->cpus_allowed = me->cpus_allowed;
 	memcpy(child->name, me->name, sizeof(child->name));

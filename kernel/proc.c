@@ -177,6 +177,7 @@ void proc_start_init(const char *path, char *const argv[])
 	if (!p)
 		panic("proc_start_init: cannot create the first process (%d)", err);
 	p->pgid = p->pid;
+	p->sid = p->pid;
 	if ((err = fd_open_console_in(p)))
 		panic("proc_start_init: cannot open the console (%d)", err);
 	if (!(p->sighand = sighand_alloc()))

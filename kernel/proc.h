@@ -49,7 +49,8 @@ struct proc {
 	char name[PROC_NAME_LEN];
 	struct proc *parent;		/* the parent process (its group leader) */
 	struct proc *group_leader;	/* the thread whose pid is tgid; itself for a leader */
-	int pgid;			/* process group, for the tty's Ctrl-C */
+	int pgid;			/* process group (job control, the tty's foreground) */
+	int sid;			/* session: setsid(2) makes one, led by its caller */
 	int exit_signal;		/* sent to the parent when the group ends (SIGCHLD,
 					 * clone's low byte, 0 none); -1 for a thread */
 
@@ -112,6 +113,11 @@ struct proc *proc_find(int pid);
 #define for_each_thread(t, leader) \
 	for (struct proc *t = proc_table; t < proc_table + NPROC; t++) \
 		if (t->state != P_UNUSED && t->state != P_DEAD && t->group_leader == (leader))
+/* POSIX's orphaned process group: no member has a parent in another group
+ * of the same session (Linux will_become_orphaned_pgrp).  Stop signals from
+ * the terminal are discarded for one (nobody could continue it), and the tty
+ * answers EIO instead of SIGTTIN.  proc_lock held. */
+bool pgrp_is_orphaned_locked(int pgid);
 /* Start a kernel thread running FN(ARG); NULL when no slot or memory. */
 struct proc *kthread_create(const char *name, void (*fn)(void *), void *arg);
 /* Start the first user program; panics if that is impossible. */

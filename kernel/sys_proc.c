@@ -131,15 +131,35 @@ long sys_getpgid(int pid)
 	return pgid;
 }
 
+/* setsid(2): EPERM for a process group leader (its group would span two
+ * sessions), else the caller leads a new session and group. */
 long sys_setsid(void)
 {
 	struct proc *leader = current()->group_leader;
+	long ret = leader->pid;
 
 	spin_lock(&proc_lock);
-	for_each_thread(t, leader)
-		t->pgid = leader->pid;
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
+		if (p->state != P_UNUSED && p->state != P_DEAD && p->pgid == leader->pid)
+			ret = -EPERM;
+	if (ret > 0)
+		for_each_thread(t, leader)
+			t->pgid = t->sid = leader->pid;
 	spin_unlock(&proc_lock);
-	return leader->pid;
+	return ret;
+}
+
+bool pgrp_is_orphaned_locked(int pgid)
+{
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
+		if (p->state == P_UNUSED || p->state == P_DEAD || p->state == P_ZOMBIE ||
+		    p->group_leader != p || p->pgid != pgid || p->group_exiting)
+			continue;
+		struct proc *parent = p->parent;
+		if (parent && parent->pgid != pgid && parent->sid == p->sid)
+			return false;
+	}
+	return true;
 }
 
 long sys_sched_yield(void)
