@@ -128,7 +128,28 @@ $(B)/host/mkfuzzelf: user/tests/mkfuzzelf.c user/lib/fuzz_rnd.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -Iuser/lib -o $@ $<
 
-$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) scripts/mkinitrd
+# Busybox is the shell and the tools: /bin/busybox, one symbolic link to it for every applet
+# where `busybox --list-full` puts it (/bin, /sbin, /usr/bin, /usr/sbin), except where a
+# project program has the name (init, pmap: the project's own stay), the files of user/etc
+# in /etc, and the directories /root (root's home) and /tmp. Links left over from an older
+# list, or from project programs that became applets, are replaced.
+BUSYBOX ?= /bin/busybox
+ETC_FILES := $(wildcard user/etc/*)
+$(B)/busybox.stamp: $(BUSYBOX) $(ETC_FILES) $(USER_OUT)
+	@echo "  BUSYBOX $(BUSYBOX) and its applet links"
+	$(Q)[ -x $(BUSYBOX) ] || { echo "busybox: $(BUSYBOX) is missing: make setup installs busybox-static" >&2; exit 1; }
+	$(Q)mkdir -p $(B)/root/bin $(B)/root/etc $(B)/root/root $(B)/root/tmp
+	$(Q)chmod 1777 $(B)/root/tmp
+	$(Q)find $(B)/root -type l -delete
+	$(Q)install -m 755 $(BUSYBOX) $(B)/root/bin/busybox
+	$(Q)install -m 644 $(ETC_FILES) $(B)/root/etc/
+	$(Q)for path in $$($(BUSYBOX) --list-full); do \
+		case " $(USER_BIN) busybox " in *" $${path##*/} "*) continue ;; esac; \
+		mkdir -p $(B)/root/$${path%/*} && ln -sfn /bin/busybox $(B)/root/$$path || exit 1; \
+	done
+	@touch $@
+
+$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) $(B)/busybox.stamp scripts/mkinitrd
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkinitrd $(B)/root $@
 
