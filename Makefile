@@ -46,7 +46,7 @@ USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c us
 USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%)
 USER_HDRS  := $(wildcard user/*/*.h)
 
-.PHONY: all run test gdb debug bench bench-linux fuzz clean help setup
+.PHONY: all run test gdb debug bench bench-linux shell-linux fuzz clean help setup
 # A failed recipe leaves no half-made target that a later make would trust.
 .DELETE_ON_ERROR:
 all: $(B)/kernel.elf $(B)/os.iso $(B)/host/mkfuzzelf
@@ -59,6 +59,7 @@ help:
 	@echo "make debug      QEMU waiting for a debugger on port GDBPORT (for IDEs)"
 	@echo "make bench      run the benchmarks in both fork modes: table and plot in $(B)/bench/"
 	@echo "make bench-linux  the same benchmark on Debian's Linux kernel too (downloads it)"
+	@echo "make shell-linux  the shell suite's session on this kernel and on Debian's Linux: the differences"
 	@echo "make fuzz       the fuzzer for FUZZ_TIME seconds (default 600; FUZZ_SEED=N replays a seed)"
 	@echo "make clean      remove $(B)/"
 	@echo "make compile_commands.json   the compilation database for clangd"
@@ -192,6 +193,10 @@ bench: setup
 bench-linux: setup
 	@$(MAKE) --no-print-directory all
 	scripts/bench-linux
+
+shell-linux: setup
+	@$(MAKE) --no-print-directory all
+	scripts/shell-linux
 
 fuzz: setup
 	@$(MAKE) --no-print-directory all
