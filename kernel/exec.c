@@ -306,6 +306,10 @@ static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struc
 	push_auxv(&b, l, rnd, plat, str + a->offset[a->argc + a->envc]);
 	uint64_t sp = (plat - b.n * 8) & ~15UL;
 	int err = stack_write(vm, sp, b.words, b.n * 8);
+	vm->arg_start = str;
+	vm->arg_end = vm->env_start = str + a->offset[a->argc];
+	vm->env_end = str + a->offset[a->argc + a->envc];
+	vm->start_stack = sp;
 	kfree(b.words);
 	return err ? 0 : sp;
 }

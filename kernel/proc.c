@@ -52,6 +52,11 @@ struct proc *proc_find(int pid)
 	return NULL;
 }
 
+int proc_last_pid(void)
+{
+	return __atomic_load_n(&next_pid, __ATOMIC_RELAXED) - 1;
+}
+
 void proc_set_name(struct proc *p, const char *path)
 {
 	const char *base = path;

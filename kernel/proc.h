@@ -43,6 +43,7 @@ enum proc_state { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBI
 #define RLIMIT_NOFILE 7
 #define RLIMIT_MEMLOCK 8
 #define RLIMIT_AS 9
+#define RLIMIT_SIGPENDING 11
 #define RLIM_NLIMITS 16
 #define RLIM_INFINITY (~0UL)
 #define EXE_PATH_LEN 256	/* /proc/PID/exe's target: FS_PATH_MAX */
@@ -160,6 +161,9 @@ struct proc *kthread_create(const char *name, void (*fn)(void *), void *arg);
 /* Start the first user program; panics if that is impossible. */
 void proc_start_init(const char *path, char *const argv[]);
 void proc_set_name(struct proc *p, const char *path);
+/* The pid given out last (/proc/loadavg; pids are never reused, so it also
+ * counts the tasks created since boot: /proc/stat's processes). */
+int proc_last_pid(void);
 
 /* ---- ending tasks and groups: kernel/exit.c ---- */
 

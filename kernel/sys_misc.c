@@ -534,7 +534,7 @@ struct utsname {
 long sys_uname(uint64_t ubuf)
 {
 	struct utsname u = {
-		"cowos", "", "0.1.0", "copy-on-write teaching kernel", "x86_64", "(none)",
+		UTS_SYSNAME, "", UTS_RELEASE, UTS_VERSION, "x86_64", "(none)",
 	};
 
 	hostname_get(u.nodename);

@@ -9,6 +9,10 @@
 struct proc;
 
 #define HOST_NAME_MAX 64
+/* uname(2)'s fields, also /proc/version and /proc/sys/kernel/os* */
+#define UTS_SYSNAME "cowos"
+#define UTS_RELEASE "0.1.0"
+#define UTS_VERSION "copy-on-write teaching kernel"
 #define USER_HZ 100		/* clock ticks of times(2) and /proc (Linux's) */
 
 /* Ticks of the kernel timer (HZ) in USER_HZ clock ticks. */
