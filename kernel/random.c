@@ -40,8 +40,7 @@ static inline uint32_t rotl(uint32_t v, int n)
 #define QR(a, b, c, d) (a += b, d = rotl(d ^ a, 16), c += d, b = rotl(b ^ c, 12), \
 			a += b, d = rotl(d ^ a, 8), c += d, b = rotl(b ^ c, 7))
 
-/* One ChaCha20 block (20 rounds) of KEY at counter COUNTER into OUT. */
-static void chacha20_block(const uint32_t k[8], uint64_t counter, uint32_t out[16])
+void chacha20_block(const uint32_t k[8], uint64_t counter, uint32_t out[16])
 {
 	static const uint32_t sigma[4] = { 0x61707865, 0x3320646e, 0x79622d32, 0x6b206574 };
 	uint32_t in[16], x[16];

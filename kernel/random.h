@@ -13,6 +13,10 @@
 #define GRND_RANDOM 0x0002
 #define GRND_INSECURE 0x0004
 
+/* One ChaCha20 block (20 rounds) of key K with the 64-bit block counter
+ * COUNTER and a zero nonce (the original 64/64 layout) into OUT; for the
+ * generator and its self-test (kernel/random_test.c). */
+void chacha20_block(const uint32_t k[8], uint64_t counter, uint32_t out[16]);
 /* Seed the generator (once, at boot, before the first user program). */
 void random_init(void);
 /* Fill BUF (kernel memory) with N random bytes.  Any context but an

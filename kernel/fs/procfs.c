@@ -4,27 +4,37 @@
  * Linux.  A struct fs_mount (kernel/fs/fs.h) that kernel/fs/fs.c lists in its
  * mounts[]; /sys/kernel is kernel/fs/sysfs.c's.
  *
- * The mount is two tables of struct pfile, one row per file or directory,
+ * The mount is tables of struct pfile, one row per file or directory,
  * named by its path below the table's root: proc_files[] below /proc,
  * pid_files[] below /proc/PID, task_files[] below /proc/PID/task/TID (a
  * thread's own files; TID is checked to be a thread of PID's process when
  * looked up); adding a file is adding a row.  /proc lists processes (thread
  * group leaders), /proc/PID/task their threads; /proc/TID of any thread
- * also resolves, as on Linux.  /proc/self is
- * the reader's own /proc/PID (there are no symbolic links: the name is
- * resolved to the caller's pid when looked up, so an open file keeps the pid
- * it was opened for).  A directory lists the rows directly below it; /proc then
- * adds "self" and one entry per process.  A node's id (struct fs_node) names
+ * also resolves, as on Linux.  /proc/PID/fd holds one row per open
+ * descriptor (the T_FD "table": its row is the descriptor).
+ *
+ * Symbolic links (a row with `link`, the mount's readlink): /proc/self (to
+ * the reader's pid), /proc/PID/exe (the program exec ran: struct proc.exe),
+ * /proc/PID/cwd, and /proc/PID/fd/N (the name the file was opened by,
+ * "pipe:[ino]" for a pipe, as Linux's d_path).  The path walk follows them;
+ * a path below /proc/self also resolves here directly, to the reader's pid,
+ * so an open file keeps the pid it was opened for.  Linux's fd links are
+ * "magic" (open gives the very file); these are plain names, so a pipe's
+ * cannot be opened.  A directory lists the rows directly below it; /proc then
+ * adds one entry per process.  A node's id (struct fs_node) names
  * its table, row and pid: NODE_ID().  Inode numbers hash the canonical path
  * (/proc/PID/..., never /proc/self/...), so both names stat alike.
  *
- * A row is one of four kinds of file:
+ * A row is one of these kinds of file:
  *  - text (show, or show_proc for a process): generated on read into a
  *    one-page window of the whole text (struct text).  A read at offset 0 or
  *    outside the window generates it again, so each pass from the start sees
  *    fresh values and reads within a window see one consistent snapshot; a
  *    text longer than a page (a big maps) still reads whole, a page at a
  *    time.  Size 0 in stat, like Linux.  Opening one for writing: -EACCES.
+ *  - text of a process read from its memory (show_pid: /proc/PID/cmdline):
+ *    generated with no lock held, the address space pinned.
+ *  - link: see above; opening one opens its target.
  *  - knob (show + store): the sysctl switches (and sys/vm/audit, whose
  *    store runs the invariant checker), and per process (show_proc +
  *    store_proc) oom_score_adj.  Every write is parsed as the
