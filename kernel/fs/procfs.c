@@ -685,7 +685,7 @@ static void cpu_list(struct text *t, uint64_t mask)
  * root has every capability. */
 static void show_status(struct text *t, struct proc *p)
 {
-	uint64_t cpus = p->cpus_allowed & ((1UL << ncpu) - 1);
+	uint64_t cpus = p->cpus_allowed & (ncpu < 64 ? (1UL << ncpu) - 1 : ~0UL);
 
 	tprintf(t, "Name:\t%s\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
 		"TracerPid:\t0\n", p->name, state_name(p), p->tgid, p->pid,

@@ -305,6 +305,37 @@ static void test_pid_stat(void)
 	check_errno(syscall(SYS_times, BAD_PTR), EFAULT, "times to a bad pointer");
 }
 
+/* A grandchild asks for SIGKILL when its parent dies, then sleeps 5 s
+ * holding a pipe's write end: the end closes at once only if the signal
+ * came when the parent exited. */
+static void test_pdeathsig(void)
+{
+	int p[2];
+	char c;
+
+	pipe(p);
+	pid_t a = fork();
+	if (a == 0) {
+		if (fork() == 0) {
+			close(p[0]);
+			prctl(PR_SET_PDEATHSIG, SIGKILL);
+			write(p[1], "r", 1);	/* armed */
+			sleep(5);
+			_exit(0);
+		}
+		read(p[0], &c, 1);
+		_exit(0);
+	}
+	close(p[1]);
+	double t0 = now_s();
+	tap_wait(a);
+	long n = read(p[0], &c, 1);
+	double waited = now_s() - t0;
+	close(p[0]);
+	tap_check(n == 0 && waited < 3, "PR_SET_PDEATHSIG: killed when the parent exits",
+		  "read %ld after %.1f s", n, waited);
+}
+
 /* ---- /proc/PID/cmdline, exe, fd ---- */
 
 /* SELF: how the child finds this program (exec follows /proc/self/exe). */
@@ -467,6 +498,7 @@ int main(int argc, char **argv)
 	test_rlimits();
 	test_sysinfo();
 	test_prctl();
+	test_pdeathsig();
 	test_pid_stat();
 	test_cmdline("/proc/self/exe");
 	test_links();
