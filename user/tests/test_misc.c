@@ -2,9 +2,8 @@
  * test_misc - the small system calls and the /proc and /dev files that
  * busybox and libc ask for: getrandom, resource limits, sysinfo, prctl,
  * the parent-death signal, syslog, times and getrusage, priorities, ids,
- * the time of day, and
- * /proc/PID/{stat,status,cmdline,exe,fd}, /proc/{uptime,loadavg,version},
- * /dev/{full,urandom}.  Bad input too: bad pointers, bad resource numbers,
+ * the time of day, and /proc/PID/{stat,status,cmdline,exe,cwd,fd},
+ * /proc/{uptime,loadavg,version,sys/kernel}, /dev/{full,random,urandom}.  Bad input too: bad pointers, bad resource numbers,
  * bad flags, huge lengths.  It runs on Linux as well: formats are compared
  * exactly where they must be equal, loosely where values differ.
  */
