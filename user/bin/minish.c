@@ -234,7 +234,7 @@ static int unsupported_length(const char *in, int word_start, int first_word)
 			return 2;
 	if (in[0] == '$' && (in[1] == '_' || isalpha((unsigned char)in[1])))
 		return 1 + name_length(in + 1);
-	if (strchr("<>;&(){}`*?[", in[0]) || (in[0] == '$' && in[1] && in[1] != '?'))
+	if ((in[0] && strchr("<>;&(){}`*?[", in[0])) || (in[0] == '$' && in[1] && in[1] != '?'))
 		return 1;
 	if (!first_word || !(in[0] == '_' || isalpha((unsigned char)in[0])))
 		return 0;
