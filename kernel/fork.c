@@ -111,6 +111,7 @@ static void copy_thread(struct proc *child, struct proc *me, uint64_t flags, uin
 	child->sid = me->sid;
 	child->oom_score_adj = me->oom_score_adj;
 	child->cpus_allowed = me->cpus_allowed;
+	signal_fork(child, me);
 	memcpy(child->name, me->name, sizeof(child->name));
 }
 
@@ -172,14 +173,19 @@ static struct proc *copy_process(uint64_t flags, uint64_t newsp, uint64_t parent
 	return child;
 }
 
-/* CLONE_VFORK: sleep until CHILD has exec'd or exited (vfork_release). */
+/* CLONE_VFORK: sleep until CHILD has exec'd or exited (vfork_release).
+ * Only SIGKILL ends the wait (Linux wait_for_vfork_done is killable): a
+ * handler must not run while the child still borrows our memory. */
 static void vfork_wait(struct proc *child)
 {
 	struct proc *me = current();
 
 	spin_lock(&proc_lock);
-	while (child->vfork_parent == me && !signal_pending())
-		sleep_on(child, &proc_lock);
+	while (child->vfork_parent == me && !fatal_signal_pending()) {
+		me->sleep_killable = true;
+		sleep_on_uninterruptible(child, &proc_lock);
+		me->sleep_killable = false;
+	}
 	spin_unlock(&proc_lock);
 }
 

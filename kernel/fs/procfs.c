@@ -340,7 +340,7 @@ static int show_stat(struct text *t, const struct pfile *pf)
 	spin_lock(&proc_lock);
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
 		running += p->state == P_RUNNING || p->state == P_RUNNABLE;
-		blocked += p->state == P_SLEEPING && p->sleep_uninterruptible;
+		blocked += p->state == P_SLEEPING && p->sleep_uninterruptible && !task_is_stopped(p);
 	}
 	spin_unlock(&proc_lock);
 	tprintf(t, "ctxt %lu\nprocs_running %d\nprocs_blocked %d\n", ctxt, running, blocked);
@@ -427,6 +427,8 @@ static void show_comm(struct text *t, struct proc *p)
 
 static const char *state_name(const struct proc *p)
 {
+	if (task_is_stopped(p))
+		return "T (stopped)";
 	switch (p->state) {
 	case P_SLEEPING:
 		return p->sleep_uninterruptible ? "D (disk sleep)" : "S (sleeping)";
@@ -474,7 +476,7 @@ static void show_status(struct text *t, struct proc *p)
 static void show_pid_stat(struct text *t, struct proc *p)
 {
 	static const char letter[] = { [P_SLEEPING] = 'S', [P_ZOMBIE] = 'Z', [P_DEAD] = 'X' };
-	char state = letter[p->state] ? letter[p->state] : 'R';
+	char state = task_is_stopped(p) ? 'T' : letter[p->state] ? letter[p->state] : 'R';
 	struct mm_rss rss = { 0 };
 	uint64_t vsize = 0;
 

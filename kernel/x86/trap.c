@@ -141,15 +141,19 @@ static bool apic_vector(struct trapframe *tf)
 	}
 }
 
-/* The signal a user-mode exception sends, as Linux sends it. */
-static int exception_signal(uint64_t vector)
+/* Send the signal a user-mode exception sends, with Linux's si_code and
+ * si_addr (arch/x86/kernel/traps.c): the faulting instruction's address
+ * for #DE and #UD, none (SI_KERNEL) for #GP and int3. */
+static void exception_signal(const struct trapframe *tf)
 {
-	switch (vector) {
-	case T_DIVIDE: case T_X87: case T_SIMD: return SIGFPE;
-	case T_INVALID_OP: return SIGILL;
-	case T_DEBUG: case T_BREAKPOINT: return SIGTRAP;
-	case T_ALIGN: return SIGBUS;
-	default: return SIGSEGV;
+	switch (tf->vector) {
+	case T_DIVIDE: force_sig_fault(SIGFPE, FPE_INTDIV, tf->rip); break;
+	case T_X87: case T_SIMD: force_sig_fault(SIGFPE, SI_KERNEL, tf->rip); break;
+	case T_INVALID_OP: force_sig_fault(SIGILL, ILL_ILLOPN, tf->rip); break;
+	case T_DEBUG: force_sig_fault(SIGTRAP, TRAP_BRKPT, tf->rip); break;
+	case T_BREAKPOINT: force_sig(SIGTRAP); break;
+	case T_ALIGN: force_sig_fault(SIGBUS, BUS_ADRALN, 0); break;
+	default: force_sig(SIGSEGV); break;
 	}
 }
 
@@ -162,7 +166,7 @@ static void exception(struct trapframe *tf)
 		panic_trap(tf, trap_name(tf->vector));
 	printk(LOG_ERROR, "pid %d (%s): %s at ip %lx\n", p->pid, p->name,
 	       trap_name(tf->vector), tf->rip);
-	force_sig(exception_signal(tf->vector));
+	exception_signal(tf);
 }
 
 void trap(struct trapframe *tf)
