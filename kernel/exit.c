@@ -114,7 +114,8 @@ static void group_dead(struct proc *leader)
 	reparent_children(leader, init);
 	if (!leader->parent)
 		return;		/* a kernel thread: nobody waits for it */
-	if (!do_notify_parent(leader, exit_code(leader->exit_status, &si_status), si_status))
+	int why = exit_code(leader->exit_status, &si_status);
+	if (!do_notify_parent(leader, why, si_status))
 		return;
 	if (leader == current())
 		leader->state = P_DEAD;
