@@ -11,8 +11,8 @@
  * with its siginfo on the thread or on the group (shared_pending, in the
  * leader); complete_signal() picks a thread that does not block it and
  * wakes it - or, for a signal whose action is to kill, starts the group's
- * exit at once (SIGKILL to every thread), so that even a stopped process
- * dies of SIGTERM, as on Linux.
+ * exit at once (SIGKILL to every thread), as Linux does.  A stopped thread
+ * takes only SIGKILL; SIGTERM to a stopped process waits for its SIGCONT.
  */
 #include "kernel/signal.h"
 #include "kernel/errno.h"
@@ -151,9 +151,13 @@ static bool prepare_signal(struct proc *t, int sig, bool from_user)
 	return !sig_ignored(t, sig, from_user);
 }
 
+/* Can thread T take SIG now?  A stopped thread takes only SIGKILL: any
+ * other waits for SIGCONT, even a fatal one (Linux wants_signal). */
 static bool wants_signal(const struct proc *t, int sig)
 {
-	return !exited(t) && !(t->blocked & sigmask(sig));
+	if (exited(t) || (t->blocked & sigmask(sig)))
+		return false;
+	return sig == SIGKILL || !t->stopped;
 }
 
 /* End the group of LEADER for fatal signal SIG: every thread gets SIGKILL
