@@ -241,26 +241,28 @@ void signal_send_process_locked(struct proc *p, int sig)
 	send_signal_info_locked(p, sig, NULL, true, false);
 }
 
-int signal_send_group(int pgid, int sig)
+int signal_send_group_info(int pgid, int sig, const struct siginfo *info)
 {
-	struct siginfo info = { .si_signo = sig, .si_code = SI_USER };
 	int found = 0;
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	spin_lock(&proc_lock);
-	struct proc *me = current();
-	info.proc.pid = me && me->vm ? me->tgid : 0;
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
 		if (p->state == P_UNUSED || p->state == P_EMBRYO || p->state == P_DEAD ||
 		    p->group_leader != p || p->pgid != pgid || !p->sighand || !p->nr_threads)
 			continue;
 		found++;
 		if (sig)
-			send_signal_info_locked(p, sig, &info, true, true);
+			send_signal_info_locked(p, sig, info, true, true);
 	}
 	spin_unlock(&proc_lock);
 	return found ? 0 : -ESRCH;
+}
+
+int signal_send_group(int pgid, int sig)
+{
+	return signal_send_group_info(pgid, sig, NULL);
 }
 
 void force_sig_fault(int sig, int code, uint64_t addr)

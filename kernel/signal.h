@@ -169,8 +169,11 @@ void send_signal_info_locked(struct proc *p, int sig, const struct siginfo *info
 			     bool group, bool from_user);
 /* A valid SIG from the kernel to the process of P (SI_KERNEL).  proc_lock held. */
 void signal_send_process_locked(struct proc *p, int sig);
-/* SIG from the caller (SI_USER, its pid) to every process in group PGID;
- * -ESRCH when there is none.  For kill(2) and the terminal. */
+/* SIG with INFO (NULL: SI_KERNEL) to every process in group PGID, as
+ * kill(2) sends it (init only for a handler); -ESRCH when there is none,
+ * -EINVAL for a bad SIG (0 only checks). */
+int signal_send_group_info(int pgid, int sig, const struct siginfo *info);
+/* The same from the kernel (SI_KERNEL): the terminal's SIGINT, SIGTSTP... */
 int signal_send_group(int pgid, int sig);
 /* Send fault signal SIG with si_code CODE and si_addr ADDR to the current
  * thread: if it is ignored or blocked, it is unblocked and reset to the

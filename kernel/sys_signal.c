@@ -64,7 +64,7 @@ long sys_kill(int pid, int sig)
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
 	if (pid == 0 || pid < -1)
-		return signal_send_group(pid == 0 ? current()->pgid : -pid, sig);
+		return signal_send_group_info(pid == 0 ? current()->pgid : -pid, sig, &info);
 	if (pid > 0)
 		return send_to_process(pid, sig, &info);
 	if (sig) {

@@ -650,7 +650,7 @@ int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--after-exec"))
 		return after_exec();
-	self = argv[0];
+	self = strchr(argv[0], '/') ? argv[0] : strdup(tap_bin(argv[0]));
 	tap_case("handlers", case_basic, NULL, 20);
 	tap_case("SA_SIGINFO for faults", case_fault_info, NULL, 20);
 	tap_case("siginfo of senders", case_sender_info, NULL, 20);
