@@ -19,6 +19,11 @@
  * the ordinary thread exit on its way back to user mode (or out of a sleep).
  * The parent of a process is its parent's group leader (struct proc.parent),
  * so any thread of the parent may wait for it, and it sleeps on that leader.
+ * The group's end is told to the parent by do_notify_parent (SIGCHLD with
+ * CLD_EXITED/KILLED and the status), which may ask for the zombie to be
+ * reaped at once (SIGCHLD ignored, SA_NOCLDWAIT).  wait4 also reports a
+ * child's job-control stop (WUNTRACED) and continue (WCONTINUED), each once,
+ * from the marks kernel/signal.c leaves on its leader.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
@@ -247,7 +252,7 @@ int de_thread(void)
 	leader->group_exec = me;
 	kill_other_threads(me);
 	while (leader->nr_threads > 1 && !fatal_signal_pending())
-		sleep_on(me, &proc_lock);
+		sleep_on_killable(me, &proc_lock);	/* a handled signal must wait */
 	leader->group_exec = NULL;
 	if (leader->nr_threads > 1)
 		err = -EINTR;

@@ -111,7 +111,7 @@ static void copy_thread(struct proc *child, struct proc *me, uint64_t flags, uin
 	child->sid = me->sid;
 	child->oom_score_adj = me->oom_score_adj;
 	child->cpus_allowed = me->cpus_allowed;
-	signal_fork(child, me);
+	signal_fork(child, me, (flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM);
 	memcpy(child->name, me->name, sizeof(child->name));
 }
 
@@ -181,11 +181,8 @@ static void vfork_wait(struct proc *child)
 	struct proc *me = current();
 
 	spin_lock(&proc_lock);
-	while (child->vfork_parent == me && !fatal_signal_pending()) {
-		me->sleep_killable = true;
-		sleep_on_uninterruptible(child, &proc_lock);
-		me->sleep_killable = false;
-	}
+	while (child->vfork_parent == me && !fatal_signal_pending())
+		sleep_on_killable(child, &proc_lock);
 	spin_unlock(&proc_lock);
 }
 

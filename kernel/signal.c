@@ -20,10 +20,7 @@
 #include "kernel/sched.h"
 #include "mm/heap.h"
 
-/* A pending signal keeps the first SI_KEPT bytes of its siginfo: the header
- * and every union field this kernel or rt_sigqueueinfo fills (up to
- * si_stime); the rest of the 128 reads as 0. */
-#define SI_KEPT offsetof(struct siginfo, raw[32])
+_Static_assert(SI_KEPT == offsetof(struct siginfo, raw[32]), "SI_KEPT ends after si_stime");
 
 #define SYNCHRONOUS_SIGNALS (sigmask(SIGSEGV) | sigmask(SIGBUS) | sigmask(SIGILL) | \
 			     sigmask(SIGTRAP) | sigmask(SIGFPE) | sigmask(SIGSYS))
@@ -209,14 +206,11 @@ void send_signal_info_locked(struct proc *t, int sig, const struct siginfo *info
 	struct sigpending *q = group ? &t->group_leader->shared_pending : &t->pending;
 	if (!(q->set & sigmask(sig))) {		/* one instance of each: merged */
 		q->set |= sigmask(sig);
-		struct siginfo *dst = &q->info[sig - 1];
-		if (info) {
-			memcpy(dst, info, SI_KEPT);
-		} else {
-			memset(dst, 0, SI_KEPT);
-			dst->si_code = SI_KERNEL;
-		}
-		dst->si_signo = sig;
+		struct siginfo kept = { .si_code = SI_KERNEL };
+		if (info)
+			memcpy(&kept, info, SI_KEPT);
+		kept.si_signo = sig;
+		memcpy(q->info[sig - 1], &kept, SI_KEPT);
 	}
 	complete_signal(t, sig, group);
 }
@@ -378,7 +372,7 @@ int dequeue_signal(uint64_t mask, struct siginfo *info)
 	}
 	q->set &= ~sigmask(sig);
 	memset(info, 0, sizeof(*info));
-	memcpy(info, &q->info[sig - 1], SI_KEPT);
+	memcpy(info, q->info[sig - 1], SI_KEPT);
 	return sig;
 }
 
@@ -418,12 +412,27 @@ void do_signal_stop(int sig)
 	}
 	p->stopped = true;
 	check_group_stopped(leader);
-	while (p->stopped && !(p->pending.set & sigmask(SIGKILL))) {
-		p->sleep_killable = true;
-		sleep_on_uninterruptible(&p->stopped, &proc_lock);
-		p->sleep_killable = false;
-	}
+	while (p->stopped && !(p->pending.set & sigmask(SIGKILL)))
+		sleep_on_killable(&p->stopped, &proc_lock);
 	p->stopped = false;
+}
+
+void sleep_on_killable(void *chan, struct spinlock *lock)
+{
+	struct proc *p = current();
+
+	if (lock != &proc_lock) {
+		spin_lock(&proc_lock);
+		spin_unlock(lock);
+	}
+	p->sleep_killable = true;
+	if (!fatal_signal_pending())
+		sleep_on_uninterruptible(chan, &proc_lock);
+	p->sleep_killable = false;
+	if (lock != &proc_lock) {
+		spin_unlock(&proc_lock);
+		spin_lock(lock);
+	}
 }
 
 void signal_thread_exit(struct proc *p)
@@ -434,10 +443,11 @@ void signal_thread_exit(struct proc *p)
 
 /* ---- fork, exec, timers ---- */
 
-void signal_fork(struct proc *child, const struct proc *me)
+void signal_fork(struct proc *child, const struct proc *me, bool keep_altstack)
 {
 	child->blocked = me->blocked;
-	child->altstack = me->altstack;
+	if (keep_altstack)
+		child->altstack = me->altstack;
 }
 
 int signal_exec(void)

@@ -121,10 +121,15 @@ struct siginfo {
 	};
 };
 
-/* Signals sent and not yet taken: one siginfo per signal (bit n-1). */
+/* A pending signal keeps the first SI_KEPT bytes of its siginfo: the
+ * header and every union field this kernel or rt_sigqueueinfo fills (up to
+ * si_stime); the rest of the 128 reads as 0. */
+#define SI_KEPT 48
+
+/* Signals sent and not yet taken (bit n-1), each with its siginfo. */
 struct sigpending {
 	uint64_t set;
-	struct siginfo info[NSIG];
+	uint8_t info[NSIG][SI_KEPT];
 };
 
 /* sigaltstack's stack_t (and ucontext's uc_stack). */
@@ -135,6 +140,7 @@ struct sigaltstack {
 };
 
 struct proc;
+struct spinlock;
 struct trapframe;
 
 /* Signal dispositions (Linux sighand_struct): shared by the threads of a
@@ -219,6 +225,11 @@ int dequeue_signal(uint64_t mask, struct siginfo *info);
  * last thread to park tells the parent.  Called, and returns, with
  * proc_lock held. */
 void do_signal_stop(int sig);
+/* Sleep on CHAN (LOCK released meanwhile, as sleep_on) until a wakeup or
+ * SIGKILL, which other signals do not end (Linux TASK_KILLABLE): for waits
+ * that must not be cut short by a handled signal, such as a group stop,
+ * vfork's wait for its child and execve's wait for the other threads. */
+void sleep_on_killable(void *chan, struct spinlock *lock);
 /* A thread of a stopping group leaves (exit): the others may now all be
  * parked.  proc_lock held. */
 void signal_thread_exit(struct proc *p);
@@ -230,8 +241,10 @@ void set_current_blocked_locked(uint64_t set);
 
 /* ---- fork, exec, timers: kernel/signal.c ---- */
 
-/* fork/clone: CHILD gets ME's mask and altstack, an empty pending set. */
-void signal_fork(struct proc *child, const struct proc *me);
+/* fork/clone: CHILD gets ME's mask, an empty pending set, and ME's
+ * altstack when KEEP_ALTSTACK (not for a thread: CLONE_VM without
+ * CLONE_VFORK, Linux copy_process). */
+void signal_fork(struct proc *child, const struct proc *me, bool keep_altstack);
 /* execve: handled signals back to SIG_DFL (ignored stay ignored), a
  * private sighand if shared, no altstack; mask and pending kept.
  * -ENOMEM when a private copy cannot be made. */
