@@ -94,6 +94,7 @@ static long send_specific(int tgid, int tid, int sig, const struct siginfo *info
 	return err;
 }
 
+/* tkill(2), tgkill(2): SIG to one thread (SI_TKILL); -EINVAL for an id <= 0. */
 long sys_tkill(int tid, int sig)
 {
 	struct siginfo info = user_info(sig, SI_TKILL);
@@ -121,6 +122,8 @@ static long queueinfo_from_user(uint64_t uinfo, int sig, int pid, struct siginfo
 	return 0;
 }
 
+/* rt_sigqueueinfo(2), rt_tgsigqueueinfo(2): SIG with the caller's siginfo
+ * at UINFO to a process, or to thread TID of TGID. */
 long sys_rt_sigqueueinfo(int pid, int sig, uint64_t uinfo)
 {
 	struct siginfo info;
@@ -145,6 +148,10 @@ long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, uint64_t uinfo)
 
 /* ---- dispositions and masks ---- */
 
+/* rt_sigaction(2) with Linux's kernel struct sigaction (handler, flags,
+ * restorer, mask): the old action to UOLD, then UACT installed.  -EINVAL
+ * for SIGSETSIZE other than 8, a bad SIG, or a new action for SIGKILL or
+ * SIGSTOP; -EFAULT. */
 long sys_rt_sigaction(int sig, uint64_t uact, uint64_t uold, size_t sigsetsize)
 {
 	struct k_sigaction act, old;
@@ -177,6 +184,9 @@ long sys_rt_sigaction(int sig, uint64_t uact, uint64_t uold, size_t sigsetsize)
 	return 0;
 }
 
+/* rt_sigprocmask(2): the old mask to UOLD; USET blocked (SIG_BLOCK),
+ * unblocked (SIG_UNBLOCK) or made the mask (SIG_SETMASK), never SIGKILL or
+ * SIGSTOP.  -EINVAL for a bad HOW (with USET) or SIGSETSIZE, -EFAULT. */
 long sys_rt_sigprocmask(int how, uint64_t uset, uint64_t uold, size_t sigsetsize)
 {
 	struct proc *me = current();
@@ -234,6 +244,7 @@ static long wait_for_signal(void)
 	return -ERESTARTNOHAND;
 }
 
+/* pause(2): sleep until a signal is acted on; -EINTR after a handler. */
 long sys_pause(void)
 {
 	return wait_for_signal();
@@ -332,6 +343,7 @@ static struct itimerval itimer_get(const struct proc *leader)
 				   ns_to_timeval(left) };
 }
 
+/* getitimer(2), ITIMER_REAL only (-EINVAL otherwise): time left and interval. */
 long sys_getitimer(int which, uint64_t ucurr)
 {
 	if (which != ITIMER_REAL)

@@ -202,15 +202,21 @@ static void test_sigchld_codes(void)
 /* ---- a stopped process with threads ---- */
 
 /* Each of the child's three threads writes its letter to a non-blocking
- * pipe without end (anonymous shared memory is not there to count in). */
+ * pipe every millisecond, without end (anonymous shared memory is not
+ * there to count in).  The pause keeps the pipe from filling up, which
+ * would leave a thread that the scheduler runs after the others nothing
+ * but EAGAIN; and a stop then finds the threads in nanosleep too, which
+ * restart_syscall resumes after SIGCONT. */
 static int beat_fd;
 
 static void *beat(void *arg)
 {
 	char c = (char)(intptr_t)arg;
 
-	for (;;)
+	for (;;) {
 		(void)!write(beat_fd, &c, 1);
+		sleep_ms(1);
+	}
 	return NULL;
 }
 

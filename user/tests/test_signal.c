@@ -516,6 +516,30 @@ static void overflow(void *arg)
 	recurse(0, -1);
 }
 
+static stack_t in_handler;
+
+static void note_altstack(int sig)
+{
+	(void)sig;
+	sigaltstack(NULL, &in_handler);
+}
+
+/* SS_AUTODISARM: off while the handler runs on it, back after. */
+static void check_autodisarm(void)
+{
+	stack_t ss = { .ss_sp = malloc(16384), .ss_size = 16384, .ss_flags = SS_AUTODISARM }, after;
+
+	sigaltstack(&ss, NULL);
+	handle(SIGUSR2, note_altstack, false, SA_ONSTACK);
+	raise(SIGUSR2);
+	sigaltstack(NULL, &after);
+	tap_check(in_handler.ss_flags == SS_DISABLE && (unsigned)after.ss_flags == SS_AUTODISARM &&
+		  after.ss_sp == ss.ss_sp, "SS_AUTODISARM: disabled in the handler, back after it",
+		  "in handler 0x%x, after 0x%x", in_handler.ss_flags, after.ss_flags);
+	ss.ss_flags = SS_DISABLE;
+	sigaltstack(&ss, NULL);
+}
+
 static void case_altstack(void *arg)
 {
 	(void)arg;
@@ -532,6 +556,7 @@ static void case_altstack(void *arg)
 	sigaltstack(&ss, NULL);
 	sigaltstack(NULL, &old);
 	tap_check(old.ss_flags == SS_DISABLE, "SS_DISABLE turns it off", "flags %d", old.ss_flags);
+	check_autodisarm();
 	tap_check_exits(overflow, NULL, 42,
 			"a stack overflow's SIGSEGV runs on the altstack (SS_ONSTACK, EPERM to change)");
 }
