@@ -12,6 +12,7 @@
  */
 #include "tap.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
@@ -177,6 +178,52 @@ static void case_sender_info(void *arg)
 	siginfo_t forged = { .si_signo = SIGUSR1, .si_code = SI_USER };
 	CHECK_ERRNO(syscall(SYS_rt_sigqueueinfo, getppid(), SIGUSR1, &forged), EPERM,
 			"rt_sigqueueinfo with si_code >= 0 to another process is EPERM");
+}
+
+/* ---- a process-wide signal goes to a thread that does not block it ---- */
+
+static volatile pid_t handler_tid;
+
+static void note_tid(int sig)
+{
+	(void)sig;
+	handler_tid = gettid();
+}
+
+static void *unblocked_waiter(void *arg)
+{
+	sigset_t none;
+
+	sigemptyset(&none);
+	pthread_sigmask(SIG_SETMASK, &none, NULL);
+	*(volatile pid_t *)arg = gettid();
+	while (!handler_tid)
+		pause();
+	return NULL;
+}
+
+static void case_thread_target(void *arg)
+{
+	sigset_t set;
+	pthread_t t;
+	volatile pid_t tid = 0;
+
+	(void)arg;
+	handle(SIGUSR1, note_tid, false, 0);
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	pthread_create(&t, NULL, unblocked_waiter, (void *)&tid);
+	while (!tid)
+		sched_yield();
+	while (!handler_tid) {	/* again if it came just before the waiter's pause */
+		kill(getpid(), SIGUSR1);
+		sleep_ms(5);
+	}
+	pthread_join(t, NULL);
+	tap_check(handler_tid == tid, "kill to a process whose main thread blocks the signal: "
+		  "the thread that does not takes it", "handled by %d, want %d", (int)handler_tid,
+		  (int)tid);
 }
 
 /* ---- masks, pending, sigsuspend ---- */
@@ -476,6 +523,51 @@ static void case_registers(void *arg)
 		  handler_mxcsr);
 }
 
+/* A floating-point and integer loop that signals keep interrupting: its
+ * result is only right if every handler return restores everything. */
+static void storm_target(void *arg)
+{
+	int fd = (int)(intptr_t)arg;
+	double x = 0;
+	uint64_t h = 1469598103934665603ULL;
+
+	handle(SIGUSR1, clobber, false, SA_RESTART);
+	(void)!write(fd, "r", 1);
+	for (long i = 1; i <= 3000000; i++) {
+		x += 1.0 / (double)i;
+		h = (h ^ (uint64_t)i) * 1099511628211ULL;
+	}
+	double want = 0;
+	uint64_t want_h = 1469598103934665603ULL;
+	signal(SIGUSR1, SIG_IGN);
+	for (long i = 1; i <= 3000000; i++) {
+		want += 1.0 / (double)i;
+		want_h = (want_h ^ (uint64_t)i) * 1099511628211ULL;
+	}
+	_exit(x == want && h == want_h ? 0 : 1);
+}
+
+static void case_storm(void *arg)
+{
+	int fd[2], status, sent = 0;
+	char c;
+
+	(void)arg;
+	if (pipe(fd))
+		return;
+	pid_t pid = fork();
+	if (pid == 0)
+		storm_target((void *)(intptr_t)fd[1]);
+	(void)!read(fd[0], &c, 1);
+	while (waitpid(pid, &status, WNOHANG) == 0) {
+		kill(pid, SIGUSR1);
+		sent++;
+	}
+	tap_check(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "a computation interrupted by a storm of handled signals gets the right result",
+		  "%s after %d signals", tap_status_str(status), sent);
+}
+
 /* ---- sigaltstack and a stack overflow ---- */
 
 static char *alt_base;
@@ -680,12 +772,14 @@ int main(int argc, char **argv)
 	tap_case("SA_SIGINFO for faults", case_fault_info, NULL, 20);
 	tap_case("siginfo of senders", case_sender_info, NULL, 20);
 	tap_case("masks, pending, sigsuspend", case_masks, NULL, 20);
+	tap_case("a thread takes a process signal", case_thread_target, NULL, 20);
 	tap_case("sigtimedwait", case_timedwait, NULL, 20);
 	tap_case("SA_RESTART and EINTR", case_restart, NULL, 30);
 	tap_case("SA_NODEFER, SA_RESETHAND", case_nodefer, NULL, 20);
 	tap_check_killed(resethand_twice, NULL, SIGUSR2,
 			 "SA_RESETHAND: the second signal takes the default action");
 	tap_case("registers across a handler", case_registers, NULL, 20);
+	tap_case("signal storm", case_storm, NULL, 60);
 	tap_case("sigaltstack", case_altstack, NULL, 30);
 	tap_case("alarm and setitimer", case_alarm, NULL, 30);
 	tap_case("SIGCHLD", case_sigchld, NULL, 20);
