@@ -275,6 +275,16 @@ void force_sig_fault(int sig, int code, uint64_t addr)
 	spin_unlock(&proc_lock);
 }
 
+bool signal_unhandled(int sig)
+{
+	struct proc *p = current();
+
+	spin_lock(&proc_lock);
+	uint64_t handler = handler_of(p, sig);
+	spin_unlock(&proc_lock);
+	return handler == SIG_DFL || handler == SIG_IGN;
+}
+
 void force_sig(int sig)
 {
 	force_sig_fault(sig, SI_KERNEL, 0);

@@ -186,6 +186,11 @@ int signal_send_group(int pgid, int sig);
  * default action first, so the process cannot outlive its own fault (Linux
  * force_sig_fault, kernel/signal.c force_sig_info_to_task). */
 void force_sig_fault(int sig, int code, uint64_t addr);
+/* True when the current process has no handler for SIG: a fault it sends
+ * will end the process, so the kernel logs the fault (Linux
+ * unhandled_signal, show_unhandled_signals); a handled one is the
+ * program's business (a user-space copy-on-write, a garbage collector). */
+bool signal_unhandled(int sig);
 /* force_sig_fault with SI_KERNEL and no address. */
 void force_sig(int sig);
 /* Tell the parent of the process led by LEADER that the process exited,

@@ -141,32 +141,40 @@ static bool apic_vector(struct trapframe *tf)
 	}
 }
 
-/* Send the signal a user-mode exception sends, with Linux's si_code and
- * si_addr (arch/x86/kernel/traps.c): the faulting instruction's address
- * for #DE and #UD, none (SI_KERNEL) for #GP and int3. */
-static void exception_signal(const struct trapframe *tf)
+/* What a user-mode exception sends, as Linux does (arch/x86/kernel/traps.c):
+ * the signal, its si_code, and whether si_addr is the faulting instruction
+ * (#DE, #MF, #XM, #UD, #DB) or none (#GP, int3, #AC). */
+struct exception_signal {
+	int sig, code;
+	bool at_ip;
+};
+
+static struct exception_signal exception_signal(uint64_t vector)
 {
-	switch (tf->vector) {
-	case T_DIVIDE: force_sig_fault(SIGFPE, FPE_INTDIV, tf->rip); break;
-	case T_X87: case T_SIMD: force_sig_fault(SIGFPE, SI_KERNEL, tf->rip); break;
-	case T_INVALID_OP: force_sig_fault(SIGILL, ILL_ILLOPN, tf->rip); break;
-	case T_DEBUG: force_sig_fault(SIGTRAP, TRAP_BRKPT, tf->rip); break;
-	case T_BREAKPOINT: force_sig(SIGTRAP); break;
-	case T_ALIGN: force_sig_fault(SIGBUS, BUS_ADRALN, 0); break;
-	default: force_sig(SIGSEGV); break;
+	switch (vector) {
+	case T_DIVIDE: return (struct exception_signal){ SIGFPE, FPE_INTDIV, true };
+	case T_X87: case T_SIMD: return (struct exception_signal){ SIGFPE, SI_KERNEL, true };
+	case T_INVALID_OP: return (struct exception_signal){ SIGILL, ILL_ILLOPN, true };
+	case T_DEBUG: return (struct exception_signal){ SIGTRAP, TRAP_BRKPT, true };
+	case T_BREAKPOINT: return (struct exception_signal){ SIGTRAP, SI_KERNEL, false };
+	case T_ALIGN: return (struct exception_signal){ SIGBUS, BUS_ADRALN, false };
+	default: return (struct exception_signal){ SIGSEGV, SI_KERNEL, false };
 	}
 }
 
-/* An exception that is not a page fault: the process's error, or a kernel bug. */
+/* An exception that is not a page fault: the process's error (logged when
+ * no handler takes its signal), or a kernel bug. */
 static void exception(struct trapframe *tf)
 {
 	struct proc *p = current();
 
 	if (!trap_from_user(tf))
 		panic_trap(tf, trap_name(tf->vector));
-	printk(LOG_ERROR, "pid %d (%s): %s at ip %lx\n", p->pid, p->name,
-	       trap_name(tf->vector), tf->rip);
-	exception_signal(tf);
+	struct exception_signal es = exception_signal(tf->vector);
+	if (signal_unhandled(es.sig))
+		printk(LOG_ERROR, "pid %d (%s): %s at ip %lx\n", p->pid, p->name,
+		       trap_name(tf->vector), tf->rip);
+	force_sig_fault(es.sig, es.code, es.at_ip ? tf->rip : 0);
 }
 
 void trap(struct trapframe *tf)
