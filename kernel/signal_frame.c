@@ -375,10 +375,10 @@ static void handle_signal(int sig, const struct siginfo *info, const struct k_si
 		force_sigsegv(sig);
 		return;
 	}
+	uint64_t also = ka->mask | (ka->flags & SA_NODEFER ? 0 : sigmask(sig));
 	spin_lock(&proc_lock);
 	p->restore_sigmask = false;
-	p->blocked |= ka->mask | (ka->flags & SA_NODEFER ? 0 : sigmask(sig));
-	p->blocked &= ~SIG_UNBLOCKABLE;
+	set_current_blocked_locked(p->blocked | also);
 	spin_unlock(&proc_lock);
 }
 
@@ -396,7 +396,7 @@ void signal_deliver(void)
 	syscall_restart(NULL);
 	if (p->restore_sigmask) {
 		spin_lock(&proc_lock);
-		p->blocked = p->saved_sigmask;
+		set_current_blocked_locked(p->saved_sigmask);
 		p->restore_sigmask = false;
 		spin_unlock(&proc_lock);
 	}
@@ -455,7 +455,7 @@ long sys_rt_sigreturn(void)
 	}
 	restore_sigcontext(tf, &f.uc.uc_mcontext);
 	spin_lock(&proc_lock);
-	p->blocked = f.uc.uc_sigmask & ~SIG_UNBLOCKABLE;
+	set_current_blocked_locked(f.uc.uc_sigmask);
 	altstack_set(p, &f.uc.uc_stack, tf->rsp);	/* errors ignored, as Linux */
 	spin_unlock(&proc_lock);
 	return (long)tf->rax;

@@ -120,8 +120,9 @@ static void case_fault_info(void *arg)
 	handle(SIGSEGV, fix_protection, true, 0);
 	fault_page[123] = 7;	/* faults once; the handler makes it writable */
 	BARRIER();
-	tap_check(hits == 1 && last_info.si_signo == SIGSEGV, "a write to a read-only page runs the SIGSEGV handler",
-		  "hits %d signo %d", (int)hits, last_info.si_signo);
+	tap_check(hits == 1 && last_info.si_signo == SIGSEGV,
+		  "a write to a read-only page runs the SIGSEGV handler", "hits %d signo %d",
+		  (int)hits, last_info.si_signo);
 	tap_check(last_info.si_code == SEGV_ACCERR, "its si_code is SEGV_ACCERR", "si_code %d",
 		  last_info.si_code);
 	tap_check(last_info.si_addr == fault_page + 123, "its si_addr is the address written",
