@@ -60,7 +60,7 @@
 #include "kernel/fs/procfs.h"
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
-#include "kernel/fs/initrd.h"
+#include "kernel/fs/inode.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
@@ -515,7 +515,7 @@ static int store_oom_score_adj(struct proc *p, const char *s, size_t n)
 
 /* Linux pads the pathname to this column (25 + 6 * sizeof(void *) - 1). */
 #define MAPS_NAME_PAD 72
-#define MAPS_FILE_DEV "00:01"	/* the initrd's st_dev (fs_fill_stat): 0, 1 */
+#define MAPS_FILE_DEV "00:01"	/* the root tmpfs's st_dev: 0, 1 */
 
 static const char *region_name(const struct region *r)
 {
@@ -558,9 +558,9 @@ static void maps_row(struct text *t, const struct maps_row *m)
 
 static void maps_line(struct text *t, const struct region *r)
 {
-	const struct initrd_file *f = r->kind == REGION_FILE ? r->file : NULL;
+	const struct file *f = r->kind == REGION_FILE ? r->file : NULL;
 	struct maps_row m = { .start = r->start, .end = r->end, .off = f ? r->file_off : 0,
-			      .ino = f ? (uint64_t)f->ino : 0, .prot = r->prot,
+			      .ino = f ? f->inode->ino : 0, .prot = r->prot,
 			      .dev = f ? MAPS_FILE_DEV : "00:00", .name = region_name(r) };
 
 	maps_row(t, &m);
