@@ -45,7 +45,8 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_write: return sys_write((int)a0, a1, a2);
 	case SYS_open: return sys_open(a0, (int)a1, (int)a2);
 	case SYS_close: return sys_close((int)a0);
-	case SYS_stat: case SYS_lstat: return sys_stat(a0, a1);
+	case SYS_stat: return sys_stat(a0, a1);
+	case SYS_lstat: return sys_lstat(a0, a1);
 	case SYS_fstat: return sys_fstat((int)a0, a1);
 	case SYS_lseek: return sys_lseek((int)a0, (int64_t)a1, (int)a2);
 	case SYS_mmap: return sys_mmap(a0, a1, (int)a2, (int)a3, (int)a4, (int64_t)a5);
@@ -103,6 +104,42 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_sched_setaffinity: return sys_sched_setaffinity((int)a0, a1, a2);
 	case SYS_sched_getaffinity: return sys_sched_getaffinity((int)a0, a1, a2);
 	case SYS_getcpu: return sys_getcpu(a0, a1, a2);
+	/* the file system (the files helper) */
+	case SYS_fsync: case SYS_fdatasync: case SYS_syncfs: return sys_fsync((int)a0);
+	case SYS_sync: return zero();
+	case SYS_truncate: return sys_truncate(a0, (int64_t)a1);
+	case SYS_ftruncate: return sys_ftruncate((int)a0, (int64_t)a1);
+	case SYS_fchdir: return sys_fchdir((int)a0);
+	case SYS_rename: return sys_rename(a0, a1);
+	case SYS_renameat: return sys_renameat((int)a0, a1, (int)a2, a3);
+	case SYS_renameat2: return sys_renameat2((int)a0, a1, (int)a2, a3, (unsigned)a4);
+	case SYS_mkdir: return sys_mkdir(a0, (int)a1);
+	case SYS_mkdirat: return sys_mkdirat((int)a0, a1, (int)a2);
+	case SYS_rmdir: return sys_rmdir(a0);
+	case SYS_creat: return sys_creat(a0, (int)a1);
+	case SYS_link: return sys_link(a0, a1);
+	case SYS_linkat: return sys_linkat((int)a0, a1, (int)a2, a3, (int)a4);
+	case SYS_unlink: return sys_unlink(a0);
+	case SYS_unlinkat: return sys_unlinkat((int)a0, a1, (int)a2);
+	case SYS_symlink: return sys_symlink(a0, a1);
+	case SYS_symlinkat: return sys_symlinkat(a0, (int)a1, a2);
+	case SYS_readlink: return sys_readlink(a0, a1, (int)a2);
+	case SYS_readlinkat: return sys_readlinkat((int)a0, a1, a2, (int)a3);
+	case SYS_chmod: return sys_chmod(a0, (uint32_t)a1);
+	case SYS_fchmod: return sys_fchmod((int)a0, (uint32_t)a1);
+	case SYS_fchmodat: return sys_fchmodat((int)a0, a1, (uint32_t)a2, 0);
+	case SYS_chown: return sys_chown(a0, (uint32_t)a1, (uint32_t)a2);
+	case SYS_lchown: return sys_lchown(a0, (uint32_t)a1, (uint32_t)a2);
+	case SYS_fchown: return sys_fchown((int)a0, (uint32_t)a1, (uint32_t)a2);
+	case SYS_fchownat: return sys_fchownat((int)a0, a1, (uint32_t)a2, (uint32_t)a3, (int)a4);
+	case SYS_utimensat: return sys_utimensat((int)a0, a1, a2, (int)a3);
+	case SYS_umask: return sys_umask((int)a0);
+	case SYS_faccessat: return sys_faccessat2((int)a0, a1, (int)a2, 0);
+	case SYS_faccessat2: return sys_faccessat2((int)a0, a1, (int)a2, (int)a3);
+	case SYS_statfs: return sys_statfs(a0, a1);
+	case SYS_fstatfs: return sys_fstatfs((int)a0, a1);
+	case SYS_mount: return sys_mount(a0, a1, a2, a3, a4);
+	case SYS_umount2: return sys_umount2(a0, (int)a1);
 	default: return unknown(nr);
 	}
 }

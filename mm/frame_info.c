@@ -128,6 +128,7 @@ void meminfo_read(struct meminfo *m)
 		.total = totalram_pages(),
 		.free = frame_free_count(),
 		.cached = pagecache_frames(),
+		.shmem = pagecache_frames(),
 		.anon = c.anon + c.ksm,
 		.slab = c.slab,
 		.kstack = c.kstack,

@@ -142,6 +142,18 @@ void fd_set_cwd(const char *path);
 int fd_umask(void);
 int fd_set_umask(int mask);
 struct proc;
+/* ---- for the file system calls (kernel/fs/sys_file.c, sys_tree.c) ---- */
+
+/* Copy user path UPATH into a new PATH_MAX page (*OUT, kfree it): 0 or -errno. */
+long get_path(uint64_t upath, char **out);
+/* The directory a relative PATH starts from, copied into BUF (FS_PATH_MAX
+ * bytes): the current one for AT_FDCWD, else open directory DIRFD (-EBADF,
+ * -ENOTDIR); *BASE is BUF, or NULL for an absolute path. */
+long base_dir(int dirfd, const char *path, char *buf, const char **base);
+/* Resolve user path UPATH relative to DIRFD into *N (fs_node_put it),
+ * following a link in the last component if FOLLOW. */
+long resolve_user(int dirfd, uint64_t upath, struct fs_node *n, bool follow);
+
 /* Give P (init, before it first runs) a descriptor table with the console on
  * descriptors 0, 1 and 2, and "/" as its directory: 0 or -ENOMEM. */
 int fd_open_console_in(struct proc *p);

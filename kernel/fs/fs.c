@@ -209,6 +209,20 @@ static long link_target(const struct fs_node *n, char *buf)
 	return len == 0 ? -ENOENT : len;
 }
 
+int fs_child_locked(const struct fs_node *dir, const char *name, struct fs_node *out)
+{
+	*out = *dir;
+	int r = step(out, name, strlen(name));
+	if (r < 0)
+		out->inode = NULL;
+	return r;
+}
+
+long fs_readlink_node(const struct fs_node *n, char *buf)
+{
+	return S_ISLNK(n->mode) ? link_target(n, buf) : -EINVAL;
+}
+
 /* The walk's state: the text still to walk lives in BUF from P on. */
 struct walk {
 	char *buf, *tmp;		/* PATH_MAX each */

@@ -115,6 +115,12 @@ int fs_resolve_locked(const char *base, const char *path, int flags, struct fs_n
 /* fs_resolve_at following every link, without the parent's details; when
  * only the last component is missing *PARENT_OK (if not NULL) is true. */
 int fs_resolve(const char *base, const char *path, struct fs_node *out, bool *parent_ok);
+/* DIR's child NAME as a node without a reference (fs_tree held, and kept
+ * while the node is used): 0, -ENOENT, -ENAMETOOLONG. */
+int fs_child_locked(const struct fs_node *dir, const char *name, struct fs_node *out);
+/* The target of symbolic link N into BUF (PATH_MAX bytes, NUL-terminated):
+ * its length, or -EINVAL if N is not a link. */
+long fs_readlink_node(const struct fs_node *n, char *buf);
 /* Drop the reference a resolved node holds. */
 void fs_node_put(struct fs_node *n);
 /* Fill N (its path set, no reference held) for inode INODE of tmpfs. */

@@ -116,6 +116,21 @@ struct inode *dir_lookup(struct inode *dir, const char *name, size_t len)
 	return e ? e->inode : NULL;
 }
 
+/* The link counts DIR's entry for CHILD makes (STEP 1) or unmakes (-1): a
+ * file's name is one link; a directory's name is not counted apart from
+ * its "." (a new directory starts at 2, one that moves keeps its count, one
+ * removed drops to 0), and its ".." is one link of DIR. */
+static void link_counts(struct inode *dir, struct inode *child, int step)
+{
+	if (!S_ISDIR(child->mode)) {
+		child->nlink += (uint32_t)step;
+		return;
+	}
+	dir->nlink += (uint32_t)step;
+	if (step > 0 && child->nlink == 0)
+		child->nlink = 2;
+}
+
 int dir_link(struct inode *dir, const char *name, size_t len, struct inode *child)
 {
 	struct rb_node *parent, **link;
@@ -133,9 +148,7 @@ int dir_link(struct inode *dir, const char *name, size_t len, struct inode *chil
 	e->name[len] = 0;
 	rb_insert(&dir->entries, &e->rb, parent, link);
 	dir->nentries++;
-	child->nlink += S_ISDIR(child->mode) && child->nlink == 0 ? 2 : 1;
-	if (S_ISDIR(child->mode))
-		dir->nlink++;
+	link_counts(dir, child, 1);
 	inode_touch(dir, INODE_MTIME | INODE_CTIME);
 	inode_touch(child, INODE_CTIME);
 	return 0;
@@ -151,15 +164,29 @@ int dir_unlink(struct inode *dir, const char *name, size_t len)
 	rb_erase(&dir->entries, &e->rb);
 	dir->nentries--;
 	kfree(e);
-	if (S_ISDIR(child->mode)) {
-		child->nlink = 0;	/* its "." goes with its name */
-		dir->nlink--;
-	} else {
-		child->nlink--;
-	}
+	link_counts(dir, child, -1);
 	inode_touch(dir, INODE_MTIME | INODE_CTIME);
 	inode_touch(child, INODE_CTIME);
 	iput(child);
+	return 0;
+}
+
+int dir_replace(struct inode *dir, const char *name, size_t len, struct inode *child)
+{
+	struct dir_entry *e = find(dir, name, len, NULL, NULL);
+
+	if (!e)
+		return -ENOENT;
+	struct inode *old = e->inode;
+	link_counts(dir, old, -1);
+	if (S_ISDIR(old->mode))
+		old->nlink = 0;
+	e->inode = iget(child);
+	link_counts(dir, child, 1);
+	inode_touch(dir, INODE_MTIME | INODE_CTIME);
+	inode_touch(child, INODE_CTIME);
+	inode_touch(old, INODE_CTIME);
+	iput(old);
 	return 0;
 }
 

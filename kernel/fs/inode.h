@@ -69,10 +69,14 @@ struct inode *dir_lookup(struct inode *dir, const char *name, size_t len);
  * link, and for a directory child one more link of DIR for its ".."):
  * 0, -EEXIST, -ENOMEM. */
 int dir_link(struct inode *dir, const char *name, size_t len, struct inode *child);
-/* Remove entry NAME from DIR, undoing dir_link (the child's last link of a
- * directory takes its "." too): the child's reference is dropped.  0 or
- * -ENOENT. */
+/* Remove entry NAME from DIR, undoing dir_link: the child's reference is
+ * dropped (rmdir sets a removed directory's nlink to 0 itself; a rename
+ * keeps it).  0 or -ENOENT. */
 int dir_unlink(struct inode *dir, const char *name, size_t len);
+/* Point DIR's existing entry NAME at CHILD instead (rename over a target,
+ * which needs no memory, so it cannot fail halfway): the old inode loses
+ * the link (a directory: all of them) and its reference.  0 or -ENOENT. */
+int dir_replace(struct inode *dir, const char *name, size_t len, struct inode *child);
 /* Entry IDX (0, 1, ... in name order) of DIR: its name and inode (no
  * reference), false past the end.  O(IDX). */
 bool dir_entry_at(struct inode *dir, uint64_t idx, const char **name, struct inode **child);

@@ -29,3 +29,8 @@ struct mount *mount_of(const char *path);
 /* Build the root: a tmpfs, the initrd unpacked into it, the pseudo file
  * systems mounted on directories made for them.  Once, at boot. */
 void fs_init(void);
+/* Line I (0, 1, ...) of /proc/mounts into LINE (MAX bytes, with its
+ * newline): true, or false past the end. */
+bool fs_mount_line(size_t i, char *line, size_t max);
+/* Line I of /proc/filesystems ("nodev\ttmpfs\n"), likewise. */
+bool fs_filesystems_line(size_t i, char *line, size_t max);

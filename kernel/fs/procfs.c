@@ -61,6 +61,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode.h"
+#include "kernel/fs/mount.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
@@ -257,6 +258,7 @@ static int show_meminfo(struct text *t, const struct pfile *pf)
 	kb_line(t, "SwapTotal:", 0);
 	kb_line(t, "SwapFree:", 0);
 	kb_line(t, "AnonPages:", m.anon);
+	kb_line(t, "Shmem:", m.shmem);
 	kb_line(t, "Slab:", m.slab);
 	kb_line(t, "SReclaimable:", 0);
 	kb_line(t, "SUnreclaim:", m.slab);
@@ -265,6 +267,28 @@ static int show_meminfo(struct text *t, const struct pfile *pf)
 	kb_line(t, "CommitLimit:", vm_commit_limit());
 	kb_line(t, "Committed_AS:", vm_committed_pages());
 	return 0;
+}
+
+/* /proc/mounts and /proc/filesystems: the lines kernel/fs/mount.c makes. */
+static int show_lines(struct text *t, bool (*line)(size_t i, char *buf, size_t max))
+{
+	char buf[FS_PATH_MAX + 64];
+
+	for (size_t i = 0; line(i, buf, sizeof(buf)); i++)
+		tprintf(t, "%s", buf);
+	return 0;
+}
+
+static int show_mounts(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	return show_lines(t, fs_mount_line);
+}
+
+static int show_filesystems(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	return show_lines(t, fs_filesystems_line);
 }
 
 static int show_vmstat(struct text *t, const struct pfile *pf)
@@ -768,6 +792,8 @@ static const struct pfile proc_files[] = {
 	TEXT_ROW("vmstat", show_vmstat),
 	TEXT_ROW("cpuinfo", show_cpuinfo),
 	TEXT_ROW("stat", show_stat),
+	TEXT_ROW("mounts", show_mounts),
+	TEXT_ROW("filesystems", show_filesystems),
 	BIN_ROW("kpagecount", 0400, fill_kpagecount),
 	BIN_ROW("kpageflags", 0400, fill_kpageflags),
 	DIR_ROW("sys", 0555),

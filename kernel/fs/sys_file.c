@@ -260,8 +260,9 @@ long sys_writev(int fd, uint64_t iov, int iovcnt)
 
 /* ---- paths ---- */
 
-/* Copy a user path into a new page (*OUT, kfree it): 0 or -errno. */
-static long get_path(uint64_t upath, char **out)
+/* Copy a user path into a new page (*OUT, kfree it): 0 or -errno
+ * (-ENAMETOOLONG for PATH_MAX bytes or more, -EFAULT). */
+long get_path(uint64_t upath, char **out)
 {
 	char *p = kmalloc(PATH_MAX);
 
@@ -279,7 +280,7 @@ static long get_path(uint64_t upath, char **out)
 /* The directory a path is relative to, copied into BUF (FS_PATH_MAX bytes):
  * the current one for AT_FDCWD, else the open directory DIRFD; *BASE is BUF,
  * or NULL for an absolute path (DIRFD not consulted). */
-static long base_dir(int dirfd, const char *path, char *buf, const char **base)
+long base_dir(int dirfd, const char *path, char *buf, const char **base)
 {
 	*base = NULL;
 	if (path[0] == '/')
@@ -303,7 +304,7 @@ static long base_dir(int dirfd, const char *path, char *buf, const char **base)
 
 /* Resolve user path UPATH relative to DIRFD into *N (fs_node_put it),
  * following a link in the last component if FOLLOW. */
-static long resolve_user(int dirfd, uint64_t upath, struct fs_node *n, bool follow)
+long resolve_user(int dirfd, uint64_t upath, struct fs_node *n, bool follow)
 {
 	char buf[FS_PATH_MAX];
 	const char *base;
@@ -341,6 +342,11 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 long sys_open(uint64_t path, int flags, int mode)
 {
 	return sys_openat(AT_FDCWD, path, flags, mode);
+}
+
+long sys_creat(uint64_t path, int mode)
+{
+	return sys_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 long sys_close(int fd)

@@ -72,8 +72,10 @@ void tmpfs_clear(struct inode *dir)
 	struct inode *child;
 
 	while (dir_entry_at(dir, 0, &name, &child)) {
-		if (S_ISDIR(child->mode))
+		if (S_ISDIR(child->mode)) {
 			tmpfs_clear(child);
+			child->nlink = 0;
+		}
 		dir_unlink(dir, name, strlen(name));
 	}
 }
