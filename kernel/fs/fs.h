@@ -34,7 +34,7 @@
 
 #define PATH_MAX 4096
 #define NAME_MAX 255
-#define FS_PATH_MAX 256
+#define FS_PATH_MAX 512
 #define FS_MAXSYMLINKS 40		/* Linux's MAXSYMLINKS */
 
 #define S_IFMT 0170000

@@ -242,6 +242,17 @@ long inode_read(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool 
 	return (long)done;
 }
 
+/* The frame for page INDEX of INODE to write into, with a reference: an
+ * existing one, or a new one unless free memory is down to the reserve. */
+static uint64_t page_for_write(struct inode *inode, uint64_t index)
+{
+	uint64_t pa = pagecache_find(&inode->mapping, index);
+
+	if (pa || frame_free_count() <= FILE_RESERVE_FRAMES)
+		return pa;
+	return pagecache_get(&inode->mapping, index);
+}
+
 long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user)
 {
 	size_t done = 0;
@@ -252,7 +263,7 @@ long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool
 	while (done < n) {
 		uint64_t pos = off + done, in_page = pos % PAGE_SIZE;
 		size_t k = MIN(n - done, PAGE_SIZE - in_page);
-		uint64_t pa = pagecache_get(&inode->mapping, pos / PAGE_SIZE);
+		uint64_t pa = page_for_write(inode, pos / PAGE_SIZE);
 		if (!pa)
 			return done ? (long)done : -ENOSPC;
 		int err = copy_page_part((char *)phys_to_virt(pa) + in_page, buf + done, k, user, true);

@@ -87,9 +87,16 @@ bool dir_entry_at(struct inode *dir, uint64_t idx, const char **name, struct ino
  * a kernel pointer); holes read as zeros.  Bytes copied (0 at or past the
  * end), or -EFAULT if nothing could be copied. */
 long inode_read(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user);
+/* Free frames a write leaves alone (2 MiB): files may fill memory up to
+ * here and no further, so that the kernel, the programs running and the
+ * rm that frees the space still get the memory they need (Linux bounds a
+ * tmpfs at half of RAM by default instead). */
+#define FILE_RESERVE_FRAMES 512
+
 /* Copy N bytes from BUF to OFF of INODE, growing it: bytes written, or
- * -ENOSPC when no frame could be had for the first page, -EFBIG past the
- * largest file, -EFAULT.  A short count when memory ran out midway. */
+ * -ENOSPC when no frame could be had for the first page (none left above
+ * FILE_RESERVE_FRAMES), -EFBIG past the largest file, -EFAULT.  A short
+ * count when memory ran out midway. */
 long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user);
 /* Set the size to SIZE: frames past it are dropped and the rest of the
  * last page is zeroed, so a later growth reads zeros.  0 or -EFBIG. */

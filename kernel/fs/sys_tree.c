@@ -47,10 +47,11 @@ struct target {
  * current directory and the descriptor table). */
 static long target_get(int dirfd, uint64_t upath, struct target *t)
 {
-	long r = get_path(upath, &t->path);
+	long r;
 
+	t->path = NULL;
 	t->dir.inode = NULL;
-	if (r < 0)
+	if ((r = get_path(upath, &t->path)) < 0)
 		return r;
 	r = base_dir(dirfd, t->path, t->base, &t->basep);
 	t->slash = t->path[0] && t->path[strlen(t->path) - 1] == '/';
