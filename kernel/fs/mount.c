@@ -208,7 +208,8 @@ struct statfs_k {
 };
 
 /* The statfs of the file system holding N: a tmpfs's size is the memory
- * its files use plus what is free (it may grow into all of it). */
+ * its files use plus what is free; what a write may still take is the free
+ * memory above the reserve (FILE_RESERVE_FRAMES, kernel/fs/inode.h). */
 static long statfs_node(const struct fs_node *n, uint64_t ubuf)
 {
 	struct statfs_k st = { .f_bsize = 4096, .f_frsize = 4096, .f_namelen = NAME_MAX };
@@ -221,7 +222,8 @@ static long statfs_node(const struct fs_node *n, uint64_t ubuf)
 	st.f_fsid[0] = (int32_t)m->dev;
 	up_read(&fs_tree);
 	if (st.f_type == TMPFS_MAGIC) {
-		st.f_bfree = st.f_bavail = st.f_ffree = frame_free_count();
+		st.f_bfree = st.f_ffree = frame_free_count();
+		st.f_bavail = st.f_bfree > FILE_RESERVE_FRAMES ? st.f_bfree - FILE_RESERVE_FRAMES : 0;
 		st.f_blocks = st.f_files = pagecache_frames() + st.f_bfree;
 	}
 	return copy_to_user(ubuf, &st, sizeof(st)) ? -EFAULT : 0;
