@@ -630,8 +630,10 @@ int fs_open(const char *base, const char *path, int flags, int mode, struct file
 	    !S_ISDIR(n.mode) && !(flags & O_DIRECTORY))
 		r = tmpfs_open(n.inode, n.path, flags & ~(created ? O_TRUNC : 0), out);
 	change ? up_write(&fs_tree) : up_read(&fs_tree);
-	if (r < 0)
+	if (r < 0) {
+		fs_node_put(&n);	/* none when open_node failed */
 		return r;
+	}
 	if (S_ISDIR(n.mode)) {
 		if (acc != O_RDONLY || creat)
 			r = -EISDIR;

@@ -9,9 +9,10 @@
  * damaged archive gives a message, not a crash.  Parent directories missing
  * from the archive are made (mode 0755), so an archive of files only works.
  *
- * The module's memory is not given back after unpacking: GRUB's modules lie
- * in frames the allocator was never given, and returning them would mean
- * adding them to its free list by hand.  It is one copy of the archive.
+ * Once unpacked, the archive is not needed any more: its frames, which boot
+ * kept back from the allocator (mm/frame.c), are given to it, as Linux's
+ * free_initrd_mem does.  Only its whole frames: a partial one at either end
+ * may hold something else GRUB placed there.
  */
 #include "kernel/fs/initrd.h"
 #include "kernel/errno.h"
@@ -19,6 +20,7 @@
 #include "kernel/fs/tmpfs.h"
 #include "kernel/multiboot.h"
 #include "kernel/printk.h"
+#include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 
@@ -214,4 +216,6 @@ void initrd_unpack_boot(struct inode *root)
 		pr_err("initrd: archive damaged or memory short (error %d); keeping what was unpacked\n", -r);
 	pr_info("initrd: unpacked %lu files (%lu bytes), %lu directories, %lu symlinks, %lu hard links\n",
 		st.files, st.bytes, st.dirs, st.symlinks, st.hardlinks);
+	uint64_t freed = frame_release_boot_range(m->start, m->end);
+	pr_info("initrd: freed the archive's %lu KiB\n", freed * PAGE_SIZE / 1024);
 }

@@ -25,5 +25,6 @@ struct initrd_stats {
  */
 int initrd_unpack(const uint8_t *base, uint64_t size, struct inode *root, struct initrd_stats *st);
 /* Unpack the boot module "initrd" into ROOT, with one line of summary, or
- * a message (and an empty or partial root) if it is missing or damaged. */
+ * a message (and an empty or partial root) if it is missing or damaged;
+ * then give the module's frames to the allocator. */
 void initrd_unpack_boot(struct inode *root);

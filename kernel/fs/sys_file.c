@@ -309,9 +309,10 @@ long resolve_user(int dirfd, uint64_t upath, struct fs_node *n, bool follow)
 	char buf[FS_PATH_MAX];
 	const char *base;
 	char *path;
-	long r = get_path(upath, &path);
+	long r;
 
-	if (r < 0)
+	n->inode = NULL;	/* so that fs_node_put is right on every way out */
+	if ((r = get_path(upath, &path)) < 0)
 		return r;
 	if ((r = base_dir(dirfd, path, buf, &base)) == 0)
 		r = fs_resolve_at(base, path, follow ? FS_FOLLOW : 0, n, NULL, NULL);

@@ -314,12 +314,12 @@ static long do_rename(struct target *o, struct target *n, unsigned flags)
 
 long sys_renameat2(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, unsigned flags)
 {
-	struct target *t = kmalloc(2 * sizeof(*t));
+	struct target *t;
 	long r;
 
 	if (flags & ~RENAME_NOREPLACE)
 		return -EINVAL;		/* RENAME_EXCHANGE, RENAME_WHITEOUT: not here */
-	if (!t)
+	if (!(t = kmalloc(2 * sizeof(*t))))
 		return -ENOMEM;
 	t[1].path = NULL;
 	t[1].dir.inode = NULL;
