@@ -241,8 +241,8 @@ static int with_proc_vm(int pid, void (*fn)(struct proc *p, void *arg), void *ar
 
 /* ---- /proc/meminfo and /proc/vmstat ---- */
 
-/* MemAvailable is MemFree: the page cache keeps its pages for good, so
- * nothing could be reclaimed. */
+/* MemAvailable is MemFree: the page cache holds the files of the tmpfs
+ * root, which have no other home, so nothing could be reclaimed (Shmem). */
 static int show_meminfo(struct text *t, const struct pfile *pf)
 {
 	struct meminfo m;
