@@ -115,6 +115,35 @@ static void test_data(void)
 	unlink(at("data"));
 }
 
+/* A sparse file past 64 MiB: pages far apart (other leaves of the page
+ * cache's table) hold their data, the holes between take no memory. */
+static void test_sparse(void)
+{
+	static const off_t far[] = { 0, 2L << 20, 64L << 20, (70L << 20) + 4000 };
+	char buf[16];
+	struct stat st;
+	int fd = open(at("sparse"), O_RDWR | O_CREAT | O_TRUNC, 0644), ok = 1;
+
+	for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+		snprintf(buf, sizeof buf, "page%zu", i);
+		ok &= pwrite(fd, buf, 8, far[i]) == 8;
+	}
+	tap_check(ok, "pwrite at 0, 2 MiB, 64 MiB and 70 MiB", "%s", strerror(errno));
+	for (size_t i = 0; i < sizeof far / sizeof far[0]; i++) {
+		char want[16];
+		snprintf(want, sizeof want, "page%zu", i);
+		memset(buf, 0, sizeof buf);
+		ok &= pread(fd, buf, 8, far[i]) == 8 && !strcmp(buf, want);
+	}
+	tap_check(ok, "each reads back", "'%s'", buf);
+	tap_check(fstat(fd, &st) == 0 && st.st_size == (70L << 20) + 4008 && st.st_blocks < 1024,
+		  "a 70 MiB file with four pages written takes a few blocks",
+		  "size %ld, %ld blocks", (long)st.st_size, (long)st.st_blocks);
+	tap_check_long(ftruncate(fd, 0), 0, "and truncates to nothing");
+	close(fd);
+	unlink(at("sparse"));
+}
+
 /* Two processes append records of 16 bytes each: none may be lost or split. */
 static void test_append(void)
 {
@@ -591,6 +620,7 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof dir, "%s/fs_test.%d", base, getpid());
 	tap_check_long(mkdir(dir, 0755), 0, "make the scratch directory");
 	test_data();
+	test_sparse();
 	test_append();
 	test_unlinked_open();
 	test_open_errors();
