@@ -15,7 +15,9 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
 #include "kernel/rwsem.h"
+#include "kernel/uaccess.h"
 #include "mm/heap.h"
+#include "mm/layout.h"
 
 int tmpfs_create(struct inode *dir, const char *name, uint32_t mode, struct inode **out)
 {
@@ -92,9 +94,24 @@ static long file_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	return r;
 }
 
+/* Touch every page of the user buffer [BUF, BUF + N) before fs_tree is
+ * taken (Linux's fault_in_readable): a fault under the lock that finds no
+ * free frame calls the OOM killer and waits for its victim to exit, and the
+ * victim could itself be waiting for the lock.  After this the copy under
+ * the lock faults only if another thread unmapped the buffer meanwhile. */
+static void prefault_readable(uint64_t buf, size_t n)
+{
+	char c;
+
+	for (uint64_t p = buf; p < buf + n; p = ALIGN_DOWN(p, PAGE_SIZE) + PAGE_SIZE)
+		if (copy_from_user(&c, p, 1))
+			return;
+}
+
 /* O_APPEND: the end is taken under the lock, so writers never interleave. */
 static long file_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
+	prefault_readable(buf, n);
 	down_write(&fs_tree);
 	if (f->flags & O_APPEND)
 		*off = f->inode->size;
