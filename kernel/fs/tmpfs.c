@@ -15,9 +15,11 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
 #include "kernel/rwsem.h"
+#include "kernel/proc.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
+#include "mm/vmspace.h"
 
 int tmpfs_create(struct inode *dir, const char *name, uint32_t mode, struct inode **out)
 {
@@ -84,8 +86,29 @@ void tmpfs_clear(struct inode *dir)
 
 /* ---- regular files ---- */
 
+/* The same for a read's buffer, which the copy writes: its pages are
+ * faulted in for writing, unchanged (MAP_POPULATE's way, vm_populate), as
+ * far as the file has bytes to give. */
+static void prefault_writable(struct inode *inode, uint64_t buf, size_t n, uint64_t off)
+{
+	struct vmspace *vm = current()->vm;
+	uint64_t size = __atomic_load_n(&inode->size, __ATOMIC_RELAXED);
+	uint64_t end = ALIGN_UP(buf + (off < size ? MIN(n, size - off) : 0), PAGE_SIZE);
+
+	down_read(&vm->mmap_lock);
+	for (uint64_t va = ALIGN_DOWN(buf, PAGE_SIZE); va < end;) {
+		struct region *r = region_find(vm, va);
+		if (!r)
+			break;
+		vm_populate(vm, va, MIN(r->end, end));
+		va = r->end;
+	}
+	up_read(&vm->mmap_lock);
+}
+
 static long file_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
+	prefault_writable(f->inode, buf, n, *off);
 	down_read(&fs_tree);
 	long r = inode_read(f->inode, buf, n, *off, true);
 	up_read(&fs_tree);
