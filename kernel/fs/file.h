@@ -43,7 +43,8 @@ struct file {
 	uint64_t offset;
 	void *priv;		/* owner-specific: inode, pipe, ... */
 	struct inode *inode;	/* a tmpfs file: its inode (a reference), else NULL */
-	char *path;		/* a tmpfs file: the path it was opened by (kmalloc'ed) */
+	char path[FS_PATH_MAX];	/* the name fs_open resolved ("" for pipes, the
+				 * console of init): /proc/PID/fd's link target */
 };
 
 /* Linux's struct stat for x86-64 (144 bytes). */

@@ -616,6 +616,15 @@ static int open_node(const char *base, const char *path, int flags, int mode,
 	return r;
 }
 
+/* R from opening PATH into *OUT: on success the file keeps the name
+ * (/proc/PID/fd's links show it). */
+static int named(int r, struct file **out, const char *path)
+{
+	if (r == 0)
+		strlcpy((*out)->path, path, sizeof((*out)->path));
+	return r;
+}
+
 /* Linux's order of checks: missing, exists with O_EXCL, directory, access. */
 int fs_open(const char *base, const char *path, int flags, int mode, struct file **out)
 {
@@ -638,11 +647,11 @@ int fs_open(const char *base, const char *path, int flags, int mode, struct file
 		if (acc != O_RDONLY || creat)
 			r = -EISDIR;
 		else
-			return open_dir(&n, flags, out);
+			return named(open_dir(&n, flags, out), out, n.path);
 	} else if (flags & O_DIRECTORY) {
 		r = -ENOTDIR;
 	} else if (!n.inode) {
-		r = n.mount->open(&n, flags, out);
+		r = named(n.mount->open(&n, flags, out), out, n.path);
 	}
 	fs_node_put(&n);
 	return r;

@@ -249,7 +249,7 @@ long sys_fstatfs(int fd, uint64_t buf)
 		return -EBADF;
 	if (fs_dir_node(f))
 		n = *fs_dir_node(f);
-	else if (f->path)
+	else if (f->path[0])
 		strlcpy(n.path, f->path, FS_PATH_MAX);
 	long r = statfs_node(&n, buf);
 	file_put(f);

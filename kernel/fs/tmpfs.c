@@ -179,12 +179,9 @@ int tmpfs_open(struct inode *inode, const char *path, int flags, struct file **o
 	struct file *f = file_alloc(&tmpfs_file_ops, flags & FS_KEPT_FLAGS, NULL);
 	int r;
 
-	if (!f || !(f->path = kmalloc(strlen(path) + 1))) {
-		if (f)
-			file_put(f);
+	if (!f)
 		return -ENOMEM;
-	}
-	strlcpy(f->path, path, strlen(path) + 1);
+	strlcpy(f->path, path, sizeof(f->path));
 	if (opened_for_write(f) && (r = inode_get_write(inode)) < 0) {
 		f->flags = O_RDONLY;	/* so that its close gives back no write access */
 		file_put(f);
