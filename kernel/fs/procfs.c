@@ -2,7 +2,7 @@
  * kernel/fs/procfs.c - /proc: the kernel's state shown as files, in Linux's
  * formats (DESIGN.md §5), so that the same program reads them here and on
  * Linux.  A struct fs_mount (kernel/fs/fs.h) that kernel/fs/fs.c lists in its
- * mounts[]; /sys/kernel is kernel/fs/sysfs.c's.
+ * pseudo_mounts[]; /sys/kernel is kernel/fs/sysfs.c's.
  *
  * The mount is tables of struct pfile, one row per file or directory,
  * named by its path below the table's root: proc_files[] below /proc,
