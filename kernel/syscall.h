@@ -29,6 +29,16 @@ enum {
 	SYS_clone = 56, SYS_tkill = 200, SYS_futex = 202, SYS_tgkill = 234,
 	SYS_set_robust_list = 273, SYS_get_robust_list = 274,
 	SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204, SYS_getcpu = 309,
+	/* the file system (the files helper) */
+	SYS_fsync = 74, SYS_fdatasync = 75, SYS_truncate = 76, SYS_ftruncate = 77,
+	SYS_fchdir = 81, SYS_rename = 82, SYS_mkdir = 83, SYS_rmdir = 84, SYS_creat = 85,
+	SYS_link = 86, SYS_unlink = 87, SYS_symlink = 88, SYS_readlink = 89, SYS_chmod = 90,
+	SYS_fchmod = 91, SYS_chown = 92, SYS_fchown = 93, SYS_lchown = 94, SYS_umask = 95,
+	SYS_statfs = 137, SYS_fstatfs = 138, SYS_sync = 162, SYS_mount = 165, SYS_umount2 = 166,
+	SYS_mkdirat = 258, SYS_fchownat = 260, SYS_unlinkat = 263, SYS_renameat = 264,
+	SYS_linkat = 265, SYS_symlinkat = 266, SYS_readlinkat = 267, SYS_fchmodat = 268,
+	SYS_faccessat = 269, SYS_utimensat = 280, SYS_syncfs = 306, SYS_renameat2 = 316,
+	SYS_faccessat2 = 439,
 	SYS_gettimeofday = 96, SYS_getrlimit = 97, SYS_getrusage = 98, SYS_sysinfo = 99,
 	SYS_times = 100, SYS_syslog = 103, SYS_setuid = 105, SYS_setgid = 106,
 	SYS_setreuid = 113, SYS_setregid = 114, SYS_getgroups = 115, SYS_setgroups = 116,
@@ -73,6 +83,42 @@ long sys_dup2(int oldfd, int newfd);
 long sys_getdents64(int fd, uint64_t buf, size_t n);
 long sys_getcwd(uint64_t buf, size_t n);
 long sys_chdir(uint64_t path);
+long sys_fchdir(int fd);
+long sys_creat(uint64_t path, int mode);
+long sys_lstat(uint64_t path, uint64_t st);
+long sys_faccessat2(int dirfd, uint64_t path, int mode, int flags);
+/* files that change the tree: kernel/fs/sys_tree.c */
+long sys_mkdir(uint64_t path, int mode);
+long sys_mkdirat(int dirfd, uint64_t path, int mode);
+long sys_unlink(uint64_t path);
+long sys_rmdir(uint64_t path);
+long sys_unlinkat(int dirfd, uint64_t path, int flags);
+long sys_rename(uint64_t oldpath, uint64_t newpath);
+long sys_renameat(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath);
+long sys_renameat2(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, unsigned flags);
+long sys_link(uint64_t oldpath, uint64_t newpath);
+long sys_linkat(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, int flags);
+long sys_symlink(uint64_t target, uint64_t path);
+long sys_symlinkat(uint64_t target, int dirfd, uint64_t path);
+long sys_readlink(uint64_t path, uint64_t buf, int size);
+long sys_readlinkat(int dirfd, uint64_t path, uint64_t buf, int size);
+long sys_truncate(uint64_t path, int64_t len);
+long sys_ftruncate(int fd, int64_t len);
+long sys_fsync(int fd);
+long sys_chmod(uint64_t path, uint32_t mode);
+long sys_fchmod(int fd, uint32_t mode);
+long sys_fchmodat(int dirfd, uint64_t path, uint32_t mode, int flags);
+long sys_chown(uint64_t path, uint32_t uid, uint32_t gid);
+long sys_lchown(uint64_t path, uint32_t uid, uint32_t gid);
+long sys_fchown(int fd, uint32_t uid, uint32_t gid);
+long sys_fchownat(int dirfd, uint64_t path, uint32_t uid, uint32_t gid, int flags);
+long sys_utimensat(int dirfd, uint64_t path, uint64_t times, int flags);
+long sys_umask(int mask);
+/* mounts: kernel/fs/mount.c */
+long sys_mount(uint64_t source, uint64_t target, uint64_t type, unsigned long flags, uint64_t data);
+long sys_umount2(uint64_t target, int flags);
+long sys_statfs(uint64_t path, uint64_t buf);
+long sys_fstatfs(int fd, uint64_t buf);
 
 /* processes and threads: kernel/fork.c, kernel/exit.c, kernel/exec.c,
  * kernel/futex.c (sys_futex, in kernel/futex.h), kernel/sys_proc.c */

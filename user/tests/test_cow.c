@@ -256,7 +256,8 @@ static long mem_free_kb(void)
 
 /*
  * Frames (kB) that went missing since `before`.  Our page cache keeps the
- * pages of programs for good (mm/pagecache.c), so its growth is not a leak
+ * pages of programs as long as their files exist (mm/pagecache.c), so its
+ * growth is not a leak
  * (settle_self() makes sure it does not grow during the tests anyway).
  *
  * Reading /proc/meminfo allocates kernel objects (the open file, the text
