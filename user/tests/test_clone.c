@@ -15,6 +15,7 @@
  * Runs on Linux too (musl-gcc -static).  Where Linux differs by design the
  * check says so: Linux's thread limit is far above what a test can reach
  * as root, so "too many threads" only checks EAGAIN here.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -34,6 +34,7 @@
  *
  * Environment: BIN (directory of /bin/true and of test_cow, default /bin),
  * COW_SEED (seed of the random fork tree, default 4).
+ * Runs on Linux: yes
  */
 #include "tap.h"
 
@@ -594,6 +595,10 @@ static void scenario_zero_page(void *unused)
 
 	if (!p || !map) {
 		check(0, "zero page", "mmap: %s", strerror(errno));
+		return;
+	}
+	if (linux_without_zero_page()) {
+		skip("zero page", "this Linux was booted with pvm_no_zero_page=1");
 		return;
 	}
 	memset(map, 1, n * sizeof(uint64_t));	/* our own buffer: present now */
