@@ -408,8 +408,12 @@ int main(int argc, char **argv)
 	buf = mmap(NULL, mib * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	snap = mmap(NULL, mib * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	state = malloc(pages);
-	if (buf == MAP_FAILED || snap == MAP_FAILED || !state || sigaction(SIGSEGV, &sa, NULL)) {
-		perror("usnapshot");
+	if (buf == MAP_FAILED || snap == MAP_FAILED || !state) {
+		perror("usnapshot: mmap");
+		return 1;
+	}
+	if (sigaction(SIGSEGV, &sa, NULL)) {
+		perror("usnapshot: sigaction(SIGSEGV) with an SA_SIGINFO handler");
 		return 1;
 	}
 	say("usnapshot: %ld MiB (%ld pages); after the snapshot %ld%% of the pages (%ld) are "

@@ -249,14 +249,15 @@ static void test_merge(void)
 }
 
 /* usnapshot MIB PERCENT [THREADS], which writes `written` pages: both
- * snapshots verify and the handler copied each page written once. */
-static void check_usnapshot(const char *args, long written)
+ * snapshots verify and the handler copied each page written once.  0 when
+ * the demo failed to run to its end. */
+static int check_usnapshot(const char *args, long written)
 {
 	char what[96];
 	long pages = -1, copied = -1;
 
 	if (!run_ok("usnapshot", args))
-		return;
+		return 0;
 	const char *user = line_of("verify user space:"), *kernel = line_of("verify kernel:");
 	snprintf(what, sizeof what, "usnapshot %s: the handler's snapshot holds the old contents",
 		 args);
@@ -268,14 +269,15 @@ static void check_usnapshot(const char *args, long written)
 	const char *line = line_of("user space (SIGSEGV)");
 	tap_check(sscanf(line, "user space (SIGSEGV) %*f ms %ld x %*f us %ld", &pages, &copied) == 2 &&
 		  pages == written && copied == written, what, "%.120s", line);
+	return 1;
 }
 
 static void test_usnapshot(void)
 {
-	check_usnapshot("4 25", 256);
-	tap_check(strstr(line_of("a write outside the buffer:"), "killed by SIGSEGV") != NULL,
-		  "usnapshot: a write outside the buffer dies of SIGSEGV", "%.120s",
-		  line_of("a write outside the buffer:"));
+	if (check_usnapshot("4 25", 256))
+		tap_check(strstr(line_of("a write outside the buffer:"), "killed by SIGSEGV") != NULL,
+			  "usnapshot: a write outside the buffer dies of SIGSEGV", "%.120s",
+			  line_of("a write outside the buffer:"));
 	check_usnapshot("2 50 3", 256);
 }
 
