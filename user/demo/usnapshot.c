@@ -96,8 +96,7 @@ static void handler_failed(void)
 {
 	static const char msg[] = "usnapshot: mprotect in the SIGSEGV handler failed\n";
 
-	if (write(STDERR_FILENO, msg, sizeof msg - 1) < 0)
-		_exit(1);
+	write(STDERR_FILENO, msg, sizeof msg - 1);
 	_exit(1);
 }
 
