@@ -39,8 +39,8 @@
  *
  * With THREADS above 1, every thread writes its own word of every page
  * written, so threads fault on the same page at once: one copies it, the
- * others wait in their handlers until it is writable (the page's state,
- * changed with atomic operations).  A write fault outside the buffer is not
+ * others sleep in their handlers until it is writable (the page's state,
+ * changed with atomic operations, is a futex word).  A write fault outside the buffer is not
  * the handler's: it puts SIG_DFL back and returns, so the write faults again
  * and the process dies of SIGSEGV as it would without the handler; a child
  * checks that.  Exit status 0 when both snapshots held the old contents, the
@@ -48,21 +48,26 @@
  */
 #include "demo.h"
 
+#include <limits.h>
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #define WORDS (PAGE / (long)sizeof(uint64_t))
 #define MAX_THREADS 8
+#define FUTEX_WAIT_PRIVATE 128	/* FUTEX_WAIT | FUTEX_PRIVATE_FLAG (linux/futex.h) */
+#define FUTEX_WAKE_PRIVATE 129	/* FUTEX_WAKE | FUTEX_PRIVATE_FLAG */
 
-/* A page of the buffer while a user-space snapshot is active. */
-enum { PROTECTED, COPYING, COPIED };
+/* A page of the buffer while a user-space snapshot is active: COPYING_WAITED
+ * is COPYING with a thread asleep on the word (futex), to be woken. */
+enum { PROTECTED, COPYING, COPYING_WAITED, COPIED };
 
 static char *buf;		/* the buffer: pages * PAGE bytes */
 static char *snap;		/* the snapshot area: the old copies of written pages */
-static unsigned char *state;	/* per page: PROTECTED, COPYING or COPIED */
+static uint32_t *state;		/* per page: PROTECTED ... COPIED (a futex word) */
 static long pages, percent;
 static int threads;
 
@@ -100,18 +105,34 @@ static void handler_failed(void)
 	_exit(1);
 }
 
+/* Another thread is copying the page whose state is *s: sleep (futex) until
+ * it is COPIED.  A sleeper first marks the state COPYING_WAITED, so that the
+ * copier makes the wake-up call only when someone sleeps. */
+static void wait_until_copied(uint32_t *s)
+{
+	uint32_t seen;
+
+	while ((seen = __atomic_load_n(s, __ATOMIC_ACQUIRE)) != COPIED) {
+		if (seen == COPYING && !__atomic_compare_exchange_n(s, &seen, COPYING_WAITED, 0,
+								    __ATOMIC_ACQUIRE,
+								    __ATOMIC_ACQUIRE))
+			continue;
+		syscall(SYS_futex, s, FUTEX_WAIT_PRIVATE, COPYING_WAITED, NULL, NULL, 0);
+	}
+}
+
 /*
  * SIGSEGV: a write to a protected page of the buffer.  Save the page, make
  * it writable, return: the faulting write runs again.  Only async-signal-safe
- * work here (memcpy, mprotect, sched_yield, signal).  Anything else - an
- * address outside the buffer, a fault that is not a protection fault
- * (SEGV_ACCERR) - is a real bug: give the signal back to SIG_DFL, so that the
- * write faults again and kills the process.
+ * work here (memcpy and system calls).  Anything else - an address outside
+ * the buffer, a fault that is not a protection fault (SEGV_ACCERR) - is a
+ * real bug: give the signal back to SIG_DFL, so that the write faults again
+ * and kills the process.
  */
 static void on_write_fault(int sig, siginfo_t *si, void *ucontext)
 {
 	char *addr = si->si_addr;
-	unsigned char protected = PROTECTED;
+	uint32_t protected = PROTECTED;
 
 	(void)ucontext;
 	if (si->si_code != SEGV_ACCERR || addr < buf || addr >= buf + pages * PAGE) {
@@ -119,17 +140,16 @@ static void on_write_fault(int sig, siginfo_t *si, void *ucontext)
 		return;
 	}
 	long i = (addr - buf) / PAGE;
-	if (__atomic_compare_exchange_n(&state[i], &protected, COPYING, 0, __ATOMIC_ACQUIRE,
-					__ATOMIC_ACQUIRE)) {
-		memcpy(snap + i * PAGE, buf + i * PAGE, PAGE);
-		if (mprotect(buf + i * PAGE, PAGE, PROT_READ | PROT_WRITE))
-			handler_failed();
-		__atomic_store_n(&state[i], COPIED, __ATOMIC_RELEASE);
+	if (!__atomic_compare_exchange_n(&state[i], &protected, COPYING, 0, __ATOMIC_ACQUIRE,
+					 __ATOMIC_ACQUIRE)) {
+		wait_until_copied(&state[i]);	/* another thread faulted on it first */
 		return;
 	}
-	/* Another thread faulted on the page first: wait until it is writable. */
-	while (__atomic_load_n(&state[i], __ATOMIC_ACQUIRE) == COPYING)
-		sched_yield();
+	memcpy(snap + i * PAGE, buf + i * PAGE, PAGE);
+	if (mprotect(buf + i * PAGE, PAGE, PROT_READ | PROT_WRITE))
+		handler_failed();
+	if (__atomic_exchange_n(&state[i], COPIED, __ATOMIC_RELEASE) == COPYING_WAITED)
+		syscall(SYS_futex, &state[i], FUTEX_WAKE_PRIVATE, INT_MAX, NULL, NULL, 0);
 }
 
 /* The snapshot's page i: its saved copy once the page was written, else the page itself. */
@@ -235,7 +255,7 @@ static struct result user_snapshot(void)
 
 	fill();
 	double t0 = now_s();
-	memset(state, PROTECTED, pages);
+	memset(state, 0, pages * sizeof *state);	/* every page PROTECTED */
 	if (mprotect(buf, pages * PAGE, PROT_READ)) {
 		perror("usnapshot: mprotect");
 		exit(1);
@@ -406,7 +426,7 @@ int main(int argc, char **argv)
 		return 1;
 	buf = mmap(NULL, mib * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	snap = mmap(NULL, mib * MiB, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	state = malloc(pages);
+	state = malloc(pages * sizeof *state);
 	if (buf == MAP_FAILED || snap == MAP_FAILED || !state) {
 		perror("usnapshot: mmap");
 		return 1;
