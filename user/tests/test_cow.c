@@ -25,8 +25,10 @@
  * check and all of a scenario's memory is gone when its worker is reaped.
  *
  * On Linux the kernel-specific parts (the cow_* counters in /proc/vmstat,
- * /proc/sys/vm/cow_fork, running out of memory on purpose) are skipped and
- * the MemFree comparisons allow for the rest of the system.  Pagemap frame
+ * /proc/sys/vm/cow_fork, running out of memory on purpose) are skipped, and
+ * so is free memory being back after each scenario (other processes move
+ * MemFree by far more than a scenario's pages on a busy machine); the other
+ * MemFree comparisons allow for the rest of the system.  Pagemap frame
  * numbers need root on Linux.
  *
  *     test_cow                 run every test
@@ -281,31 +283,34 @@ static long mem_lost_kb(struct memsnap before, struct memsnap after)
 }
 
 /*
- * The check run after every test: MemFree is back where it started (exactly
- * on our kernel; within 16 MiB on Linux, where the rest of the system moves
- * it, counting the free pages on Linux's per-CPU lists as free).  Retries for
- * up to a second, in case the last reaped process gives its memory back
- * asynchronously.
+ * The check run after every test: MemFree is back where it started, exactly.
+ * Retries for up to a second, in case the last reaped process gives its
+ * memory back asynchronously.  Skipped on Linux, where the rest of the
+ * system moves MemFree by more than any margin a test could allow (another
+ * program starting meanwhile takes hundreds of MiB).
  */
 static void check_memory_back(struct memsnap before, const char *test)
 {
 	char what[200];
-	long slack = on_linux ? 16 * 1024 : 0;
 	struct memsnap after = mem_snap();
 	double deadline = now_s() + 1.0;
 
 	snprintf(what, sizeof what, "%s: free memory back where it started", test);
+	if (on_linux) {
+		skip(what, "on Linux the rest of the system moves MemFree");
+		return;
+	}
 	if (before.free < 0 || after.free < 0) {
 		check(0, what, "no MemFree in /proc/meminfo");
 		return;
 	}
 	long lost = mem_lost_kb(before, after);
-	while (!(on_linux ? lost <= slack : lost == 0) && now_s() < deadline) {
+	while (lost != 0 && now_s() < deadline) {
 		sleep_ms(10);
 		after = mem_snap();
 		lost = mem_lost_kb(before, after);
 	}
-	check(on_linux ? lost <= slack : lost == 0, what,
+	check(lost == 0, what,
 	      "%ld kB missing (MemFree %ld -> %ld kB, Slab %ld -> %ld kB, Cached %ld -> %ld kB)",
 	      lost, before.free, after.free, before.slab, after.slab, before.cached,
 	      after.cached);
