@@ -227,7 +227,7 @@ static size_t take(char *kbuf, size_t max)
 }
 
 /* Wait for committed input (tty.lock held): 1 when there is some, 0 for a
- * raw-mode read with VMIN 0 (no waiting), or -EAGAIN / -EINTR. */
+ * raw-mode read with VMIN 0 (no waiting), or -EAGAIN / -ERESTARTSYS. */
 static long wait_input(struct file *f)
 {
 	while (tty.rpos == tty.commit) {
@@ -236,7 +236,7 @@ static long wait_input(struct file *f)
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (signal_pending())
-			return -EINTR;
+			return -ERESTARTSYS;
 		sleep_on(&tty, &tty.lock);
 	}
 	return 1;
