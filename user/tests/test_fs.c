@@ -4,13 +4,15 @@
  * rules of the page cache underneath (holes, truncation, unlinked files that
  * stay open, ETXTBSY for a running program, ENOSPC when memory is full).
  *
- *     test_fs [DIR]        (or FS_TEST_DIR=DIR; default /tmp)
+ *     test_fs [DIR]        (or FS_TEST_DIR=DIR, else $TMPDIR, else /tmp)
  *
  * Everything happens in a fresh directory DIR/fs_test.PID, removed at the
  * end, so the program runs on Linux too (in a scratch directory under
  * /tmp): every check but the ones marked "this kernel" passes there.  The
  * full-memory check and mount(2) run only here: on Linux they would need
  * root and would fill the host's memory.
+ *
+ * Runs on Linux: yes
  */
 #include "tap.h"
 
@@ -614,6 +616,8 @@ int main(int argc, char **argv)
 	}
 	if (argc > 1)
 		base = argv[1];
+	if (!base)
+		base = getenv("TMPDIR");
 	if (!base)
 		base = "/tmp";
 	mkdir(base, 01777);
