@@ -107,13 +107,12 @@ void signal_send_process_locked(struct proc *p, int sig)
 		signal_send_locked(p, sig);
 }
 
-int signal_send_group(int pgid, int sig)
+int signal_send_group_locked(int pgid, int sig)
 {
 	int found = 0;
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	spin_lock(&proc_lock);
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
 		if (p->state == P_UNUSED || p->state == P_EMBRYO || p->state == P_DEAD ||
 		    p->group_leader != p || p->pgid != pgid || !p->sighand || !p->nr_threads)
@@ -122,8 +121,15 @@ int signal_send_group(int pgid, int sig)
 		if (sig && p->pid != 1)	/* init: see signal.h */
 			signal_send_process_locked(p, sig);
 	}
-	spin_unlock(&proc_lock);
 	return found ? 0 : -ESRCH;
+}
+
+int signal_send_group(int pgid, int sig)
+{
+	spin_lock(&proc_lock);
+	int r = signal_send_group_locked(pgid, sig);
+	spin_unlock(&proc_lock);
+	return r;
 }
 
 void force_sig(int sig)

@@ -36,6 +36,9 @@
 #define SIGCHLD 17
 #define SIGCONT 18
 #define SIGSTOP 19
+#define SIGTSTP 20
+#define SIGTTIN 21
+#define SIGTTOU 22
 #define SIGURG 23
 #define SIGWINCH 28
 #define NSIG 64
@@ -72,6 +75,8 @@ void signal_send_process_locked(struct proc *p, int sig);
  * sig_task_ignored), and no handlers exist here; the kernel's own signals
  * (a fault, out of memory) still reach it. */
 int signal_send_group(int pgid, int sig);
+/* The same with proc_lock already held (the tty's hangup at exit). */
+int signal_send_group_locked(int pgid, int sig);
 /* Send SIG to the current process for a fault it caused (SIGSEGV, SIGBUS,
  * SIGILL, SIGFPE, SIGTRAP): if it is ignored, reset it to the default action
  * first, so the process cannot ignore its own fault (Linux force_sig_fault,
