@@ -204,9 +204,9 @@ static long pipe_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
 
 /*
  * Linux pipe_poll: the read end is readable with data stored, and hung up
- * (POLLHUP) once no writer is left; the write end is writable when a write
- * of PIPE_BUF bytes would not wait (Linux: a free page slot), and in error
- * (POLLERR) once no reader is left.
+ * (POLLHUP) once no writer is left; the write end is writable while the
+ * ring is not full (a write of more than the room left still waits), and
+ * in error (POLLERR) once no reader is left.
  */
 static unsigned pipe_poll(struct file *f, struct poll_table *pt)
 {
@@ -221,7 +221,7 @@ static unsigned pipe_poll(struct file *f, struct poll_table *pt)
 		if (!p->writers)
 			mask |= POLLHUP;
 	} else {
-		if (PIPE_SIZE - (p->wpos - p->rpos) >= PIPE_BUF)
+		if (p->wpos - p->rpos < PIPE_SIZE)
 			mask |= POLLOUT | POLLWRNORM;
 		if (!p->readers)
 			mask |= POLLERR;
