@@ -32,9 +32,10 @@
  * that is not in the foreground group is stopped by SIGTTIN when it reads,
  * and by SIGTTOU when it writes with TOSTOP or changes the settings; when
  * that signal is ignored or blocked, or its group is orphaned, the call
- * fails with EIO instead (a write with SIGTTOU ignored goes ahead).  The
- * session and foreground group are kept under proc_lock, since every rule
- * about them looks at processes; the rest under tty.lock.
+ * fails with EIO instead (with SIGTTOU ignored or blocked, the write or
+ * the change goes ahead).  The session and foreground group are kept
+ * under proc_lock, since every rule about them looks at processes; the
+ * rest under tty.lock.
  *
  * The termios ioctls use the kernel's struct termios (36 bytes: the four
  * flag words, c_line, c_cc[19]), exactly what Linux copies for TCGETS;
