@@ -26,6 +26,8 @@
 #include "kernel/x86/gdt.h"
 #include "kernel/fs/initrd.h"
 #include "kernel/proc.h"
+#include "kernel/random.h"
+#include "kernel/sys_misc.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"
 #include "kernel/uaccess.h"
@@ -282,11 +284,12 @@ static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struc
 	struct region r = { .start = USER_STACK_TOP - USER_STACK_SIZE, .end = USER_STACK_TOP,
 			    .prot = PROT_READ | PROT_WRITE, .kind = REGION_STACK,
 			    .account = true };
-	uint64_t random[2] = { rdtsc() * 0x9E3779B97F4A7C15UL, time_ns() ^ 0xC0FFEE };
+	uint64_t random[2];
 	uint64_t top = USER_STACK_TOP - a->used;
 	uint64_t str = top, rnd = (top - 16) & ~15UL, plat = rnd - 8;
 	struct stack_builder b = { vm, kmalloc(PAGE_SIZE), 0 };
 
+	get_random_bytes(random, sizeof(random));
 	if (!b.words || region_add(vm, &r) || stack_write(vm, str, a->strings, a->used) ||
 	    stack_write(vm, rnd, random, 16) || stack_write(vm, plat, "x86_64", 7)) {
 		kfree(b.words);
@@ -303,6 +306,10 @@ static uint64_t build_stack(struct vmspace *vm, struct arg_block *a, const struc
 	push_auxv(&b, l, rnd, plat, str + a->offset[a->argc + a->envc]);
 	uint64_t sp = (plat - b.n * 8) & ~15UL;
 	int err = stack_write(vm, sp, b.words, b.n * 8);
+	vm->arg_start = str;
+	vm->arg_end = vm->env_start = str + a->offset[a->argc];
+	vm->env_end = str + a->offset[a->argc + a->envc];
+	vm->start_stack = sp;
 	kfree(b.words);
 	return err ? 0 : sp;
 }
@@ -378,6 +385,7 @@ static int load(struct proc *p, const char *path, struct arg_block *args)
 		return err;
 	}
 	commit(p, vm, &l, sp, path);
+	misc_exec(p, f->path);
 	return 0;
 }
 

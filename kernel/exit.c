@@ -28,6 +28,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
+#include "kernel/sys_misc.h"
 #include "kernel/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
@@ -64,6 +65,7 @@ static void reparent_children(struct proc *leader, struct proc *init)
 		if (c->parent != leader || c->state == P_UNUSED)
 			continue;
 		c->parent = init;
+		pdeath_signal_send(c);
 		if (c->state == P_ZOMBIE)
 			wakeup_locked(init);
 	}
@@ -115,6 +117,7 @@ static void exit_notify(struct proc *p, int status)
 	struct proc *leader = p->group_leader;
 
 	forget_vfork_children(p);
+	acct_task_exit(p);
 	p->exit_status = status;
 	p->state = p == leader ? P_ZOMBIE : P_DEAD;
 	if (--leader->nr_threads == 0 && !leader->group_exiting) {
@@ -202,6 +205,7 @@ static void take_over_leader(struct proc *me, struct proc *old)
 	me->exit_signal = old->exit_signal;
 	me->pgid = old->pgid;
 	me->oom_score_adj = old->oom_score_adj;
+	me->misc = old->misc;
 	me->group_leader = me;
 	me->nr_threads = 1;
 	proc_free(old);
@@ -268,6 +272,7 @@ static int reap(struct proc *c, int *status)
 {
 	int pid = c->pid;
 
+	acct_reap(current()->group_leader, c);
 	*status = c->exit_status;
 	proc_free(c);
 	return pid;

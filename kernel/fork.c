@@ -17,6 +17,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
+#include "kernel/sys_misc.h"
 #include "kernel/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
@@ -113,6 +114,7 @@ static void copy_thread(struct proc *child, struct proc *me, uint64_t flags, uin
 	child->oom_score_adj = me->oom_score_adj;
 	child->cpus_allowed = me->cpus_allowed;
 	memcpy(child->name, me->name, sizeof(child->name));
+	misc_fork(child, me, flags & CLONE_THREAD);
 }
 
 /* Join ME's group (CLONE_THREAD) or become a child of ME's process, and

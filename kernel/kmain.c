@@ -13,6 +13,7 @@
 #include "kernel/x86/cpu.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
+#include "kernel/random.h"
 #include "kernel/sched.h"
 #include "kernel/fs/tty.h"
 #include "kernel/x86/gdt.h"
@@ -105,6 +106,7 @@ void kmain(uint64_t mbi_phys)
 	acpi_init();
 	pic_init();
 	time_init();
+	random_init();
 	apic_init();
 	sched_init();
 	sti();

@@ -42,6 +42,8 @@ static const char *const lock_order[] = {
 	"kernel_pt_lock",
 	"frames",
 	"ioapic",
+	"uts",			/* the host name (kernel/sys_misc.c): takes no other */
+	"random",		/* the CRNG key (kernel/random.c): takes no other */
 	"console",		/* printk: anywhere, so innermost */
 };
 

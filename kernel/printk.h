@@ -17,6 +17,13 @@ void console_write_raw(const char *s, uint64_t n);
 /* For panic only, once the other CPUs are stopped: one of them may have
  * been stopped holding the console lock, which is forgotten. */
 void console_panic_unlock(void);
+/* The log buffer's size (syslog SYSLOG_ACTION_SIZE_BUFFER). */
+#define LOG_BUF_LEN (64 * 1024)
+/* Copy the newest whole lines of the log kept since the last clear, at most
+ * MAX bytes, into BUF (kernel memory, not NUL-terminated) and return the
+ * length; CLEAR then forgets them (syslog READ_CLEAR).  printk_log_read(NULL,
+ * 0, true) only clears. */
+size_t printk_log_read(char *buf, size_t max, bool clear);
 /* Set the level from a name: debug, info, warn, error.  False if unknown. */
 bool printk_set_level(const char *name, size_t len);
 

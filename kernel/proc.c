@@ -23,6 +23,8 @@
 #include "kernel/fs/file.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
+#include "kernel/sys_misc.h"
+#include "kernel/x86/time.h"
 #include "kernel/signal.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
@@ -48,6 +50,11 @@ struct proc *proc_find(int pid)
 		    p->pid == pid)
 			return p;
 	return NULL;
+}
+
+int proc_last_pid(void)
+{
+	return __atomic_load_n(&next_pid, __ATOMIC_RELAXED) - 1;
 }
 
 void proc_set_name(struct proc *p, const char *path)
@@ -108,6 +115,7 @@ struct proc *proc_alloc(int *err)
 	p->group_leader = p;
 	p->nr_threads = 1;
 	p->exit_signal = SIGCHLD;
+	p->start_ticks = time_ticks();
 	spin_unlock(&proc_lock);
 	p->kstack_top = kstack_top(p);
 	p->tf = (struct trapframe *)(p->kstack_top - sizeof(struct trapframe));
@@ -178,6 +186,7 @@ void proc_start_init(const char *path, char *const argv[])
 		panic("proc_start_init: cannot create the first process (%d)", err);
 	p->pgid = p->pid;
 	p->sid = p->pid;
+	misc_init_proc(p);
 	if ((err = fd_open_console_in(p)))
 		panic("proc_start_init: cannot open the console (%d)", err);
 	if (!(p->sighand = sighand_alloc()))

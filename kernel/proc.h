@@ -32,6 +32,34 @@
 
 enum proc_state { P_UNUSED, P_EMBRYO, P_RUNNABLE, P_RUNNING, P_SLEEPING, P_ZOMBIE, P_DEAD };
 
+/* getrlimit(2)'s resources (Linux include/uapi/asm-generic/resource.h) */
+#define RLIMIT_CPU 0
+#define RLIMIT_FSIZE 1
+#define RLIMIT_DATA 2
+#define RLIMIT_STACK 3
+#define RLIMIT_CORE 4
+#define RLIMIT_RSS 5
+#define RLIMIT_NPROC 6
+#define RLIMIT_NOFILE 7
+#define RLIMIT_MEMLOCK 8
+#define RLIMIT_AS 9
+#define RLIMIT_SIGPENDING 11
+#define RLIM_NLIMITS 16
+#define RLIM_INFINITY (~0UL)
+#define EXE_PATH_LEN 256	/* /proc/PID/exe's target: FS_PATH_MAX */
+
+struct rlimit {
+	uint64_t rlim_cur, rlim_max;
+};
+
+/* A thread group's limits and the times of its finished members
+ * (kernel/sys_misc.c); the leader's copy is the group's. */
+struct group_misc {
+	struct rlimit rlim[RLIM_NLIMITS];	/* fork copies, exec keeps */
+	uint64_t dead_utime, dead_stime;	/* ticks of its threads that have exited */
+	uint64_t cutime, cstime;		/* ticks of its reaped children (and theirs) */
+};
+
 struct files_struct;
 struct fs_struct;
 struct sighand;
@@ -86,6 +114,16 @@ struct proc {
 	struct proc *group_exec;	/* execve from a thread: the one that stays (de_thread) */
 	int cpu;			/* the CPU it runs on, or last ran on */
 	uint64_t cpus_allowed;		/* CPUs it may run on (bit i = cpus[i]): sched_setaffinity */
+
+	/* accounting and small settings (kernel/sys_misc.c, /proc/PID/stat) */
+	uint64_t utime, stime;		/* timer ticks (HZ) charged to it in user / kernel mode */
+	uint64_t start_ticks;		/* time_ticks() when it was created */
+	uint64_t nvcsw, nivcsw;		/* context switches: it slept / its slice ended */
+	int nice;			/* -20..19 (setpriority); the scheduler ignores it */
+	int pdeath_signal;		/* prctl(PR_SET_PDEATHSIG): sent when its parent dies */
+	int dumpable;			/* prctl(PR_SET_DUMPABLE): 1, or 0 */
+	char exe[EXE_PATH_LEN];		/* the program it runs (exec): /proc/PID/exe */
+	struct group_misc misc;		/* leader: the group's limits and times */
 };
 
 extern struct proc proc_table[NPROC];
@@ -128,6 +166,9 @@ struct proc *kthread_create(const char *name, void (*fn)(void *), void *arg);
 /* Start the first user program; panics if that is impossible. */
 void proc_start_init(const char *path, char *const argv[]);
 void proc_set_name(struct proc *p, const char *path);
+/* The pid given out last (/proc/loadavg; pids are never reused, so it also
+ * counts the tasks created since boot: /proc/stat's processes). */
+int proc_last_pid(void);
 
 /* ---- ending tasks and groups: kernel/exit.c ---- */
 

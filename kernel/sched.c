@@ -38,6 +38,7 @@
 #include "kernel/x86/gdt.h"
 #include "kernel/panic.h"
 #include "kernel/proc.h"
+#include "kernel/random.h"
 #include "kernel/signal.h"
 #include "kernel/stop_machine.h"
 #include "kernel/syscall.h"
@@ -54,8 +55,57 @@
 
 void switch_to(struct context **save, struct context *next);
 
+/*
+ * The load average (/proc/loadavg, sysinfo): Linux's calc_load
+ * (kernel/sched/loadavg.c).  Every LOAD_FREQ the number of active tasks
+ * (runnable, running, or in an uninterruptible sleep) is folded into three
+ * exponentially decaying averages, fixed point with FSHIFT fraction bits:
+ * load = load * e + active * (1 - e), e = exp(-5 s / 1, 5, 15 min).
+ */
+#define LOAD_FREQ (5 * HZ + 1)
+#define EXP_1 1884		/* 1 / exp(5 s / 1 min), fixed point */
+#define EXP_5 2014
+#define EXP_15 2037
+
+static uint64_t avenrun[3];	/* written by CPU 0's tick only */
+
+static uint64_t calc_load(uint64_t load, uint64_t exp, uint64_t active)
+{
+	uint64_t newload = load * exp + active * (FIXED_1 - exp);
+
+	if (active >= load)
+		newload += FIXED_1 - 1;		/* round up while rising, as Linux */
+	return newload / FIXED_1;
+}
+
+/* Count the active tasks without proc_lock (a tick may not wait for it):
+ * a racy snapshot, as Linux's per-CPU counts are. */
+static void loadavg_update(void)
+{
+	uint64_t active = 0;
+
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
+		enum proc_state s = __atomic_load_n(&p->state, __ATOMIC_RELAXED);
+		active += s == P_RUNNABLE || s == P_RUNNING ||
+			  (s == P_SLEEPING && __atomic_load_n(&p->sleep_uninterruptible,
+							      __ATOMIC_RELAXED));
+	}
+	active *= FIXED_1;
+	static const uint64_t exps[3] = { EXP_1, EXP_5, EXP_15 };
+	for (int i = 0; i < 3; i++)
+		__atomic_store_n(&avenrun[i], calc_load(avenrun[i], exps[i], active),
+				 __ATOMIC_RELAXED);
+}
+
+void sched_loadavg(uint64_t loads[3])
+{
+	for (int i = 0; i < 3; i++)
+		loads[i] = __atomic_load_n(&avenrun[i], __ATOMIC_RELAXED);
+}
+
 /* Charge the tick to what it interrupted: no process (the idle loop), a
- * process in user mode, or one in the kernel (/proc/stat). */
+ * process in user mode, or one in the kernel (/proc/stat), and to that
+ * process's own user or system time (times(2), /proc/PID/stat). */
 static void on_tick(bool from_user)
 {
 	struct cpu *c = this_cpu();
@@ -63,10 +113,13 @@ static void on_tick(bool from_user)
 	if (!c->proc)
 		c->ticks_idle++;
 	else if (from_user)
-		c->ticks_user++;
+		c->ticks_user++, c->proc->utime++;
 	else
-		c->ticks_system++;
+		c->ticks_system++, c->proc->stime++;
 	c->need_resched = true;
+	random_add_interrupt();
+	if (c->id == 0 && time_ticks() % LOAD_FREQ == 0)
+		loadavg_update();
 }
 
 void sched_init(void)
@@ -208,6 +261,7 @@ void yield(void)
 
 	spin_lock(&proc_lock);
 	p->state = P_RUNNABLE;
+	p->nivcsw++;
 	if (!may_run_on(p, cpu_id()))
 		kick_idle_cpu(p);
 	sched();
@@ -235,6 +289,7 @@ static void do_sleep(void *chan, struct spinlock *lock, uint64_t deadline_ns, bo
 		p->wake_at_ns = deadline_ns;
 		p->state = P_SLEEPING;
 		p->sleep_uninterruptible = !interruptible;
+		p->nvcsw++;
 		sched();
 		p->wait_chan = NULL;
 		p->wake_at_ns = 0;

@@ -14,6 +14,12 @@
 struct proc;
 
 void sched_init(void);
+/* The load average: fixed point with FSHIFT fraction bits (Linux's). */
+#define FSHIFT 11
+#define FIXED_1 (1UL << FSHIFT)
+/* The 1, 5 and 15 minute load averages, FIXED_1 = one task: the tasks
+ * runnable or in an uninterruptible sleep, averaged every 5 s (sched.c). */
+void sched_loadavg(uint64_t loads[3]);
 /* Never returns: this CPU's loop, running the RUNNABLE processes it may run
  * and halting when there are none.  Every CPU ends here. */
 __attribute__((noreturn)) void scheduler(void);

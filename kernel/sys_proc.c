@@ -330,18 +330,6 @@ long sys_rt_sigprocmask(int how, uint64_t uset, uint64_t uold, size_t sigsetsize
 	return 0;
 }
 
-struct utsname {
-	char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
-};
-
-long sys_uname(uint64_t ubuf)
-{
-	static const struct utsname u = {
-		"cowos", "cowos", "0.1.0", "copy-on-write teaching kernel", "x86_64", "(none)",
-	};
-	return copy_to_user(ubuf, &u, sizeof(u));
-}
-
 #define REBOOT_MAGIC1 0xfee1dead
 #define REBOOT_MAGIC2 672274793
 #define REBOOT_CMD_RESTART 0x01234567

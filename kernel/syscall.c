@@ -108,6 +108,30 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_sched_setaffinity: return sys_sched_setaffinity((int)a0, a1, a2);
 	case SYS_sched_getaffinity: return sys_sched_getaffinity((int)a0, a1, a2);
 	case SYS_getcpu: return sys_getcpu(a0, a1, a2);
+	case SYS_sethostname: return sys_sethostname(a0, (int)a1);
+	case SYS_prlimit64: return sys_prlimit64((int)a0, (int)a1, a2, a3);
+	case SYS_getrlimit: return sys_getrlimit((int)a0, a1);
+	case SYS_setrlimit: return sys_setrlimit((int)a0, a1);
+	case SYS_times: return sys_times(a0);
+	case SYS_getrusage: return sys_getrusage((int)a0, a1);
+	case SYS_sysinfo: return sys_sysinfo(a0);
+	case SYS_prctl: return sys_prctl((int)a0, a1, a2, a3, a4);
+	case SYS_syslog: return sys_syslog((int)a0, a1, (int)a2);
+	case SYS_getpriority: return sys_getpriority((int)a0, (int)a1);
+	case SYS_setpriority: return sys_setpriority((int)a0, (int)a1, (int)a2);
+	case SYS_setuid: case SYS_setgid: return sys_setuid((uint32_t)a0);
+	case SYS_setreuid: case SYS_setregid: return sys_setreuid((uint32_t)a0, (uint32_t)a1);
+	case SYS_setresuid: case SYS_setresgid:
+		return sys_setresuid((uint32_t)a0, (uint32_t)a1, (uint32_t)a2);
+	case SYS_getresuid: case SYS_getresgid: return sys_getresid(a0, a1, a2);
+	case SYS_setfsuid: case SYS_setfsgid: return sys_setfsid((uint32_t)a0);
+	case SYS_getgroups: return sys_getgroups((int)a0, a1);
+	case SYS_setgroups: return sys_setgroups((int)a0, a1);
+	case SYS_clock_getres: return sys_clock_getres((int)a0, a1);
+	case SYS_gettimeofday: return sys_gettimeofday(a0, a1);
+	case SYS_time: return sys_time(a0);
+	case SYS_getrandom: return sys_getrandom(a0, a1, (unsigned)a2);
+	case SYS_rseq: return -ENOSYS;	/* Linux without CONFIG_RSEQ; glibc expects it */
 	default: return unknown(nr);
 	}
 }

@@ -29,6 +29,13 @@ enum {
 	SYS_clone = 56, SYS_tkill = 200, SYS_futex = 202, SYS_tgkill = 234,
 	SYS_set_robust_list = 273, SYS_get_robust_list = 274,
 	SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204, SYS_getcpu = 309,
+	SYS_gettimeofday = 96, SYS_getrlimit = 97, SYS_getrusage = 98, SYS_sysinfo = 99,
+	SYS_times = 100, SYS_syslog = 103, SYS_setuid = 105, SYS_setgid = 106,
+	SYS_setreuid = 113, SYS_setregid = 114, SYS_getgroups = 115, SYS_setgroups = 116,
+	SYS_setresuid = 117, SYS_getresuid = 118, SYS_setresgid = 119, SYS_getresgid = 120,
+	SYS_setfsuid = 122, SYS_setfsgid = 123, SYS_getpriority = 140, SYS_setpriority = 141,
+	SYS_prctl = 157, SYS_setrlimit = 160, SYS_sethostname = 170, SYS_time = 201,
+	SYS_clock_getres = 229, SYS_prlimit64 = 302, SYS_getrandom = 318, SYS_rseq = 334,
 };
 
 #define AT_FDCWD (-100)
@@ -101,8 +108,33 @@ int timespec_from_user(uint64_t uts, uint64_t *ns);
 long sys_arch_prctl(int code, uint64_t addr);
 long sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, size_t sigsetsize);
 long sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, size_t sigsetsize);
-long sys_uname(uint64_t buf);
 long sys_reboot(unsigned magic1, unsigned magic2, unsigned cmd, uint64_t arg);
+
+/* small calls: kernel/sys_misc.c (the setgid family shares the setuid
+ * functions: one user, one group) */
+long sys_uname(uint64_t buf);
+long sys_sethostname(uint64_t name, int len);
+long sys_prlimit64(int pid, int resource, uint64_t new, uint64_t old);
+long sys_getrlimit(int resource, uint64_t rlim);
+long sys_setrlimit(int resource, uint64_t rlim);
+long sys_times(uint64_t buf);
+long sys_getrusage(int who, uint64_t ru);
+long sys_sysinfo(uint64_t info);
+long sys_prctl(int option, uint64_t arg2, uint64_t arg3, uint64_t arg4, uint64_t arg5);
+long sys_syslog(int type, uint64_t buf, int len);
+long sys_getpriority(int which, int who);
+long sys_setpriority(int which, int who, int prio);
+long sys_setuid(uint32_t uid);
+long sys_setreuid(uint32_t r, uint32_t e);
+long sys_setresuid(uint32_t r, uint32_t e, uint32_t s);
+long sys_getresid(uint64_t r, uint64_t e, uint64_t s);
+long sys_setfsid(uint32_t id);
+long sys_getgroups(int size, uint64_t list);
+long sys_setgroups(int size, uint64_t list);
+long sys_clock_getres(int clock, uint64_t res);
+long sys_gettimeofday(uint64_t tv, uint64_t tz);
+long sys_time(uint64_t tloc);
+long sys_getrandom(uint64_t buf, size_t n, unsigned flags);
 
 /* scheduling: kernel/sched.c */
 long sys_sched_setaffinity(int pid, size_t len, uint64_t mask);

@@ -77,6 +77,9 @@ struct vmspace {
 	uint64_t total_pages;		/* pages the regions span (Linux's total_vm) */
 	uint64_t free_area_cache;	/* where vm_find_free's search starts */
 	uint64_t heap_start, brk;	/* REGION_HEAP spans [heap_start, ALIGN_UP(brk)) */
+	/* where exec put the argument and environment strings, and the initial
+	 * stack pointer (/proc/PID/cmdline and stat, as Linux's mm_struct) */
+	uint64_t arg_start, arg_end, env_start, env_end, start_stack;
 };
 
 /* A new, empty address space with one user: its builder (exec, fork), whose

@@ -1,6 +1,9 @@
 /*
- * kernel/fs/dev.c - the /dev mount: the console (/dev/console and /dev/tty, both
- * the COM1 tty of kernel/fs/tty.c), /dev/null and /dev/zero.
+ * kernel/fs/dev.c - the /dev mount: the console (/dev/console, /dev/ttyS0 and
+ * /dev/tty, all the COM1 tty of kernel/fs/tty.c), /dev/null, /dev/zero,
+ * /dev/full, and /dev/random and /dev/urandom (kernel/random.c, which never
+ * blocks, so the two are the same).  Major and minor numbers are Linux's
+ * (Documentation/admin-guide/devices.txt).
  *
  * It is also the smallest example of a struct fs_mount (kernel/fs/fs.h): a
  * table of nodes, a lookup that maps a path to one of them, a readdir that
@@ -12,11 +15,12 @@
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/fs/tty.h"
+#include "kernel/random.h"
 #include "kernel/uaccess.h"
 
 #define MKDEV(major, minor) (((uint64_t)(major) << 8) | (minor))
 
-static const struct file_ops null_ops, zero_ops;
+static const struct file_ops null_ops, zero_ops, full_ops, random_ops;
 
 static const struct device {
 	const char *name;
@@ -25,8 +29,12 @@ static const struct device {
 	const struct file_ops *ops;
 } devices[] = {
 	{ "console", S_IFCHR | 0600, MKDEV(5, 1), &tty_ops },
+	{ "full", S_IFCHR | 0666, MKDEV(1, 7), &full_ops },
 	{ "null", S_IFCHR | 0666, MKDEV(1, 3), &null_ops },
-	{ "tty", S_IFCHR | 0666, MKDEV(5, 0), &tty_ops },
+	{ "random", S_IFCHR | 0666, MKDEV(1, 8), &random_ops },
+	{ "tty", S_IFCHR | 0666, MKDEV(5, 0), &tty_ops },	/* the caller's terminal */
+	{ "ttyS0", S_IFCHR | 0660, MKDEV(4, 64), &tty_ops },
+	{ "urandom", S_IFCHR | 0666, MKDEV(1, 9), &random_ops },
 	{ "zero", S_IFCHR | 0666, MKDEV(1, 5), &zero_ops },
 };
 
@@ -126,4 +134,30 @@ static const struct file_ops null_ops = {
 
 static const struct file_ops zero_ops = {
 	.read = zero_read, .write = sink_write, .stat = dev_stat, .seekable = true,
+};
+
+/* ---- /dev/full and /dev/random, /dev/urandom ---- */
+
+/* /dev/full: reads as /dev/zero, every write fails: the disk is full. */
+static long full_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	(void)f, (void)buf, (void)n, (void)off;
+	return -ENOSPC;
+}
+
+static const struct file_ops full_ops = {
+	.read = zero_read, .write = full_write, .stat = dev_stat, .seekable = true,
+};
+
+static long random_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
+{
+	(void)f, (void)off;
+	return random_read_user(buf, n);
+}
+
+/* Writing to Linux's random devices mixes the data into the pool without
+ * crediting entropy; here it is accepted and dropped: the generator is
+ * never short of seed. */
+static const struct file_ops random_ops = {
+	.read = random_read, .write = sink_write, .stat = dev_stat, .seekable = true,
 };

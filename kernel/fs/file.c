@@ -16,6 +16,7 @@
 #include "kernel/fs/fs.h"
 #include "kernel/proc.h"
 #include "kernel/spinlock.h"
+#include "kernel/sys_misc.h"
 #include "kernel/fs/tty.h"
 #include "mm/heap.h"
 
@@ -108,15 +109,15 @@ int files_unshare(void)
 	return 0;
 }
 
-/* fd_alloc for table T. */
-static int alloc_in(struct files_struct *t, struct file *f, int min, int fdflags)
+/* fd_alloc for table T, whose descriptors below LIMIT may be used. */
+static int alloc_in(struct files_struct *t, struct file *f, int min, int fdflags, int limit)
 {
 	int r = -EMFILE;
 
-	if (min < 0 || min >= NOFILE)
+	if (min < 0 || min >= limit)
 		return -EINVAL;
 	spin_lock(&t->lock);
-	for (int fd = min; fd < NOFILE; fd++) {
+	for (int fd = min; fd < limit; fd++) {
 		if (!t->fd[fd]) {
 			t->fd[fd] = f;
 			if (fdflags & FD_CLOEXEC)
@@ -133,7 +134,10 @@ static int alloc_in(struct files_struct *t, struct file *f, int min, int fdflags
 
 int fd_alloc(struct file *f, int min, int fdflags)
 {
-	return alloc_in(current()->files, f, min, fdflags);
+	/* RLIMIT_NOFILE lowers the table's size (Linux: rlimit(RLIMIT_NOFILE)) */
+	int limit = (int)MIN(rlimit_cur(RLIMIT_NOFILE), (uint64_t)NOFILE);
+
+	return alloc_in(current()->files, f, min, fdflags, limit);
 }
 
 struct file *fget(int fd)
@@ -304,6 +308,6 @@ int fd_open_console_in(struct proc *p)
 		return -ENOMEM;
 	}
 	for (int fd = 0; fd < 3; fd++)
-		alloc_in(p->files, fd ? file_get(f) : f, fd, 0);
+		alloc_in(p->files, fd ? file_get(f) : f, fd, 0, NOFILE);
 	return 0;
 }

@@ -47,6 +47,8 @@ struct file {
 	int flags;		/* O_RDONLY / O_WRONLY / O_RDWR, O_APPEND, O_NONBLOCK */
 	uint64_t offset;
 	void *priv;		/* owner-specific: initrd entry, pipe, ... */
+	char path[FS_PATH_MAX];	/* the name fs_open resolved ("" for pipes, the
+				 * console of init): /proc/PID/fd's link target */
 };
 
 /* Linux's struct stat for x86-64 (144 bytes). */

@@ -183,6 +183,23 @@ static int walk_start(const char *base, const char *path, struct fs_node *n)
 	return lookup(n);
 }
 
+/* N is a pseudo file system's symbolic link (/proc/self, /proc/PID/exe):
+ * make N what its target names, relative to the link's directory.  Every
+ * such link is followed, the last component's too (stat and lstat alike). */
+static int follow_mount_link(struct fs_node *n)
+{
+	char target[FS_PATH_MAX], dir[FS_PATH_MAX];
+	long len = n->mount && n->mount->readlink ?
+		   n->mount->readlink(n, target, sizeof(target) - 1) : -ENOENT;
+
+	if (len < 0)
+		return (int)len;
+	target[len] = 0;
+	strlcpy(dir, n->path, sizeof(dir));
+	strip_last(dir);
+	return fs_resolve(dir, target, n, NULL);
+}
+
 int fs_resolve(const char *base, const char *path, struct fs_node *out, bool *parent_ok)
 {
 	const char *p = path;
@@ -218,6 +235,8 @@ int fs_resolve(const char *base, const char *path, struct fs_node *out, bool *pa
 				*parent_ok = true;
 			return r;
 		}
+		if (S_ISLNK(out->mode) && (r = follow_mount_link(out)) < 0)
+			return r;
 	}
 	if (path[strlen(path) - 1] == '/' && !S_ISDIR(out->mode))
 		return -ENOTDIR;
@@ -485,6 +504,14 @@ static int open_dir(const struct fs_node *n, int flags, struct file **out)
 	return 0;
 }
 
+/* R from opening N into *OUT: on success the file keeps N's name. */
+static int named(int r, struct file **out, const struct fs_node *n)
+{
+	if (r == 0)
+		strlcpy((*out)->path, n->path, sizeof((*out)->path));
+	return r;
+}
+
 /* Linux's order of checks: missing, exists with O_EXCL, directory, read-only. */
 int fs_open(const char *base, const char *path, int flags, struct file **out)
 {
@@ -502,16 +529,16 @@ int fs_open(const char *base, const char *path, int flags, struct file **out)
 	if (S_ISDIR(n.mode)) {
 		if (acc != O_RDONLY || (flags & (O_CREAT | O_TRUNC)))
 			return -EISDIR;
-		return open_dir(&n, flags, out);
+		return named(open_dir(&n, flags, out), out, &n);
 	}
 	if (flags & O_DIRECTORY)
 		return -ENOTDIR;
 	if (n.mount)
-		return n.mount->open(&n, flags, out);
+		return named(n.mount->open(&n, flags, out), out, &n);
 	if (acc != O_RDONLY || (flags & O_TRUNC))
 		return -EROFS;
 	*out = file_alloc(&initrd_ops, flags & KEPT_FLAGS, (void *)n.initrd);
-	return *out ? 0 : -ENOMEM;
+	return named(*out ? 0 : -ENOMEM, out, &n);
 }
 
 const struct initrd_file *fs_lookup_exec(const char *path, int *err)

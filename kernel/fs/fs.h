@@ -3,8 +3,10 @@
  * initrd merged with built-in pseudo file systems ("mounts").
  *
  * Resolution walks a path one component at a time from "/" or from a base
- * directory, handling ".", "..", repeated and trailing slashes; there are no
- * symbolic links, so the walk is exact.  A name is looked up in this order:
+ * directory, handling ".", "..", repeated and trailing slashes.  The only
+ * symbolic links are a pseudo mount's (/proc/self, /proc/PID/exe): the walk
+ * follows each through the mount's readlink, the last component's too.
+ * A name is looked up in this order:
  *   1. a mount whose prefix is the name or one of its ancestors owns it
  *      (initrd entries under a mount are hidden);
  *   2. an initrd entry with exactly that path;

@@ -4,27 +4,37 @@
  * Linux.  A struct fs_mount (kernel/fs/fs.h) that kernel/fs/fs.c lists in its
  * mounts[]; /sys/kernel is kernel/fs/sysfs.c's.
  *
- * The mount is two tables of struct pfile, one row per file or directory,
+ * The mount is tables of struct pfile, one row per file or directory,
  * named by its path below the table's root: proc_files[] below /proc,
  * pid_files[] below /proc/PID, task_files[] below /proc/PID/task/TID (a
  * thread's own files; TID is checked to be a thread of PID's process when
  * looked up); adding a file is adding a row.  /proc lists processes (thread
  * group leaders), /proc/PID/task their threads; /proc/TID of any thread
- * also resolves, as on Linux.  /proc/self is
- * the reader's own /proc/PID (there are no symbolic links: the name is
- * resolved to the caller's pid when looked up, so an open file keeps the pid
- * it was opened for).  A directory lists the rows directly below it; /proc then
- * adds "self" and one entry per process.  A node's id (struct fs_node) names
+ * also resolves, as on Linux.  /proc/PID/fd holds one row per open
+ * descriptor (the T_FD "table": its row is the descriptor).
+ *
+ * Symbolic links (a row with `link`, the mount's readlink): /proc/self (to
+ * the reader's pid), /proc/PID/exe (the program exec ran: struct proc.exe),
+ * /proc/PID/cwd, and /proc/PID/fd/N (the name the file was opened by,
+ * "pipe:[ino]" for a pipe, as Linux's d_path).  The path walk follows them;
+ * a path below /proc/self also resolves here directly, to the reader's pid,
+ * so an open file keeps the pid it was opened for.  Linux's fd links are
+ * "magic" (open gives the very file); these are plain names, so a pipe's
+ * cannot be opened.  A directory lists the rows directly below it; /proc then
+ * adds one entry per process.  A node's id (struct fs_node) names
  * its table, row and pid: NODE_ID().  Inode numbers hash the canonical path
  * (/proc/PID/..., never /proc/self/...), so both names stat alike.
  *
- * A row is one of four kinds of file:
+ * A row is one of these kinds of file:
  *  - text (show, or show_proc for a process): generated on read into a
  *    one-page window of the whole text (struct text).  A read at offset 0 or
  *    outside the window generates it again, so each pass from the start sees
  *    fresh values and reads within a window see one consistent snapshot; a
  *    text longer than a page (a big maps) still reads whole, a page at a
  *    time.  Size 0 in stat, like Linux.  Opening one for writing: -EACCES.
+ *  - text of a process read from its memory (show_pid: /proc/PID/cmdline):
+ *    generated with no lock held, the address space pinned.
+ *  - link: see above; opening one opens its target.
  *  - knob (show + store): the sysctl switches (and sys/vm/audit, whose
  *    store runs the invariant checker), and per process (show_proc +
  *    store_proc) oom_score_adj.  Every write is parsed as the
@@ -61,9 +71,13 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/initrd.h"
+#include "kernel/fs/tty.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
+#include "kernel/sys_misc.h"
+#include "kernel/cmdline.h"
+#include "kernel/multiboot.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/cpu.h"
 #include "kernel/x86/time.h"
@@ -169,6 +183,12 @@ struct pfile {
 	int (*show)(struct text *t, const struct pfile *pf);
 	/* text file of a process: generate it for P (proc_lock held) */
 	void (*show_proc)(struct text *t, struct proc *p);
+	/* text file of a process that reads its memory: generate it for PID,
+	 * no lock held; 0 or -errno */
+	int (*show_pid)(struct text *t, int pid);
+	/* symbolic link: its target for PID into BUF (MAX bytes, no NUL):
+	 * the length or -errno */
+	long (*link)(int pid, char *buf, size_t max);
 	/* knob: take the value written (S, N bytes, NUL-terminated); 0 or -EINVAL */
 	int (*store)(const struct pfile *pf, const char *s, size_t n);
 	/* knob of a process: the same for P (proc_lock held) */
@@ -190,6 +210,8 @@ struct pfile {
 #define KNOB_ROW(p, var, hi) { .path = (p), .mode = S_IFREG | 0644, .show = show_int, \
 			       .store = store_int, .value = &(var), .max = (hi) }
 #define MEM_ROW(p) { .path = (p), .mode = S_IFREG | 0600, .mem = true }
+#define PID_ROW(p, fn) { .path = (p), .mode = S_IFREG | 0444, .show_pid = (fn) }
+#define LINK_ROW(p, fn) { .path = (p), .mode = S_IFLNK | 0777, .link = (fn) }
 #define END_ROW { .path = NULL }
 
 /* The process PID as /proc shows it (not a slot still being built), or
@@ -343,8 +365,112 @@ static int show_stat(struct text *t, const struct pfile *pf)
 		blocked += p->state == P_SLEEPING && p->sleep_uninterruptible;
 	}
 	spin_unlock(&proc_lock);
-	tprintf(t, "ctxt %lu\nprocs_running %d\nprocs_blocked %d\n", ctxt, running, blocked);
+	/* btime: the realtime clock starts at boot (no RTC is read) */
+	tprintf(t, "ctxt %lu\nbtime 0\nprocesses %d\nprocs_running %d\nprocs_blocked %d\n", ctxt,
+		proc_last_pid(), running, blocked);
 	return 0;
+}
+
+/* ---- /proc/uptime, loadavg, version, cmdline ---- */
+
+/* Seconds since boot and seconds the CPUs have idled (summed), to 1/100. */
+static int show_uptime(struct text *t, const struct pfile *pf)
+{
+	uint64_t idle = 0, up = time_ns() / 10000000;
+
+	(void)pf;
+	for (int i = 0; i < ncpu; i++)
+		idle += __atomic_load_n(&cpus[i].ticks_idle, __ATOMIC_RELAXED);
+	idle = TICKS_TO_CLOCK_T(idle);
+	tprintf(t, "%lu.%02lu %lu.%02lu\n", up / 100, up % 100, idle / 100, idle % 100);
+	return 0;
+}
+
+/* Linux's LOAD_INT and LOAD_FRAC: a fixed-point load as "1.05". */
+#define LOAD_INT(x) ((x) >> FSHIFT)
+#define LOAD_FRAC(x) LOAD_INT(((x) & (FIXED_1 - 1)) * 100)
+
+/* "0.52 0.30 0.12 2/17 345": the three averages (rounded as Linux's
+ * loadavg_proc_show), runnable / existing tasks, the last pid. */
+static int show_loadavg(struct text *t, const struct pfile *pf)
+{
+	uint64_t l[3];
+	int running = 0, tasks = 0;
+
+	(void)pf;
+	sched_loadavg(l);
+	for (int i = 0; i < 3; i++)
+		l[i] += FIXED_1 / 200;
+	spin_lock(&proc_lock);
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
+		running += p->state == P_RUNNING || p->state == P_RUNNABLE;
+		tasks += p->state != P_UNUSED && p->state != P_EMBRYO && p->state != P_DEAD;
+	}
+	spin_unlock(&proc_lock);
+	tprintf(t, "%lu.%02lu %lu.%02lu %lu.%02lu %d/%d %d\n", LOAD_INT(l[0]), LOAD_FRAC(l[0]),
+		LOAD_INT(l[1]), LOAD_FRAC(l[1]), LOAD_INT(l[2]), LOAD_FRAC(l[2]), running, tasks,
+		proc_last_pid());
+	return 0;
+}
+
+/* Linux's linux_banner shape: "Linux version 6.1.0 (builder) (compiler) #1 SMP ...". */
+static int show_version(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	tprintf(t, "%s version %s (root@cowos) (gcc version %s) #1 SMP %s\n", UTS_SYSNAME,
+		UTS_RELEASE, __VERSION__, UTS_VERSION);
+	return 0;
+}
+
+static int show_cmdline(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	tprintf(t, "%s\n", boot_info.cmdline);
+	return 0;
+}
+
+/* ---- /proc/sys/kernel ---- */
+
+static int show_ostype(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	tprintf(t, "%s\n", UTS_SYSNAME);
+	return 0;
+}
+
+static int show_osrelease(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	tprintf(t, "%s\n", UTS_RELEASE);
+	return 0;
+}
+
+/* Pids count up from 1 and are never reused: the largest is INT_MAX. */
+static int show_pid_max(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	tprintf(t, "%d\n", 0x7fffffff);
+	return 0;
+}
+
+static int show_hostname(struct text *t, const struct pfile *pf)
+{
+	char name[HOST_NAME_MAX + 1];
+
+	(void)pf;
+	hostname_get(name);
+	tprintf(t, "%s\n", name);
+	return 0;
+}
+
+/* A write sets the host name, one trailing newline dropped (as Linux's
+ * proc_dostring takes `echo name >`). */
+static int store_hostname(const struct pfile *pf, const char *s, size_t n)
+{
+	(void)pf;
+	if (n && s[n - 1] == '\n')
+		n--;
+	return hostname_set(s, n);
 }
 
 /* ---- knobs: /proc/sys/vm/cow_fork, zero_page ---- */
@@ -437,60 +563,383 @@ static const char *state_name(const struct proc *p)
 	}
 }
 
-static void status_vm(struct text *t, struct vmspace *vm)
-{
-	struct mm_rss rss;
-
-	get_mm_rss(vm, &rss);
-	tprintf(t, "VmSize:\t%8lu kB\n", vm->total_pages * (PAGE_SIZE / 1024));
-	tprintf(t, "VmRSS:\t%8lu kB\n", (rss.anon + rss.file) * (PAGE_SIZE / 1024));
-	tprintf(t, "RssAnon:\t%8lu kB\n", rss.anon * (PAGE_SIZE / 1024));
-	tprintf(t, "RssFile:\t%8lu kB\n", rss.file * (PAGE_SIZE / 1024));
-	tprintf(t, "VmPTE:\t%8lu kB\n", mm_pgtables(vm) * (PAGE_SIZE / 1024));
-}
-
 /* Threads of P's process that have not exited (1 for a zombie, as Linux). */
 static int thread_count(const struct proc *p)
 {
 	return MAX(p->group_leader->nr_threads, 1);
 }
 
-static void show_status(struct text *t, struct proc *p)
+/* P's signal sets as status and stat show them (bit n-1 = signal n):
+ * pending to the thread, pending to the process, blocked, ignored, caught. */
+struct sigsets {
+	uint64_t pending, shared, blocked, ignored, caught;
+};
+
+static void proc_sigsets(const struct proc *p, struct sigsets *s)
 {
-	tprintf(t, "Name:\t%s\nState:\t%s\nTgid:\t%d\nPid:\t%d\nPPid:\t%d\n", p->name,
-		state_name(p), p->tgid, p->pid, p->parent ? p->parent->pid : 0);
-	tprintf(t, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n");
-	if (p->vm)
-		status_vm(t, p->vm);
-	tprintf(t, "Threads:\t%d\n", thread_count(p));
+	*s = (struct sigsets){ .pending = p->pending };
+	if (p->sighand)
+		s->ignored = p->sighand->ignored;
 }
 
-/* /proc/PID/stat: Linux's 52 fields (fs/proc/array.c do_task_stat), those
- * this kernel does not keep as 0: pid (comm) state ppid pgrp session tty_nr
- * tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime
- * priority nice num_threads itrealvalue starttime vsize rss rsslim, 17
- * addresses and signal masks, then exit_signal processor rt_priority policy
- * and 11 more. */
+/* The console's numbers for stat's tty_nr (major 4, minor 64: ttyS0,
+ * encoded as Linux's new_encode_dev) and its foreground group (tpgid).
+ * Every user process has the console as its terminal. */
+#define CONSOLE_TTY_NR ((4 << 8) | 64)
+
+static void proc_tty(const struct proc *p, int *tty_nr, int *tpgid)
+{
+	*tty_nr = p->vm ? CONSOLE_TTY_NR : 0;
+	*tpgid = p->vm ? tty_foreground() : -1;
+}
+
+/* The memory numbers of status, statm and stat, in pages. */
+struct vm_numbers {
+	uint64_t size, rss_anon, rss_file, text, data, stack, pte;
+};
+
+static void vm_numbers(struct vmspace *vm, struct vm_numbers *v)
+{
+	struct mm_rss rss = { 0 };
+
+	*v = (struct vm_numbers){ 0 };
+	if (!vm)
+		return;
+	get_mm_rss(vm, &rss);
+	v->size = vm->total_pages;
+	v->rss_anon = rss.anon;
+	v->rss_file = rss.file;
+	v->pte = mm_pgtables(vm);
+	for (const struct region *r = region_first(vm); r; r = region_next(r)) {
+		uint64_t pages = (r->end - r->start) / PAGE_SIZE;
+		if (r->kind == REGION_STACK)
+			v->stack += pages;
+		else if (r->prot & PROT_WRITE)
+			v->data += pages;
+		else if (r->kind == REGION_FILE && (r->prot & PROT_EXEC))
+			v->text += pages;
+	}
+}
+
+static void kb_tab(struct text *t, const char *name, uint64_t pages)
+{
+	tprintf(t, "%s\t%8lu kB\n", name, pages * (PAGE_SIZE / 1024));
+}
+
+/* No high-water marks are kept: VmPeak and VmHWM are the sizes now. */
+static void status_vm(struct text *t, struct vmspace *vm)
+{
+	struct vm_numbers v;
+
+	vm_numbers(vm, &v);
+	kb_tab(t, "VmPeak:", v.size);
+	kb_tab(t, "VmSize:", v.size);
+	kb_tab(t, "VmLck:", 0);
+	kb_tab(t, "VmPin:", 0);
+	kb_tab(t, "VmHWM:", v.rss_anon + v.rss_file);
+	kb_tab(t, "VmRSS:", v.rss_anon + v.rss_file);
+	kb_tab(t, "RssAnon:", v.rss_anon);
+	kb_tab(t, "RssFile:", v.rss_file);
+	kb_tab(t, "RssShmem:", 0);
+	kb_tab(t, "VmData:", v.data);
+	kb_tab(t, "VmStk:", v.stack);
+	kb_tab(t, "VmExe:", v.text);
+	kb_tab(t, "VmLib:", 0);
+	kb_tab(t, "VmPTE:", v.pte);
+	kb_tab(t, "VmSwap:", 0);
+}
+
+static void status_signals(struct text *t, const struct proc *p)
+{
+	struct sigsets s;
+
+	proc_sigsets(p, &s);
+	int queued = 0;
+
+	for (uint64_t m = s.pending | s.shared; m; m &= m - 1)
+		queued++;
+	tprintf(t, "SigQ:\t%d/%lu\n", queued,
+		p->group_leader->misc.rlim[RLIMIT_SIGPENDING].rlim_cur);
+	tprintf(t, "SigPnd:\t%016lx\nShdPnd:\t%016lx\nSigBlk:\t%016lx\nSigIgn:\t%016lx\n"
+		"SigCgt:\t%016lx\n", s.pending, s.shared, s.blocked, s.ignored, s.caught);
+}
+
+/* "0-3" for CPUs 0 to 3: Cpus_allowed_list (runs of set bits). */
+static void cpu_list(struct text *t, uint64_t mask)
+{
+	const char *sep = "";
+
+	for (int i = 0; i < ncpu; i++) {
+		if (!(mask & (1UL << i)) || (i && (mask & (1UL << (i - 1)))))
+			continue;
+		int j = i;
+		while (j + 1 < ncpu && (mask & (1UL << (j + 1))))
+			j++;
+		tprintf(t, j > i ? "%s%d-%d" : "%s%d", sep, i, j);
+		sep = ",";
+	}
+	text_put(t, "\n", 1);
+}
+
+/* Linux's fields (fs/proc/array.c proc_pid_status), those this kernel has;
+ * root has every capability. */
+static void show_status(struct text *t, struct proc *p)
+{
+	uint64_t cpus = p->cpus_allowed & (ncpu < 64 ? (1UL << ncpu) - 1 : ~0UL);
+
+	tprintf(t, "Name:\t%s\nState:\t%s\nTgid:\t%d\nNgid:\t0\nPid:\t%d\nPPid:\t%d\n"
+		"TracerPid:\t0\n", p->name, state_name(p), p->tgid, p->pid,
+		p->parent ? p->parent->pid : 0);
+	tprintf(t, "Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t%d\nGroups:\t\n", NOFILE);
+	tprintf(t, "NStgid:\t%d\nNSpid:\t%d\nNSpgid:\t%d\nNSsid:\t%d\n", p->tgid, p->pid,
+		p->group_leader->pgid, p->group_leader->sid);
+	if (p->vm)
+		status_vm(t, p->vm);
+	tprintf(t, "CoreDumping:\t0\nThreads:\t%d\n", thread_count(p));
+	status_signals(t, p);
+	tprintf(t, "CapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n"
+		"CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\n"
+		"NoNewPrivs:\t0\nSeccomp:\t0\n");
+	tprintf(t, "Cpus_allowed:\t%lx\nCpus_allowed_list:\t", cpus);
+	cpu_list(t, cpus);
+	tprintf(t, "voluntary_ctxt_switches:\t%lu\nnonvoluntary_ctxt_switches:\t%lu\n",
+		p->nvcsw, p->nivcsw);
+}
+
+/* /proc/PID/statm: size resident shared text lib data dt, in pages. */
+static void show_statm(struct text *t, struct proc *p)
+{
+	struct vm_numbers v;
+
+	vm_numbers(p->vm, &v);
+	tprintf(t, "%lu %lu %lu %lu 0 %lu 0\n", v.size, v.rss_anon + v.rss_file, v.rss_file,
+		v.text, v.data + v.stack);
+}
+
+static char state_letter(const struct proc *p)
+{
+	switch (p->state) {
+	case P_SLEEPING:
+		return p->sleep_uninterruptible ? 'D' : 'S';
+	case P_ZOMBIE:
+		return 'Z';
+	case P_DEAD:
+		return 'X';
+	default:
+		return 'R';
+	}
+}
+
+/* The first executable file mapping: stat's startcode and endcode. */
+static void code_range(struct vmspace *vm, uint64_t *start, uint64_t *end)
+{
+	*start = *end = 0;
+	for (const struct region *r = vm ? region_first(vm) : NULL; r; r = region_next(r)) {
+		if (r->kind == REGION_FILE && (r->prot & PROT_EXEC)) {
+			*start = r->start;
+			*end = r->end;
+			return;
+		}
+	}
+}
+
+/* Fields 1-25 of stat: ids, state, terminal, times, priority, sizes.  WHOLE
+ * is the process (its threads' times added, as /proc/PID/stat), else the
+ * thread (/proc/PID/task/TID/stat). */
+static void stat_head(struct text *t, struct proc *p, bool whole, const struct vm_numbers *v)
+{
+	const struct proc *leader = p->group_leader;
+	uint64_t ut = p->utime, st = p->stime;
+	int tty_nr, tpgid;
+
+	if (whole)
+		group_times(leader, &ut, &st);
+	proc_tty(p, &tty_nr, &tpgid);
+	tprintf(t, "%d (%s) %c %d %d %d %d %d 0 0 0 0 0 ", p->pid, p->name, state_letter(p),
+		p->parent ? p->parent->pid : 0, leader->pgid, leader->sid, tty_nr, tpgid);
+	tprintf(t, "%lu %lu %lu %lu %d %d %d 0 %lu %lu %lu %lu ", TICKS_TO_CLOCK_T(ut),
+		TICKS_TO_CLOCK_T(st), TICKS_TO_CLOCK_T(leader->misc.cutime),
+		TICKS_TO_CLOCK_T(leader->misc.cstime), 20 + p->nice, p->nice, thread_count(p),
+		TICKS_TO_CLOCK_T(p->start_ticks), v->size * PAGE_SIZE, v->rss_anon + v->rss_file,
+		leader->misc.rlim[RLIMIT_RSS].rlim_cur);
+}
+
+/* /proc/PID/stat: Linux's 52 fields (man 5 proc; fs/proc/array.c
+ * do_task_stat).  What this kernel does not keep is 0: flags, page-fault
+ * counts, itrealvalue, kstkesp/eip, wchan, nswap, rt_priority and policy
+ * (SCHED_OTHER), block I/O delays, guest times, the data segment's bounds. */
+static void show_stat_of(struct text *t, struct proc *p, bool whole)
+{
+	struct vmspace *vm = p->vm;
+	struct vm_numbers v;
+	struct sigsets sig;
+	uint64_t code_start, code_end;
+
+	vm_numbers(vm, &v);
+	proc_sigsets(p, &sig);
+	code_range(vm, &code_start, &code_end);
+	stat_head(t, p, whole, &v);
+	tprintf(t, "%lu %lu %lu 0 0 %lu %lu %lu %lu 0 0 0 %d %d 0 0 0 0 0 0 0 %lu ", code_start,
+		code_end, vm ? vm->start_stack : 0, sig.pending | sig.shared, sig.blocked,
+		sig.ignored, sig.caught, p->exit_signal < 0 ? 0 : p->exit_signal, p->cpu,
+		vm ? vm->heap_start : 0);
+	tprintf(t, "%lu %lu %lu %lu %d\n", vm ? vm->arg_start : 0, vm ? vm->arg_end : 0,
+		vm ? vm->env_start : 0, vm ? vm->env_end : 0,
+		p->state == P_ZOMBIE ? p->exit_status : 0);
+}
+
 static void show_pid_stat(struct text *t, struct proc *p)
 {
-	static const char letter[] = { [P_SLEEPING] = 'S', [P_ZOMBIE] = 'Z', [P_DEAD] = 'X' };
-	char state = letter[p->state] ? letter[p->state] : 'R';
-	struct mm_rss rss = { 0 };
-	uint64_t vsize = 0;
+	show_stat_of(t, p, true);
+}
 
-	if (p->vm) {
-		get_mm_rss(p->vm, &rss);
-		vsize = p->vm->total_pages * PAGE_SIZE;
+static void show_task_stat(struct text *t, struct proc *p)
+{
+	show_stat_of(t, p, false);
+}
+
+/* ---- /proc/PID/cmdline ---- */
+
+/* The address space of PID, pinned (vmspace_unpin it), with its argument
+ * strings' range; NULL for a zombie or a kernel thread. */
+static struct vmspace *pin_args(int pid, uint64_t *start, uint64_t *end)
+{
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(pid);
+	struct vmspace *vm = p ? p->vm : NULL;
+	if (vm) {
+		vmspace_pin(vm);
+		*start = vm->arg_start;
+		*end = vm->arg_end;
 	}
-	tprintf(t, "%d (%s) %c %d %d %d 0 -1 0 0 0 0 0 0 0 0 0 20 0 %d 0 0 %lu %lu "
-		"18446744073709551615", p->pid, p->name, state, p->parent ? p->parent->pid : 0,
-		p->pgid, p->pgid, thread_count(p), vsize, rss.anon + rss.file);
-	for (int i = 0; i < 17; i++)
-		tprintf(t, " 0");
-	tprintf(t, " %d %d 0 0", p->exit_signal < 0 ? 0 : p->exit_signal, p->cpu);
-	for (int i = 0; i < 10; i++)
-		tprintf(t, " 0");
-	tprintf(t, " %d\n", p->state == P_ZOMBIE ? p->exit_status : 0);
+	spin_unlock(&proc_lock);
+	return vm;
+}
+
+/* argv as the process's memory holds it now, each string NUL-terminated
+ * (Linux's proc_pid_cmdline_read, for a process that left its arguments
+ * alone); empty for a zombie.  Read a page at a time through
+ * access_remote_vm, which takes the mmap_lock itself, so no lock is held. */
+static int show_pid_cmdline(struct text *t, int pid)
+{
+	uint64_t start = 0, end = 0;
+	struct vmspace *vm = pin_args(pid, &start, &end);
+	char chunk[256];
+	bool stop = false;
+
+	if (!vm)
+		return 0;
+	for (uint64_t a = start; a < end && !text_past_window(t) && !stop;) {
+		size_t k = MIN(end - a, sizeof(chunk));
+		size_t got = access_remote_vm(vm, a, chunk, k, 0, NULL);
+		text_put(t, chunk, got);
+		a += got;
+		stop = got < k;		/* unmapped since exec: what was read */
+	}
+	vmspace_unpin(vm);
+	return 0;
+}
+
+/* ---- symbolic links: /proc/self, /proc/PID/exe, cwd, fd/N ---- */
+
+static long link_text(char *buf, size_t max, const char *s)
+{
+	size_t n = MIN(strlen(s), max);
+
+	memcpy(buf, s, n);
+	return (long)n;
+}
+
+/* The reader's process id (/proc/self names the process, not the thread). */
+static int self_pid(void)
+{
+	struct proc *p = current();
+
+	return p ? p->tgid : 0;
+}
+
+static long link_self(int pid, char *buf, size_t max)
+{
+	char num[16];
+
+	(void)pid;
+	snprintf(num, sizeof(num), "%d", self_pid());
+	return link_text(buf, max, num);
+}
+
+static long link_exe(int pid, char *buf, size_t max)
+{
+	char exe[EXE_PATH_LEN] = "";
+
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(pid);
+	if (p && p->vm)
+		memcpy(exe, p->exe, sizeof(exe));
+	spin_unlock(&proc_lock);
+	return exe[0] ? link_text(buf, max, exe) : -ENOENT;
+}
+
+/* The current directory of PID: its fs_struct is pinned under proc_lock
+ * and read under its own lock, which comes before proc_lock. */
+static long link_cwd(int pid, char *buf, size_t max)
+{
+	char cwd[FS_PATH_MAX];
+
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(pid);
+	struct fs_struct *fs = p && p->fs ? fs_get(p->fs) : NULL;
+	spin_unlock(&proc_lock);
+	if (!fs)
+		return -ENOENT;
+	spin_lock(&fs->lock);
+	strlcpy(cwd, fs->cwd[0] ? fs->cwd : "/", sizeof(cwd));
+	spin_unlock(&fs->lock);
+	fs_put(fs);
+	return link_text(buf, max, cwd);
+}
+
+/* The file behind descriptor FD of PID, with a reference, or NULL. */
+static struct file *pid_fget(int pid, int fd)
+{
+	struct file *f = NULL;
+
+	spin_lock(&proc_lock);
+	struct proc *p = proc_visible(pid);
+	struct files_struct *files = p && p->files ? files_get(p->files) : NULL;
+	spin_unlock(&proc_lock);
+	if (!files)
+		return NULL;
+	spin_lock(&files->lock);
+	if (fd >= 0 && fd < NOFILE && files->fd[fd])
+		f = file_get(files->fd[fd]);
+	spin_unlock(&files->lock);
+	files_put(files);
+	return f;
+}
+
+/* What /proc/PID/fd/N names: the path it was opened by, else "pipe:[ino]"
+ * or the device (the console of init's first descriptors), as Linux's
+ * d_path and pipefs names. */
+static long link_fd(int pid, int fd, char *buf, size_t max)
+{
+	struct file *f = pid_fget(pid, fd);
+	char name[FS_PATH_MAX];
+	struct stat st;
+
+	if (!f)
+		return -ENOENT;
+	if (f->path[0]) {
+		strlcpy(name, f->path, sizeof(name));
+	} else if (!f->ops->stat || f->ops->stat(f, &st)) {
+		strlcpy(name, "anon_inode:[file]", sizeof(name));
+	} else if ((st.st_mode & S_IFMT) == S_IFIFO) {
+		snprintf(name, sizeof(name), "pipe:[%lu]", st.st_ino);
+	} else {
+		strlcpy(name, (st.st_mode & S_IFMT) == S_IFCHR ? "/dev/console" : "anon_inode:[file]",
+			sizeof(name));
+	}
+	file_put(f);
+	return link_text(buf, max, name);
 }
 
 /* ---- /proc/PID/oom_score and oom_score_adj (mm/oom_kill.c) ---- */
@@ -764,6 +1213,11 @@ static long fill_kpageflags(int pid, uint64_t first, uint64_t *out, size_t max)
 
 static const struct pfile proc_files[] = {
 	DIR_ROW("", 0555),
+	LINK_ROW("self", link_self),
+	TEXT_ROW("cmdline", show_cmdline),
+	TEXT_ROW("loadavg", show_loadavg),
+	TEXT_ROW("uptime", show_uptime),
+	TEXT_ROW("version", show_version),
 	TEXT_ROW("meminfo", show_meminfo),
 	TEXT_ROW("vmstat", show_vmstat),
 	TEXT_ROW("cpuinfo", show_cpuinfo),
@@ -771,6 +1225,12 @@ static const struct pfile proc_files[] = {
 	BIN_ROW("kpagecount", 0400, fill_kpagecount),
 	BIN_ROW("kpageflags", 0400, fill_kpageflags),
 	DIR_ROW("sys", 0555),
+	DIR_ROW("sys/kernel", 0555),
+	{ .path = "sys/kernel/hostname", .mode = S_IFREG | 0644, .show = show_hostname,
+	  .store = store_hostname },
+	TEXT_ROW("sys/kernel/osrelease", show_osrelease),
+	TEXT_ROW("sys/kernel/ostype", show_ostype),
+	TEXT_ROW("sys/kernel/pid_max", show_pid_max),
 	DIR_ROW("sys/vm", 0555),
 	KNOB_ROW("sys/vm/cow_fork", sysctl_cow_fork, 1),
 	KNOB_ROW("sys/vm/zero_page", sysctl_zero_page, 1),
@@ -783,7 +1243,11 @@ static const struct pfile proc_files[] = {
 
 static const struct pfile pid_files[] = {
 	DIR_ROW("", 0555),
+	PID_ROW("cmdline", show_pid_cmdline),
 	PROC_ROW("comm", show_comm),
+	LINK_ROW("cwd", link_cwd),
+	LINK_ROW("exe", link_exe),
+	DIR_ROW("fd", 0500),
 	PROC_ROW("maps", show_maps),
 	MEM_ROW("mem"),
 	PROC_ROW("oom_score", show_oom_score),
@@ -792,6 +1256,7 @@ static const struct pfile pid_files[] = {
 	PROC_ROW("smaps", show_smaps),
 	PROC_ROW("smaps_rollup", show_smaps_rollup),
 	PROC_ROW("stat", show_pid_stat),
+	PROC_ROW("statm", show_statm),
 	PROC_ROW("status", show_status),
 	DIR_ROW("task", 0555),
 	END_ROW,
@@ -800,12 +1265,15 @@ static const struct pfile pid_files[] = {
 static const struct pfile task_files[] = {
 	DIR_ROW("", 0555),
 	PROC_ROW("comm", show_comm),
-	PROC_ROW("stat", show_pid_stat),
+	PROC_ROW("stat", show_task_stat),
 	PROC_ROW("status", show_status),
 	END_ROW,
 };
 
-enum { T_PROC, T_PID, T_TASK };
+/* /proc/PID/fd/N: one link per open descriptor; its node's row is N. */
+static const struct pfile fd_link = { .path = "", .mode = S_IFLNK | 0700 };
+
+enum { T_PROC, T_PID, T_TASK, T_FD };
 
 static const struct ptable {
 	const char *root;	/* for T_PID, "/proc" + "/PID" */
@@ -823,6 +1291,8 @@ static const struct ptable {
 
 static const struct pfile *node_row(const struct fs_node *n)
 {
+	if (ID_TABLE(n->id) == T_FD)
+		return &fd_link;
 	return &tables[ID_TABLE(n->id)].files[ID_ROW(n->id)];
 }
 
@@ -856,6 +1326,8 @@ static int generate(struct pstate *s, uint64_t off)
 				 .seek_key = s->text.mark_key };
 	if (pf->show_proc) {
 		r = with_proc_vm(s->pid, show_proc_text, s);
+	} else if (pf->show_pid) {
+		r = pf->show_pid(&s->text, s->pid);
 	} else {
 		r = pf->show(&s->text, pf);
 	}
@@ -889,7 +1361,7 @@ static long text_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	return (long)k;
 }
 
-#define KNOB_WRITE_MAX 64
+#define KNOB_WRITE_MAX 80	/* a host name (64) and a newline fit */
 
 /* A per-process knob: store the value for the file's process, if it lives. */
 static int store_for_pid(struct pstate *s, const char *val, size_t n)
@@ -1110,6 +1582,8 @@ static int pseudo_open(const struct fs_node *n, int flags, struct file **out)
 	const struct pfile *pf = node_row(n);
 	const struct file_ops *ops = row_ops(pf);
 
+	if (S_ISLNK(pf->mode))
+		return -ELOOP;		/* the walk follows links: never opened as such */
 	if ((flags & O_ACCMODE) != O_RDONLY && !is_knob(pf) && !pf->mem)
 		return -EACCES;
 	struct pstate *s = kzalloc(sizeof(*s));
@@ -1142,6 +1616,11 @@ static int tgid_of(int tid)
 static uint64_t row_ino(int table, int row, int pid)
 {
 	char path[FS_PATH_MAX];
+
+	if (table == T_FD) {	/* the row is the descriptor */
+		snprintf(path, sizeof(path), "/proc/%d/fd/%d", pid, row);
+		return fs_path_ino(path);
+	}
 	const char *rel = tables[table].files[row].path;
 	const char *sep = rel[0] ? "/" : "";
 
@@ -1174,14 +1653,6 @@ static const char *rel_path(const char *path, const char *root)
 {
 	path += strlen(root);
 	return *path == '/' ? path + 1 : path;
-}
-
-/* The reader's process id (/proc/self names the process, not the thread). */
-static int self_pid(void)
-{
-	struct proc *p = current();
-
-	return p ? p->tgid : 0;
 }
 
 /*
@@ -1226,15 +1697,49 @@ static int task_lookup(struct fs_node *n, const char *rel, int pid)
 	return fill_node(n, T_TASK, rel, tid);
 }
 
+/* A descriptor number: decimal, no sign, no leading zero; -1 otherwise. */
+static int parse_fd(const char *s)
+{
+	int fd = 0;
+
+	if (!s[0] || (s[0] == '0' && s[1]) || strlen(s) > 4)
+		return -1;
+	for (; *s; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		fd = fd * 10 + (*s - '0');
+	}
+	return fd;
+}
+
+/* "fd/N" below /proc/PID: a link while PID has descriptor N open. */
+static int fd_lookup(struct fs_node *n, const char *rel, int pid)
+{
+	int fd = parse_fd(rel);
+	struct file *f = fd >= 0 ? pid_fget(pid, fd) : NULL;
+
+	if (!f)
+		return -ENOENT;
+	file_put(f);
+	n->mode = fd_link.mode;
+	n->id = NODE_ID(T_FD, fd, pid);
+	n->ino = row_ino(T_FD, fd, pid);
+	return 0;
+}
+
 static int proc_lookup(struct fs_node *n)
 {
 	const char *rel = rel_path(n->path, "/proc");
-	int pid = take_number(&rel, true);
 
+	if (!strcmp(rel, "self"))	/* the link itself; below it, the walk goes on */
+		return fill_node(n, T_PROC, rel, 0);
+	int pid = take_number(&rel, true);
 	if (pid == 0)
 		return -ENOENT;
 	if (pid > 0 && !strncmp(rel, "task/", 5))
 		return task_lookup(n, rel + 5, pid);
+	if (pid > 0 && !strncmp(rel, "fd/", 3))
+		return fd_lookup(n, rel + 3, pid);
 	if (pid > 0)
 		return fill_node(n, T_PID, rel, pid);
 	return fill_node(n, T_PROC, rel, 0);
@@ -1284,18 +1789,43 @@ static bool readdir_tids(int pid, size_t idx, char *name, size_t max, uint32_t *
 	return true;
 }
 
-/* /proc's entries after its rows: IDX 0 is "self", then the processes. */
+/* The lowest descriptor of PID above AFTER that is open, or -1. */
+static int fd_after(int pid, int after)
+{
+	for (int fd = after + 1; fd < NOFILE; fd++) {
+		struct file *f = pid_fget(pid, fd);
+		if (f) {
+			file_put(f);
+			return fd;
+		}
+	}
+	return -1;
+}
+
+/* /proc/PID/fd's entries: a link per open descriptor, in order. */
+static bool readdir_fds(int pid, size_t idx, char *name, size_t max, uint32_t *mode,
+			uint64_t *ino)
+{
+	int fd = -1;
+
+	for (size_t k = 0; k <= idx; k++)
+		if ((fd = fd_after(pid, fd)) < 0)
+			return false;
+	snprintf(name, max, "%d", fd);
+	*mode = fd_link.mode;
+	*ino = row_ino(T_FD, fd, pid);
+	return true;
+}
+
+/* /proc's entries after its rows ("self" is one): the processes. */
 static bool readdir_pids(size_t idx, char *name, size_t max, uint32_t *mode, uint64_t *ino)
 {
-	int pid = idx == 0 ? self_pid() : nth_pid(idx - 1, 0);
+	int pid = nth_pid(idx, 0);
 	char path[32];
 
 	if (pid <= 0)
 		return false;
-	if (idx == 0)
-		strlcpy(name, "self", max);
-	else
-		snprintf(name, max, "%d", pid);
+	snprintf(name, max, "%d", pid);
 	snprintf(path, sizeof(path), "/proc/%d", pid);
 	*mode = S_IFDIR | 0555;
 	*ino = fs_path_ino(path);
@@ -1323,9 +1853,21 @@ static bool pseudo_readdir(const struct fs_node *dir, size_t idx, char *name, si
 	}
 	if (table == T_PID && !strcmp(d->path, "task"))
 		return readdir_tids(pid, idx, name, max, mode, ino);
+	if (table == T_PID && !strcmp(d->path, "fd"))
+		return readdir_fds(pid, idx, name, max, mode, ino);
 	return table == T_PROC && d == files && readdir_pids(idx, name, max, mode, ino);
+}
+
+static long proc_readlink(const struct fs_node *n, char *buf, size_t max)
+{
+	const struct pfile *pf = node_row(n);
+
+	if (ID_TABLE(n->id) == T_FD)
+		return link_fd(ID_PID(n->id), ID_ROW(n->id), buf, max);
+	return pf->link ? pf->link(ID_PID(n->id), buf, max) : -EINVAL;
 }
 
 const struct fs_mount proc_mount = {
 	.prefix = "/proc", .lookup = proc_lookup, .readdir = pseudo_readdir, .open = pseudo_open,
+	.readlink = proc_readlink,
 };

@@ -301,7 +301,12 @@ def live_procs():
     table = kernel_value("proc_table")
     unused = enum_values("enum proc_state")["P_UNUSED"]
     low, high = table.type.range()
-    table.fetch_lazy()                      # one read of the whole table, not one per field
+    # one read of the whole table, not one per field; it is bigger than gdb's
+    # default limit on a value (64 KiB) once struct proc passes 1 KiB
+    limit = gdb.parameter("max-value-size")          # None: unlimited
+    if limit is not None and table.type.sizeof > limit:
+        gdb.execute("set max-value-size %d" % table.type.sizeof, to_string=True)
+    table.fetch_lazy()
     return [table[i].address for i in range(low, high + 1) if int(table[i]["state"]) != unused]
 
 
