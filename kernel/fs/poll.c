@@ -29,6 +29,7 @@
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/spinlock.h"
+#include "kernel/sys_misc.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/time.h"
@@ -211,7 +212,7 @@ static long do_poll(uint64_t ufds, unsigned nfds, uint64_t deadline)
 	struct pollfd fds[NOFILE];
 	struct poll_ctx c = { fds, nfds };
 
-	if (nfds > NOFILE)
+	if (nfds > rlimit_cur(RLIMIT_NOFILE) || nfds > NOFILE)	/* the table's size caps it */
 		return -EINVAL;
 	if (copy_from_user(fds, ufds, nfds * sizeof(*fds)))
 		return -EFAULT;
