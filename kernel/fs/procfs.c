@@ -583,14 +583,12 @@ static void proc_sigsets(const struct proc *p, struct sigsets *s)
 }
 
 /* Stat's tty_nr and tpgid: the process's controlling terminal (0 without
- * one) and its foreground group (-1), from kernel/fs/tty.c. */
+ * one) and its foreground group (-1), from kernel/fs/tty.c.  proc_lock held. */
 static void proc_tty(const struct proc *p, int *tty_nr, int *tpgid)
 {
 	uint32_t dev;
 
-	spin_lock(&proc_lock);
 	tty_ctty_of_locked(p, &dev, tpgid);
-	spin_unlock(&proc_lock);
 	*tty_nr = (int)dev;
 }
 

@@ -498,22 +498,45 @@ static void leader_exit(int fd)
 	_exit(0);
 }
 
+/* The terminal's name for open(2): ttyname(0), except that the console
+ * is opened as /dev/ttyS0 (the serial port it is; opening /dev/console
+ * never makes a controlling terminal, as on Linux). */
+static const char *tty_path(void)
+{
+	const char *name = ttyname(0);
+
+	return name && strcmp(name, "/dev/console") ? name : "/dev/ttyS0";
+}
+
 /* A free terminal: take it in a new session, run the cases, give it back. */
 static void in_new_session(void *arg)
 {
+	int v;
+
 	(void)arg;
 	setsid();
 	signal(SIGHUP, SIG_IGN);
+	int fd = open(tty_path(), O_RDWR | O_NOCTTY);
+	int r = ioctl(fd, TIOCGSID, &v);
+	tap_check(fd >= 0 && r == -1 && errno == ENOTTY,
+		  "opening the free tty with O_NOCTTY does not take it", "open %s: %d, %s",
+		  tty_path(), fd, strerror(errno));
+	close(fd);
 	tap_check_long(ioctl(0, TIOCSCTTY, 0), 0, "a new session leader takes the free tty");
 	run_cases();
 
 	signal(SIGTTOU, SIG_IGN);
 	tap_case("another session steals the tty and frees it", steal_and_free, NULL, 30);
-	int v;
-	int r = ioctl(0, TIOCGSID, &v);
+	r = ioctl(0, TIOCGSID, &v);
 	tap_check_errno(r, errno, ENOTTY, "the robbed session has no tty any more");
 	tap_check_long(ioctl(0, TIOCSCTTY, 0), 0, "and can take it again once it is free");
 	tap_check_long(ioctl(0, TIOCNOTTY), 0, "TIOCNOTTY gives it up");
+	fd = open(tty_path(), O_RDWR);
+	tap_check(fd >= 0 && ioctl(0, TIOCGSID, &v) == 0 && v == getpid(),
+		  "a session leader opening the free tty (no O_NOCTTY) takes it",
+		  "open %s: %d, %s", tty_path(), fd, strerror(errno));
+	ioctl(0, TIOCNOTTY);
+	close(fd);
 
 	int p[2];
 	char c;
