@@ -331,17 +331,46 @@ static void test_raw(void)
 	tap_check(ready(0), "poll with VMIN 2: two bytes are", "they were not");
 	tcflush(0, TCIFLUSH);
 
-	set_lflag(0, ICANON | ECHO, 0, 2);
+	set_lflag(0, ICANON | ECHO, 5, 2);
+	inject("ab");
 	double t0 = now_s();
 	n = read(0, buf, sizeof buf);
 	double took = now_s() - t0;
+	tap_check(n == 2 && took >= 0.15 && took < 5,
+		  "VMIN 5 VTIME 2: two bytes come back 0.2 s after the last one",
+		  "read %zd after %.3f s", n, took);
+	inject("xyz");
+	struct termios t;
+	tcgetattr(0, &t);
+	tcsetattr(0, TCSAFLUSH, &t);
+	tap_check(ioctl(0, FIONREAD, &queued) == 0 && queued == 0,
+		  "tcsetattr TCSAFLUSH drops unread input", "FIONREAD %d", queued);
+	t.c_iflag |= INLCR;
+	tcsetattr(0, TCSANOW, &t);
+	inject("\n");
+	n = read(0, buf, sizeof buf);
+	tap_check(n == 1 && buf[0] == '\r', "INLCR turns a newline into a carriage return",
+		  "read %zd, 0x%x", n, buf[0]);
+	t.c_iflag = (t.c_iflag & ~INLCR) | IGNCR;
+	tcsetattr(0, TCSANOW, &t);
+	inject("a\rb");
+	n = read(0, buf, sizeof buf);
+	tap_check(n == 2 && !memcmp(buf, "ab", 2), "IGNCR drops carriage returns", "read %zd", n);
+	t.c_iflag &= ~IGNCR;
+	tcsetattr(0, TCSANOW, &t);
+	tap_check(ioctl(0, TIOCOUTQ, &queued) == 0 && queued == 0, "TIOCOUTQ: no output queued",
+		  "%d", queued);
+
+	set_lflag(0, ICANON | ECHO, 0, 2);
+	t0 = now_s();
+	n = read(0, buf, sizeof buf);
+	took = now_s() - t0;
 	tap_check(n == 0 && took >= 0.15 && took < 5, "VMIN 0 VTIME 2: a read gives 0 after 0.2 s",
 		  "read %zd after %.3f s", n, took);
 	set_lflag(0, ICANON | ECHO, 0, 0);
 	n = read(0, buf, sizeof buf);
 	tap_check(n == 0, "VMIN 0 VTIME 0: a read gives 0 at once", "read %zd", n);
 
-	struct termios t;
 	tcgetattr(0, &t);
 	tap_check(!(t.c_lflag & ICANON) && t.c_cc[VMIN] == 0 && t.c_cc[VTIME] == 0,
 		  "tcgetattr gives back the raw settings", "lflag 0%o", t.c_lflag);
@@ -388,6 +417,14 @@ static void test_signal_chars(void)
 	check_typed_signal("\x1a", SIGTSTP, "VSUSP (^Z) stops the foreground group (SIGTSTP)");
 }
 
+static volatile sig_atomic_t got_winch;
+
+static void on_winch(int sig)
+{
+	(void)sig;
+	got_winch = 1;
+}
+
 static void test_winsize(void)
 {
 	struct winsize ws, set, got;
@@ -403,6 +440,20 @@ static void test_winsize(void)
 	tap_check(r == 0 && ioctl(0, TIOCGWINSZ, &got) == 0 && got.ws_row == set.ws_row &&
 		  got.ws_col == set.ws_col, "TIOCSWINSZ then TIOCGWINSZ: the same size",
 		  "%d x %d", got.ws_row, got.ws_col);
+	struct sigaction sa = { .sa_handler = on_winch };
+	if (sigaction(SIGWINCH, &sa, NULL) < 0) {
+		tap_fail("a new size sends SIGWINCH to the foreground group", "sigaction: %s",
+			 strerror(errno));
+	} else {
+		got_winch = 0;
+		ioctl(0, TIOCSWINSZ, &ws);
+		tap_check(got_winch, "a new size sends SIGWINCH to the foreground group",
+			  "no SIGWINCH");
+		got_winch = 0;
+		ioctl(0, TIOCSWINSZ, &ws);
+		tap_check(!got_winch, "the same size again sends none", "SIGWINCH came");
+		signal(SIGWINCH, SIG_DFL);
+	}
 	ioctl(0, TIOCSWINSZ, &ws);
 }
 
