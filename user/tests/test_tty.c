@@ -5,12 +5,14 @@
  * control (a background read stopped by SIGTTIN or EIO when SIGTTIN is
  * ignored or the group orphaned; TOSTOP and SIGTTOU; tcsetattr from the
  * background), the line discipline fed through TIOCSTI (erase, kill, end
- * of file, ICRNL, VINTR/VQUIT/VSUSP to the foreground group, NOFLSH), raw
- * mode with VMIN/VTIME, poll on the tty, and the window size.
+ * of file, ICRNL, INLCR, IGNCR, VINTR/VQUIT/VSUSP to the foreground group,
+ * NOFLSH), raw mode with VMIN/VTIME, poll on the tty, and the window size
+ * with SIGWINCH.
  *
- * Descriptor 0 must be a terminal: the console in the guest; on Linux run
- * it under a pseudo-terminal (`script -qec build/root/bin/test_tty
- * /dev/null`).  The terminal is given back as it was found: when it is
+ * Descriptor 0 must be a terminal: the console in the guest; on Linux a
+ * pseudo-terminal: `script -qec build/root/bin/test_tty /dev/null` (ours
+ * already), or a free one (python3 -c 'import os, subprocess;
+ * m, s = os.openpty(); subprocess.run(["build/root/bin/test_tty"], stdin=s)').  The terminal is given back as it was found: when it is
  * free (init=/bin/runtests), the cases run in a new session that takes it
  * and frees it again; when it is ours already (started from a shell), they
  * run in our own session, and the one check that would take the terminal
