@@ -10,9 +10,10 @@
  * with SIGWINCH.
  *
  * Descriptor 0 must be a terminal: the console in the guest; on Linux a
- * pseudo-terminal: `script -qec build/root/bin/test_tty /dev/null` (ours
- * already), or a free one (python3 -c 'import os, subprocess;
- * m, s = os.openpty(); subprocess.run(["build/root/bin/test_tty"], stdin=s)').  The terminal is given back as it was found: when it is
+ * pseudo-terminal, ours already (`script -qec build/root/bin/test_tty
+ * /dev/null`) or a free one (python3 -c 'import os, subprocess;
+ * m, s = os.openpty(); subprocess.run(["build/root/bin/test_tty"],
+ * stdin=s)').  The terminal is given back as it was found: when it is
  * free (init=/bin/runtests), the cases run in a new session that takes it
  * and frees it again; when it is ours already (started from a shell), they
  * run in our own session, and the one check that would take the terminal
