@@ -185,7 +185,7 @@ static void echo_char(char c)
 }
 
 /* Drop the last byte of the line being edited, rubbing it out on the
- * screen under ECHOE (two columns for a ^X). */
+ * screen when echoing ("\b \b", twice for a ^X). */
 static void erase_char(void)
 {
 	uint8_t u = (uint8_t)tty.buf[--tty.wpos % TTY_BUF];
@@ -197,8 +197,10 @@ static void erase_char(void)
 		tty_out("\b \b", 3);
 }
 
-/* VERASE, VWERASE (a word: trailing blanks, then letters, digits and _)
- * or VKILL (the whole line), as Linux's eraser(). */
+/* VERASE (a byte), VWERASE (a word: the characters after the last
+ * letters, digits or _, then those) or VKILL (the line), as Linux's
+ * eraser(): without ECHOE the erase character is echoed instead of
+ * rubbing out, and VKILL without ECHOKE echoes ^U and a newline (ECHOK). */
 static void erase(char c)
 {
 	bool word = lflag(IEXTEN) && is_cc(c, VWERASE), seen_alnum = false;
