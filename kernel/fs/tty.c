@@ -200,7 +200,8 @@ static void erase_char(void)
 /* VERASE (a byte), VWERASE (a word: the characters after the last
  * letters, digits or _, then those) or VKILL (the line), as Linux's
  * eraser(): without ECHOE the erase character is echoed instead of
- * rubbing out, and VKILL without ECHOKE echoes ^U and a newline (ECHOK). */
+ * rubbing out, and VKILL without all of ECHOK, ECHOE and ECHOKE echoes ^U
+ * (and a newline with ECHOK). */
 static void erase(char c)
 {
 	bool word = lflag(IEXTEN) && is_cc(c, VWERASE), seen_alnum = false;
@@ -212,7 +213,7 @@ static void erase(char c)
 		echo_char(c);
 		return;
 	}
-	if (is_cc(c, VKILL) && !(lflag(ECHOE) && lflag(ECHOKE))) {
+	if (is_cc(c, VKILL) && !(lflag(ECHOK) && lflag(ECHOE) && lflag(ECHOKE))) {
 		tty.wpos = tty.commit;
 		echo_char(c);
 		if (lflag(ECHOK) && lflag(ECHO))
