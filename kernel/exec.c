@@ -28,6 +28,7 @@
 #include "kernel/proc.h"
 #include "kernel/random.h"
 #include "kernel/sys_misc.h"
+#include "kernel/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"
 #include "kernel/uaccess.h"
@@ -347,13 +348,16 @@ static void commit(struct proc *p, struct vmspace *vm, const struct loaded *l, u
 
 /* Linux begin_new_exec's first steps, for an execve by the current task:
  * a descriptor table of its own (so close-on-exec touches no other
- * process's), then no other thread in the group.  0, -ENOMEM, or -EINTR
- * when the task is being killed. */
+ * process's), then no other thread in the group, then handled signals back
+ * to their default (signal_exec).  0, -ENOMEM, or -EINTR when the task is
+ * being killed. */
 static int begin_new_exec(void)
 {
 	int err = files_unshare();
 
-	return err ? err : de_thread();
+	if (!err)
+		err = de_thread();
+	return err ? err : signal_exec();
 }
 
 /* Exec PATH into P with the gathered ARGS (argv and envp; the path is added

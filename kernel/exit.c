@@ -19,6 +19,11 @@
  * the ordinary thread exit on its way back to user mode (or out of a sleep).
  * The parent of a process is its parent's group leader (struct proc.parent),
  * so any thread of the parent may wait for it, and it sleeps on that leader.
+ * The group's end is told to the parent by do_notify_parent (SIGCHLD with
+ * CLD_EXITED/KILLED and the status), which may ask for the zombie to be
+ * reaped at once (SIGCHLD ignored, SA_NOCLDWAIT).  wait4 also reports a
+ * child's job-control stop (WUNTRACED) and continue (WCONTINUED), each once,
+ * from the marks kernel/signal.c leaves on its leader.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
@@ -91,10 +96,25 @@ void vfork_release(struct proc *p)
 	spin_unlock(&proc_lock);
 }
 
+/* The wait4 status of an ended group as SIGCHLD's si_code and si_status. */
+static int exit_code(int status, int *si_status)
+{
+	if (status & 0x7f) {
+		*si_status = status & 0x7f;
+		return status & 0x80 ? CLD_DUMPED : CLD_KILLED;
+	}
+	*si_status = (status >> 8) & 0xff;
+	return CLD_EXITED;
+}
+
 /* The last thread of LEADER's group has exited: report the group to its
- * parent.  proc_lock held. */
+ * parent, which may reap it at once (SIGCHLD ignored, SA_NOCLDWAIT): the
+ * slot goes, or becomes DEAD for the scheduler to free when LEADER is the
+ * one running.  proc_lock held. */
 static void group_dead(struct proc *leader)
 {
+	int si_status = 0;
+
 	leader->exit_status = leader->group_exit_status;
 	if (leader->pid == 1)
 		init_died(leader->exit_status);
@@ -103,9 +123,13 @@ static void group_dead(struct proc *leader)
 	tty_session_exit_locked(leader);
 	if (!leader->parent)
 		return;		/* a kernel thread: nobody waits for it */
-	if (leader->exit_signal > 0 && leader->exit_signal <= NSIG)
-		signal_send_process_locked(leader->parent, leader->exit_signal);
-	wakeup_locked(leader->parent);
+	int why = exit_code(leader->exit_status, &si_status);
+	if (!do_notify_parent(leader, why, si_status))
+		return;
+	if (leader == current())
+		leader->state = P_DEAD;
+	else
+		proc_free(leader);
 }
 
 /* Count thread P out of its group and leave its slot as a zombie (leader)
@@ -120,6 +144,7 @@ static void exit_notify(struct proc *p, int status)
 	acct_task_exit(p);
 	p->exit_status = status;
 	p->state = p == leader ? P_ZOMBIE : P_DEAD;
+	signal_thread_exit(p);
 	if (--leader->nr_threads == 0 && !leader->group_exiting) {
 		leader->group_exiting = true;
 		leader->group_exit_status = status;
@@ -173,6 +198,15 @@ void proc_exit(int status)
 	panic("proc_exit: an exited task was scheduled");
 }
 
+/* SIGKILL to every thread of ME's group but ME, to make them exit (Linux
+ * zap_other_threads).  proc_lock held. */
+static void kill_other_threads(struct proc *me)
+{
+	for_each_thread(t, me->group_leader)
+		if (t != me && t->state != P_ZOMBIE && t->state != P_EMBRYO)
+			send_signal_info_locked(t, SIGKILL, NULL, false, false);
+}
+
 void proc_exit_group(int status)
 {
 	struct proc *me = current(), *leader = me->group_leader;
@@ -183,9 +217,7 @@ void proc_exit_group(int status)
 		leader->group_exiting = true;
 		leader->group_exit_status = status;
 		leader->group_exec = NULL;
-		for_each_thread(t, leader)
-			if (t != me && t->state != P_ZOMBIE)
-				signal_send_locked(t, SIGKILL);
+		kill_other_threads(me);
 	}
 	spin_unlock(&proc_lock);
 	proc_exit(status);
@@ -206,6 +238,7 @@ static void take_over_leader(struct proc *me, struct proc *old)
 	me->pgid = old->pgid;
 	me->oom_score_adj = old->oom_score_adj;
 	me->misc = old->misc;
+	signal_take_over_leader(me, old);
 	me->group_leader = me;
 	me->nr_threads = 1;
 	proc_free(old);
@@ -223,11 +256,9 @@ int de_thread(void)
 		return -EINTR;		/* the group is already ending */
 	}
 	leader->group_exec = me;
-	for_each_thread(t, leader)
-		if (t != me && t->state != P_ZOMBIE)
-			signal_send_locked(t, SIGKILL);
+	kill_other_threads(me);
 	while (leader->nr_threads > 1 && !fatal_signal_pending())
-		sleep_on(me, &proc_lock);
+		sleep_on_killable(me, &proc_lock);	/* a handled signal must wait */
 	leader->group_exec = NULL;
 	if (leader->nr_threads > 1)
 		err = -EINTR;
@@ -254,7 +285,7 @@ long sys_exit_group(int status)
 static bool wait_matches(const struct proc *leader, const struct proc *c, int pid, int options)
 {
 	if (c->parent != leader || c->group_leader != c || c->state == P_UNUSED ||
-	    c->state == P_EMBRYO)
+	    c->state == P_EMBRYO || c->state == P_DEAD)
 		return false;
 	if (!(options & WALL) && (c->exit_signal != SIGCHLD) != !!(options & WCLONE))
 		return false;
@@ -290,34 +321,59 @@ static long wait_report(int pid, int status, uint64_t ustatus, uint64_t rusage)
 	return pid;
 }
 
+/* A stop or continue of C not yet reported that OPTIONS ask for: its wait
+ * status (0x7f | sig << 8 for WUNTRACED, 0xffff for WCONTINUED), reported
+ * once; -1 if none.  proc_lock held. */
+static int stop_status(struct proc *c, int options)
+{
+	if ((options & WUNTRACED) && c->stop_report == CLD_STOPPED) {
+		c->stop_report = 0;
+		return 0x7f | c->group_stop_sig << 8;
+	}
+	if ((options & WCONTINUED) && c->stop_report == CLD_CONTINUED) {
+		c->stop_report = 0;
+		return 0xffff;
+	}
+	return -1;
+}
+
+/* The first child matching PID and OPTIONS with something to report: reaped
+ * if a zombie, else its stop or continue; its pid and *STATUS, 0 when none
+ * has, -ECHILD when there is no such child.  proc_lock held. */
+static int wait_one(struct proc *leader, int pid, int options, int *status)
+{
+	bool have_children = false;
+
+	for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
+		if (!wait_matches(leader, c, pid, options))
+			continue;
+		have_children = true;
+		if (c->state == P_ZOMBIE && !c->nr_threads)
+			return reap(c, status);
+		if ((*status = stop_status(c, options)) >= 0)
+			return c->pid;
+	}
+	return have_children ? 0 : -ECHILD;
+}
+
+/* wait4(2): a child's exit, or with WUNTRACED / WCONTINUED its stop or
+ * continue.  A signal ends the wait with -ERESTARTSYS (restarted under
+ * SA_RESTART, else EINTR). */
 long sys_wait4(int pid, uint64_t ustatus, int options, uint64_t rusage)
 {
 	struct proc *leader = current()->group_leader;
-	int status = 0;
+	int status = 0, got;
 
 	if (options & ~(WNOHANG | WUNTRACED | WCONTINUED | WNOTHREAD | WALL | WCLONE))
 		return -EINVAL;
 	spin_lock(&proc_lock);
-	for (;;) {
-		bool have_children = false;
-		for (struct proc *c = proc_table; c < proc_table + NPROC; c++) {
-			if (!wait_matches(leader, c, pid, options))
-				continue;
-			have_children = true;
-			if (c->state != P_ZOMBIE || c->nr_threads)
-				continue;
-			int got = reap(c, &status);
-			spin_unlock(&proc_lock);
-			return wait_report(got, status, ustatus, rusage);
-		}
-		if (!have_children || (options & WNOHANG)) {
-			spin_unlock(&proc_lock);
-			return have_children ? 0 : -ECHILD;
-		}
+	while (!(got = wait_one(leader, pid, options, &status)) && !(options & WNOHANG)) {
 		if (signal_pending()) {
-			spin_unlock(&proc_lock);
-			return -EINTR;
+			got = -ERESTARTSYS;
+			break;
 		}
 		sleep_on(leader, &proc_lock);
 	}
+	spin_unlock(&proc_lock);
+	return got > 0 ? wait_report(got, status, ustatus, rusage) : got;
 }

@@ -113,6 +113,7 @@ static void copy_thread(struct proc *child, struct proc *me, uint64_t flags, uin
 	child->has_ctty = me->has_ctty;
 	child->oom_score_adj = me->oom_score_adj;
 	child->cpus_allowed = me->cpus_allowed;
+	signal_fork(child, me, (flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM);
 	memcpy(child->name, me->name, sizeof(child->name));
 	misc_fork(child, me, flags & CLONE_THREAD);
 }
@@ -175,14 +176,16 @@ static struct proc *copy_process(uint64_t flags, uint64_t newsp, uint64_t parent
 	return child;
 }
 
-/* CLONE_VFORK: sleep until CHILD has exec'd or exited (vfork_release). */
+/* CLONE_VFORK: sleep until CHILD has exec'd or exited (vfork_release).
+ * Only SIGKILL ends the wait (Linux wait_for_vfork_done is killable): a
+ * handler must not run while the child still borrows our memory. */
 static void vfork_wait(struct proc *child)
 {
 	struct proc *me = current();
 
 	spin_lock(&proc_lock);
-	while (child->vfork_parent == me && !signal_pending())
-		sleep_on(child, &proc_lock);
+	while (child->vfork_parent == me && !fatal_signal_pending())
+		sleep_on_killable(child, &proc_lock);
 	spin_unlock(&proc_lock);
 }
 

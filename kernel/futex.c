@@ -96,7 +96,7 @@ static int lock_and_read(uint64_t uaddr, uint32_t *word)
 
 /* FUTEX_WAIT(_BITSET): sleep while the word at UADDR holds VAL, until woken
  * (0), DEADLINE (time_ns(); 0 none) passes (-ETIMEDOUT) or a signal comes
- * (-EINTR); -EAGAIN at once when the word differs. */
+ * (-ERESTARTSYS, as Linux futex_wait); -EAGAIN at once when the word differs. */
 static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t bitset)
 {
 	struct futex_q q = { .vm = current()->vm, .uaddr = uaddr, .bitset = bitset };
@@ -114,7 +114,7 @@ static long futex_wait(uint64_t uaddr, uint32_t val, uint64_t deadline, uint32_t
 		if (deadline && time_ns() >= deadline)
 			err = -ETIMEDOUT;
 		else if (signal_pending())
-			err = -EINTR;
+			err = -ERESTARTSYS;
 		else
 			sleep_until(&q, &futex_lock, deadline);
 	}

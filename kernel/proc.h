@@ -22,6 +22,7 @@
  */
 #pragma once
 #include "kernel/lib.h"
+#include "kernel/signal.h"
 #include "kernel/spinlock.h"
 #include "kernel/x86/trap.h"
 
@@ -101,8 +102,20 @@ struct proc {
 
 	void *wait_chan;		/* what it sleeps on (P_SLEEPING) */
 	bool sleep_uninterruptible;	/* a signal does not end this sleep (Linux's D state) */
+	bool sleep_killable;		/* ... but SIGKILL does (Linux TASK_KILLABLE) */
 	uint64_t wake_at_ns;		/* timed sleep deadline, 0 = none */
-	uint64_t pending;		/* signals sent to this thread, not yet acted on (bit n-1) */
+	/* signals (kernel/signal.h), under proc_lock */
+	struct sigpending pending;	/* sent to this thread, not yet taken */
+	uint64_t blocked;		/* the signal mask (bit n-1) */
+	uint64_t real_blocked;		/* rt_sigtimedwait: the mask before its wait */
+	uint64_t saved_sigmask;		/* rt_sigsuspend: the mask to restore after it */
+	bool restore_sigmask;		/* saved_sigmask is to be restored */
+	struct sigaltstack altstack;	/* sigaltstack: ss_flags keeps only SS_AUTODISARM */
+	bool stopped;			/* parked in a group stop ("T (stopped)") */
+	bool in_syscall;		/* the restart rules apply to tf->rax ... */
+	uint64_t syscall_nr;		/* ... of this call (Linux orig_ax) */
+	uint64_t restart_deadline_ns;	/* restart_syscall: the interrupted nanosleep's */
+	uint64_t restart_urem;		/* deadline and remaining-time pointer */
 	int exit_status;		/* wait4 status word, valid in P_ZOMBIE */
 	int oom_score_adj;		/* -1000..1000: kept by exec, inherited by fork (mm/oom_kill.c) */
 	bool oom_victim;		/* chosen by the OOM killer, not yet exited */
@@ -112,6 +125,13 @@ struct proc {
 	bool group_exiting;		/* exit_group or a fatal signal: every thread leaves */
 	int group_exit_status;		/* the group's wait status once group_exiting */
 	struct proc *group_exec;	/* execve from a thread: the one that stays (de_thread) */
+	struct sigpending shared_pending;	/* signals sent to the process */
+	bool group_stopping;		/* a stop signal was taken: threads park */
+	bool group_stopped;		/* ... and all of them have */
+	int group_stop_sig;		/* the signal that stopped it */
+	int stop_report;		/* CLD_STOPPED/CLD_CONTINUED not yet told to wait4, or 0 */
+	uint64_t alarm_ns;		/* alarm/ITIMER_REAL expiry (time_ns), 0 = off */
+	uint64_t alarm_interval_ns;	/* ITIMER_REAL's reload interval */
 	int cpu;			/* the CPU it runs on, or last ran on */
 	uint64_t cpus_allowed;		/* CPUs it may run on (bit i = cpus[i]): sched_setaffinity */
 

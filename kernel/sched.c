@@ -163,10 +163,13 @@ uint64_t sched_idle_cpus(void)
 	return mask;
 }
 
-/* Make timed sleepers whose deadline passed runnable.  proc_lock held. */
+/* Make timed sleepers whose deadline passed runnable, and send the alarms
+ * that are due.  proc_lock held. */
 static void wake_timed(void)
 {
 	uint64_t now = time_ns();
+
+	signal_run_timers_locked(now);
 
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
 		if (p->state == P_SLEEPING && p->wake_at_ns && p->wake_at_ns <= now)

@@ -1,7 +1,8 @@
 /*
- * kernel/sys_proc.c - process system calls: kill, tkill, tgkill, process
- * groups, sleeping, clocks, and the small calls a musl program makes at
- * start-up.  clone and fork are in fork.c, exit and wait4 in exit.c.
+ * kernel/sys_proc.c - process system calls: process groups, sessions,
+ * sleeping, clocks, and the small calls a musl program makes at start-up.
+ * clone and fork are in fork.c, exit and wait4 in exit.c, kill and the
+ * other signal calls in sys_signal.c.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
@@ -18,74 +19,6 @@
 
 #define ARCH_SET_FS 0x1002
 #define ARCH_GET_FS 0x1003
-#define SIG_DFL 0
-#define SIG_IGN 1
-
-/* kill(-1, SIG): every process but init and the caller's.  proc_lock held. */
-static void kill_all(struct proc *me, int sig)
-{
-	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
-		if (p->state != P_UNUSED && p->state != P_EMBRYO && p->group_leader == p &&
-		    p->sighand && p != me->group_leader && p->pid != 1 && p->nr_threads)
-			signal_send_process_locked(p, sig);
-}
-
-/* kill(2): PID names a process (any of its thread ids does, as on Linux);
- * one of its threads takes the signal.  Kernel threads (no dispositions)
- * are not there for it; a process whose threads have all exited exists
- * until reaped, and takes the signal without effect. */
-long sys_kill(int pid, int sig)
-{
-	struct proc *me = current();
-	long err = 0;
-
-	if (sig < 0 || sig > NSIG)
-		return -EINVAL;
-	if (pid == 0 || pid < -1)
-		return signal_send_group(pid == 0 ? me->pgid : -pid, sig);
-	spin_lock(&proc_lock);
-	if (pid == -1) {
-		if (sig)
-			kill_all(me, sig);
-	} else {
-		struct proc *p = proc_find(pid);
-		if (!p || !p->sighand)
-			err = -ESRCH;
-		else if (sig && p->tgid != 1)	/* init: kernel/signal.h */
-			signal_send_process_locked(p, sig);
-	}
-	spin_unlock(&proc_lock);
-	return err;
-}
-
-/* tkill/tgkill: SIG to thread TID, of process TGID unless TGID is 0.  As
- * Linux's do_send_specific: -ESRCH for no such thread before -EINVAL for a
- * bad signal; an exited thread not yet reaped takes it without effect. */
-static long send_specific(int tgid, int tid, int sig)
-{
-	long err = 0;
-
-	spin_lock(&proc_lock);
-	struct proc *p = proc_find(tid);
-	if (!p || (tgid && p->tgid != tgid) || !p->sighand)
-		err = -ESRCH;
-	else if (sig < 0 || sig > NSIG)
-		err = -EINVAL;
-	else if (sig && p->tgid != 1)
-		signal_send_locked(p, sig);
-	spin_unlock(&proc_lock);
-	return err;
-}
-
-long sys_tkill(int tid, int sig)
-{
-	return tid <= 0 ? -EINVAL : send_specific(0, tid, sig);
-}
-
-long sys_tgkill(int tgid, int tid, int sig)
-{
-	return tid <= 0 || tgid <= 0 ? -EINVAL : send_specific(tgid, tid, sig);
-}
 
 long sys_getpid(void)
 {
@@ -218,7 +151,10 @@ int timespec_from_user(uint64_t ureq, uint64_t *ns)
 	return 0;
 }
 
-/* Sleep until DEADLINE; -EINTR (and the time left in REM) when a signal comes. */
+/* Sleep until DEADLINE (time_ns).  A signal ends it early with the time
+ * left written to UREM (unless 0) and -ERESTART_RESTARTBLOCK: a handler
+ * makes that EINTR, otherwise restart_syscall sleeps on to the same
+ * deadline (Linux hrtimer_nanosleep). */
 static long sleep_ns(uint64_t deadline, uint64_t urem)
 {
 	struct proc *me = current();
@@ -237,7 +173,21 @@ static long sleep_ns(uint64_t deadline, uint64_t urem)
 		if (copy_to_user(urem, &left, sizeof(left)))
 			return -EFAULT;
 	}
-	return -EINTR;
+	me->restart_deadline_ns = deadline;
+	me->restart_urem = urem;
+	return -ERESTART_RESTARTBLOCK;
+}
+
+/* restart_syscall(2): go on with the nanosleep a signal interrupted and no
+ * handler took (the only call that leaves a restart block here); -EINTR
+ * when there is none. */
+long sys_restart_syscall(void)
+{
+	struct proc *me = current();
+	uint64_t deadline = me->restart_deadline_ns;
+
+	me->restart_deadline_ns = 0;
+	return deadline ? sleep_ns(deadline, me->restart_urem) : -EINTR;
 }
 
 long sys_nanosleep(uint64_t ureq, uint64_t urem)
@@ -288,46 +238,6 @@ long sys_arch_prctl(int code, uint64_t addr)
 	if (code == ARCH_GET_FS)
 		return copy_to_user(addr, &me->fs_base, sizeof(me->fs_base));
 	return -EINVAL;
-}
-
-struct k_sigaction {
-	uint64_t handler, flags, restorer, mask;
-};
-
-long sys_rt_sigaction(int sig, uint64_t uact, uint64_t uold, size_t sigsetsize)
-{
-	struct k_sigaction act, old = { 0 };
-
-	if (sig < 1 || sig > NSIG || sigsetsize != 8)
-		return -EINVAL;
-	if (uact) {
-		if (copy_from_user(&act, uact, sizeof(act)))
-			return -EFAULT;
-		if (sig == SIGKILL || sig == SIGSTOP)
-			return -EINVAL;
-		if (act.handler != SIG_DFL && act.handler != SIG_IGN)
-			return -EINVAL;		/* no user handlers: see kernel/signal.h */
-		old.handler = signal_set_ignored(sig, act.handler == SIG_IGN) ? SIG_IGN : SIG_DFL;
-	} else {
-		old.handler = current()->sighand->ignored & (1UL << (sig - 1)) ? SIG_IGN : SIG_DFL;
-	}
-	if (uold && copy_to_user(uold, &old, sizeof(old)))
-		return -EFAULT;
-	return 0;
-}
-
-long sys_rt_sigprocmask(int how, uint64_t uset, uint64_t uold, size_t sigsetsize)
-{
-	uint64_t set, none = 0;
-
-	if (sigsetsize != 8 || how < 0 || how > 2)
-		return -EINVAL;
-	if (uset && copy_from_user(&set, uset, sizeof(set)))
-		return -EFAULT;
-	/* Blocking is not implemented: the mask is always empty. */
-	if (uold && copy_to_user(uold, &none, sizeof(none)))
-		return -EFAULT;
-	return 0;
 }
 
 #define REBOOT_MAGIC1 0xfee1dead

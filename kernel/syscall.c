@@ -5,7 +5,8 @@
  * number in rax, arguments in rdi, rsi, rdx, r10, r8, r9 (the Linux x86-64
  * ABI).  The result goes back in rax.  Before returning to user mode the
  * process yields if its time slice is over and acts on pending signals
- * (user_return), exactly as after a trap.
+ * (user_return), exactly as after a trap: that is where a call that a
+ * signal interrupted (-ERESTART*) is restarted or answers -EINTR.
  */
 #include "kernel/syscall.h"
 #include "kernel/x86/cpu.h"
@@ -132,6 +133,18 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_time: return sys_time(a0);
 	case SYS_getrandom: return sys_getrandom(a0, a1, (unsigned)a2);
 	case SYS_rseq: return -ENOSYS;	/* Linux without CONFIG_RSEQ; glibc expects it */
+	case SYS_rt_sigreturn: return sys_rt_sigreturn();
+	case SYS_rt_sigpending: return sys_rt_sigpending(a0, a1);
+	case SYS_rt_sigtimedwait: return sys_rt_sigtimedwait(a0, a1, a2, a3);
+	case SYS_rt_sigqueueinfo: return sys_rt_sigqueueinfo((int)a0, (int)a1, a2);
+	case SYS_rt_tgsigqueueinfo: return sys_rt_tgsigqueueinfo((int)a0, (int)a1, (int)a2, a3);
+	case SYS_rt_sigsuspend: return sys_rt_sigsuspend(a0, a1);
+	case SYS_sigaltstack: return sys_sigaltstack(a0, a1);
+	case SYS_pause: return sys_pause();
+	case SYS_alarm: return sys_alarm((unsigned)a0);
+	case SYS_getitimer: return sys_getitimer((int)a0, a1);
+	case SYS_setitimer: return sys_setitimer((int)a0, a1, a2);
+	case SYS_restart_syscall: return sys_restart_syscall();
 	default: return unknown(nr);
 	}
 }
@@ -145,15 +158,15 @@ void user_return(void)
 
 void syscall_dispatch(struct trapframe *tf)
 {
+	signal_syscall_enter(tf->rax);
 	long ret = dispatch(tf->rax, tf->rdi, tf->rsi, tf->rdx, tf->r10, tf->r8, tf->r9);
 
-	/* No handlers yet: an interrupted call is never restarted. */
-	if (ret <= -ERESTARTSYS && ret >= -ERESTART_RESTARTBLOCK)
-		ret = -EINTR;
+	/* an -ERESTART* result becomes a restart or -EINTR in signal_deliver */
 	tf->rax = (uint64_t)ret;
 	/* The return is always IRET (trap_return), and IRET to a non-canonical
-	 * RIP faults in ring 0.  No mapping reaches USER_END (mm/layout.h), so
-	 * this cannot happen; should it, only the process dies. */
+	 * RIP faults in ring 0.  No mapping reaches USER_END (mm/layout.h), but
+	 * rt_sigreturn takes any RIP a signal frame holds: this one check keeps
+	 * it in the user half, and only the process dies. */
 	if (!is_user_addr(tf->rip))
 		force_sig(SIGSEGV);
 	user_return();

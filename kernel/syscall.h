@@ -36,6 +36,10 @@ enum {
 	SYS_setfsuid = 122, SYS_setfsgid = 123, SYS_getpriority = 140, SYS_setpriority = 141,
 	SYS_prctl = 157, SYS_setrlimit = 160, SYS_sethostname = 170, SYS_time = 201,
 	SYS_clock_getres = 229, SYS_prlimit64 = 302, SYS_getrandom = 318, SYS_rseq = 334,
+	SYS_rt_sigreturn = 15, SYS_pause = 34, SYS_getitimer = 36, SYS_alarm = 37,
+	SYS_setitimer = 38, SYS_rt_sigpending = 127, SYS_rt_sigtimedwait = 128,
+	SYS_rt_sigqueueinfo = 129, SYS_rt_sigsuspend = 130, SYS_sigaltstack = 131,
+	SYS_restart_syscall = 219, SYS_rt_tgsigqueueinfo = 297,
 };
 
 #define AT_FDCWD (-100)
@@ -84,9 +88,6 @@ long sys_execve(uint64_t path, uint64_t argv, uint64_t envp);
 long sys_exit(int status);
 long sys_exit_group(int status);
 long sys_wait4(int pid, uint64_t status, int options, uint64_t rusage);
-long sys_kill(int pid, int sig);
-long sys_tkill(int tid, int sig);
-long sys_tgkill(int tgid, int tid, int sig);
 long sys_getpid(void);
 long sys_getppid(void);
 long sys_setpgid(int pid, int pgid);
@@ -106,8 +107,7 @@ long sys_clock_gettime(int clock, uint64_t tp);
  * a negative or unnormalized one (Linux timespec64_valid). */
 int timespec_from_user(uint64_t uts, uint64_t *ns);
 long sys_arch_prctl(int code, uint64_t addr);
-long sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, size_t sigsetsize);
-long sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, size_t sigsetsize);
+long sys_restart_syscall(void);
 long sys_reboot(unsigned magic1, unsigned magic2, unsigned cmd, uint64_t arg);
 
 /* small calls: kernel/sys_misc.c (the setgid family shares the setuid
@@ -135,6 +135,24 @@ long sys_clock_getres(int clock, uint64_t res);
 long sys_gettimeofday(uint64_t tv, uint64_t tz);
 long sys_time(uint64_t tloc);
 long sys_getrandom(uint64_t buf, size_t n, unsigned flags);
+
+/* signals: kernel/sys_signal.c, kernel/signal_frame.c */
+long sys_kill(int pid, int sig);
+long sys_tkill(int tid, int sig);
+long sys_tgkill(int tgid, int tid, int sig);
+long sys_rt_sigqueueinfo(int pid, int sig, uint64_t info);
+long sys_rt_tgsigqueueinfo(int tgid, int tid, int sig, uint64_t info);
+long sys_rt_sigaction(int sig, uint64_t act, uint64_t oldact, size_t sigsetsize);
+long sys_rt_sigprocmask(int how, uint64_t set, uint64_t oldset, size_t sigsetsize);
+long sys_rt_sigpending(uint64_t set, size_t sigsetsize);
+long sys_pause(void);
+long sys_rt_sigsuspend(uint64_t mask, size_t sigsetsize);
+long sys_rt_sigtimedwait(uint64_t set, uint64_t info, uint64_t timeout, size_t sigsetsize);
+long sys_getitimer(int which, uint64_t curr);
+long sys_setitimer(int which, uint64_t new, uint64_t old);
+long sys_alarm(unsigned seconds);
+long sys_sigaltstack(uint64_t ss, uint64_t old);
+long sys_rt_sigreturn(void);
 
 /* scheduling: kernel/sched.c */
 long sys_sched_setaffinity(int pid, size_t len, uint64_t mask);

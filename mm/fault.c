@@ -339,16 +339,27 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 	return (e & PTE_U) ? 0 : -EFAULT;
 }
 
-/* A bad access from user mode: SIGSEGV, or SIGBUS past the end of a mapped
- * file (ERR -EIO from vm_fault). */
+/* A bad access from user mode: SIGSEGV with si_addr ADDR, SEGV_ACCERR when
+ * a region is there but forbids the access, SEGV_MAPERR when none is; or
+ * SIGBUS BUS_ADRERR past the end of a mapped file (ERR -EIO from vm_fault),
+ * as Linux's bad_area and do_sigbus; logged when no handler takes it. */
 static void segfault(int err, uint64_t addr, uint64_t ip)
 {
 	struct proc *p = current();
-	bool bus = err == -EIO;
+	bool bus = err == -EIO, mapped = false;
 
-	printk(LOG_ERROR, "pid %d (%s): %s at %lx ip %lx\n", p->pid, p->name,
-	       bus ? "bus error" : "segfault", addr, ip);
-	force_sig(bus ? SIGBUS : SIGSEGV);
+	if (signal_unhandled(bus ? SIGBUS : SIGSEGV))
+		printk(LOG_ERROR, "pid %d (%s): %s at %lx ip %lx\n", p->pid, p->name,
+		       bus ? "bus error" : "segfault", addr, ip);
+	if (is_user_addr(addr)) {
+		down_read(&p->vm->mmap_lock);
+		mapped = region_find(p->vm, addr) != NULL;
+		up_read(&p->vm->mmap_lock);
+	}
+	if (bus)
+		force_sig_fault(SIGBUS, BUS_ADRERR, addr);
+	else
+		force_sig_fault(SIGSEGV, mapped ? SEGV_ACCERR : SEGV_MAPERR, addr);
 }
 
 void page_fault(struct trapframe *tf)

@@ -88,7 +88,7 @@ static long wait_data(struct pipe *p, struct file *f)
 		if (f->flags & O_NONBLOCK)
 			return -EAGAIN;
 		if (signal_pending())
-			return -EINTR;
+			return -ERESTARTSYS;
 		sleep_on(p, &p->lock);
 	}
 	return 1;
@@ -124,7 +124,8 @@ static long pipe_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 /*
  * Put N bytes from KBUF into the pipe, waiting for room; all at once when
  * ATOMIC.  Returns the bytes put, or -errno when none were: -EPIPE (and
- * SIGPIPE) with no reader, -EAGAIN for O_NONBLOCK, -EINTR for a signal.
+ * SIGPIPE) with no reader, -EAGAIN for O_NONBLOCK, -ERESTARTSYS for a
+ * signal (restarted under SA_RESTART, else EINTR).
  */
 static long put_bytes(struct pipe *p, struct file *f, const char *kbuf, size_t n, bool atomic)
 {
@@ -145,7 +146,7 @@ static long put_bytes(struct pipe *p, struct file *f, const char *kbuf, size_t n
 			poll_wakeup(p);
 			continue;
 		}
-		if ((err = (f->flags & O_NONBLOCK) ? -EAGAIN : signal_pending() ? -EINTR : 0))
+		if ((err = (f->flags & O_NONBLOCK) ? -EAGAIN : signal_pending() ? -ERESTARTSYS : 0))
 			break;
 		sleep_on(p, &p->lock);
 	}

@@ -362,7 +362,7 @@ static int show_stat(struct text *t, const struct pfile *pf)
 	spin_lock(&proc_lock);
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
 		running += p->state == P_RUNNING || p->state == P_RUNNABLE;
-		blocked += p->state == P_SLEEPING && p->sleep_uninterruptible;
+		blocked += p->state == P_SLEEPING && p->sleep_uninterruptible && !task_is_stopped(p);
 	}
 	spin_unlock(&proc_lock);
 	/* btime: the realtime clock starts at boot (no RTC is read) */
@@ -553,6 +553,8 @@ static void show_comm(struct text *t, struct proc *p)
 
 static const char *state_name(const struct proc *p)
 {
+	if (task_is_stopped(p))
+		return "T (stopped)";
 	switch (p->state) {
 	case P_SLEEPING:
 		return p->sleep_uninterruptible ? "D (disk sleep)" : "S (sleeping)";
@@ -577,9 +579,17 @@ struct sigsets {
 
 static void proc_sigsets(const struct proc *p, struct sigsets *s)
 {
-	*s = (struct sigsets){ .pending = p->pending };
-	if (p->sighand)
-		s->ignored = p->sighand->ignored;
+	*s = (struct sigsets){ .pending = p->pending.set, .blocked = p->blocked,
+			       .shared = p->group_leader->shared_pending.set };
+	if (!p->sighand)
+		return;
+	for (int sig = 1; sig <= NSIG; sig++) {
+		uint64_t h = p->sighand->action[sig - 1].handler;
+		if (h == SIG_IGN)
+			s->ignored |= 1UL << (sig - 1);
+		else if (h != SIG_DFL)
+			s->caught |= 1UL << (sig - 1);
+	}
 }
 
 /* Stat's tty_nr and tpgid: the process's controlling terminal (0 without
@@ -717,6 +727,8 @@ static void show_statm(struct text *t, struct proc *p)
 
 static char state_letter(const struct proc *p)
 {
+	if (task_is_stopped(p))
+		return 'T';
 	switch (p->state) {
 	case P_SLEEPING:
 		return p->sleep_uninterruptible ? 'D' : 'S';

@@ -141,28 +141,40 @@ static bool apic_vector(struct trapframe *tf)
 	}
 }
 
-/* The signal a user-mode exception sends, as Linux sends it. */
-static int exception_signal(uint64_t vector)
+/* What a user-mode exception sends, as Linux does (arch/x86/kernel/traps.c):
+ * the signal, its si_code, and whether si_addr is the faulting instruction
+ * (#DE, #MF, #XM, #UD, #DB) or none (#GP, int3, #AC). */
+struct exception_signal {
+	int sig, code;
+	bool at_ip;
+};
+
+static struct exception_signal exception_signal(uint64_t vector)
 {
 	switch (vector) {
-	case T_DIVIDE: case T_X87: case T_SIMD: return SIGFPE;
-	case T_INVALID_OP: return SIGILL;
-	case T_DEBUG: case T_BREAKPOINT: return SIGTRAP;
-	case T_ALIGN: return SIGBUS;
-	default: return SIGSEGV;
+	case T_DIVIDE: return (struct exception_signal){ SIGFPE, FPE_INTDIV, true };
+	case T_X87: case T_SIMD: return (struct exception_signal){ SIGFPE, SI_KERNEL, true };
+	case T_INVALID_OP: return (struct exception_signal){ SIGILL, ILL_ILLOPN, true };
+	case T_DEBUG: return (struct exception_signal){ SIGTRAP, TRAP_BRKPT, true };
+	case T_BREAKPOINT: return (struct exception_signal){ SIGTRAP, SI_KERNEL, false };
+	case T_ALIGN: return (struct exception_signal){ SIGBUS, BUS_ADRALN, false };
+	default: return (struct exception_signal){ SIGSEGV, SI_KERNEL, false };
 	}
 }
 
-/* An exception that is not a page fault: the process's error, or a kernel bug. */
+/* An exception that is not a page fault: the process's error (logged when
+ * no handler takes its signal), or a kernel bug. */
 static void exception(struct trapframe *tf)
 {
 	struct proc *p = current();
 
 	if (!trap_from_user(tf))
 		panic_trap(tf, trap_name(tf->vector));
-	printk(LOG_ERROR, "pid %d (%s): %s at ip %lx\n", p->pid, p->name,
-	       trap_name(tf->vector), tf->rip);
-	force_sig(exception_signal(tf->vector));
+	struct exception_signal es = exception_signal(tf->vector);
+	if (signal_unhandled(es.sig))
+		printk(LOG_ERROR, "pid %d (%s): %s at ip %lx\n", p->pid, p->name,
+		       trap_name(tf->vector), tf->rip);
+	force_sig_fault(es.sig, es.code, es.at_ip ? tf->rip : 0);
 }
 
 void trap(struct trapframe *tf)

@@ -29,6 +29,10 @@ import re
 import gdb
 from gdb.unwinder import Unwinder, register_unwinder
 
+# live_procs reads proc_table in one piece; with each task's pending signals
+# (kernel/signal.h) it is bigger than gdb's default 64 KiB value limit.
+gdb.execute("set max-value-size unlimited")
+
 # ---------------------------------------------------------------------------------------------
 # Kernel facts (see /work/shared/DESIGN.md, mm/pte.h)
 
