@@ -26,6 +26,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/panic.h"
+#include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
 #include "kernel/spinlock.h"
@@ -250,17 +251,44 @@ static long write_back(uint64_t uaddr, uint64_t deadline, bool usec, long r)
 	return r;
 }
 
-/* ppoll/pselect6's signal mask: SIZE must be 8 (Linux sizeof(sigset_t));
- * the mask itself is read so that a bad address fails as on Linux. */
-static long read_sigmask(uint64_t umask, uint64_t size)
+/*
+ * ppoll/pselect6's signal mask: for the call, the caller's mask becomes the
+ * set at UMASK (NULL: unchanged; SIZE must be 8, Linux sizeof(sigset_t)).
+ * end_sigmask() puts the old one back, except after a signal
+ * (-ERESTARTNOHAND): signal delivery restores it then, once a handler has
+ * run with the call's mask (Linux set_user_sigmask and
+ * restore_saved_sigmask_unless, with sigsuspend's saved_sigmask).
+ */
+static long set_sigmask(uint64_t umask, uint64_t size)
 {
-	uint64_t mask;
+	struct proc *me = current();
+	uint64_t set;
 
 	if (!umask)
 		return 0;
-	if (size != sizeof(mask))
+	if (size != sizeof(set))
 		return -EINVAL;
-	return copy_from_user(&mask, umask, sizeof(mask)) ? -EFAULT : 0;
+	if (copy_from_user(&set, umask, sizeof(set)))
+		return -EFAULT;
+	spin_lock(&proc_lock);
+	me->saved_sigmask = me->blocked;
+	me->restore_sigmask = true;
+	set_current_blocked_locked(set);
+	spin_unlock(&proc_lock);
+	return 0;
+}
+
+static long end_sigmask(uint64_t umask, long r)
+{
+	struct proc *me = current();
+
+	if (umask && r != -ERESTARTNOHAND) {
+		spin_lock(&proc_lock);
+		me->restore_sigmask = false;
+		set_current_blocked_locked(me->saved_sigmask);
+		spin_unlock(&proc_lock);
+	}
+	return r;
 }
 
 /* ppoll(2): a timespec timeout (NULL: none) and a signal mask. */
@@ -274,10 +302,10 @@ long sys_ppoll(uint64_t ufds, unsigned nfds, uint64_t uts, uint64_t umask, uint6
 			return r;
 		deadline = deadline_after(ns);
 	}
-	if ((r = read_sigmask(umask, size)))
+	if ((r = set_sigmask(umask, size)))
 		return r;
 	r = do_poll(ufds, nfds, deadline);
-	return uts ? write_back(uts, deadline, false, r) : r;
+	return end_sigmask(umask, uts ? write_back(uts, deadline, false, r) : r);
 }
 
 /* ---- select, pselect6 ---- */
@@ -385,8 +413,8 @@ long sys_pselect6(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t uts
 	}
 	if (usig && copy_from_user(sig, usig, sizeof(sig)))
 		return -EFAULT;
-	if ((r = read_sigmask(sig[0], sig[1])))
+	if ((r = set_sigmask(sig[0], sig[1])))
 		return r;
 	r = do_select(n, uin, uout, uex, deadline);
-	return uts ? write_back(uts, deadline, false, r) : r;
+	return end_sigmask(sig[0], uts ? write_back(uts, deadline, false, r) : r);
 }

@@ -286,6 +286,44 @@ static void test_signal(void)
 	tap_check(r == -1 && errno == EINTR && got_usr1, "poll returns EINTR after a handler",
 		  "poll %d (%s), handler ran %d", r, strerror(errno), (int)got_usr1);
 	tap_wait(pid);
+
+	/* ppoll's mask is the caller's for the call only */
+	sigset_t block, none, now;
+	sigemptyset(&block);
+	sigaddset(&block, SIGUSR1);
+	sigemptyset(&none);
+	got_usr1 = 0;
+	pid = fork();
+	if (pid == 0) {
+		sleep_ms(50);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	struct pollfd pf = { .fd = p[0], .events = POLLIN };
+	struct timespec ts = { 0, 300000000 };
+	r = ppoll(&pf, 1, &ts, &block);
+	tap_check(r == 0 && got_usr1,
+		  "ppoll's mask blocks SIGUSR1: it times out, and the handler runs on return",
+		  "ppoll %d (%s), handler %d", r, strerror(errno), (int)got_usr1);
+	tap_wait(pid);
+
+	sigprocmask(SIG_BLOCK, &block, NULL);
+	got_usr1 = 0;
+	pid = fork();
+	if (pid == 0) {
+		sleep_ms(50);
+		kill(parent, SIGUSR1);
+		_exit(0);
+	}
+	ts = (struct timespec){ 10, 0 };
+	r = ppoll(&pf, 1, &ts, &none);
+	sigprocmask(SIG_SETMASK, NULL, &now);
+	tap_check(r == -1 && errno == EINTR && got_usr1 && sigismember(&now, SIGUSR1),
+		  "ppoll's empty mask lets a blocked SIGUSR1 in; the old mask comes back",
+		  "ppoll %d (%s), handler %d, blocked after %d", r, strerror(errno),
+		  (int)got_usr1, sigismember(&now, SIGUSR1));
+	tap_wait(pid);
+	sigprocmask(SIG_UNBLOCK, &block, NULL);
 	close(p[0]);
 	close(p[1]);
 }
