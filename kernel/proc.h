@@ -108,7 +108,7 @@ struct proc {
 	struct sigpending pending;	/* sent to this thread, not yet taken */
 	uint64_t blocked;		/* the signal mask (bit n-1) */
 	uint64_t real_blocked;		/* rt_sigtimedwait: the mask before its wait */
-	uint64_t saved_sigmask;		/* rt_sigsuspend: the mask to restore after it */
+	uint64_t saved_sigmask;		/* rt_sigsuspend, ppoll, pselect6: the mask to restore */
 	bool restore_sigmask;		/* saved_sigmask is to be restored */
 	struct sigaltstack altstack;	/* sigaltstack: ss_flags keeps only SS_AUTODISARM */
 	bool stopped;			/* parked in a group stop ("T (stopped)") */
