@@ -88,6 +88,11 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_getpgrp: return sys_getpgid(0);
 	case SYS_setsid: return sys_setsid();
 	case SYS_getpgid: return sys_getpgid((int)a0);
+	case SYS_getsid: return sys_getsid((int)a0);
+	case SYS_poll: return sys_poll(a0, (unsigned)a1, (int)a2);
+	case SYS_ppoll: return sys_ppoll(a0, (unsigned)a1, a2, a3, a4);
+	case SYS_select: return sys_select((int)a0, a1, a2, a3, a4);
+	case SYS_pselect6: return sys_pselect6((int)a0, a1, a2, a3, a4, a5);
 	case SYS_arch_prctl: return sys_arch_prctl((int)a0, a1);
 	case SYS_reboot: return sys_reboot((unsigned)a0, (unsigned)a1, (unsigned)a2, a3);
 	case SYS_set_tid_address: return sys_set_tid_address(a0);

@@ -15,17 +15,17 @@ enum {
 	SYS_fstat = 5, SYS_lstat = 6, SYS_poll = 7, SYS_lseek = 8, SYS_mmap = 9,
 	SYS_mprotect = 10, SYS_munmap = 11, SYS_brk = 12, SYS_rt_sigaction = 13,
 	SYS_rt_sigprocmask = 14, SYS_ioctl = 16, SYS_pread64 = 17, SYS_pwrite64 = 18,
-	SYS_readv = 19, SYS_writev = 20, SYS_access = 21, SYS_pipe = 22,
+	SYS_readv = 19, SYS_writev = 20, SYS_access = 21, SYS_pipe = 22, SYS_select = 23,
 	SYS_sched_yield = 24, SYS_madvise = 28, SYS_dup = 32, SYS_dup2 = 33,
 	SYS_nanosleep = 35, SYS_getpid = 39, SYS_fork = 57, SYS_vfork = 58,
 	SYS_execve = 59, SYS_exit = 60, SYS_wait4 = 61, SYS_kill = 62,
 	SYS_uname = 63, SYS_fcntl = 72, SYS_getcwd = 79, SYS_chdir = 80,
 	SYS_getuid = 102, SYS_getgid = 104, SYS_setpgid = 109, SYS_getppid = 110,
-	SYS_getpgrp = 111, SYS_setsid = 112, SYS_getpgid = 121,
+	SYS_getpgrp = 111, SYS_setsid = 112, SYS_getpgid = 121, SYS_getsid = 124,
 	SYS_geteuid = 107, SYS_getegid = 108, SYS_arch_prctl = 158, SYS_reboot = 169,
 	SYS_gettid = 186, SYS_set_tid_address = 218, SYS_clock_gettime = 228,
 	SYS_clock_nanosleep = 230, SYS_exit_group = 231, SYS_openat = 257,
-	SYS_newfstatat = 262, SYS_pipe2 = 293, SYS_getdents64 = 217,
+	SYS_newfstatat = 262, SYS_pipe2 = 293, SYS_pselect6 = 270, SYS_ppoll = 271, SYS_getdents64 = 217,
 	SYS_clone = 56, SYS_tkill = 200, SYS_futex = 202, SYS_tgkill = 234,
 	SYS_set_robust_list = 273, SYS_get_robust_list = 274,
 	SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204, SYS_getcpu = 309,
@@ -139,6 +139,12 @@ long sys_getppid(void);
 long sys_setpgid(int pid, int pgid);
 long sys_getpgid(int pid);
 long sys_setsid(void);
+long sys_getsid(int pid);
+/* kernel/fs/poll.c */
+long sys_poll(uint64_t ufds, unsigned nfds, int timeout);
+long sys_ppoll(uint64_t ufds, unsigned nfds, uint64_t uts, uint64_t umask, uint64_t size);
+long sys_select(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t utv);
+long sys_pselect6(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t uts, uint64_t usig);
 long sys_sched_yield(void);
 long sys_nanosleep(uint64_t req, uint64_t rem);
 long sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem);

@@ -19,6 +19,7 @@
 #include "kernel/spinlock.h"
 
 struct file;
+struct poll_table;
 struct stat;
 
 struct file_ops {
@@ -30,6 +31,10 @@ struct file_ops {
 	/* Fill the Linux struct stat (kernel buffer). */
 	int (*stat)(struct file *f, struct stat *st);
 	void (*close)(struct file *f);
+	/* The poll events ready now (POLLIN, POLLOUT, POLLHUP, ...:
+	 * kernel/fs/poll.h), after registering PT on the file's wait channel
+	 * with poll_wait.  NULL: always ready to read and write. */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 	bool seekable;
 	/* offsets are addresses (/proc/PID/mem): lseek takes any value, SEEK_END
 	 * none (Linux's FMODE_UNSIGNED_OFFSET and mem_lseek) */

@@ -616,15 +616,14 @@ static void proc_sigsets(const struct proc *p, struct sigsets *s)
 	}
 }
 
-/* The console's numbers for stat's tty_nr (major 4, minor 64: ttyS0,
- * encoded as Linux's new_encode_dev) and its foreground group (tpgid).
- * Every user process has the console as its terminal. */
-#define CONSOLE_TTY_NR ((4 << 8) | 64)
-
+/* Stat's tty_nr and tpgid: the process's controlling terminal (0 without
+ * one) and its foreground group (-1), from kernel/fs/tty.c.  proc_lock held. */
 static void proc_tty(const struct proc *p, int *tty_nr, int *tpgid)
 {
-	*tty_nr = p->vm ? CONSOLE_TTY_NR : 0;
-	*tpgid = p->vm ? tty_foreground() : -1;
+	uint32_t dev;
+
+	tty_ctty_of_locked(p, &dev, tpgid);
+	*tty_nr = (int)dev;
 }
 
 /* The memory numbers of status, statm and stat, in pages. */
