@@ -24,7 +24,8 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/x86/gdt.h"
-#include "kernel/fs/initrd.h"
+#include "kernel/fs/fs.h"
+#include "kernel/fs/inode.h"
 #include "kernel/proc.h"
 #include "kernel/random.h"
 #include "kernel/sys_misc.h"
@@ -54,7 +55,15 @@ struct loaded {
 	uint64_t entry, phdr, phnum, bias, brk;
 };
 
-static int check_header(const struct initrd_file *f, const struct elf64_ehdr *h)
+/* The program's file and the headers read from it through the page cache. */
+struct elf_image {
+	struct file *file;		/* opened by fs_open_exec */
+	uint64_t size;			/* the file's size when the headers were read */
+	struct elf64_ehdr h;
+	struct elf64_phdr ph[MAX_PHNUM];
+};
+
+static int check_header(const struct elf_image *f, const struct elf64_ehdr *h)
 {
 	if (f->size < sizeof(*h) || memcmp(h->e_ident, ELF_MAGIC, 4))
 		return -ENOEXEC;
@@ -71,7 +80,7 @@ static int check_header(const struct initrd_file *f, const struct elf64_ehdr *h)
 	return 0;
 }
 
-static int check_segment(const struct initrd_file *f, const struct elf64_phdr *ph,
+static int check_segment(const struct elf_image *f, const struct elf64_phdr *ph,
 			 uint64_t bias, uint64_t *prev_end)
 {
 	uint64_t start = ph->p_vaddr + bias;
@@ -96,15 +105,32 @@ static int check_segment(const struct initrd_file *f, const struct elf64_phdr *p
 	return 0;
 }
 
-/* Step 1: validate the whole file; fills OUT with where things will be. */
-static int elf_check(const struct initrd_file *f, struct loaded *out)
+/* Read the ELF header and then the program headers of F's file (as much
+ * of them as the file holds: check_header checks the rest). */
+static void read_headers(struct elf_image *f)
 {
-	const struct elf64_ehdr *h = (const void *)f->data;
-	int err = check_header(f, h);
+	struct inode *inode = f->file->inode;
 
-	if (err)
+	memset(&f->h, 0, sizeof(f->h));
+	down_read(&fs_tree);
+	f->size = inode->size;
+	inode_read(inode, (uint64_t)&f->h, sizeof(f->h), 0, false);
+	if (f->h.e_phnum && f->h.e_phnum <= MAX_PHNUM)
+		inode_read(inode, (uint64_t)f->ph, f->h.e_phnum * sizeof(f->ph[0]), f->h.e_phoff,
+			   false);
+	up_read(&fs_tree);
+}
+
+/* Step 1: validate the whole file; fills OUT with where things will be. */
+static int elf_check(struct elf_image *f, struct loaded *out)
+{
+	const struct elf64_ehdr *h = &f->h;
+	int err;
+
+	read_headers(f);
+	if ((err = check_header(f, h)))
 		return err;
-	const struct elf64_phdr *ph = (const void *)(f->data + h->e_phoff);
+	const struct elf64_phdr *ph = f->ph;
 	uint64_t bias = h->e_type == ET_DYN ? PIE_LOAD_BIAS : 0, end = 0;
 	*out = (struct loaded){ .entry = h->e_entry + bias, .phnum = h->e_phnum, .bias = bias };
 	for (int i = 0; i < h->e_phnum; i++) {
@@ -134,7 +160,7 @@ static int segment_prot(uint32_t flags)
  * ends in) as anonymous memory, as Linux's ELF loader maps it.  Only the
  * file region's last page mixes file bytes and zeros (fill_private).
  */
-static int map_segment(struct vmspace *vm, const struct initrd_file *f,
+static int map_segment(struct vmspace *vm, const struct elf_image *f,
 		       const struct elf64_phdr *ph, uint64_t bias)
 {
 	uint64_t va = ph->p_vaddr + bias, start = ALIGN_DOWN(va, PAGE_SIZE);
@@ -142,7 +168,8 @@ static int map_segment(struct vmspace *vm, const struct initrd_file *f,
 	uint64_t end = ALIGN_UP(va + ph->p_memsz, PAGE_SIZE);
 	int prot = segment_prot(ph->p_flags), err = 0;
 	struct region r = {
-		.start = start, .end = file_end, .prot = prot, .kind = REGION_FILE, .file = f,
+		.start = start, .end = file_end, .prot = prot, .kind = REGION_FILE,
+		.file = f->file, .denywrite = true,
 		.file_off = ph->p_offset - (va - start), .file_bytes = ph->p_filesz + (va - start),
 		.account = vm_accountable(prot, false),
 	};
@@ -156,10 +183,10 @@ static int map_segment(struct vmspace *vm, const struct initrd_file *f,
 }
 
 /* Step 2a: the program's regions. */
-static int map_segments(struct vmspace *vm, const struct initrd_file *f, uint64_t bias)
+static int map_segments(struct vmspace *vm, const struct elf_image *f, uint64_t bias)
 {
-	const struct elf64_ehdr *h = (const void *)f->data;
-	const struct elf64_phdr *ph = (const void *)(f->data + h->e_phoff);
+	const struct elf64_ehdr *h = &f->h;
+	const struct elf64_phdr *ph = f->ph;
 
 	for (int i = 0; i < h->e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
@@ -362,14 +389,12 @@ static int begin_new_exec(void)
 
 /* Exec PATH into P with the gathered ARGS (argv and envp; the path is added
  * for AT_EXECFN here): check, build, commit. */
-static int load(struct proc *p, const char *path, struct arg_block *args)
+static int load_image(struct proc *p, const char *path, struct arg_block *args,
+		      struct elf_image *f)
 {
-	int err;
-	const struct initrd_file *f = fs_lookup_exec(path, &err);
 	struct loaded l;
+	int err;
 
-	if (!f)
-		return err;
 	if ((err = add_execfn(args, path)))
 		return err;
 	if ((err = elf_check(f, &l)))
@@ -389,8 +414,27 @@ static int load(struct proc *p, const char *path, struct arg_block *args)
 		return err;
 	}
 	commit(p, vm, &l, sp, path);
-	misc_exec(p, f->path);
+	misc_exec(p, f->file->path);
 	return 0;
+}
+
+/* Open PATH, hold off its writers while loading it (Linux's
+ * deny_write_access in open_exec: -ETXTBSY if it is open for writing; the
+ * regions made keep them off while the program runs), load it. */
+static int load(struct proc *p, const char *path, struct arg_block *args)
+{
+	struct elf_image *f = kmalloc(sizeof(*f));
+	int err = -ENOMEM;
+
+	if (f && (f->file = fs_open_exec(path, &err))) {
+		if ((err = inode_deny_write(f->file->inode)) == 0) {
+			err = load_image(p, path, args, f);
+			inode_allow_write(f->file->inode);
+		}
+		file_put(f->file);
+	}
+	kfree(f);
+	return err;
 }
 
 static struct arg_block *arg_block_new(void)

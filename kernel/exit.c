@@ -27,6 +27,7 @@
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/tty.h"
 #include "kernel/futex.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
@@ -119,6 +120,7 @@ static void group_dead(struct proc *leader)
 		init_died(leader->exit_status);
 	struct proc *init = proc_find(1);
 	reparent_children(leader, init);
+	tty_session_exit_locked(leader);
 	if (!leader->parent)
 		return;		/* a kernel thread: nobody waits for it */
 	int why = exit_code(leader->exit_status, &si_status);

@@ -110,6 +110,7 @@ static void copy_thread(struct proc *child, struct proc *me, uint64_t flags, uin
 	child->fs_base = flags & CLONE_SETTLS ? tls : me->fs_base;
 	child->pgid = me->pgid;
 	child->sid = me->sid;
+	child->has_ctty = me->has_ctty;
 	child->oom_score_adj = me->oom_score_adj;
 	child->cpus_allowed = me->cpus_allowed;
 	signal_fork(child, me, (flags & (CLONE_VM | CLONE_VFORK)) != CLONE_VM);

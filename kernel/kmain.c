@@ -17,7 +17,7 @@
 #include "kernel/sched.h"
 #include "kernel/fs/tty.h"
 #include "kernel/x86/gdt.h"
-#include "kernel/fs/initrd.h"
+#include "kernel/fs/mount.h"
 #include "kernel/ktest.h"
 #include "kernel/lockdep.h"
 #include "kernel/multiboot.h"
@@ -111,7 +111,7 @@ void kmain(uint64_t mbi_phys)
 	sched_init();
 	sti();
 	smp_boot();
-	initrd_init();
+	fs_init();
 	tty_init();
 	if (cmdline_has("ktest"))
 		ktest_run();

@@ -22,10 +22,12 @@
 #include "kernel/x86/cpu.h"
 
 static const char *const lock_order[] = {
-	"ksm_scan_sem",		/* the counts inside the sleeping locks (kernel/rwsem.c) */
+	"fs_tree",		/* the counts inside the sleeping locks (kernel/rwsem.c); */
+	"ksm_scan_sem",		/* fs_tree first: read() and write() may fault under it */
 	"mmap_lock",
-	"pipe",			/* these four hand over to proc_lock to sleep */
+	"pipe",			/* these five hand over to proc_lock to sleep */
 	"tty",
+	"poll",			/* poll/select calls waiting (kernel/fs/poll.c) */
 	"nanosleep",
 	"futex",
 	"files",		/* a descriptor table (kernel/fs/file.c) */

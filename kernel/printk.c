@@ -44,6 +44,14 @@ void console_write(const char *s, uint64_t n)
 	spin_unlock(&console_lock);
 }
 
+void console_write_raw(const char *s, uint64_t n)
+{
+	spin_lock(&console_lock);
+	for (uint64_t i = 0; i < n; i++)
+		serial_putc(COM1, s[i]);
+	spin_unlock(&console_lock);
+}
+
 void console_panic_unlock(void)
 {
 	console_lock = (struct spinlock)SPINLOCK_INIT("console");

@@ -9,8 +9,11 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 
 void printk(enum log_level level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void vprintk(enum log_level level, const char *fmt, va_list ap);
-/* Write raw bytes to the console, bypassing levels (used by the tty). */
+/* Write bytes to the console, bypassing levels, each "\n" as "\r\n". */
 void console_write(const char *s, uint64_t n);
+/* The bytes exactly as given: the tty does its own output processing
+ * (termios OPOST, ONLCR: kernel/fs/tty.c). */
+void console_write_raw(const char *s, uint64_t n);
 /* For panic only, once the other CPUs are stopped: one of them may have
  * been stopped holding the console lock, which is forgotten. */
 void console_panic_unlock(void);

@@ -80,6 +80,8 @@ struct proc {
 	struct proc *group_leader;	/* the thread whose pid is tgid; itself for a leader */
 	int pgid;			/* process group (job control, the tty's foreground) */
 	int sid;			/* session: setsid(2) makes one, led by its caller */
+	bool has_ctty;			/* the console tty is its controlling terminal (Linux
+					 * signal->tty; kernel/fs/tty.c keeps it, fork copies it) */
 	int exit_signal;		/* sent to the parent when the group ends (SIGCHLD,
 					 * clone's low byte, 0 none); -1 for a thread */
 
@@ -106,7 +108,7 @@ struct proc {
 	struct sigpending pending;	/* sent to this thread, not yet taken */
 	uint64_t blocked;		/* the signal mask (bit n-1) */
 	uint64_t real_blocked;		/* rt_sigtimedwait: the mask before its wait */
-	uint64_t saved_sigmask;		/* rt_sigsuspend: the mask to restore after it */
+	uint64_t saved_sigmask;		/* rt_sigsuspend, ppoll, pselect6: the mask to restore */
 	bool restore_sigmask;		/* saved_sigmask is to be restored */
 	struct sigaltstack altstack;	/* sigaltstack: ss_flags keeps only SS_AUTODISARM */
 	bool stopped;			/* parked in a group stop ("T (stopped)") */
@@ -176,6 +178,9 @@ struct proc *proc_find(int pid);
  * the terminal are discarded for one (nobody could continue it), and the tty
  * answers EIO instead of SIGTTIN.  proc_lock held. */
 bool pgrp_is_orphaned_locked(int pgid);
+/* The session of process group PGID (a group never spans two), or 0 when
+ * no process is in it.  proc_lock held. */
+int pgrp_session_locked(int pgid);
 /* Start a kernel thread running FN(ARG); NULL when no slot or memory. */
 struct proc *kthread_create(const char *name, void (*fn)(void *), void *arg);
 /* Start the first user program; panics if that is impossible. */

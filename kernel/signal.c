@@ -235,13 +235,13 @@ void signal_send_process_locked(struct proc *p, int sig)
 	send_signal_info_locked(p, sig, NULL, true, false);
 }
 
-int signal_send_group_info(int pgid, int sig, const struct siginfo *info)
+/* signal_send_group_info's work, proc_lock held. */
+static int send_group_locked(int pgid, int sig, const struct siginfo *info)
 {
 	int found = 0;
 
 	if (sig < 0 || sig > NSIG)
 		return -EINVAL;
-	spin_lock(&proc_lock);
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++) {
 		if (p->state == P_UNUSED || p->state == P_EMBRYO || p->state == P_DEAD ||
 		    p->group_leader != p || p->pgid != pgid || !p->sighand || !p->nr_threads)
@@ -250,13 +250,25 @@ int signal_send_group_info(int pgid, int sig, const struct siginfo *info)
 		if (sig)
 			send_signal_info_locked(p, sig, info, true, true);
 	}
-	spin_unlock(&proc_lock);
 	return found ? 0 : -ESRCH;
 }
 
 int signal_send_group(int pgid, int sig)
 {
 	return signal_send_group_info(pgid, sig, NULL);
+}
+
+int signal_send_group_info(int pgid, int sig, const struct siginfo *info)
+{
+	spin_lock(&proc_lock);
+	int r = send_group_locked(pgid, sig, info);
+	spin_unlock(&proc_lock);
+	return r;
+}
+
+int signal_send_group_locked(int pgid, int sig)
+{
+	return send_group_locked(pgid, sig, NULL);
 }
 
 void force_sig_fault(int sig, int code, uint64_t addr)

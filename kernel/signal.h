@@ -181,6 +181,8 @@ void signal_send_process_locked(struct proc *p, int sig);
 int signal_send_group_info(int pgid, int sig, const struct siginfo *info);
 /* The same from the kernel (SI_KERNEL): the terminal's SIGINT, SIGTSTP... */
 int signal_send_group(int pgid, int sig);
+/* The same with proc_lock already held (the tty's hangup at exit). */
+int signal_send_group_locked(int pgid, int sig);
 /* Send fault signal SIG with si_code CODE and si_addr ADDR to the current
  * thread: if it is ignored or blocked, it is unblocked and reset to the
  * default action first, so the process cannot outlive its own fault (Linux

@@ -34,23 +34,44 @@ long sys_getppid(void)
 	return ppid;
 }
 
-/* setpgid(2): a process group belongs to the whole process, every thread. */
+int pgrp_session_locked(int pgid)
+{
+	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)
+		if (p->state != P_UNUSED && p->state != P_DEAD && p->state != P_EMBRYO &&
+		    p->pgid == pgid)
+			return p->sid;
+	return 0;
+}
+
+/*
+ * setpgid(2): put process PID (0: the caller) into group PGID (0: its own),
+ * for the whole process, every thread.  As Linux (kernel/sys.c): -EINVAL
+ * for PGID < 0 or a PID that names a thread but not a process; -ESRCH
+ * unless PID is the caller or one of its children; -EPERM for a child in
+ * another session, a session leader, or a group PGID that has no member in
+ * the caller's session.  (Linux's -EACCES for a child that has already
+ * called execve is not kept: nothing records it.)
+ */
 long sys_setpgid(int pid, int pgid)
 {
-	struct proc *me = current();
+	struct proc *me = current()->group_leader;
 	long err = 0;
 
 	if (pgid < 0)
 		return -EINVAL;
 	spin_lock(&proc_lock);
 	struct proc *p = pid ? proc_find(pid) : me;
-	if (!p || (p->group_leader != me->group_leader && p->parent != me->group_leader)) {
+	if (!p || (p->group_leader != me && p->parent != me))
 		err = -ESRCH;
-	} else {
-		struct proc *leader = p->group_leader;
-		for_each_thread(t, leader)
-			t->pgid = pgid ? pgid : leader->pid;
-	}
+	else if (p->group_leader != p)
+		err = -EINVAL;
+	else if (p->sid != me->sid || p->pid == p->sid)
+		err = -EPERM;
+	else if (pgid && pgid != p->pid && pgrp_session_locked(pgid) != me->sid)
+		err = -EPERM;
+	else
+		for_each_thread(t, p)
+			t->pgid = pgid ? pgid : p->pid;
 	spin_unlock(&proc_lock);
 	return err;
 }
@@ -64,8 +85,19 @@ long sys_getpgid(int pid)
 	return pgid;
 }
 
+/* getsid(2): the session of process PID (0: the caller), or -ESRCH. */
+long sys_getsid(int pid)
+{
+	spin_lock(&proc_lock);
+	struct proc *p = pid ? proc_find(pid) : current();
+	int sid = p ? p->sid : -ESRCH;
+	spin_unlock(&proc_lock);
+	return sid;
+}
+
 /* setsid(2): EPERM for a process group leader (its group would span two
- * sessions), else the caller leads a new session and group. */
+ * sessions), else the caller leads a new session and group, with no
+ * controlling terminal (kernel/fs/tty.c). */
 long sys_setsid(void)
 {
 	struct proc *leader = current()->group_leader;
@@ -76,8 +108,10 @@ long sys_setsid(void)
 		if (p->state != P_UNUSED && p->state != P_DEAD && p->pgid == leader->pid)
 			ret = -EPERM;
 	if (ret > 0)
-		for_each_thread(t, leader)
+		for_each_thread(t, leader) {
 			t->pgid = t->sid = leader->pid;
+			t->has_ctty = false;
+		}
 	spin_unlock(&proc_lock);
 	return ret;
 }

@@ -15,20 +15,30 @@ enum {
 	SYS_fstat = 5, SYS_lstat = 6, SYS_poll = 7, SYS_lseek = 8, SYS_mmap = 9,
 	SYS_mprotect = 10, SYS_munmap = 11, SYS_brk = 12, SYS_rt_sigaction = 13,
 	SYS_rt_sigprocmask = 14, SYS_ioctl = 16, SYS_pread64 = 17, SYS_pwrite64 = 18,
-	SYS_readv = 19, SYS_writev = 20, SYS_access = 21, SYS_pipe = 22,
+	SYS_readv = 19, SYS_writev = 20, SYS_access = 21, SYS_pipe = 22, SYS_select = 23,
 	SYS_sched_yield = 24, SYS_madvise = 28, SYS_dup = 32, SYS_dup2 = 33,
 	SYS_nanosleep = 35, SYS_getpid = 39, SYS_fork = 57, SYS_vfork = 58,
 	SYS_execve = 59, SYS_exit = 60, SYS_wait4 = 61, SYS_kill = 62,
 	SYS_uname = 63, SYS_fcntl = 72, SYS_getcwd = 79, SYS_chdir = 80,
 	SYS_getuid = 102, SYS_getgid = 104, SYS_setpgid = 109, SYS_getppid = 110,
-	SYS_getpgrp = 111, SYS_setsid = 112, SYS_getpgid = 121,
+	SYS_getpgrp = 111, SYS_setsid = 112, SYS_getpgid = 121, SYS_getsid = 124,
 	SYS_geteuid = 107, SYS_getegid = 108, SYS_arch_prctl = 158, SYS_reboot = 169,
 	SYS_gettid = 186, SYS_set_tid_address = 218, SYS_clock_gettime = 228,
 	SYS_clock_nanosleep = 230, SYS_exit_group = 231, SYS_openat = 257,
-	SYS_newfstatat = 262, SYS_pipe2 = 293, SYS_getdents64 = 217,
+	SYS_newfstatat = 262, SYS_pipe2 = 293, SYS_pselect6 = 270, SYS_ppoll = 271, SYS_getdents64 = 217,
 	SYS_clone = 56, SYS_tkill = 200, SYS_futex = 202, SYS_tgkill = 234,
 	SYS_set_robust_list = 273, SYS_get_robust_list = 274,
 	SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204, SYS_getcpu = 309,
+	/* the file system (the files helper) */
+	SYS_fsync = 74, SYS_fdatasync = 75, SYS_truncate = 76, SYS_ftruncate = 77,
+	SYS_fchdir = 81, SYS_rename = 82, SYS_mkdir = 83, SYS_rmdir = 84, SYS_creat = 85,
+	SYS_link = 86, SYS_unlink = 87, SYS_symlink = 88, SYS_readlink = 89, SYS_chmod = 90,
+	SYS_fchmod = 91, SYS_chown = 92, SYS_fchown = 93, SYS_lchown = 94, SYS_umask = 95,
+	SYS_statfs = 137, SYS_fstatfs = 138, SYS_sync = 162, SYS_mount = 165, SYS_umount2 = 166,
+	SYS_mkdirat = 258, SYS_fchownat = 260, SYS_unlinkat = 263, SYS_renameat = 264,
+	SYS_linkat = 265, SYS_symlinkat = 266, SYS_readlinkat = 267, SYS_fchmodat = 268,
+	SYS_faccessat = 269, SYS_utimensat = 280, SYS_syncfs = 306, SYS_renameat2 = 316,
+	SYS_faccessat2 = 439,
 	SYS_gettimeofday = 96, SYS_getrlimit = 97, SYS_getrusage = 98, SYS_sysinfo = 99,
 	SYS_times = 100, SYS_syslog = 103, SYS_setuid = 105, SYS_setgid = 106,
 	SYS_setreuid = 113, SYS_setregid = 114, SYS_getgroups = 115, SYS_setgroups = 116,
@@ -73,6 +83,42 @@ long sys_dup2(int oldfd, int newfd);
 long sys_getdents64(int fd, uint64_t buf, size_t n);
 long sys_getcwd(uint64_t buf, size_t n);
 long sys_chdir(uint64_t path);
+long sys_fchdir(int fd);
+long sys_creat(uint64_t path, int mode);
+long sys_lstat(uint64_t path, uint64_t st);
+long sys_faccessat2(int dirfd, uint64_t path, int mode, int flags);
+/* files that change the tree: kernel/fs/sys_tree.c */
+long sys_mkdir(uint64_t path, int mode);
+long sys_mkdirat(int dirfd, uint64_t path, int mode);
+long sys_unlink(uint64_t path);
+long sys_rmdir(uint64_t path);
+long sys_unlinkat(int dirfd, uint64_t path, int flags);
+long sys_rename(uint64_t oldpath, uint64_t newpath);
+long sys_renameat(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath);
+long sys_renameat2(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, unsigned flags);
+long sys_link(uint64_t oldpath, uint64_t newpath);
+long sys_linkat(int olddirfd, uint64_t oldpath, int newdirfd, uint64_t newpath, int flags);
+long sys_symlink(uint64_t target, uint64_t path);
+long sys_symlinkat(uint64_t target, int dirfd, uint64_t path);
+long sys_readlink(uint64_t path, uint64_t buf, int size);
+long sys_readlinkat(int dirfd, uint64_t path, uint64_t buf, int size);
+long sys_truncate(uint64_t path, int64_t len);
+long sys_ftruncate(int fd, int64_t len);
+long sys_fsync(int fd);
+long sys_chmod(uint64_t path, uint32_t mode);
+long sys_fchmod(int fd, uint32_t mode);
+long sys_fchmodat(int dirfd, uint64_t path, uint32_t mode, int flags);
+long sys_chown(uint64_t path, uint32_t uid, uint32_t gid);
+long sys_lchown(uint64_t path, uint32_t uid, uint32_t gid);
+long sys_fchown(int fd, uint32_t uid, uint32_t gid);
+long sys_fchownat(int dirfd, uint64_t path, uint32_t uid, uint32_t gid, int flags);
+long sys_utimensat(int dirfd, uint64_t path, uint64_t times, int flags);
+long sys_umask(int mask);
+/* mounts: kernel/fs/mount.c */
+long sys_mount(uint64_t source, uint64_t target, uint64_t type, unsigned long flags, uint64_t data);
+long sys_umount2(uint64_t target, int flags);
+long sys_statfs(uint64_t path, uint64_t buf);
+long sys_fstatfs(int fd, uint64_t buf);
 
 /* processes and threads: kernel/fork.c, kernel/exit.c, kernel/exec.c,
  * kernel/futex.c (sys_futex, in kernel/futex.h), kernel/sys_proc.c */
@@ -93,6 +139,12 @@ long sys_getppid(void);
 long sys_setpgid(int pid, int pgid);
 long sys_getpgid(int pid);
 long sys_setsid(void);
+long sys_getsid(int pid);
+/* kernel/fs/poll.c */
+long sys_poll(uint64_t ufds, unsigned nfds, int timeout);
+long sys_ppoll(uint64_t ufds, unsigned nfds, uint64_t uts, uint64_t umask, uint64_t size);
+long sys_select(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t utv);
+long sys_pselect6(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t uts, uint64_t usig);
 long sys_sched_yield(void);
 long sys_nanosleep(uint64_t req, uint64_t rem);
 long sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem);

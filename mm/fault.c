@@ -43,7 +43,8 @@
 #include "mm/fault.h"
 #include "kernel/cmdline.h"
 #include "kernel/errno.h"
-#include "kernel/fs/initrd.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/inode.h"
 #include "kernel/panic.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
@@ -132,9 +133,17 @@ static uint64_t fill_private(const struct region *r, uint64_t va)
 	uint64_t off = va - r->start;
 
 	if (pa && r->kind == REGION_FILE && off < r->file_bytes)
-		memcpy(phys_to_virt(pa), r->file->data + r->file_off + off,
-		       MIN(PAGE_SIZE, r->file_bytes - off));
+		pagecache_copy(&r->file->inode->mapping, r->file_off + off, phys_to_virt(pa),
+			       MIN(PAGE_SIZE, r->file_bytes - off));
 	return pa;
+}
+
+/* The size of file region R's file now: read without fs_tree (see
+ * pagecache_copy); a write or truncate racing with the fault decides
+ * either way, as on Linux. */
+static uint64_t file_size(const struct region *r)
+{
+	return __atomic_load_n(&r->file->inode->size, __ATOMIC_RELAXED);
 }
 
 /* Is page VA of a file region wholly file data, at a page-aligned offset? */
@@ -143,7 +152,7 @@ static bool whole_file_page(const struct region *r, uint64_t va)
 	uint64_t off = va - r->start;
 	return r->kind == REGION_FILE && (r->file_off & (PAGE_SIZE - 1)) == 0 &&
 	       off + PAGE_SIZE <= ALIGN_UP(r->file_bytes, PAGE_SIZE) &&
-	       (off + PAGE_SIZE <= r->file_bytes || r->file_off + r->file_bytes >= r->file->size);
+	       (off + PAGE_SIZE <= r->file_bytes || r->file_off + r->file_bytes >= file_size(r));
 }
 
 /* Does page VA of file region R lie wholly past the end of its file?  Its
@@ -152,7 +161,7 @@ static bool whole_file_page(const struct region *r, uint64_t va)
 static bool beyond_eof(const struct region *r, uint64_t va)
 {
 	return r->kind == REGION_FILE &&
-	       r->file_off + (va - r->start) >= ALIGN_UP(r->file->size, PAGE_SIZE);
+	       r->file_off + (va - r->start) >= ALIGN_UP(file_size(r), PAGE_SIZE);
 }
 
 /* Not present: the page's first mapping. */
@@ -162,7 +171,7 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
 	const char *what;
 
 	if (whole_file_page(r, va) &&
-	    (pa = pagecache_get(r->file, (r->file_off + va - r->start) / PAGE_SIZE))) {
+	    (pa = pagecache_get(&r->file->inode->mapping, (r->file_off + va - r->start) / PAGE_SIZE))) {
 		count_vm_event(FILE_MAP);
 		what = "file_map";
 	} else if (r->kind != REGION_FILE && !(flags & FAULT_WRITE) && sysctl_zero_page) {

@@ -210,6 +210,22 @@ uint64_t frame_free_list_walk(bool (*fn)(uint64_t pfn, void *arg), void *arg)
 	return n;
 }
 
+uint64_t frame_release_boot_range(uint64_t start, uint64_t end)
+{
+	uint64_t n = 0;
+
+	for (uint64_t pa = ALIGN_UP(start, PAGE_SIZE); pa + PAGE_SIZE <= end; pa += PAGE_SIZE) {
+		if ((pa >> PAGE_SHIFT) >= nframes || !(pa_to_frame(pa)->flags & FRAME_RESERVED))
+			continue;
+		frame_free(pa);
+		n++;
+	}
+	spin_lock(&frame_lock);
+	usable_count += n;
+	spin_unlock(&frame_lock);
+	return n;
+}
+
 uint64_t frame_total_count(void)
 {
 	return usable_count;

@@ -70,5 +70,10 @@ uint64_t frame_free_count(void);
  * mm/audit.c. */
 uint64_t frame_free_list_walk(bool (*fn)(uint64_t pfn, void *arg), void *arg);
 uint64_t frame_total_count(void);
+/* Give the allocator the whole frames of [START, END) that boot kept back
+ * (FRAME_RESERVED: the initrd module once it is unpacked, as Linux's
+ * free_initrd_mem): they become free and count in the total.  The frames
+ * returned. */
+uint64_t frame_release_boot_range(uint64_t start, uint64_t end);
 /* Highest physical address of RAM + 1. */
 uint64_t frame_phys_end(void);

@@ -10,9 +10,10 @@
  *   FRAME_USER, FRAME_KSM   refcount: every reference to an anonymous or
  *                           merged page is a mapping (fork takes one per
  *                           shared entry, unmap and exit drop them).
- *   FRAME_FILE, FRAME_ZERO  refcount - 1: the page cache (mm/pagecache.c)
- *                           or the kernel (the zero frame, mm/fault.c) keeps
- *                           one reference of its own for good; the rest are
+ *   FRAME_FILE, FRAME_ZERO  refcount - 1: the page cache (mm/pagecache.c,
+ *                           while the file holds the page) or the kernel
+ *                           (the zero frame, mm/fault.c, for good) keeps
+ *                           one reference of its own; the rest are
  *                           mappings.
  *   anything else           0: free, reserved, page-table, kernel heap and
  *                           kernel-stack frames are never mapped into user
@@ -128,6 +129,7 @@ void meminfo_read(struct meminfo *m)
 		.total = totalram_pages(),
 		.free = frame_free_count(),
 		.cached = pagecache_frames(),
+		.shmem = pagecache_frames(),
 		.anon = c.anon + c.ksm,
 		.slab = c.slab,
 		.kstack = c.kstack,

@@ -39,6 +39,7 @@ void frame_census(struct frame_census *c);
  */
 struct meminfo {
 	uint64_t total, free, cached, anon, slab, kstack, pagetables;
+	uint64_t shmem;		/* of cached, the tmpfs files' pages: all of them here */
 };
 void meminfo_read(struct meminfo *m);
 /* MemTotal in pages: usable frames less the zero frame, which no category

@@ -1,90 +1,153 @@
 /*
- * mm/pagecache.c - the page cache: for each initrd file, a table of frames
- * indexed by page number.  Tables are created on first use and never freed:
- * the initrd is read-only and lives as long as the kernel, so the cache is
- * bounded by its size.  Each cached frame has the cache's own reference plus
- * one per mapping, so its count never drops to 1 while it is cached, and a
- * write to it always copies (the cache's copy must stay pristine).
+ * mm/pagecache.c - the page cache's tables (mm/pagecache.h tells the shape).
+ *
+ * A file's directory page and leaf pages are allocated on the first page
+ * that needs them and freed when the file is released, so an empty file
+ * costs nothing and a 64 MiB file (16384 pages) costs 32 leaf pages plus
+ * the directory.  Leaves are not freed by a truncate: a file that shrinks
+ * usually grows again.
  */
 #include "mm/pagecache.h"
-#include "kernel/fs/initrd.h"
+#include "kernel/panic.h"
 #include "kernel/spinlock.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
 
-#define MAX_CACHED_FILES 64
+_Static_assert(PAGECACHE_LEAF * sizeof(uint64_t) == PAGE_SIZE, "a leaf is one page");
+_Static_assert(PAGECACHE_DIR * sizeof(uint64_t *) == PAGE_SIZE, "the directory is one page");
 
-struct cached_file {
-	const struct initrd_file *file;
-	uint64_t npages;
-	uint64_t *frames;	/* npages entries; 0 = not read yet */
-};
-
-static struct cached_file cache[MAX_CACHED_FILES];
-static int ncached;
+static struct address_space all_spaces = { .prev = &all_spaces, .next = &all_spaces };
 static uint64_t nframes_cached;
 static struct spinlock cache_lock = SPINLOCK_INIT("pagecache");
 
-/* kmalloc gives at most a page: 512 frames, i.e. files up to 2 MiB. */
-#define MAX_FILE_PAGES (PAGE_SIZE / sizeof(uint64_t))
-
-static struct cached_file *lookup(const struct initrd_file *f)
+void pagecache_init_mapping(struct address_space *m)
 {
-	for (int i = 0; i < ncached; i++)
-		if (cache[i].file == f)
-			return &cache[i];
-	uint64_t npages = ALIGN_UP(f->size, PAGE_SIZE) / PAGE_SIZE;
-	if (ncached == MAX_CACHED_FILES || npages > MAX_FILE_PAGES)
-		return NULL;
-	uint64_t *frames = kzalloc(MAX(npages, 1) * sizeof(uint64_t));
-	if (!frames)
-		return NULL;
-	cache[ncached] = (struct cached_file){ f, npages, frames };
-	return &cache[ncached++];
+	m->dir = NULL;
+	m->nrpages = 0;
+	spin_lock(&cache_lock);
+	m->next = all_spaces.next;
+	m->prev = &all_spaces;
+	all_spaces.next->prev = m;
+	all_spaces.next = m;
+	spin_unlock(&cache_lock);
 }
 
-static uint64_t read_page(const struct initrd_file *f, uint64_t index)
+/* The slot of page INDEX, creating its tables if CREATE; NULL if absent. */
+static uint64_t *slot(struct address_space *m, uint64_t index, bool create)
 {
-	uint64_t pa = frame_alloc(FRAME_FILE);
-
-	if (!pa)
-		return 0;
-	uint64_t off = index * PAGE_SIZE, n = MIN(PAGE_SIZE, f->size - off);
-	memcpy(phys_to_virt(pa), f->data + off, n);
-	memset((char *)phys_to_virt(pa) + n, 0, PAGE_SIZE - n);
-	nframes_cached++;
-	return pa;
+	if (index >= PAGECACHE_MAX_PAGES)
+		return NULL;
+	if (!m->dir && (!create || !(m->dir = kzalloc(PAGE_SIZE))))
+		return NULL;
+	uint64_t **leaf = &m->dir[index / PAGECACHE_LEAF];
+	if (!*leaf && (!create || !(*leaf = kzalloc(PAGE_SIZE))))
+		return NULL;
+	return &(*leaf)[index % PAGECACHE_LEAF];
 }
 
-uint64_t pagecache_get(const struct initrd_file *f, uint64_t index)
+uint64_t pagecache_get(struct address_space *m, uint64_t index)
 {
 	uint64_t pa = 0;
 
 	spin_lock(&cache_lock);
-	struct cached_file *c = lookup(f);
-	if (c && index < c->npages) {
-		if (!c->frames[index])
-			c->frames[index] = read_page(f, index);
-		pa = c->frames[index];
-		if (pa)
-			frame_get(pa);
+	uint64_t *s = slot(m, index, true);
+	if (s && !*s && (*s = frame_alloc_zeroed(FRAME_FILE))) {
+		m->nrpages++;
+		nframes_cached++;
 	}
+	if (s && (pa = *s))
+		frame_get(pa);
 	spin_unlock(&cache_lock);
 	return pa;
+}
+
+uint64_t pagecache_find(struct address_space *m, uint64_t index)
+{
+	uint64_t pa = 0;
+
+	spin_lock(&cache_lock);
+	uint64_t *s = slot(m, index, false);
+	if (s && (pa = *s))
+		frame_get(pa);
+	spin_unlock(&cache_lock);
+	return pa;
+}
+
+/* Drop the frames of M from page FROM on; cache_lock held. */
+static void truncate_locked(struct address_space *m, uint64_t from)
+{
+	if (!m->dir)
+		return;
+	for (uint64_t d = from / PAGECACHE_LEAF; d < PAGECACHE_DIR; d++) {
+		uint64_t *leaf = m->dir[d];
+		if (!leaf)
+			continue;
+		uint64_t i = d == from / PAGECACHE_LEAF ? from % PAGECACHE_LEAF : 0;
+		for (; i < PAGECACHE_LEAF && m->nrpages; i++) {
+			if (!leaf[i])
+				continue;
+			frame_put(leaf[i]);
+			leaf[i] = 0;
+			m->nrpages--;
+			nframes_cached--;
+		}
+	}
+}
+
+void pagecache_truncate(struct address_space *m, uint64_t from)
+{
+	spin_lock(&cache_lock);
+	truncate_locked(m, from);
+	spin_unlock(&cache_lock);
+}
+
+void pagecache_release(struct address_space *m)
+{
+	spin_lock(&cache_lock);
+	truncate_locked(m, 0);
+	if (m->nrpages)
+		panic("pagecache_release: %lu frames left", m->nrpages);
+	m->prev->next = m->next;
+	m->next->prev = m->prev;
+	spin_unlock(&cache_lock);
+	if (m->dir) {
+		for (int d = 0; d < PAGECACHE_DIR; d++)
+			kfree(m->dir[d]);
+		kfree(m->dir);
+		m->dir = NULL;
+	}
 }
 
 void pagecache_for_each(void (*fn)(uint64_t pa, void *arg), void *arg)
 {
 	spin_lock(&cache_lock);
-	for (int i = 0; i < ncached; i++)
-		for (uint64_t j = 0; j < cache[i].npages; j++)
-			if (cache[i].frames[j])
-				fn(cache[i].frames[j], arg);
+	for (struct address_space *m = all_spaces.next; m != &all_spaces; m = m->next) {
+		for (int d = 0; m->dir && d < PAGECACHE_DIR; d++)
+			for (int i = 0; m->dir[d] && i < PAGECACHE_LEAF; i++)
+				if (m->dir[d][i])
+					fn(m->dir[d][i], arg);
+	}
 	spin_unlock(&cache_lock);
 }
 
 uint64_t pagecache_frames(void)
 {
-	return nframes_cached;
+	return __atomic_load_n(&nframes_cached, __ATOMIC_RELAXED);
+}
+
+void pagecache_copy(struct address_space *m, uint64_t off, void *dst, size_t n)
+{
+	for (size_t done = 0; done < n;) {
+		uint64_t pos = off + done, in_page = pos % PAGE_SIZE;
+		size_t k = MIN(n - done, PAGE_SIZE - in_page);
+		uint64_t pa = pagecache_find(m, pos / PAGE_SIZE);
+		if (pa) {
+			memcpy((char *)dst + done, (char *)phys_to_virt(pa) + in_page, k);
+			frame_put(pa);
+		} else {
+			memset((char *)dst + done, 0, k);
+		}
+		done += k;
+	}
 }

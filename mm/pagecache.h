@@ -1,23 +1,57 @@
 /*
- * mm/pagecache.h - one in-memory copy of each initrd file's pages.
+ * mm/pagecache.h - the page cache: the frames that hold files' data.
  *
- * The initrd keeps files packed in the cpio archive, not page-aligned, so
- * they cannot be mapped where they lie.  The first time a page of a file is
- * needed (exec or mmap fault), it is copied into a frame that the page cache
- * keeps for good; every process running that program maps that same frame
- * read-only.  A private write copies it (mm/fault.c).
+ * Every regular file of the in-memory file system (kernel/fs/tmpfs.c) keeps
+ * its data here and nowhere else: page INDEX of a file is one frame in the
+ * file's struct address_space (Linux's name), found by a two-level table
+ * (PAGECACHE_DIR leaf pages of PAGECACHE_LEAF frame addresses: a lookup is
+ * two array reads, a file may be up to PAGECACHE_MAX_PAGES pages, 1 GiB).
+ * read() and write() copy to and from these frames, and exec and mmap map
+ * the very same frames into processes (mm/fault.c), so every process running
+ * a program shares its text frames with each other and with read().
+ *
+ * Each cached frame (FRAME_FILE) holds one reference for the cache plus one
+ * per page-table entry mapping it, so its count never drops to 1 while it is
+ * cached and a private write to it always copies (mm/fault.c).  One lock,
+ * "pagecache", guards every table and the list of all address spaces; frames
+ * are allocated under it (the frame allocator's lock comes later in the
+ * order, kernel/lockdep.c).
  */
 #pragma once
 #include "kernel/lib.h"
 
-struct initrd_file;
+#define PAGECACHE_LEAF 512		/* frame addresses per leaf page */
+#define PAGECACHE_DIR 512		/* leaf pointers in the directory page */
+#define PAGECACHE_MAX_PAGES ((uint64_t)PAGECACHE_LEAF * PAGECACHE_DIR)
 
-/* The frame holding page INDEX of F (bytes past the end of the file are
- * zero), with one more reference taken for the caller's mapping; 0 when out
- * of memory. */
-uint64_t pagecache_get(const struct initrd_file *f, uint64_t index);
+/* One file's pages (Linux struct address_space). */
+struct address_space {
+	uint64_t **dir;			/* PAGECACHE_DIR leaves, NULL until the first page */
+	uint64_t nrpages;		/* frames held */
+	struct address_space *prev, *next;	/* every address space (the audit walks them) */
+};
+
+/* Make M an empty cache and list it; pagecache_release undoes it. */
+void pagecache_init_mapping(struct address_space *m);
+/* Drop every frame and the tables of M and unlist it (the file is gone). */
+void pagecache_release(struct address_space *m);
+/* The frame holding page INDEX of M, created zero-filled if the file has
+ * none yet (a hole), with one more reference taken for the caller (a
+ * mapping, or a copy: frame_put it).  0 when out of memory or INDEX is
+ * >= PAGECACHE_MAX_PAGES. */
+uint64_t pagecache_get(struct address_space *m, uint64_t index);
+/* The frame of page INDEX if M holds one, with a reference taken; else 0
+ * (a hole reads as zeros without using a frame). */
+uint64_t pagecache_find(struct address_space *m, uint64_t index);
+/* Drop M's frames for pages >= FROM (truncate: mappings keep their own
+ * references, so a page still mapped lives on until unmapped). */
+void pagecache_truncate(struct address_space *m, uint64_t from);
 /* Call FN on every frame the cache holds (its own reference each), under
- * the cache's lock: FN must not call pagecache_get.  For mm/audit.c. */
+ * the cache's lock: FN must not call into the cache.  For mm/audit.c. */
 void pagecache_for_each(void (*fn)(uint64_t pa, void *arg), void *arg);
-/* Frames held by the page cache. */
+/* Frames held by the page cache (Cached and Shmem in /proc/meminfo). */
 uint64_t pagecache_frames(void);
+/* Copy N bytes at byte offset OFF of M's pages to kernel buffer DST (holes
+ * and missing pages read as zero).  No file lock: for the fault path, which
+ * must not take fs_tree (a writer holding it may be faulting). */
+void pagecache_copy(struct address_space *m, uint64_t off, void *dst, size_t n);

@@ -21,6 +21,9 @@
  * freed gap is found again.
  */
 #include "kernel/errno.h"
+#include "kernel/fs/file.h"
+#include "kernel/fs/inode.h"
+#include "kernel/panic.h"
 #include "mm/commit.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
@@ -113,14 +116,39 @@ static bool over_cap(const struct vmspace *vm, enum map_cap cap)
 	return cap == CAP_MAP ? vm->map_count > max : cap == CAP_SPLIT && vm->map_count >= max;
 }
 
+/* A region's hold on its file: a reference, and for a program's segment
+ * the denial of writes, which cannot fail here: exec holds it already while
+ * it maps, and fork copies a region that holds it. */
+static void file_hold(const struct region *r)
+{
+	if (!r->file)
+		return;
+	file_get(r->file);
+	if (r->denywrite && inode_deny_write(r->file->inode))
+		panic("file_hold: a program's file is open for writing");
+}
+
+/* Free R, unlinked, letting go of its file. */
+static void region_free(struct region *r)
+{
+	if (r->file) {
+		if (r->denywrite)
+			inode_allow_write(r->file->inode);
+		file_put(r->file);
+	}
+	kfree(r);
+}
+
 /* A copy of TMPL, unlinked; NULL without memory or over the cap. */
 static struct region *region_alloc(struct vmspace *vm, const struct region *tmpl, enum map_cap cap)
 {
 	if (over_cap(vm, cap))
 		return NULL;
 	struct region *r = kmalloc(sizeof(*r));
-	if (r)
+	if (r) {
 		*r = *tmpl;
+		file_hold(r);
+	}
 	return r;
 }
 
@@ -131,7 +159,7 @@ static int region_insert(struct vmspace *vm, const struct region *tmpl, enum map
 	if (!r)
 		return -ENOMEM;
 	if (r->account && vm_enough_memory(vm, region_pages(r))) {
-		kfree(r);
+		region_free(r);
 		return -ENOMEM;
 	}
 	region_link(vm, r);
@@ -184,7 +212,7 @@ void region_remove(struct vmspace *vm, struct region *r)
 	region_unaccount(vm, r);
 	if (r->end > vm->free_area_cache)
 		vm->free_area_cache = MIN(r->end, USER_MMAP_TOP);
-	kfree(r);
+	region_free(r);
 }
 
 int region_split(struct vmspace *vm, uint64_t addr)
@@ -237,7 +265,7 @@ void region_merge_range(struct vmspace *vm, uint64_t start, uint64_t end)
 		rb_erase(&vm->regions, &next->rb);
 		vm->map_count--;
 		r->end = next->end;
-		kfree(next);
+		region_free(next);
 	}
 }
 
@@ -249,7 +277,7 @@ static void free_subtree(struct vmspace *vm, struct rb_node *n)
 	free_subtree(vm, n->child[RB_LEFT]);
 	free_subtree(vm, n->child[RB_RIGHT]);
 	region_unaccount(vm, to_region(n));
-	kfree(to_region(n));
+	region_free(to_region(n));
 }
 
 void region_free_all(struct vmspace *vm)

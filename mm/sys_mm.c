@@ -2,11 +2,11 @@
  * mm/sys_mm.c - memory system calls: brk, mmap, munmap, mprotect, madvise.
  * They only edit regions (mm/vmspace.c); pages appear on first touch.
  * Only private mappings exist: anonymous memory, and private file mappings
- * of initrd files (read-only file system, so a write copies the page).
+ * of tmpfs files (a write copies the page: the file is unchanged).
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
-#include "kernel/fs/initrd.h"
+#include "kernel/fs/tmpfs.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
 #include "mm/commit.h"
@@ -122,24 +122,25 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
 	return at ? (long)at : -ENOMEM;
 }
 
-/* The region a file mapping will be: an initrd file opened by FD. */
+/* The region a file mapping will be: a tmpfs file opened by FD.  R->file
+ * is the caller's reference (fget: another thread may close FD meanwhile),
+ * which it drops once the region holds its own. */
 static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
 {
-	struct file *f = fget(fd);	/* another thread may close FD meanwhile */
-	const struct initrd_file *file = f ? fs_file_initrd(f) : NULL;
+	struct file *f = fget(fd);
+	struct inode *inode = f ? tmpfs_file_inode(f) : NULL;
 
-	if (f)
-		file_put(f);	/* the initrd file itself lives for good */
 	if (!f)
 		return -EBADF;
-	if (!file)
-		return -ENODEV;
-	if (off < 0 || !page_aligned((uint64_t)off))
-		return -EINVAL;
+	if (!inode || off < 0 || !page_aligned((uint64_t)off)) {
+		file_put(f);
+		return inode ? -EINVAL : -ENODEV;
+	}
+	uint64_t size = __atomic_load_n(&inode->size, __ATOMIC_RELAXED);
 	r->kind = REGION_FILE;
-	r->file = file;
+	r->file = f;
 	r->file_off = (uint64_t)off;
-	r->file_bytes = (uint64_t)off >= file->size ? 0 : MIN(len, file->size - (uint64_t)off);
+	r->file_bytes = (uint64_t)off >= size ? 0 : MIN(len, size - (uint64_t)off);
 	return 0;
 }
 
@@ -170,6 +171,8 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 			region_merge_range(vm, r.start, r.end);
 	}
 	up_write(&vm->mmap_lock);
+	if (r.file)
+		file_put(r.file);
 	if (at >= 0 && (flags & MAP_POPULATE)) {
 		down_read(&vm->mmap_lock);
 		vm_populate(vm, r.start, r.end);

@@ -26,7 +26,7 @@
 /* Linux's default vm.max_map_count (include/linux/mm.h: USHRT_MAX - 5). */
 #define DEFAULT_MAX_MAP_COUNT 65530
 
-struct initrd_file;
+struct file;
 
 enum region_kind {
 	REGION_ANON,	/* mmap(MAP_ANONYMOUS|MAP_PRIVATE) */
@@ -45,7 +45,11 @@ struct region {
 	bool wipeonfork;		/* madvise(MADV_WIPEONFORK): the child reads zeros */
 	bool account;			/* charged to Committed_AS (mm/commit.c, VM_ACCOUNT) */
 	bool noreserve;			/* MAP_NORESERVE: not charged (overcommit 0, 1) */
-	const struct initrd_file *file;	/* REGION_FILE */
+	/* REGION_FILE: the open file it maps (a reference, Linux's vm_file);
+	 * denywrite: a program's own segment (exec), which also holds off
+	 * writers of the file (-ETXTBSY), as Linux's VM_DENYWRITE did. */
+	struct file *file;
+	bool denywrite;
 	uint64_t file_off;		/* file offset that `start` shows */
 	uint64_t file_bytes;		/* bytes from `start` that come from the file; the rest reads as zero */
 };

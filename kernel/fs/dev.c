@@ -75,6 +75,8 @@ static int dev_open(const struct fs_node *n, int flags, struct file **out)
 {
 	const struct device *d = &devices[n->id];
 
+	if (d->ops == &tty_ops)	/* /dev/tty: the caller's controlling tty */
+		return tty_open(d->rdev, flags, (void *)d, out);
 	*out = file_alloc(d->ops, flags & (O_ACCMODE | O_APPEND | O_NONBLOCK), (void *)d);
 	return *out ? 0 : -ENOMEM;
 }

@@ -14,6 +14,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "kernel/fs/inode.h"
 #include "kernel/proc.h"
 #include "kernel/spinlock.h"
 #include "kernel/sys_misc.h"
@@ -48,6 +49,7 @@ void file_put(struct file *f)
 		return;
 	if (f->ops && f->ops->close)
 		f->ops->close(f);
+	iput(f->inode);
 	kfree(f);
 }
 
@@ -249,6 +251,7 @@ static struct fs_struct *fs_alloc(void)
 	if (fs) {
 		fs->refcount = 1;
 		fs->lock = (struct spinlock)SPINLOCK_INIT("fs");
+		fs->umask = 022;	/* Linux's init starts with this */
 	}
 	return fs;
 }
@@ -260,6 +263,7 @@ struct fs_struct *fs_copy(struct fs_struct *fs)
 	if (copy) {
 		spin_lock(&fs->lock);
 		memcpy(copy->cwd, fs->cwd, sizeof(copy->cwd));
+		copy->umask = fs->umask;
 		spin_unlock(&fs->lock);
 	}
 	return copy;
@@ -293,6 +297,16 @@ void fd_set_cwd(const char *path)
 	spin_lock(&fs->lock);
 	strlcpy(fs->cwd, path, FS_PATH_MAX);
 	spin_unlock(&fs->lock);
+}
+
+int fd_umask(void)
+{
+	return __atomic_load_n(&current()->fs->umask, __ATOMIC_RELAXED);
+}
+
+int fd_set_umask(int mask)
+{
+	return __atomic_exchange_n(&current()->fs->umask, mask & 0777, __ATOMIC_RELAXED);
 }
 
 /* Descriptors 0, 1 and 2 of P (which has none yet) on one console file. */

@@ -2,7 +2,7 @@
  * kernel/fs/file.h - open files and descriptors.
  *
  * A struct file is one open instance (offset, flags) of something that
- * implements struct file_ops: an initrd file or directory, the console tty,
+ * implements struct file_ops: a tmpfs file or directory, the console tty,
  * a pipe end, or a pseudo file (/proc, /sys: kernel/pseudo.c later).
  * Descriptors index the table proc.files (struct files_struct), which
  * clone(CLONE_FILES) shares between tasks and fork copies; dup and fork share
@@ -19,6 +19,7 @@
 #include "kernel/spinlock.h"
 
 struct file;
+struct poll_table;
 struct stat;
 
 struct file_ops {
@@ -30,6 +31,10 @@ struct file_ops {
 	/* Fill the Linux struct stat (kernel buffer). */
 	int (*stat)(struct file *f, struct stat *st);
 	void (*close)(struct file *f);
+	/* The poll events ready now (POLLIN, POLLOUT, POLLHUP, ...:
+	 * kernel/fs/poll.h), after registering PT on the file's wait channel
+	 * with poll_wait.  NULL: always ready to read and write. */
+	unsigned (*poll)(struct file *f, struct poll_table *pt);
 	bool seekable;
 	/* offsets are addresses (/proc/PID/mem): lseek takes any value, SEEK_END
 	 * none (Linux's FMODE_UNSIGNED_OFFSET and mem_lseek) */
@@ -41,7 +46,8 @@ struct file {
 	int refcount;		/* atomic */
 	int flags;		/* O_RDONLY / O_WRONLY / O_RDWR, O_APPEND, O_NONBLOCK */
 	uint64_t offset;
-	void *priv;		/* owner-specific: initrd entry, pipe, ... */
+	void *priv;		/* owner-specific: inode, pipe, ... */
+	struct inode *inode;	/* a tmpfs file: its inode (a reference), else NULL */
 	char path[FS_PATH_MAX];	/* the name fs_open resolved ("" for pipes, the
 				 * console of init): /proc/PID/fd's link target */
 };
@@ -74,6 +80,7 @@ struct fs_struct {
 	int refcount;			/* tasks using it (atomic) */
 	struct spinlock lock;
 	char cwd[FS_PATH_MAX];		/* normalized; "" means "/" */
+	int umask;			/* permission bits creation clears (umask(2)) */
 };
 /* fork without CLONE_FILES: a copy of the table (each file gets one more
  * reference); NULL when out of memory. */
@@ -91,10 +98,10 @@ struct fs_struct *fs_copy(struct fs_struct *fs);
 struct fs_struct *fs_get(struct fs_struct *fs);
 /* One user fewer; the last frees it.  NULL is allowed. */
 void fs_put(struct fs_struct *fs);
-/* The initrd file behind an open file (for mmap), or NULL. */
-const struct initrd_file *fs_file_initrd(struct file *f);
-/* Open PATH for exec: the initrd entry, or NULL with *err set. */
-const struct initrd_file *fs_lookup_exec(const char *path, int *err);
+/* Open PATH for exec, read-only: the file, or NULL with *ERR set (-EACCES
+ * for no execute bit or not a regular tmpfs file).  f->inode is the
+ * program's inode. */
+struct file *fs_open_exec(const char *path, int *err);
 
 /* ---- added by the files helper (kernel/fs/file.c, kernel/fs/fs.c) ---- */
 
@@ -113,6 +120,9 @@ const struct initrd_file *fs_lookup_exec(const char *path, int *err);
 #define O_NOFOLLOW 0400000
 #define O_CLOEXEC 02000000
 #define O_PATH 010000000
+
+/* The status flags a file keeps (fcntl F_GETFL). */
+#define FS_KEPT_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY)
 
 /* Descriptor flags (fcntl F_GETFD/F_SETFD). */
 #define FD_CLOEXEC 1
@@ -134,7 +144,22 @@ void fd_close_on_exec(void);
  * bytes; normalized, "/" at first); fd_set_cwd takes a resolved path. */
 void fd_cwd(char *buf);
 void fd_set_cwd(const char *path);
+/* The current task's umask; fd_set_umask sets it and returns the old one. */
+int fd_umask(void);
+int fd_set_umask(int mask);
 struct proc;
+/* ---- for the file system calls (kernel/fs/sys_file.c, sys_tree.c) ---- */
+
+/* Copy user path UPATH into a new PATH_MAX page (*OUT, kfree it): 0 or -errno. */
+long get_path(uint64_t upath, char **out);
+/* The directory a relative PATH starts from, copied into BUF (FS_PATH_MAX
+ * bytes): the current one for AT_FDCWD, else open directory DIRFD (-EBADF,
+ * -ENOTDIR); *BASE is BUF, or NULL for an absolute path. */
+long base_dir(int dirfd, const char *path, char *buf, const char **base);
+/* Resolve user path UPATH relative to DIRFD into *N (fs_node_put it),
+ * following a link in the last component if FOLLOW. */
+long resolve_user(int dirfd, uint64_t upath, struct fs_node *n, bool follow);
+
 /* Give P (init, before it first runs) a descriptor table with the console on
  * descriptors 0, 1 and 2, and "/" as its directory: 0 or -ENOMEM. */
 int fd_open_console_in(struct proc *p);

@@ -1,37 +1,41 @@
 /*
- * kernel/fs/fs.h - the name space: paths resolved to nodes, over the read-only
- * initrd merged with built-in pseudo file systems ("mounts").
+ * kernel/fs/fs.h - the name space: paths resolved to nodes, over a tree of
+ * mounts.
  *
- * Resolution walks a path one component at a time from "/" or from a base
- * directory, handling ".", "..", repeated and trailing slashes.  The only
- * symbolic links are a pseudo mount's (/proc/self, /proc/PID/exe): the walk
- * follows each through the mount's readlink, the last component's too.
- * A name is looked up in this order:
- *   1. a mount whose prefix is the name or one of its ancestors owns it
- *      (initrd entries under a mount are hidden);
- *   2. an initrd entry with exactly that path;
- *   3. a directory implied by deeper initrd entries or mount prefixes
- *      (so an archive without directory entries still works, and "/sys" exists
- *      as soon as a mount at "/sys/kernel/mm/ksm" does).
+ * The root "/" is an in-memory file system (tmpfs: kernel/fs/tmpfs.c, its
+ * files are struct inode, kernel/fs/inode.h) filled at boot from the initrd
+ * archive (kernel/fs/initrd.c), as Linux fills its initramfs.  On it are
+ * mounted the built-in pseudo file systems (/dev, /proc, /sys/kernel) and
+ * any tmpfs mounted by mount(2).  The mount table is kernel/fs/fs.c's.
+ *
+ * Resolution (fs_resolve_at, Linux's namei) walks a path one component at a
+ * time from "/" or from a base directory: "." stays, ".." goes to the parent
+ * of the physical path walked so far (after symbolic links, as Linux does),
+ * a symbolic link in the middle is always followed and the last one only
+ * with FS_FOLLOW, at most FS_MAXSYMLINKS (40) of them (-ELOOP); a trailing
+ * slash makes the last component follow links and demand a directory.
+ * Each node keeps its absolute, normalized path (pseudo file systems name
+ * their nodes by it); one longer than FS_PATH_MAX - 1 bytes gives
+ * -ENAMETOOLONG here, where Linux would allow it.  A component longer than
+ * NAME_MAX is -ENAMETOOLONG, a path of PATH_MAX bytes or more too
+ * (system calls copy it into a PATH_MAX buffer).
  *
  * Adding a pseudo file system (/proc, /sys): define a `struct fs_mount`
  * (kernel/fs/dev.c is the small example: /dev/console, /dev/tty, /dev/null,
- * /dev/zero) and list it in mounts[] in kernel/fs/fs.c.  Its lookup decides what
- * exists under its prefix (dynamic names such as /proc/<pid> are fine), its
- * readdir lists a directory, and its open makes a struct file with its own
- * file_ops; fs.c opens directories, and does stat and access from the node.
- *
- * Path limits: system calls copy a user path into a kmalloc'ed page, so
- * PATH_MAX (4096, with the NUL) is Linux's.  A resolved path is kept in a
- * 256-byte buffer (FS_PATH_MAX): a component longer than NAME_MAX gives
- * -ENAMETOOLONG, and a name that would not fit cannot exist, so -ENOENT.
+ * /dev/zero) and list it in pseudo_mounts[] in kernel/fs/fs.c.  Its lookup
+ * decides what exists under its prefix (dynamic names such as /proc/<pid>
+ * are fine), its readdir lists a directory, its open makes a struct file
+ * with its own file_ops, and its readlink gives a link's target, which the
+ * walk follows (/proc/self).  fs.c opens directories, and does stat and
+ * access from the node.
  */
 #pragma once
 #include "kernel/lib.h"
 
 #define PATH_MAX 4096
 #define NAME_MAX 255
-#define FS_PATH_MAX 256
+#define FS_PATH_MAX 512
+#define FS_MAXSYMLINKS 40		/* Linux's MAXSYMLINKS */
 
 #define S_IFMT 0170000
 #define S_IFDIR 0040000
@@ -51,15 +55,17 @@
 
 struct file;
 struct stat;
-struct initrd_file;
+struct inode;
 struct fs_mount;
+struct rwsem;
 
 /* What a path names: filled by fs_resolve and by a mount's lookup. */
 struct fs_node {
 	char path[FS_PATH_MAX];		/* absolute, normalized: "/dev/null" */
 	uint32_t mode;			/* S_IF* type and permission bits */
 	uint64_t ino, size, rdev;
-	const struct initrd_file *initrd;	/* the initrd entry, or NULL */
+	struct inode *inode;		/* a tmpfs file (with a reference: fs_node_put), or NULL */
+	uint32_t dev;			/* st_dev */
 	const struct fs_mount *mount;	/* the pseudo file system that owns it, or NULL */
 	uint64_t id;			/* the mount's own tag (which file, which pid) */
 };
@@ -82,38 +88,70 @@ struct fs_mount {
 	long (*readlink)(const struct fs_node *n, char *buf, size_t max);
 };
 
-/* The built-in mounts (kernel/fs/dev.c, later kernel/pseudo.c). */
+/* The built-in mounts (kernel/fs/dev.c, procfs.c, sysfs.c). */
 extern const struct fs_mount dev_mount;
+
+/* The lock of the tmpfs trees and their files' data (kernel/fs/inode.h). */
+extern struct rwsem fs_tree;
+
+/* fs_resolve_at flags */
+#define FS_FOLLOW 1		/* follow a symbolic link in the last component */
+#define FS_PARENT 2		/* stop at the last component's directory (see below) */
 
 /*
  * Resolve PATH (a kernel string) relative to directory BASE (a normalized
- * absolute path; NULL means "/") into *OUT.  0, or -ENOENT, -ENOTDIR,
- * -ENAMETOOLONG.  When only the last component is missing, *PARENT_OK (if
- * not NULL) is set to true: the name could be created there.
+ * absolute path; NULL means "/") into *OUT, which the caller releases with
+ * fs_node_put.  0, or -ENOENT, -ENOTDIR, -ENAMETOOLONG, -ELOOP, -ENOMEM.
+ * With FS_PARENT, or when -ENOENT is for the last component only (*OUT is
+ * then filled all the same, and *LAST_MISSING set), *OUT is that
+ * component's directory and LAST (NAME_MAX + 1 bytes) its name: "" for a
+ * path with no last component ("/"), "." or ".." as written.  fs_tree must
+ * not be held (the _locked form is for callers that hold it).
  */
+int fs_resolve_at(const char *base, const char *path, int flags, struct fs_node *out,
+		  char *last, bool *last_missing);
+int fs_resolve_locked(const char *base, const char *path, int flags, struct fs_node *out,
+		      char *last, bool *last_missing);
+/* fs_resolve_at following every link, without the parent's details; when
+ * only the last component is missing *PARENT_OK (if not NULL) is true. */
 int fs_resolve(const char *base, const char *path, struct fs_node *out, bool *parent_ok);
-/* Open PATH relative to BASE with open(2) FLAGS: a new file in *OUT or -errno. */
-int fs_open(const char *base, const char *path, int flags, struct file **out);
+/* DIR's child NAME as a node without a reference (fs_tree held, and kept
+ * while the node is used): 0, -ENOENT, -ENAMETOOLONG. */
+int fs_child_locked(const struct fs_node *dir, const char *name, struct fs_node *out);
+/* The target of symbolic link N into BUF (PATH_MAX bytes, NUL-terminated):
+ * its length, or -EINVAL if N is not a link. */
+long fs_readlink_node(const struct fs_node *n, char *buf);
+/* Drop the reference a resolved node holds. */
+void fs_node_put(struct fs_node *n);
+/* Fill N (its path set, no reference held) for inode INODE of tmpfs. */
+void fs_node_from_inode(struct fs_node *n, struct inode *inode);
+/* Open PATH relative to BASE with open(2) FLAGS, making a regular file with
+ * permission bits MODE (the umask already applied) for O_CREAT: a new file
+ * in *OUT or -errno. */
+int fs_open(const char *base, const char *path, int flags, int mode, struct file **out);
 /* Fill the Linux struct stat for N (all fields; a kernel buffer). */
 void fs_stat_node(const struct fs_node *n, struct stat *st);
+/* The stat of a tmpfs inode (fs_tree held). */
+void fs_stat_inode(const struct inode *inode, struct stat *st);
 /* The same from its parts, for file_ops.stat of files without a node. */
 void fs_fill_stat(struct stat *st, uint32_t mode, uint64_t ino, uint64_t size, uint64_t rdev);
 /* access(2) of N for MODE (R_OK, W_OK, X_OK bits): 0 or -errno. */
 int fs_access_node(const struct fs_node *n, int mode);
 /* The path of an open directory, or NULL if F is not one (openat's dirfd). */
 const char *fs_dir_path(struct file *f);
+/* The node of an open directory, or NULL if F is not one. */
+const struct fs_node *fs_dir_node(struct file *f);
 /* True when PATH lies directly below DIR, both relative to one root without
  * a leading slash ("" is the root): for the tables of pseudo file systems. */
 bool fs_is_child(const char *dir, const char *path);
-/* A stable inode number for a path that has no other (mounts, implied dirs). */
+/* A stable inode number for a path that has no other (pseudo files). */
 uint64_t fs_path_ino(const char *path);
 /*
  * The entry of directory DIR at listing index *IDX or after it: copy its name
  * (NAME_MAX + 1 bytes), set *MODE and *INO, move *IDX past it, return true;
- * false at the end.  The index space: 0 is ".", 1 "..", then one slot per
- * initrd entry, one per mount prefix, then the owning mount's readdir(0),
- * (1), ...  Slots that give no child of DIR, or a name given before, are
- * skipped.  getdents64 keeps the index in f->offset and in d_off.
+ * false at the end.  The index space: 0 is ".", 1 "..", then a tmpfs
+ * directory's entries in name order, or the pseudo mount's readdir(0),
+ * (1), ...  getdents64 keeps the index in f->offset and in d_off.
  */
 bool fs_readdir(const struct fs_node *dir, uint64_t *idx, char *name, uint32_t *mode, uint64_t *ino);
 /* Linux's struct linux_dirent64 writer: append one record at *POS of the

@@ -6,7 +6,8 @@
  * file, shared by dup and fork through its reference count).  Readers sleep
  * while the pipe is empty and a writer remains; writers sleep while it is
  * full and a reader remains; both sleep on the pipe itself, and every change
- * (data in, data out, an end closed) wakes both sides.
+ * (data in, data out, an end closed) wakes both sides, and poll/select
+ * callers waiting on the pipe (poll_wakeup, kernel/fs/poll.h).
  *
  * User memory is never touched with the pipe's spin lock held: data goes
  * through a kernel bounce buffer (on the stack for small transfers, one
@@ -19,6 +20,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/errno.h"
 #include "kernel/fs/fs.h"
+#include "kernel/fs/poll.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal.h"
@@ -110,7 +112,7 @@ static long pipe_read(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	if (r > 0) {
 		r = (long)MIN(MIN(n, size), p->wpos - p->rpos);
 		ring_out(p, kbuf, (size_t)r);
-		wakeup(p);
+		poll_wakeup(p);
 	}
 	spin_unlock(&p->lock);
 	if (r > 0 && copy_to_user(buf, kbuf, (size_t)r))
@@ -141,7 +143,7 @@ static long put_bytes(struct pipe *p, struct file *f, const char *kbuf, size_t n
 			size_t k = MIN(room, n - put);
 			ring_in(p, kbuf + put, k);
 			put += k;
-			wakeup(p);
+			poll_wakeup(p);
 			continue;
 		}
 		if ((err = (f->flags & O_NONBLOCK) ? -EAGAIN : signal_pending() ? -ERESTARTSYS : 0))
@@ -201,6 +203,34 @@ static long pipe_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
 	return copy_to_user(arg, &n, sizeof(n)) ? -EFAULT : 0;
 }
 
+/*
+ * Linux pipe_poll: the read end is readable with data stored, and hung up
+ * (POLLHUP) once no writer is left; the write end is writable while the
+ * ring is not full (a write of more than the room left still waits), and
+ * in error (POLLERR) once no reader is left.
+ */
+static unsigned pipe_poll(struct file *f, struct poll_table *pt)
+{
+	struct pipe *p = f->priv;
+	unsigned mask = 0;
+
+	poll_wait(pt, p);
+	spin_lock(&p->lock);
+	if (f->ops == &pipe_read_ops) {
+		if (p->wpos != p->rpos)
+			mask |= POLLIN | POLLRDNORM;
+		if (!p->writers)
+			mask |= POLLHUP;
+	} else {
+		if (p->wpos - p->rpos < PIPE_SIZE)
+			mask |= POLLOUT | POLLWRNORM;
+		if (!p->readers)
+			mask |= POLLERR;
+	}
+	spin_unlock(&p->lock);
+	return mask;
+}
+
 static int pipe_stat(struct file *f, struct stat *st)
 {
 	struct pipe *p = f->priv;
@@ -222,7 +252,7 @@ static void pipe_close(struct file *f)
 	else
 		p->writers--;
 	bool last = !p->readers && !p->writers;
-	wakeup(p);
+	poll_wakeup(p);
 	spin_unlock(&p->lock);
 	if (last) {
 		kfree(p->buf);
@@ -232,10 +262,12 @@ static void pipe_close(struct file *f)
 
 static const struct file_ops pipe_read_ops = {
 	.read = pipe_read, .ioctl = pipe_ioctl, .stat = pipe_stat, .close = pipe_close,
+	.poll = pipe_poll,
 };
 
 static const struct file_ops pipe_write_ops = {
 	.write = pipe_write, .ioctl = pipe_ioctl, .stat = pipe_stat, .close = pipe_close,
+	.poll = pipe_poll,
 };
 
 int pipe_create(int flags, struct file **rd, struct file **wr)

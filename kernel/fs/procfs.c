@@ -2,7 +2,7 @@
  * kernel/fs/procfs.c - /proc: the kernel's state shown as files, in Linux's
  * formats (DESIGN.md §5), so that the same program reads them here and on
  * Linux.  A struct fs_mount (kernel/fs/fs.h) that kernel/fs/fs.c lists in its
- * mounts[]; /sys/kernel is kernel/fs/sysfs.c's.
+ * pseudo_mounts[]; /sys/kernel is kernel/fs/sysfs.c's.
  *
  * The mount is tables of struct pfile, one row per file or directory,
  * named by its path below the table's root: proc_files[] below /proc,
@@ -70,7 +70,8 @@
 #include "kernel/fs/procfs.h"
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
-#include "kernel/fs/initrd.h"
+#include "kernel/fs/inode.h"
+#include "kernel/fs/mount.h"
 #include "kernel/fs/tty.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -262,8 +263,8 @@ static int with_proc_vm(int pid, void (*fn)(struct proc *p, void *arg), void *ar
 
 /* ---- /proc/meminfo and /proc/vmstat ---- */
 
-/* MemAvailable is MemFree: the page cache keeps its pages for good, so
- * nothing could be reclaimed. */
+/* MemAvailable is MemFree: the page cache holds the files of the tmpfs
+ * root, which have no other home, so nothing could be reclaimed (Shmem). */
 static int show_meminfo(struct text *t, const struct pfile *pf)
 {
 	struct meminfo m;
@@ -279,6 +280,7 @@ static int show_meminfo(struct text *t, const struct pfile *pf)
 	kb_line(t, "SwapTotal:", 0);
 	kb_line(t, "SwapFree:", 0);
 	kb_line(t, "AnonPages:", m.anon);
+	kb_line(t, "Shmem:", m.shmem);
 	kb_line(t, "Slab:", m.slab);
 	kb_line(t, "SReclaimable:", 0);
 	kb_line(t, "SUnreclaim:", m.slab);
@@ -287,6 +289,28 @@ static int show_meminfo(struct text *t, const struct pfile *pf)
 	kb_line(t, "CommitLimit:", vm_commit_limit());
 	kb_line(t, "Committed_AS:", vm_committed_pages());
 	return 0;
+}
+
+/* /proc/mounts and /proc/filesystems: the lines kernel/fs/mount.c makes. */
+static int show_lines(struct text *t, bool (*line)(size_t i, char *buf, size_t max))
+{
+	char buf[FS_PATH_MAX + 64];
+
+	for (size_t i = 0; line(i, buf, sizeof(buf)); i++)
+		tprintf(t, "%s", buf);
+	return 0;
+}
+
+static int show_mounts(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	return show_lines(t, fs_mount_line);
+}
+
+static int show_filesystems(struct text *t, const struct pfile *pf)
+{
+	(void)pf;
+	return show_lines(t, fs_filesystems_line);
 }
 
 static int show_vmstat(struct text *t, const struct pfile *pf)
@@ -592,15 +616,14 @@ static void proc_sigsets(const struct proc *p, struct sigsets *s)
 	}
 }
 
-/* The console's numbers for stat's tty_nr (major 4, minor 64: ttyS0,
- * encoded as Linux's new_encode_dev) and its foreground group (tpgid).
- * Every user process has the console as its terminal. */
-#define CONSOLE_TTY_NR ((4 << 8) | 64)
-
+/* Stat's tty_nr and tpgid: the process's controlling terminal (0 without
+ * one) and its foreground group (-1), from kernel/fs/tty.c.  proc_lock held. */
 static void proc_tty(const struct proc *p, int *tty_nr, int *tpgid)
 {
-	*tty_nr = p->vm ? CONSOLE_TTY_NR : 0;
-	*tpgid = p->vm ? tty_foreground() : -1;
+	uint32_t dev;
+
+	tty_ctty_of_locked(p, &dev, tpgid);
+	*tty_nr = (int)dev;
 }
 
 /* The memory numbers of status, statm and stat, in pages. */
@@ -976,7 +999,7 @@ static int store_oom_score_adj(struct proc *p, const char *s, size_t n)
 
 /* Linux pads the pathname to this column (25 + 6 * sizeof(void *) - 1). */
 #define MAPS_NAME_PAD 72
-#define MAPS_FILE_DEV "00:01"	/* the initrd's st_dev (fs_fill_stat): 0, 1 */
+#define MAPS_FILE_DEV "00:01"	/* the root tmpfs's st_dev: 0, 1 */
 
 static const char *region_name(const struct region *r)
 {
@@ -1019,9 +1042,9 @@ static void maps_row(struct text *t, const struct maps_row *m)
 
 static void maps_line(struct text *t, const struct region *r)
 {
-	const struct initrd_file *f = r->kind == REGION_FILE ? r->file : NULL;
+	const struct file *f = r->kind == REGION_FILE ? r->file : NULL;
 	struct maps_row m = { .start = r->start, .end = r->end, .off = f ? r->file_off : 0,
-			      .ino = f ? (uint64_t)f->ino : 0, .prot = r->prot,
+			      .ino = f ? f->inode->ino : 0, .prot = r->prot,
 			      .dev = f ? MAPS_FILE_DEV : "00:00", .name = region_name(r) };
 
 	maps_row(t, &m);
@@ -1234,6 +1257,8 @@ static const struct pfile proc_files[] = {
 	TEXT_ROW("vmstat", show_vmstat),
 	TEXT_ROW("cpuinfo", show_cpuinfo),
 	TEXT_ROW("stat", show_stat),
+	TEXT_ROW("mounts", show_mounts),
+	TEXT_ROW("filesystems", show_filesystems),
 	BIN_ROW("kpagecount", 0400, fill_kpagecount),
 	BIN_ROW("kpageflags", 0400, fill_kpageflags),
 	DIR_ROW("sys", 0555),

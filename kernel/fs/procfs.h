@@ -1,6 +1,6 @@
 /*
  * kernel/fs/procfs.h - the /proc pseudo file system (kernel/fs/procfs.c), a struct
- * fs_mount (kernel/fs/fs.h) listed in mounts[] in kernel/fs/fs.c.
+ * fs_mount (kernel/fs/fs.h) listed in pseudo_mounts[] in kernel/fs/fs.c.
  *
  * /proc: meminfo, vmstat, kpagecount, kpageflags, sys/vm/{cow_fork,zero_page},
  * self and one directory per process with comm, maps, pagemap and status.

@@ -42,6 +42,7 @@
 #define FIOCLEX 0x5451
 
 #define AT_SYMLINK_NOFOLLOW 0x100
+#define AT_EACCESS 0x200
 #define AT_NO_AUTOMOUNT 0x800
 #define AT_EMPTY_PATH 0x1000
 
@@ -259,8 +260,9 @@ long sys_writev(int fd, uint64_t iov, int iovcnt)
 
 /* ---- paths ---- */
 
-/* Copy a user path into a new page (*OUT, kfree it): 0 or -errno. */
-static long get_path(uint64_t upath, char **out)
+/* Copy a user path into a new page (*OUT, kfree it): 0 or -errno
+ * (-ENAMETOOLONG for PATH_MAX bytes or more, -EFAULT). */
+long get_path(uint64_t upath, char **out)
 {
 	char *p = kmalloc(PATH_MAX);
 
@@ -278,7 +280,7 @@ static long get_path(uint64_t upath, char **out)
 /* The directory a path is relative to, copied into BUF (FS_PATH_MAX bytes):
  * the current one for AT_FDCWD, else the open directory DIRFD; *BASE is BUF,
  * or NULL for an absolute path (DIRFD not consulted). */
-static long base_dir(int dirfd, const char *path, char *buf, const char **base)
+long base_dir(int dirfd, const char *path, char *buf, const char **base)
 {
 	*base = NULL;
 	if (path[0] == '/')
@@ -300,18 +302,20 @@ static long base_dir(int dirfd, const char *path, char *buf, const char **base)
 	return *base ? 0 : -ENOTDIR;
 }
 
-/* Resolve user path UPATH relative to DIRFD into *N. */
-static long resolve_user(int dirfd, uint64_t upath, struct fs_node *n)
+/* Resolve user path UPATH relative to DIRFD into *N (fs_node_put it),
+ * following a link in the last component if FOLLOW. */
+long resolve_user(int dirfd, uint64_t upath, struct fs_node *n, bool follow)
 {
 	char buf[FS_PATH_MAX];
 	const char *base;
 	char *path;
-	long r = get_path(upath, &path);
+	long r;
 
-	if (r < 0)
+	n->inode = NULL;	/* so that fs_node_put is right on every way out */
+	if ((r = get_path(upath, &path)) < 0)
 		return r;
 	if ((r = base_dir(dirfd, path, buf, &base)) == 0)
-		r = fs_resolve(base, path, n, NULL);
+		r = fs_resolve_at(base, path, follow ? FS_FOLLOW : 0, n, NULL, NULL);
 	kfree(path);
 	return r;
 }
@@ -324,11 +328,10 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 	char *path;
 	long r = get_path(upath, &path);
 
-	(void)mode;	/* nothing is ever created */
 	if (r < 0)
 		return r;
 	if ((r = base_dir(dirfd, path, buf, &base)) == 0 &&
-	    (r = fs_open(base, path, flags, &f)) == 0) {
+	    (r = fs_open(base, path, flags, mode & ~fd_umask(), &f)) == 0) {
 		r = fd_alloc(f, 0, flags & O_CLOEXEC ? FD_CLOEXEC : 0);
 		if (r < 0)
 			file_put(f);
@@ -340,6 +343,11 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 long sys_open(uint64_t path, int flags, int mode)
 {
 	return sys_openat(AT_FDCWD, path, flags, mode);
+}
+
+long sys_creat(uint64_t path, int mode)
+{
+	return sys_openat(AT_FDCWD, path, O_CREAT | O_WRONLY | O_TRUNC, mode);
 }
 
 long sys_close(int fd)
@@ -383,6 +391,7 @@ static long stat_dirfd(int dirfd, uint64_t ust)
 	if ((r = fs_resolve(NULL, cwd, &n, NULL)) < 0)
 		return r;
 	fs_stat_node(&n, &st);
+	fs_node_put(&n);
 	return put_stat(ust, &st);
 }
 
@@ -397,10 +406,11 @@ long sys_newfstatat(int dirfd, uint64_t upath, uint64_t ust, int flags)
 	/* With room for the NUL only, strncpy_from_user returns 0 just for "". */
 	if ((flags & AT_EMPTY_PATH) && strncpy_from_user(&first, upath, 1) == 0)
 		return stat_dirfd(dirfd, ust);
-	long r = resolve_user(dirfd, upath, &n);
+	long r = resolve_user(dirfd, upath, &n, !(flags & AT_SYMLINK_NOFOLLOW));
 	if (r < 0)
 		return r;
 	fs_stat_node(&n, &st);
+	fs_node_put(&n);
 	return put_stat(ust, &st);
 }
 
@@ -409,14 +419,27 @@ long sys_stat(uint64_t path, uint64_t st)
 	return sys_newfstatat(AT_FDCWD, path, st, 0);
 }
 
-long sys_access(uint64_t upath, int mode)
+long sys_lstat(uint64_t path, uint64_t st)
+{
+	return sys_newfstatat(AT_FDCWD, path, st, AT_SYMLINK_NOFOLLOW);
+}
+
+long sys_faccessat2(int dirfd, uint64_t upath, int mode, int flags)
 {
 	struct fs_node n;
 
-	if (mode & ~(R_OK | W_OK | X_OK))
+	if ((mode & ~(R_OK | W_OK | X_OK)) || (flags & ~(AT_SYMLINK_NOFOLLOW | AT_EACCESS)))
 		return -EINVAL;
-	long r = resolve_user(AT_FDCWD, upath, &n);
-	return r < 0 ? r : fs_access_node(&n, mode);
+	long r = resolve_user(dirfd, upath, &n, !(flags & AT_SYMLINK_NOFOLLOW));
+	if (r == 0)
+		r = fs_access_node(&n, mode);
+	fs_node_put(&n);
+	return r;
+}
+
+long sys_access(uint64_t upath, int mode)
+{
+	return sys_faccessat2(AT_FDCWD, upath, mode, 0);
 }
 
 /* ---- lseek, ioctl, fcntl ---- */
@@ -612,12 +635,25 @@ long sys_getcwd(uint64_t buf, size_t n)
 long sys_chdir(uint64_t upath)
 {
 	struct fs_node n;
-	long r = resolve_user(AT_FDCWD, upath, &n);
+	long r = resolve_user(AT_FDCWD, upath, &n, true);
 
-	if (r < 0)
-		return r;
-	if (!S_ISDIR(n.mode))
-		return -ENOTDIR;
-	fd_set_cwd(n.path);
-	return 0;
+	if (r == 0 && !S_ISDIR(n.mode))
+		r = -ENOTDIR;
+	if (r == 0)
+		fd_set_cwd(n.path);
+	fs_node_put(&n);
+	return r;
+}
+
+long sys_fchdir(int fd)
+{
+	struct file *f = fget(fd);
+
+	if (!f)
+		return -EBADF;
+	const char *dir = fs_dir_path(f);
+	if (dir)
+		fd_set_cwd(dir);
+	file_put(f);
+	return dir ? 0 : -ENOTDIR;
 }

@@ -207,7 +207,7 @@ def kernel_value(expr):
 
 
 def static_value(name, source_file):
-    """A file-local (static) kernel variable, e.g. static_value("cache", "mm/pagecache.c")."""
+    """A file-local (static) kernel variable, e.g. static_value("all_spaces", "mm/pagecache.c")."""
     for sym in gdb.lookup_static_symbols(name):
         if sym.symtab and sym.symtab.filename.endswith(source_file):
             return sym.value()
@@ -373,18 +373,57 @@ def frame_desc(pfn):
     return frames[pfn]
 
 
-def pagecache_owner(pa):
-    """(file path, page index) of the page-cache page at pa (mm/pagecache.c's cache[]),
-    or None when it is not found there."""
-    cache = static_value("cache", "mm/pagecache.c")
-    for i in range(int(static_value("ncached", "mm/pagecache.c"))):
-        entry = cache[i]
-        npages = int(entry["npages"])
-        table = read_virt(int(entry["frames"]), npages * 8) if npages else None
-        for index in range(npages if table else 0):
-            if int.from_bytes(table[index * 8:index * 8 + 8], "little") == pa:
-                return c_string(entry["file"]["path"]), index
+def _pointers(va, count):
+    """COUNT 64-bit words read at kernel address va (zeros when unreadable)."""
+    raw = read_virt(va, count * 8) or bytes(count * 8)
+    return [int.from_bytes(raw[i * 8:i * 8 + 8], "little") for i in range(count)]
+
+
+def pagecache_find(pa):
+    """(struct address_space address, page index) of the page-cache frame at pa: every
+    file's two-level table (mm/pagecache.c, the list all_spaces), or None."""
+    head = static_value("all_spaces", "mm/pagecache.c")
+    head_addr, m = int(head.address), head["next"]
+    while int(m) and int(m) != head_addr:
+        for d, leaf in enumerate(_pointers(int(m["dir"]), 512) if int(m["dir"]) else []):
+            if leaf:
+                for i, frame in enumerate(_pointers(leaf, 512)):
+                    if frame == pa:
+                        return int(m), d * 512 + i
+        m = m["next"]
     return None
+
+
+def inode_path(mapping):
+    """The path of the tmpfs file whose struct address_space is at `mapping`: a walk of the
+    root's tree of directory entries (kernel/fs/inode.c's struct dir_entry), or None."""
+    entry_t = gdb.lookup_type("struct dir_entry").pointer()
+    todo = [(kernel_value("mount_table[0].root"), "")]
+    while todo:
+        inode, prefix = todo.pop()
+        nodes = [inode["entries"]["node"]]
+        while nodes:
+            node = nodes.pop()
+            if not int(node):
+                continue
+            nodes += [node["child"][0], node["child"][1]]
+            e = node.cast(entry_t)
+            child = e["inode"]
+            name = read_virt(int(e["name"].address), int(e["len"])) or b"?"
+            path = prefix + "/" + name.decode(errors="replace")
+            if int(child["mapping"].address) == mapping:
+                return path
+            if int(child["mode"]) & 0o170000 == 0o040000:
+                todo.append((child, path))
+    return None
+
+
+def pagecache_owner(pa):
+    """(file path, page index) of the page-cache page at pa, or None when it is not found."""
+    found = pagecache_find(pa)
+    if not found:
+        return None
+    return inode_path(found[0]) or "an unlinked file", found[1]
 
 
 # frame flag (enum frame_flags) -> what the frame is, in words; the first flag that is set

@@ -8,21 +8,24 @@
  * the same calls whatever the scheduling.  The first process (the
  * supervisor, pid 1) never throws anything itself:
  *
- *   1. it warms the page cache with every file the round can map or exec
- *      (the cache keeps its pages for good, mm/pagecache.c) and runs the
- *      checker once (it keeps its counters), so that free memory after a
- *      round must be exactly what it was before; it starts same-page
- *      merging (--ksm 1, the default);
- *   2. per round it forks a controller that starts, each in its own process
+ *   1. it notes the names in "/", warms the page cache with every file the
+ *      round can map or exec (a file keeps its pages while it exists,
+ *      mm/pagecache.c) and runs the checker once (it keeps its counters), so
+ *      that free memory after a round must be exactly what it was before; it
+ *      starts same-page merging (--ksm 1, the default);
+ *   2. per round it makes a sandbox directory (BOX, in /tmp: the root is
+ *      writable, and the children create, rename and remove files there)
+ *      and forks a controller that starts, each in its own process
  *      group: syscall children (random system calls with hostile arguments,
- *      memory calls and forks favoured), an exec child (execve of mutated ELF
+ *      memory calls and forks favoured, run in BOX), an exec child (execve of mutated ELF
  *      files from /fuzz, built on the host by mkfuzzelf for this seed), and
  *      every STORM_EVERY rounds out-of-memory storm children (allocate, touch
  *      and fork until the kernel kills them).  At the deadline the controller
  *      kills every group it started;
  *   3. the supervisor, polling (no signal handlers exist yet), reaps all,
  *      sweeps escaped processes with kill(-1, SIGKILL), and fails the round
- *      if a process outlives SIGKILL (a hang in the kernel); then it runs
+ *      if a process outlives SIGKILL (a hang in the kernel); it removes all
+ *      of /tmp and whatever is new in "/"; then it runs
  *      the invariant checker (write "1" to /proc/sys/vm/audit: EIO on a
  *      violation) and compares /proc/meminfo with the round's start.
  *
@@ -37,6 +40,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/mman.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -54,6 +58,8 @@
 #define STORM_EVERY 4
 #define ROUND_BUDGET_S 6	/* then the controller kills what is left */
 #define REAP_LIMIT_S 30		/* a process alive this long after SIGKILL: a hang */
+#define BOX "/tmp/fuzzbox"	/* the round's sandbox: the syscall children's directory */
+#define MAX_ROOT 64		/* names in "/" at the start */
 
 /* ---- the generator: rnd, rnd_seed, pick (user/lib/fuzz_rnd.h) ---- */
 
@@ -110,10 +116,14 @@ static char *arena;
 static char *mm_area;
 static int depth;		/* fork depth inside a syscall child */
 
+/* Relative names are the round's sandbox's (BOX): the root is writable, so
+ * the children may create, rename and remove there, never in /bin or /fuzz;
+ * their names are unlike any name in "/", in case a directory descriptor on
+ * "/" or ".." meets them. */
 static const char *const paths[] = {
-	"/bin/true", "/bin/cat", "/proc/meminfo", "/proc/self/maps", "/proc/self/pagemap",
-	"/proc/kpagecount", "/proc/self/status", "/dev/null", "/dev/zero", "/", "/bin",
-	"/proc", "/nonexistent", "", "/fuzz", "/proc/self", "/proc/1/maps", ".", "..",
+	"box-true", "box-cat", "/proc/meminfo", "/proc/self/maps", "/proc/self/pagemap",
+	"/proc/kpagecount", "/proc/self/status", "/dev/null", "/dev/zero", "/", "box-dir",
+	"/proc", "box-none", "", "box-dir/file", "/proc/self", "/proc/1/maps", ".", "..",
 	"/proc/self/oom_score_adj", "/proc/self/mem", "/proc/self/smaps", "/proc/self/fd",
 };
 #define NPATHS (sizeof paths / sizeof paths[0])
@@ -134,7 +144,7 @@ static void arena_fill(void)
 	memset(page_at(2), 'a', 2 * PAGE);
 	memset(page_at(4), 0, PAGE);
 	strcpy(page_at(4), "/proc/meminfo");
-	strcpy(page_at(5), "/bin/true");
+	strcpy(page_at(5), "box-true");
 	memcpy(page_at(7) - 13, "/proc/meminfo", 13);
 }
 
@@ -335,7 +345,8 @@ struct call {
 
 /* The calls kernel/syscall.c implements, memory calls favoured.  Left out:
  * fork, vfork, clone, execve (their own operations below), kill (op_kill:
- * never pid -1 or 1), reboot (its magic would power off). */
+ * never pid -1 or 1), reboot (its magic would power off), chdir (the
+ * children stay in the sandbox, BOX). */
 static const struct call calls[] = {
 	{ SYS_read, 5, { K_FD, K_PTR, K_LEN } },
 	{ SYS_write, 5, { K_FD, K_PTR, K_LEN } },
@@ -372,7 +383,18 @@ static const struct call calls[] = {
 	{ SYS_uname, 1, { K_PTR } },
 	{ SYS_fcntl, 2, { K_FD, K_SMALL, K_INT } },
 	{ SYS_getcwd, 2, { K_PTR, K_LEN } },
-	{ SYS_chdir, 1, { K_PATH } },
+	{ SYS_mkdir, 1, { K_PATH, K_INT } },
+	{ SYS_rmdir, 1, { K_PATH } },
+	{ SYS_unlink, 1, { K_PATH } },
+	{ SYS_rename, 1, { K_PATH, K_PATH } },
+	{ SYS_link, 1, { K_PATH, K_PATH } },
+	{ SYS_symlink, 1, { K_PATH, K_PATH } },
+	{ SYS_readlink, 1, { K_PATH, K_PTR, K_LEN } },
+	{ SYS_truncate, 1, { K_PATH, K_OFF } },
+	{ SYS_ftruncate, 1, { K_FD, K_OFF } },
+	{ SYS_chmod, 1, { K_PATH, K_INT } },
+	{ SYS_utimensat, 1, { K_FD, K_PATH, K_PTR, K_INT } },
+	{ SYS_statfs, 1, { K_PATH, K_PTR } },
 	{ SYS_setsid, 1, { K_NONE } },
 	{ SYS_setpgid, 1, { K_PID, K_SMALL } },
 	{ SYS_getpgid, 1, { K_PID } },
@@ -438,7 +460,9 @@ static bool forbidden_nr(uint64_t nr)
 	       nr == SYS_kill || nr == SYS_reboot ||
 	       nr == SYS_tkill || nr == SYS_tgkill || nr == SYS_rt_sigqueueinfo ||
 	       nr == SYS_rt_tgsigqueueinfo || nr == SYS_pidfd_send_signal || nr == SYS_clone3 ||
-	       nr == SYS_execveat || nr == SYS_kexec_load || nr == SYS_kexec_file_load;
+	       nr == SYS_execveat || nr == SYS_kexec_load || nr == SYS_kexec_file_load ||
+	       nr == SYS_chdir || nr == SYS_fchdir || nr == SYS_chroot || nr == SYS_mount ||
+	       nr == SYS_umount2 || nr == SYS_pivot_root;	/* the children stay in the sandbox */
 }
 
 /* A random number, unknown ones included, with random arguments. */
@@ -561,9 +585,9 @@ static void worker(long round, int slot, int n)
 	int fds[2];
 
 	rnd_seed(opt.seed, round, slot * 1000 + n);
-	if (arena_setup(slot))
+	if (arena_setup(slot) || chdir(BOX))
 		_exit(1);
-	open("/bin/true", O_RDONLY);		/* fd 3: a file to mmap */
+	open("box-true", O_RDONLY);		/* fd 3: a file to mmap */
 	open("/proc/meminfo", O_RDONLY);	/* fd 4 */
 	if (pipe(fds))				/* fds 5 and 6 */
 		_exit(1);
@@ -865,6 +889,117 @@ static int mem_check(long round, const struct mem *before)
 	return -1;
 }
 
+/* ---- the sandbox: a fresh BOX each round, and "/" kept as it was ---- */
+
+static char root_names[MAX_ROOT][64];
+static int nroot;
+
+static bool in_root(const char *name)
+{
+	for (int i = 0; i < nroot; i++)
+		if (!strcmp(root_names[i], name))
+			return true;
+	return false;
+}
+
+static bool remove_entries(int fd, bool (*keep)(const char *name));
+
+/* Remove NAME of directory DIRFD, a directory with all it holds: true when gone. */
+static bool remove_tree(int dirfd, const char *name)
+{
+	if (unlinkat(dirfd, name, 0) == 0)
+		return true;
+	if (errno != EISDIR)
+		return false;
+	int fd = openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW);
+	if (fd >= 0) {
+		remove_entries(fd, NULL);
+		close(fd);
+	}
+	return unlinkat(dirfd, name, AT_REMOVEDIR) == 0;
+}
+
+/* Remove the entries of directory FD but those KEEP approves (none if NULL),
+ * listing it again after each pass that removed something (a listing's
+ * positions move as names go). */
+static bool remove_entries(int fd, bool (*keep)(const char *name))
+{
+	char buf[2048];
+	bool removed_any = false;
+
+	for (bool again = true; again;) {
+		long n;
+		again = false;
+		lseek(fd, 0, SEEK_SET);
+		while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+			for (long off = 0; off < n; off += ((struct dirent *)(buf + off))->d_reclen) {
+				const char *name = ((struct dirent *)(buf + off))->d_name;
+				if (strcmp(name, ".") && strcmp(name, "..") && !(keep && keep(name)))
+					again |= remove_tree(fd, name);
+			}
+		removed_any |= again;
+	}
+	return removed_any;
+}
+
+/* Copy FROM to TO (mode 0755) through a buffer on the prefaulted stack. */
+static void copy_file(const char *from, const char *to)
+{
+	char buf[8192];
+	int in = open(from, O_RDONLY), out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	ssize_t n;
+
+	while (in >= 0 && out >= 0 && (n = read(in, buf, sizeof buf)) > 0)
+		if (write(out, buf, (size_t)n) != n)
+			break;
+	close(in);
+	close(out);
+}
+
+/* The names the path table gives, in a fresh BOX. */
+static void box_make(void)
+{
+	mkdir(BOX, 0755);
+	copy_file("/bin/true", BOX "/box-true");
+	copy_file("/bin/cat", BOX "/box-cat");
+	mkdir(BOX "/box-dir", 0755);
+	copy_file("/bin/true", BOX "/box-dir/file");
+}
+
+/* Everything the round made: all of /tmp, and whatever is new in "/"
+ * (a name cut from a path, "/null" of "/dev/null", made there). */
+static void box_clean(void)
+{
+	int fd = open("/tmp", O_RDONLY | O_DIRECTORY);
+
+	if (fd >= 0) {
+		remove_entries(fd, NULL);
+		close(fd);
+	}
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY)) >= 0) {
+		remove_entries(fd, in_root);
+		close(fd);
+	}
+}
+
+/* Note the names in "/" (after making /tmp), so box_clean keeps them. */
+static void root_snapshot(void)
+{
+	char buf[2048];
+	int fd;
+	long n;
+
+	mkdir("/tmp", 01777);
+	if ((fd = open("/", O_RDONLY | O_DIRECTORY)) < 0)
+		return;
+	while ((n = syscall(SYS_getdents64, fd, buf, sizeof buf)) > 0)
+		for (long off = 0; off < n; off += ((struct dirent *)(buf + off))->d_reclen)
+			if (nroot < MAX_ROOT)
+				strlcpy(root_names[nroot++], ((struct dirent *)(buf + off))->d_name,
+					sizeof root_names[0]);
+	close(fd);
+}
+
 /* One round and its checks; 0 when all passed. */
 static int run_round(long round)
 {
@@ -879,6 +1014,7 @@ static int run_round(long round)
 	}
 	say("fuzz: seed %lu round %ld: start%s\n", (unsigned long)opt.seed, round,
 	    storm_round(round) ? " (out-of-memory storm)" : "");
+	box_make();
 	pid_t ctl = fork();
 	if (ctl == 0)
 		controller(round);
@@ -891,6 +1027,7 @@ static int run_round(long round)
 		return -1;
 	}
 	tap_pass(what);
+	box_clean();
 	if (audit(round) || mem_check(round, &before))
 		return -1;
 	say("fuzz: seed %lu round %ld: %lu calls, %lu execs, %.1f s\n", (unsigned long)opt.seed,
@@ -922,6 +1059,10 @@ static void warm_file(const char *path)
 static void warm_up(void)
 {
 	char path[96];
+
+	root_snapshot();
+	box_make();	/* once, so that the heap has grown to what a round needs */
+	box_clean();
 	pid_t pid = fork();
 
 	if (pid == 0) {

@@ -1,6 +1,6 @@
 /*
  * user/demo/demo.h - what the demo programs share on top of ulib.h: reading
- * their one optional size argument, checking that what they demonstrate
+ * their size arguments, checking that what they demonstrate
  * happened (and saying so when it did not), and counting distinct frames.
  */
 #ifndef DEMO_H
@@ -15,22 +15,39 @@
 
 static int demo_failures;
 
-/* argv[1] as a number from min to max, or dflt when absent; anything else
- * prints the usage line and exits 2. */
-static inline long size_arg(int argc, char **argv, long dflt, long min, long max,
-			    const char *usage)
+/* Print "usage: PROGRAM usage" and exit 2. */
+static inline void usage_exit(const char *usage)
+{
+	fprintf(stderr, "usage: %s %s\n", program_invocation_short_name, usage);
+	exit(2);
+}
+
+/* argv[i] as a number from min to max, or dflt when there is no argv[i];
+ * anything else prints the usage line and exits 2. */
+static inline long number_arg(int argc, char **argv, int i, long dflt, long min, long max,
+			      const char *usage)
 {
 	char *end;
 
-	if (argc == 1)
+	if (i >= argc)
 		return dflt;
-	long n = strtol(argv[1], &end, 10);
-	if (argc > 2 || end == argv[1] || *end || n < min || n > max) {
-		fprintf(stderr, "usage: %s %s  (%ld to %ld, default %ld)\n",
-			program_invocation_short_name, usage, min, max, dflt);
-		exit(2);
-	}
+	long n = strtol(argv[i], &end, 10);
+	if (end == argv[i] || *end || n < min || n > max)
+		usage_exit(usage);
 	return n;
+}
+
+/* The one optional argument, argv[1], as a number from min to max, or dflt
+ * when absent; anything else prints the usage line and exits 2. */
+static inline long size_arg(int argc, char **argv, long dflt, long min, long max,
+			    const char *usage)
+{
+	char line[128];
+
+	snprintf(line, sizeof line, "%s  (%ld to %ld, default %ld)", usage, min, max, dflt);
+	if (argc > 2)
+		usage_exit(line);
+	return number_arg(argc, argv, 1, dflt, min, max, line);
 }
 
 /* True when kb kB fit in MemFree with a tenth to spare; otherwise says so

@@ -3,8 +3,8 @@
  * (every program stays one C file plus headers): one-write output, whole-file
  * reads and small writes, /proc/meminfo (and free memory as Linux counts it),
  * smaps and /proc/vmstat fields, the frame behind a page (/proc/PID/pagemap),
- * the monotonic clock, and telling Linux from this kernel.  tap.h (the test
- * helper) builds on it.
+ * the monotonic clock, and telling Linux (and a Linux without the zero page)
+ * from this kernel.  tap.h (the test helper) builds on it.
  */
 #ifndef ULIB_H
 #define ULIB_H
@@ -243,6 +243,18 @@ static inline int running_on_linux(void)
 	struct utsname u;
 
 	return uname(&u) == 0 && strcmp(u.sysname, "Linux") == 0;
+}
+
+/* True on a Linux booted not to map the zero page on read faults: guests of
+ * the PVM hypervisor take pvm_no_zero_page=1 (some CI sandboxes are such
+ * guests), and there reads of untouched memory allocate frames.  Tests of
+ * the zero page skip on it, saying why. */
+static inline int linux_without_zero_page(void)
+{
+	char cmdline[4096];
+
+	return running_on_linux() && read_file("/proc/cmdline", cmdline, sizeof cmdline) > 0 &&
+	       strstr(cmdline, "pvm_no_zero_page=1") != NULL;
 }
 
 /* Free memory in kB: /proc/meminfo's MemFree, plus on Linux the free pages

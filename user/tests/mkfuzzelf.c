@@ -4,9 +4,9 @@
  *
  *     mkfuzzelf SEED COUNT OUTDIR PROGRAM...
  *
- * The root file system is read-only (kernel/fs/fs.c), so the guest cannot write
- * files to exec: scripts/fuzz runs this on the host with the run's seed and
- * puts OUTDIR into the boot image as /fuzz.  File I (named III-PROGRAM) is a
+ * The files are made on the host, not in the guest (whose tmpfs root is
+ * writable), so that a seed names the same files on every run: scripts/fuzz
+ * runs this with the run's seed and puts OUTDIR into the boot image as /fuzz.  File I (named III-PROGRAM) is a
  * copy of one of the real PROGRAMs with 1 to 4 mutations of the kinds
  * mkbadelf shows one at a time: a flipped bit or a field set to a hostile
  * value in the ELF header, a program-header field set to a hostile value

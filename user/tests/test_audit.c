@@ -17,6 +17,7 @@
  *
  * Linux has no /proc/sys/vm/audit (its CONFIG_DEBUG_VM checks run inside the
  * kernel, without a switch): there everything is skipped, with the reason.
+ * Runs on Linux: no - /proc/sys/vm/audit is this kernel's own (Linux skips it all)
  */
 #include "tap.h"
 

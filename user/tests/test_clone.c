@@ -15,6 +15,7 @@
  * Runs on Linux too (musl-gcc -static).  Where Linux differs by design the
  * check says so: Linux's thread limit is far above what a test can reach
  * as root, so "too many threads" only checks EAGAIN here.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 
@@ -555,7 +556,9 @@ static char thread_state(long tid)
 	return close && close[1] == ' ' ? close[2] : '?';
 }
 
-/* Start N waiters on WORD and wait until each sleeps: 0, or -1. */
+/* Start N waiters on WORD and wait until each sleeps: 0, or -1.  The wait
+ * is bounded by time, not by a count of sched_yield calls: on a busy Linux
+ * host a new thread may not run for many yields. */
 static int start_waiters(struct waiter *w, int n, volatile int *word, const int *bitsets)
 {
 	for (int i = 0; i < n; i++) {
@@ -563,7 +566,8 @@ static int start_waiters(struct waiter *w, int n, volatile int *word, const int 
 		long tid = raw_thread(futex_waiter, &w[i], w[i].stack, &w[i].ctid);
 		if (tid < 0)
 			return -1;
-		for (int k = 0; k < 10000 && (!w[i].started || thread_state(tid) != 'S'); k++)
+		for (double end = now_s() + 10; now_s() < end &&
+		     (!w[i].started || thread_state(tid) != 'S');)
 			sched_yield();
 		if (thread_state(tid) != 'S')
 			return -1;

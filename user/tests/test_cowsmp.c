@@ -40,6 +40,7 @@
  *
  * Environment: BIN (the directory holding test_cowsmp when argv[0] has no
  * slash, default /bin).
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -19,6 +19,7 @@
  *     user code (spinning for a fixed time instead would fail whenever the
  *     host starves some of QEMU's CPU threads).
  * Runs on Linux too.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

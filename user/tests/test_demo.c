@@ -1,7 +1,7 @@
 /*
  * test_demo - the demo programs of user/demo run and show what they claim.
  *
- * Each demo is run with a small size ($BIN/NAME SIZE, stdout and stderr
+ * Each demo is run with a small size ($BIN/NAME SIZE..., stdout and stderr
  * captured through a pipe); it must exit 0, and one or two key facts are
  * read back from its output:
  *   cowdemo    parent and child in one frame after fork, two after the write
@@ -11,9 +11,15 @@
  *   zeropage   read: one frame and zero_map +pages; write: a frame per page
  *   merge      the area in 4 frames, one write breaks one page (cow_ksm +1),
  *              and the KSM settings are as they were afterwards
+ *   usnapshot  both snapshots (SIGSEGV handler, fork) hold the old contents,
+ *              the handler copies each page written once, the kernel at
+ *              least each (cow_copy; on Linux its minor faults) - with one
+ *              thread and with three - and a write outside the buffer still
+ *              dies of SIGSEGV
  * and every demo answers a bad argument with its usage and status 2.
- * On Linux only snapshot and pathcopy run; the others need this kernel's
- * counters and controls (or root) and are skipped.
+ * On Linux only snapshot, pathcopy and usnapshot run; the others need this
+ * kernel's counters and controls (or root) and are skipped.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 
@@ -23,13 +29,17 @@
 
 static char out[OUT_MAX];
 
-/* Run $BIN/name with one argument, its output into out; the wait status. */
-static int run_demo(const char *name, const char *arg)
+/* Run $BIN/name with the arguments in args (separated by spaces), its
+ * output into out; the wait status. */
+static int run_demo(const char *name, const char *args)
 {
-	char path[256];
-	char *argv[] = { (char *)name, (char *)arg, NULL };
-	int p[2];
+	char path[256], words[64];
+	char *argv[8] = { (char *)name }, *save;
+	int p[2], argc = 1;
 
+	snprintf(words, sizeof words, "%s", args);
+	for (char *w = strtok_r(words, " ", &save); w && argc < 7; w = strtok_r(NULL, " ", &save))
+		argv[argc++] = w;
 	out[0] = '\0';
 	snprintf(path, sizeof path, "%s", tap_bin(name));
 	if (pipe(p) < 0)
@@ -239,10 +249,48 @@ static void test_merge(void)
 		  "before %s, after %s", before, after);
 }
 
+/* usnapshot MIB PERCENT [THREADS], which writes `written` pages: both
+ * snapshots verify and the handler copied each page written once.  0 when
+ * the demo failed to run to its end. */
+static int check_usnapshot(const char *args, long written)
+{
+	char what[96];
+	long pages = -1, copied = -1;
+
+	if (!run_ok("usnapshot", args))
+		return 0;
+	const char *user = line_of("verify user space:"), *kernel = line_of("verify kernel:");
+	snprintf(what, sizeof what, "usnapshot %s: the handler's snapshot holds the old contents",
+		 args);
+	tap_check(!strncmp(user, "verify user space: ok,", 22), what, "%.160s", user);
+	snprintf(what, sizeof what, "usnapshot %s: the fork snapshot holds the old contents", args);
+	tap_check(!strncmp(kernel, "verify kernel: ok,", 18), what, "%.160s", kernel);
+	snprintf(what, sizeof what, "usnapshot %s: the handler copies each of %ld pages once", args,
+		 written);
+	const char *line = line_of("user space (SIGSEGV)");
+	tap_check(sscanf(line, "user space (SIGSEGV) %*f ms %ld x %*f us %ld", &pages, &copied) == 2 &&
+		  pages == written && copied == written, what, "%.120s", line);
+	snprintf(what, sizeof what, "usnapshot %s: the kernel copies (or faults on) each page "
+		 "written", args);
+	line = line_of("kernel (fork)");
+	tap_check(sscanf(line, "kernel (fork) %*f ms %ld x %*f us %ld", &pages, &copied) == 2 &&
+		  pages == written && copied >= written, what, "%.120s", line);
+	return 1;
+}
+
+static void test_usnapshot(void)
+{
+	if (check_usnapshot("4 25", 256))
+		tap_check(strstr(line_of("a write outside the buffer:"), "killed by SIGSEGV") != NULL,
+			  "usnapshot: a write outside the buffer dies of SIGSEGV", "%.120s",
+			  line_of("a write outside the buffer:"));
+	check_usnapshot("2 50 3", 256);
+}
+
 static void test_bad_arguments(void)
 {
 	static const char *const demos[] = { "cowdemo", "forkexec", "snapshot", "pathcopy",
-					     "zeropage", "merge" };
+					     "zeropage", "merge", "usnapshot" };
 
 	for (size_t i = 0; i < sizeof demos / sizeof *demos; i++) {
 		char what[64];
@@ -261,6 +309,7 @@ int main(void)
 	test_pathcopy();
 	test_zeropage();
 	test_merge();
+	test_usnapshot();
 	test_bad_arguments();
 	return tap_done();
 }

@@ -9,6 +9,7 @@
  * Environment: BIN      helper programs and this program (default /bin);
  *              BADELF   fixtures written by mkbadelf (default /badelf);
  *              NONELF   a non-ELF file to try (default /README).
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -8,6 +8,7 @@
  * Each risky call runs in a child process that reports the result through a
  * pipe, so a kernel that kills the caller instead of returning an error
  * shows up as one failed check rather than a crashed test.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -6,6 +6,7 @@
  *
  * Each case runs in a child; a child still running after DEADLINE_MS is a
  * failure (it would fault forever) and is killed.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -15,6 +15,7 @@
  *     (Linux's TASK_SIZE), so no syscall can return to 0x800000000000.
  *
  * Runs the same on Linux.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

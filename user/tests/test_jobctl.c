@@ -10,6 +10,7 @@
  * Each stopped child first makes a process group of its own: the test's
  * parent is then in another group of the same session, so the group is not
  * orphaned and SIGTSTP is not discarded (POSIX, Linux do_signal_stop).
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

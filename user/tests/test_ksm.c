@@ -28,6 +28,7 @@
  * shared); run=2 is written only then; kernel-specific checks (defaults,
  * exact counts, the leak check) are skipped.  Without /sys/kernel/mm/ksm
  * or without root, everything is skipped.
+ * Runs on Linux: no - it writes the KSM controls of /sys/kernel/mm/ksm (the host's)
  */
 #include "tap.h"
 

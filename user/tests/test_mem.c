@@ -5,6 +5,7 @@
  * a 32 MiB mapping touched page by page, madvise(MADV_DONTNEED), a deep
  * stack, and private memory staying private across fork, even when the
  * kernel itself writes into a copy-on-write page.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -6,6 +6,7 @@
  * /proc/{uptime,loadavg,version,sys/kernel}, /dev/{full,random,urandom}.  Bad input too: bad pointers, bad resource numbers,
  * bad flags, huge lengths.  It runs on Linux as well: formats are compared
  * exactly where they must be equal, loosely where values differ.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

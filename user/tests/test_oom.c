@@ -18,6 +18,7 @@
  * dies instead.  /proc/PID/oom_score must order processes by footprint, and
  * oom_score_adj must reject values outside -1000..1000 with EINVAL and be
  * inherited by fork and kept by exec.
+ * Runs on Linux: no - it takes nearly all the machine's free memory
  */
 #include "tap.h"
 

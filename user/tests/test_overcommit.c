@@ -10,6 +10,7 @@
  * refuses, and that MAP_POPULATE faults the pages in at once.
  *
  * Runs the same on Linux (as root).
+ * Runs on Linux: no - it writes /proc/sys/vm/overcommit_memory (the host's)
  */
 #include "tap.h"
 

@@ -3,6 +3,7 @@
  * last writer closes, EPIPE/SIGPIPE when no reader is left, pipe2 flags,
  * dup and dup2, a large blocking write to a reader in another process, and
  * a three-process pipeline whose middle stage is $BIN/cat.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

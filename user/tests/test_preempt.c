@@ -15,6 +15,7 @@
  * sleeps 20 ms: the sleep must end while the call still runs (the done pipe
  * is empty), and SIGKILL must end the child before its call returns (it dies
  * of SIGKILL and never reports a result).
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -7,6 +7,7 @@
  *
  * Environment: FORK_LIMIT caps the fork-until-failure test (default 200 on
  * Linux, 1000 elsewhere).
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

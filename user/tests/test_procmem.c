@@ -10,6 +10,7 @@
  *
  * Children are driven through a pair of pipes (struct tap_kid, tap.h): the
  * parent sends a one-byte command, the child answers with one byte.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

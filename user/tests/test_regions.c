@@ -12,6 +12,7 @@
  *    data; MADV_KEEPONFORK undoes it.  Linux's errors for bad use.
  *
  * Runs the same on Linux.
+ * Runs on Linux: no - it writes /proc/sys/vm/max_map_count (the host's)
  */
 #include "tap.h"
 

@@ -11,6 +11,7 @@
  * CS and SS from the frame with RPL 3 and lets IRET fault: SIGSEGV; this
  * kernel forces the user selectors: the program goes on in user mode),
  * both outcomes pass, and "goes on" is checked to be in user mode.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -9,6 +9,7 @@
  * Each group of checks runs as a tap_case in its own child, so one that
  * crashes or hangs costs one failure and leaves the dispositions of the
  * others alone.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -25,6 +25,7 @@
  *
  * Each case runs in its own child (tap_case), so a kernel bug that crashes
  * or hangs one case fails it and the others still run.  Runs on Linux too.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 
