@@ -7,8 +7,10 @@
  * Each case feeds a script to minish on a pipe and checks its standard
  * output, its standard error and its exit status.  The commands are busybox
  * applets called as "busybox APPLET" (minish finds /bin/busybox), so the
- * test needs no applet links.  Runs on Linux too, with busybox installed:
- * BIN=build/root/bin build/root/bin/test_minish.
+ * test needs no applet links; on Linux, /bin/busybox is Debian's
+ * busybox-static, which scripts/setup installs.  Environment: BIN, where
+ * minish is (default /bin).
+ * Runs on Linux: yes
  */
 #include "tap.h"
 
