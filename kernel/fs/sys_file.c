@@ -373,6 +373,8 @@ long sys_fstat(int fd, uint64_t ust)
 	fs_fill_stat(&st, 0, 0, 0, 0);
 	if (f->ops->stat)
 		r = f->ops->stat(f, &st);
+	if (f->dev)
+		st.st_dev = f->dev;
 	file_put(f);
 	return r < 0 ? r : put_stat(ust, &st);
 }
