@@ -18,6 +18,7 @@
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
+#include "kernel/uaccess.h"
 #include "mm/heap.h"
 
 _Static_assert(SI_KEPT == offsetof(struct siginfo, raw[32]), "SI_KEPT ends after si_stime");
@@ -338,6 +339,25 @@ void set_current_blocked_locked(uint64_t set)
 	p->blocked = set & ~SIG_UNBLOCKABLE;
 	for (uint64_t m = leader->shared_pending.set & newly; m; m &= m - 1)
 		complete_signal(p, __builtin_ctzl(m) + 1, true);
+}
+
+long set_user_sigmask(uint64_t umask, size_t size)
+{
+	struct proc *me = current();
+	uint64_t set;
+
+	if (!umask)
+		return 0;
+	if (size != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, umask, sizeof(set)))
+		return -EFAULT;
+	spin_lock(&proc_lock);
+	me->saved_sigmask = me->blocked;
+	me->restore_sigmask = true;
+	set_current_blocked_locked(set);
+	spin_unlock(&proc_lock);
+	return 0;
 }
 
 /* ---- the state of a thread ---- */

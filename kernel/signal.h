@@ -245,6 +245,12 @@ void signal_thread_exit(struct proc *p);
  * process-wide signal it now blocks goes to another thread that does not
  * (Linux set_current_blocked, retarget_shared_pending).  proc_lock held. */
 void set_current_blocked_locked(uint64_t set);
+/* For one system call (rt_sigsuspend, ppoll, pselect6) the current thread's
+ * mask becomes the set at user address UMASK; the old one is kept in
+ * saved_sigmask and comes back on the way to user mode (after a handler's
+ * frame has captured it).  UMASK NULL: unchanged, 0.  -EINVAL unless SIZE
+ * is 8 (Linux sizeof(sigset_t)), -EFAULT.  Linux set_user_sigmask. */
+long set_user_sigmask(uint64_t umask, size_t size);
 
 /* ---- fork, exec, timers: kernel/signal.c ---- */
 

@@ -254,18 +254,14 @@ long sys_pause(void)
  * handler returns (it is the frame's uc_sigmask), or at once without one. */
 long sys_rt_sigsuspend(uint64_t umask, size_t sigsetsize)
 {
-	struct proc *me = current();
-	uint64_t set;
+	long r;
 
 	if (sigsetsize != sizeof(uint64_t))
 		return -EINVAL;
-	if (copy_from_user(&set, umask, sizeof(set)))
+	if (!umask)
 		return -EFAULT;
-	spin_lock(&proc_lock);
-	me->saved_sigmask = me->blocked;
-	me->restore_sigmask = true;
-	set_current_blocked_locked(set);
-	spin_unlock(&proc_lock);
+	if ((r = set_user_sigmask(umask, sigsetsize)))
+		return r;
 	return wait_for_signal();
 }
 
