@@ -38,7 +38,7 @@ KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
 UCFLAGS := -static -O2 -g -Wall -Wextra -Werror -Iuser/lib
 HCFLAGS := -O2 -Wall -Wextra -Werror
 
-KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/fs/*.c kernel/x86/*.c mm/*.c))
+KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/fs/*.c kernel/signal/*.c kernel/x86/*.c mm/*.c))
 KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm kernel/x86/*.asm))
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
 

@@ -25,7 +25,7 @@
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/time.h"

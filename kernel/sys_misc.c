@@ -19,7 +19,7 @@
 #include "kernel/proc.h"
 #include "kernel/random.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/time.h"

@@ -10,7 +10,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"
 #include "kernel/uaccess.h"

@@ -11,7 +11,7 @@
 #include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/heap.h"

@@ -15,7 +15,7 @@
 #include "kernel/fs/fs.h"
 #include "kernel/fs/mount.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/fs/tty.h"
 #include "kernel/random.h"
 #include "kernel/uaccess.h"

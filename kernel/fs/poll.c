@@ -28,7 +28,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/spinlock.h"
 #include "kernel/sys_misc.h"
 #include "kernel/syscall.h"
@@ -252,7 +252,7 @@ static long write_back(uint64_t uaddr, uint64_t deadline, bool usec, long r)
 }
 
 /*
- * ppoll/pselect6's signal mask comes from set_user_sigmask (kernel/signal.h).
+ * ppoll/pselect6's signal mask comes from set_user_sigmask (kernel/signal/signal.h).
  * end_sigmask() puts the old one back, except after a signal
  * (-ERESTARTNOHAND): signal delivery restores it then, once a handler has
  * run with the call's mask (Linux restore_saved_sigmask_unless).

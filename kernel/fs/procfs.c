@@ -75,7 +75,7 @@
 #include "kernel/fs/tty.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/sys_misc.h"
 #include "kernel/cmdline.h"
 #include "kernel/multiboot.h"

@@ -17,7 +17,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"

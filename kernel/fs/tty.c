@@ -48,7 +48,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/spinlock.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/serial.h"

@@ -1,16 +1,16 @@
 /*
- * kernel/sys_signal.c - the signal system calls: sending (kill, tkill,
+ * kernel/signal/sys_signal.c - the signal system calls: sending (kill, tkill,
  * tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo), dispositions and masks
  * (rt_sigaction, rt_sigprocmask, rt_sigpending), waiting (rt_sigsuspend,
  * pause, rt_sigtimedwait) and the alarm timer (alarm, setitimer,
- * getitimer).  Each follows its Linux man page and kernel/signal.c for
- * the errors; the state they change is described in kernel/signal.h.
- * sigaltstack and rt_sigreturn are with the frame, kernel/signal_frame.c.
+ * getitimer).  Each follows its Linux man page and kernel/signal/signal.c for
+ * the errors; the state they change is described in kernel/signal/signal.h.
+ * sigaltstack and rt_sigreturn are with the frame, kernel/signal/frame.c.
  */
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/time.h"

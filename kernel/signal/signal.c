@@ -1,8 +1,8 @@
 /*
- * kernel/signal.c - sending signals, the pending sets, dispositions,
+ * kernel/signal/signal.c - sending signals, the pending sets, dispositions,
  * job-control stops, and what fork, exec and the alarm timer do to them
- * (Linux kernel/signal.c).  Delivery to a handler and rt_sigreturn are in
- * kernel/signal_frame.c, the system calls in kernel/sys_signal.c.
+ * (Linux kernel/signal/signal.c).  Delivery to a handler and rt_sigreturn are in
+ * kernel/signal/frame.c, the system calls in kernel/signal/sys_signal.c.
  *
  * A signal is sent in three steps, all under proc_lock, as Linux's
  * __send_signal_locked: prepare_signal() applies what sending it does at
@@ -14,7 +14,7 @@
  * exit at once (SIGKILL to every thread), as Linux does.  A stopped thread
  * takes only SIGKILL; SIGTERM to a stopped process waits for its SIGCONT.
  */
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
