@@ -139,7 +139,7 @@ ETC_FILES := $(wildcard user/etc/*)
 $(B)/busybox.stamp: $(wildcard $(BUSYBOX)) $(ETC_FILES) $(USER_OUT)
 	@echo "  BUSYBOX $(BUSYBOX) and its applet links"
 	$(Q)[ -x $(BUSYBOX) ] || { echo "busybox: $(BUSYBOX) is missing: make setup installs busybox-static" >&2; exit 1; }
-	$(Q)mkdir -p $(B)/root/bin $(B)/root/etc $(B)/root/root $(B)/root/tmp
+	$(Q)mkdir -p $(B)/root/bin $(B)/root/etc $(B)/root/root $(B)/root/tmp $(B)/root/mnt
 	$(Q)chmod 1777 $(B)/root/tmp
 	$(Q)find $(B)/root -type l -delete
 	$(Q)install -m 755 $(BUSYBOX) $(B)/root/bin/busybox
