@@ -113,6 +113,9 @@ static int make_entry(struct unpack *u, struct inode *dir, const char *name, con
 		r = n < 0 ? (int)n : (uint64_t)n < f[F_FILESIZE] ? -ENOSPC : 0;
 		u->st->bytes += n > 0 ? (uint64_t)n : 0;
 	}
+	if (type != S_IFDIR)	/* the archive's time, as Linux's do_utime (a
+				 * directory's changes with every entry made in it) */
+		inode->atime = inode->mtime = (uint64_t)f[F_MTIME] * 1000000000ULL;
 	iput(inode);
 	return r;
 }

@@ -60,7 +60,8 @@ bool fs_mount_line(size_t i, char *line, size_t max)
 		const struct mount *m = &mount_table[k];
 		if (!m->path[0] || i--)
 			continue;
-		snprintf(line, max, "%s %s %s rw,relatime 0 0\n", m->type, m->path, m->type);
+		snprintf(line, max, "%s %s %s rw,relatime 0 0\n", m->source[0] ? m->source : m->type,
+			 m->path, m->type);
 		found = true;
 		break;
 	}
@@ -70,8 +71,9 @@ bool fs_mount_line(size_t i, char *line, size_t max)
 
 /* ---- mount ---- */
 
-/* A new tmpfs at directory N (a tmpfs directory), fs_tree held for writing. */
-static long mount_tmpfs(const struct fs_node *n)
+/* A new tmpfs named SOURCE at directory N (a tmpfs directory), fs_tree held
+ * for writing. */
+static long mount_tmpfs(const struct fs_node *n, const char *source)
 {
 	struct mount *slot = NULL;
 
@@ -90,12 +92,14 @@ static long mount_tmpfs(const struct fs_node *n)
 	root->nlink = 2;
 	*slot = (struct mount){ .type = "tmpfs", .root = root, .covered = iget(n->inode), .dev = dev };
 	strlcpy(slot->path, n->path, FS_PATH_MAX);
+	strlcpy(slot->source, source, sizeof(slot->source));
 	n->inode->mounted++;
 	return 0;
 }
 
-/* mount(2) of TYPE at N. */
-static long do_mount(const char *type, const struct fs_node *n, unsigned long flags)
+/* mount(2) of TYPE, named SOURCE, at N. */
+static long do_mount(const char *type, const char *source, const struct fs_node *n,
+		     unsigned long flags)
 {
 	const struct mount *here = mount_of(n->path);
 	bool at_root = !strcmp(here->path, n->path);
@@ -107,7 +111,7 @@ static long do_mount(const char *type, const struct fs_node *n, unsigned long fl
 	if (!S_ISDIR(n->mode))
 		return -ENOTDIR;
 	if (!strcmp(type, "tmpfs"))
-		return n->inode ? mount_tmpfs(n) : -EINVAL;
+		return n->inode ? mount_tmpfs(n, source) : -EINVAL;
 	for (size_t i = 0; i < ARRAY_SIZE(fs_types); i++)
 		if (!strcmp(type, fs_types[i].name))
 			return at_root && !strcmp(here->type, type) ? 0 : -EINVAL;
@@ -116,11 +120,17 @@ static long do_mount(const char *type, const struct fs_node *n, unsigned long fl
 
 long sys_mount(uint64_t usource, uint64_t utarget, uint64_t utype, unsigned long flags, uint64_t data)
 {
-	char type[16];
+	char type[16], source[32] = "";
 	struct fs_node n;
 	long r;
 
-	(void)usource, (void)data;	/* the source names nothing; options are ignored */
+	(void)data;	/* options are ignored */
+	/* The source names no device here, only what /proc/mounts shows (cut to
+	 * 31 bytes); NULL is allowed, as Linux's for tmpfs. */
+	if (usource && (r = strncpy_from_user(source, usource, sizeof(source))) < 0 &&
+	    r != -ENAMETOOLONG)
+		return r;
+	source[sizeof(source) - 1] = 0;
 	if (!(flags & MS_REMOUNT)) {
 		if ((r = strncpy_from_user(type, utype, sizeof(type))) < 0)
 			return r == -ENAMETOOLONG ? -ENODEV : r;
@@ -130,7 +140,7 @@ long sys_mount(uint64_t usource, uint64_t utarget, uint64_t utype, unsigned long
 	if ((r = resolve_user(AT_FDCWD, utarget, &n, true)) < 0)
 		return r;
 	down_write(&fs_tree);
-	r = do_mount(type, &n, flags);
+	r = do_mount(type, source, &n, flags);
 	up_write(&fs_tree);
 	fs_node_put(&n);
 	return r;

@@ -15,6 +15,7 @@
 struct mount {
 	char path[FS_PATH_MAX];		/* where: "/", "/proc"; "" for a free slot */
 	const char *type;		/* "tmpfs", "proc", "sysfs", "devtmpfs" */
+	char source[32];		/* mount(2)'s source, /proc/mounts' first column */
 	const struct fs_mount *pseudo;	/* a pseudo file system, or NULL for tmpfs */
 	struct inode *root;		/* tmpfs: its root directory (a reference) */
 	struct inode *covered;		/* the directory it hides (counted in its
