@@ -111,12 +111,14 @@ int files_unshare(void)
 	return 0;
 }
 
-/* fd_alloc for table T, whose descriptors below LIMIT may be used. */
+/* fd_alloc for table T, whose descriptors below LIMIT may be used: -EMFILE
+ * when none from MIN up is free, even when MIN is at or past LIMIT (an open
+ * under RLIMIT_NOFILE 0: Linux alloc_fd). */
 static int alloc_in(struct files_struct *t, struct file *f, int min, int fdflags, int limit)
 {
 	int r = -EMFILE;
 
-	if (min < 0 || min >= limit)
+	if (min < 0)
 		return -EINVAL;
 	spin_lock(&t->lock);
 	for (int fd = min; fd < limit; fd++) {
