@@ -11,6 +11,7 @@
 #include "kernel/syscall.h"
 #include "mm/commit.h"
 #include "mm/layout.h"
+#include "mm/pagecache.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
@@ -135,6 +136,11 @@ static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
 	if (!inode || off < 0 || !page_aligned((uint64_t)off)) {
 		file_put(f);
 		return inode ? -EINVAL : -ENODEV;
+	}
+	/* past the largest file: Linux file_mmap_ok's -EOVERFLOW */
+	if ((uint64_t)off > PAGECACHE_BYTES || len > PAGECACHE_BYTES - (uint64_t)off) {
+		file_put(f);
+		return -EOVERFLOW;
 	}
 	uint64_t size = __atomic_load_n(&inode->size, __ATOMIC_RELAXED);
 	r->kind = REGION_FILE;
