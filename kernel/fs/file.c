@@ -106,7 +106,10 @@ int files_unshare(void)
 	struct files_struct *copy = files_copy(old);
 	if (!copy)
 		return -ENOMEM;
+	/* under proc_lock: a /proc reader takes its reference there (procfs) */
+	spin_lock(&proc_lock);
 	p->files = copy;
+	spin_unlock(&proc_lock);
 	files_put(old);
 	return 0;
 }
