@@ -72,6 +72,7 @@ struct vmspace *vmspace_new(void)
 	vm->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
 	vm->users = 1;
 	vm->pins = 1;	/* the builder's, until vmspace_attach */
+	vm->building = true;
 	rwsem_init(&vm->mmap_lock, "mmap_lock");
 	vm->page_table_lock = (struct spinlock)SPINLOCK_INIT("page_table_lock");
 	vm->free_area_cache = USER_MMAP_TOP;
@@ -97,6 +98,7 @@ void vmspace_put(struct vmspace *vm)
 
 void vmspace_attach(struct vmspace *vm)
 {
+	__atomic_store_n(&vm->building, false, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&vm->pins, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -250,13 +252,17 @@ static void set_mergeable(struct region *r, void *arg)
 }
 
 /* The address space after PREV on the list (the first when PREV is NULL),
- * pinned, or NULL at the end; PREV's pin is dropped.  A space whose last
- * user is gone is being freed and is skipped. */
+ * pinned, or NULL at the end; PREV's pin is dropped.  Skipped: a space
+ * whose last user is gone (being freed), and one still being built (its
+ * builder changes it without mmap_lock: fork copies the parent's pages
+ * under the parent's lock only). */
 static struct vmspace *pin_next_space(struct vmspace *prev)
 {
 	spin_lock(&all_spaces_lock);
 	struct vmspace *vm = prev ? prev->all_next : all_spaces;
 	for (; vm; vm = vm->all_next) {
+		if (__atomic_load_n(&vm->building, __ATOMIC_ACQUIRE))
+			continue;
 		int users = __atomic_load_n(&vm->users, __ATOMIC_ACQUIRE);
 		while (users && !__atomic_compare_exchange_n(&vm->users, &users, users + 1, false,
 							    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))

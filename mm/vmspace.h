@@ -71,6 +71,8 @@ struct vmspace {
 	uint64_t id;			/* never reused: names it while it lives (/proc/PID/mem) */
 	int users;			/* processes and threads using it, plus pins (atomic) */
 	int pins;			/* users that are not processes: vmspace_pin (atomic) */
+	bool building;			/* from vmspace_new to vmspace_attach: its builder
+					 * (fork, exec) fills it without its mmap_lock */
 	struct rwsem mmap_lock;
 	struct spinlock page_table_lock;
 	uint64_t cpu_mask;		/* CPUs that may cache its entries: bit = cpu index (mm/tlb.c) */
