@@ -38,7 +38,7 @@ KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
 UCFLAGS := -static -O2 -g -Wall -Wextra -Werror -Iuser/lib
 HCFLAGS := -O2 -Wall -Wextra -Werror
 
-KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/fs/*.c kernel/x86/*.c mm/*.c))
+KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/fs/*.c kernel/signal/*.c kernel/x86/*.c mm/*.c))
 KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm kernel/x86/*.asm))
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
 
@@ -46,7 +46,7 @@ USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c us
 USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%)
 USER_HDRS  := $(wildcard user/*/*.h)
 
-.PHONY: all run test gdb debug bench bench-linux fuzz clean help setup
+.PHONY: all run test gdb debug bench bench-linux shell-linux fuzz clean help setup
 # A failed recipe leaves no half-made target that a later make would trust.
 .DELETE_ON_ERROR:
 all: $(B)/kernel.elf $(B)/os.iso $(B)/host/mkfuzzelf
@@ -59,6 +59,7 @@ help:
 	@echo "make debug      QEMU waiting for a debugger on port GDBPORT (for IDEs)"
 	@echo "make bench      run the benchmarks in both fork modes: table and plot in $(B)/bench/"
 	@echo "make bench-linux  the same benchmark on Debian's Linux kernel too (downloads it)"
+	@echo "make shell-linux  the shell suite's session on this kernel and on Debian's Linux: the differences"
 	@echo "make fuzz       the fuzzer for FUZZ_TIME seconds (default 600; FUZZ_SEED=N replays a seed)"
 	@echo "make clean      remove $(B)/"
 	@echo "make compile_commands.json   the compilation database for clangd"
@@ -128,7 +129,28 @@ $(B)/host/mkfuzzelf: user/tests/mkfuzzelf.c user/lib/fuzz_rnd.h
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -Iuser/lib -o $@ $<
 
-$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) scripts/mkinitrd
+# Busybox is the shell and the tools: /bin/busybox, one symbolic link to it for every applet
+# where `busybox --list-full` puts it (/bin, /sbin, /usr/bin, /usr/sbin), except where a
+# project program has the name (init, pmap: the project's own stay), the files of user/etc
+# in /etc, and the directories /root (root's home) and /tmp. Links left over from an older
+# list, or from project programs that became applets, are replaced.
+BUSYBOX ?= /bin/busybox
+ETC_FILES := $(wildcard user/etc/*)
+$(B)/busybox.stamp: $(wildcard $(BUSYBOX)) $(ETC_FILES) $(USER_OUT)
+	@echo "  BUSYBOX $(BUSYBOX) and its applet links"
+	$(Q)[ -x $(BUSYBOX) ] || { echo "busybox: $(BUSYBOX) is missing: make setup installs busybox-static" >&2; exit 1; }
+	$(Q)mkdir -p $(B)/root/bin $(B)/root/etc $(B)/root/root $(B)/root/tmp
+	$(Q)chmod 1777 $(B)/root/tmp
+	$(Q)find $(B)/root -type l -delete
+	$(Q)install -m 755 $(BUSYBOX) $(B)/root/bin/busybox
+	$(Q)install -m 644 $(ETC_FILES) $(B)/root/etc/
+	$(Q)for path in $$($(BUSYBOX) --list-full); do \
+		case " $(USER_BIN) busybox " in *" $${path##*/} "*) continue ;; esac; \
+		mkdir -p $(B)/root/$${path%/*} && ln -sfn /bin/busybox $(B)/root/$$path || exit 1; \
+	done
+	@touch $@
+
+$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) $(B)/busybox.stamp scripts/mkinitrd
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkinitrd $(B)/root $@
 
@@ -171,6 +193,10 @@ bench: setup
 bench-linux: setup
 	@$(MAKE) --no-print-directory all
 	scripts/bench-linux
+
+shell-linux: setup
+	@$(MAKE) --no-print-directory all
+	scripts/shell-linux
 
 fuzz: setup
 	@$(MAKE) --no-print-directory all

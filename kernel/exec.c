@@ -29,7 +29,7 @@
 #include "kernel/proc.h"
 #include "kernel/random.h"
 #include "kernel/sys_misc.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"
 #include "kernel/uaccess.h"

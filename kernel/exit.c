@@ -14,7 +14,7 @@
  * only then, so a process is never reported while a thread of it still runs
  * (Linux: delay_group_leader).
  *
- * exit_group (and a fatal signal, kernel/signal.c) marks the group exiting
+ * exit_group (and a fatal signal, kernel/signal/signal.c) marks the group exiting
  * with its status and sends SIGKILL to every other thread, which then takes
  * the ordinary thread exit on its way back to user mode (or out of a sleep).
  * The parent of a process is its parent's group leader (struct proc.parent),
@@ -23,7 +23,7 @@
  * CLD_EXITED/KILLED and the status), which may ask for the zombie to be
  * reaped at once (SIGCHLD ignored, SA_NOCLDWAIT).  wait4 also reports a
  * child's job-control stop (WUNTRACED) and continue (WCONTINUED), each once,
- * from the marks kernel/signal.c leaves on its leader.
+ * from the marks kernel/signal/signal.c leaves on its leader.
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
@@ -34,7 +34,7 @@
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/sys_misc.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/power.h"

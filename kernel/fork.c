@@ -18,7 +18,7 @@
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/sys_misc.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "mm/access.h"

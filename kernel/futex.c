@@ -25,7 +25,7 @@
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/time.h"
@@ -193,9 +193,9 @@ static long futex_requeue(uint64_t uaddr, uint64_t uaddr2, int nr_wake, int nr_r
 }
 
 /* The wait's deadline from user timespec UTIME (0: none): relative to now
- * for FUTEX_WAIT, absolute (CLOCK_MONOTONIC, or CLOCK_REALTIME, which reads
- * the same clock here) for FUTEX_WAIT_BITSET. */
-static long wait_deadline(uint64_t utime, bool absolute, uint64_t *deadline)
+ * for FUTEX_WAIT, absolute (CLOCK_MONOTONIC, or CLOCK_REALTIME with REALTIME)
+ * for FUTEX_WAIT_BITSET. */
+static long wait_deadline(uint64_t utime, bool absolute, bool realtime, uint64_t *deadline)
 {
 	uint64_t ns;
 	long err;
@@ -205,7 +205,9 @@ static long wait_deadline(uint64_t utime, bool absolute, uint64_t *deadline)
 		return 0;
 	if ((err = timespec_from_user(utime, &ns)))
 		return err;
-	if (absolute)
+	if (absolute && realtime)
+		*deadline = time_realtime_to_boot(ns);
+	else if (absolute)
 		*deadline = ns ? ns : 1;
 	else if (__builtin_add_overflow(time_ns(), ns, deadline))
 		*deadline = 0;		/* beyond any uptime: no deadline */
@@ -225,7 +227,7 @@ long sys_futex(uint64_t uaddr, int op, uint32_t val, uint64_t utime, uint64_t ua
 	switch (cmd) {
 	case FUTEX_WAIT:
 	case FUTEX_WAIT_BITSET:
-		if ((err = wait_deadline(utime, cmd == FUTEX_WAIT_BITSET, &deadline)))
+		if ((err = wait_deadline(utime, cmd == FUTEX_WAIT_BITSET, op & FUTEX_CLOCK_REALTIME, &deadline)))
 			return err;
 		if (cmd == FUTEX_WAIT)
 			val3 = FUTEX_BITSET_MATCH_ANY;

@@ -25,7 +25,7 @@
 #include "kernel/sched.h"
 #include "kernel/sys_misc.h"
 #include "kernel/x86/time.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
 #include "mm/vm.h"

@@ -8,7 +8,7 @@
  * new task shares with its creator (kernel/fork.c): the address space
  * (CLONE_VM), the descriptor table (CLONE_FILES, struct files_struct in
  * kernel/fs/file.h), the current directory (CLONE_FS, struct fs_struct), the
- * dispositions (CLONE_SIGHAND, struct sighand in kernel/signal.h) and the
+ * dispositions (CLONE_SIGHAND, struct sighand in kernel/signal/signal.h) and the
  * thread group (CLONE_THREAD).  A thread group is a process: its id (tgid)
  * is the pid of its first thread, the group leader, which holds the group's
  * state (the fields marked "leader" below) until the group is reaped.
@@ -22,7 +22,7 @@
  */
 #pragma once
 #include "kernel/lib.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/spinlock.h"
 #include "kernel/x86/trap.h"
 
@@ -104,7 +104,7 @@ struct proc {
 	bool sleep_uninterruptible;	/* a signal does not end this sleep (Linux's D state) */
 	bool sleep_killable;		/* ... but SIGKILL does (Linux TASK_KILLABLE) */
 	uint64_t wake_at_ns;		/* timed sleep deadline, 0 = none */
-	/* signals (kernel/signal.h), under proc_lock */
+	/* signals (kernel/signal/signal.h), under proc_lock */
 	struct sigpending pending;	/* sent to this thread, not yet taken */
 	uint64_t blocked;		/* the signal mask (bit n-1) */
 	uint64_t real_blocked;		/* rt_sigtimedwait: the mask before its wait */

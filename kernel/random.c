@@ -17,7 +17,7 @@
 #include "kernel/random.h"
 #include "kernel/errno.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/spinlock.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/x86.h"

@@ -39,7 +39,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/random.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/stop_machine.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"

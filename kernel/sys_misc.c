@@ -19,7 +19,7 @@
 #include "kernel/proc.h"
 #include "kernel/random.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/time.h"
@@ -638,11 +638,11 @@ long sys_clock_getres(int clock, uint64_t ures)
 	return 0;
 }
 
-/* gettimeofday(2): the realtime clock, which (no RTC is read) is the time
- * since boot, as clock_gettime(CLOCK_REALTIME) says; the time zone is UTC. */
+/* gettimeofday(2): the realtime clock, as clock_gettime(CLOCK_REALTIME)
+ * says; the time zone is UTC. */
 long sys_gettimeofday(uint64_t utv, uint64_t utz)
 {
-	uint64_t ns = time_ns();
+	uint64_t ns = time_realtime_ns();
 	struct timeval tv = { (int64_t)(ns / 1000000000), (int64_t)(ns / 1000 % 1000000) };
 	int32_t tz[2] = { 0, 0 };	/* minutes west, dst type */
 
@@ -655,7 +655,7 @@ long sys_gettimeofday(uint64_t utv, uint64_t utz)
 
 long sys_time(uint64_t utloc)
 {
-	int64_t t = (int64_t)(time_ns() / 1000000000);
+	int64_t t = (int64_t)(time_realtime_ns() / 1000000000);
 
 	if (utloc && copy_to_user(utloc, &t, sizeof(t)))
 		return -EFAULT;

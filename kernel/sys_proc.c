@@ -10,7 +10,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/x86/time.h"
 #include "kernel/uaccess.h"
@@ -209,17 +209,20 @@ long sys_clock_nanosleep(int clock, int flags, uint64_t ureq, uint64_t urem)
 		return -EINVAL;
 	if ((err = timespec_from_user(ureq, &ns)))
 		return err;
+	if ((flags & TIMER_ABSTIME) && clock == 0)
+		ns = time_realtime_to_boot(ns);
 	return sleep_ns(flags & TIMER_ABSTIME ? ns : time_ns() + ns,
 			flags & TIMER_ABSTIME ? 0 : urem);
 }
 
 long sys_clock_gettime(int clock, uint64_t utp)
 {
-	/* REALTIME, MONOTONIC, PROCESS/THREAD_CPUTIME, MONOTONIC_RAW, _COARSE, BOOTTIME:
-	 * all read the monotonic clock (no RTC: the realtime clock starts at 0). */
+	/* REALTIME (0) and REALTIME_COARSE (5) are the wall clock; MONOTONIC,
+	 * PROCESS/THREAD_CPUTIME, MONOTONIC_RAW, _COARSE, BOOTTIME all read the
+	 * monotonic clock. */
 	if (clock < 0 || clock > 7)
 		return -EINVAL;
-	uint64_t ns = time_ns();
+	uint64_t ns = clock == 0 || clock == 5 ? time_realtime_ns() : time_ns();
 	struct timespec ts = { (int64_t)(ns / 1000000000), (int64_t)(ns % 1000000000) };
 	return copy_to_user(utp, &ts, sizeof(ts));
 }

@@ -182,7 +182,7 @@ long sys_gettimeofday(uint64_t tv, uint64_t tz);
 long sys_time(uint64_t tloc);
 long sys_getrandom(uint64_t buf, size_t n, unsigned flags);
 
-/* signals: kernel/sys_signal.c, kernel/signal_frame.c */
+/* signals: kernel/signal/sys_signal.c, kernel/signal/frame.c */
 long sys_kill(int pid, int sig);
 long sys_tkill(int tid, int sig);
 long sys_tgkill(int tgid, int tid, int sig);

@@ -49,7 +49,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/x86/trap.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/x86.h"

@@ -25,7 +25,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
 #include "mm/layout.h"

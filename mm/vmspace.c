@@ -12,7 +12,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/heap.h"
@@ -447,6 +447,13 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 	down_write(&parent->mmap_lock);
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
+	/* Where exec left argv and envp: a forked child's /proc/PID/cmdline
+	 * (ps shows it) reads them from its copy, as Linux's dup_mm keeps them. */
+	child->arg_start = parent->arg_start;
+	child->arg_end = parent->arg_end;
+	child->env_start = parent->env_start;
+	child->env_end = parent->env_end;
+	child->start_stack = parent->start_stack;
 	for (struct region *r = region_first(parent); r && !err; r = region_next(r))
 		err = fork_region(&target, r);
 	if (sysctl_cow_fork)

@@ -10,10 +10,12 @@
  * lists them and an open that makes a struct file with the node's file_ops.
  */
 #include "kernel/errno.h"
+#include "kernel/panic.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
+#include "kernel/fs/mount.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/fs/tty.h"
 #include "kernel/random.h"
 #include "kernel/uaccess.h"
@@ -118,7 +120,7 @@ static long sink_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 	return (long)n;
 }
 
-static int dev_stat(struct file *f, struct stat *st)
+int dev_stat(struct file *f, struct stat *st)
 {
 	const struct device *d = f->priv;
 	char path[16] = "/dev/";
@@ -126,6 +128,21 @@ static int dev_stat(struct file *f, struct stat *st)
 	strlcpy(path + 5, d->name, sizeof(path) - 5);
 	fs_fill_stat(st, d->mode, fs_path_ino(path), 0, d->rdev);
 	return 0;
+}
+
+int dev_open_console(struct file **out)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(devices); i++) {
+		if (strcmp(devices[i].name, "console"))
+			continue;
+		*out = file_alloc(&tty_ops, O_RDWR, (void *)&devices[i]);
+		if (!*out)
+			return -ENOMEM;
+		strlcpy((*out)->path, "/dev/console", sizeof((*out)->path));
+		(*out)->dev = mount_of("/dev")->dev;
+		return 0;
+	}
+	panic("dev_open_console: no console in the device table");
 }
 
 static const struct file_ops null_ops = {

@@ -317,8 +317,9 @@ int fd_set_umask(int mask)
 /* Descriptors 0, 1 and 2 of P (which has none yet) on one console file. */
 int fd_open_console_in(struct proc *p)
 {
-	struct file *f = file_alloc(&tty_ops, O_RDWR, NULL);
+	struct file *f = NULL;
 
+	dev_open_console(&f);
 	p->files = files_alloc();
 	p->fs = fs_alloc();
 	if (!f || !p->files || !p->fs) {

@@ -48,8 +48,11 @@ struct file {
 	uint64_t offset;
 	void *priv;		/* owner-specific: inode, pipe, ... */
 	struct inode *inode;	/* a tmpfs file: its inode (a reference), else NULL */
-	char path[FS_PATH_MAX];	/* the name fs_open resolved ("" for pipes, the
-				 * console of init): /proc/PID/fd's link target */
+	char path[FS_PATH_MAX];	/* the name fs_open resolved ("" for pipes):
+				 * /proc/PID/fd's link target */
+	uint32_t dev;		/* st_dev of the pseudo file system it was opened
+				 * on, which fstat reports (so ttyname(3) finds
+				 * /dev/console); 0: the stat op's own */
 };
 
 /* Linux's struct stat for x86-64 (144 bytes). */

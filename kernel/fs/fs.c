@@ -652,6 +652,8 @@ int fs_open(const char *base, const char *path, int flags, int mode, struct file
 		r = -ENOTDIR;
 	} else if (!n.inode) {
 		r = named(n.mount->open(&n, flags, out), out, n.path);
+		if (r == 0)
+			(*out)->dev = n.dev;
 	}
 	fs_node_put(&n);
 	return r;

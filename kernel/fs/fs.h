@@ -90,6 +90,12 @@ struct fs_mount {
 
 /* The built-in mounts (kernel/fs/dev.c, procfs.c, sysfs.c). */
 extern const struct fs_mount dev_mount;
+/* fstat of a file opened through /dev (its priv is the device-table row):
+ * mode, inode and major:minor as stat of its /dev name shows them. */
+int dev_stat(struct file *f, struct stat *st);
+/* Init's descriptors: /dev/console opened without making it anyone's
+ * controlling tty (Linux console_on_rootfs).  0 or -ENOMEM. */
+int dev_open_console(struct file **out);
 
 /* The lock of the tmpfs trees and their files' data (kernel/fs/inode.h). */
 extern struct rwsem fs_tree;

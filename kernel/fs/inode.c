@@ -64,7 +64,7 @@ void iput(struct inode *inode)
 
 void inode_touch(struct inode *inode, int which)
 {
-	uint64_t now = time_ns();
+	uint64_t now = time_realtime_ns();
 
 	if (which & INODE_ATIME)
 		inode->atime = now;

@@ -23,7 +23,7 @@
 #include "kernel/fs/poll.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/spinlock.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"

@@ -28,7 +28,7 @@
 #include "kernel/panic.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/spinlock.h"
 #include "kernel/sys_misc.h"
 #include "kernel/syscall.h"
@@ -252,31 +252,11 @@ static long write_back(uint64_t uaddr, uint64_t deadline, bool usec, long r)
 }
 
 /*
- * ppoll/pselect6's signal mask: for the call, the caller's mask becomes the
- * set at UMASK (NULL: unchanged; SIZE must be 8, Linux sizeof(sigset_t)).
+ * ppoll/pselect6's signal mask comes from set_user_sigmask (kernel/signal/signal.h).
  * end_sigmask() puts the old one back, except after a signal
  * (-ERESTARTNOHAND): signal delivery restores it then, once a handler has
- * run with the call's mask (Linux set_user_sigmask and
- * restore_saved_sigmask_unless, with sigsuspend's saved_sigmask).
+ * run with the call's mask (Linux restore_saved_sigmask_unless).
  */
-static long set_sigmask(uint64_t umask, uint64_t size)
-{
-	struct proc *me = current();
-	uint64_t set;
-
-	if (!umask)
-		return 0;
-	if (size != sizeof(set))
-		return -EINVAL;
-	if (copy_from_user(&set, umask, sizeof(set)))
-		return -EFAULT;
-	spin_lock(&proc_lock);
-	me->saved_sigmask = me->blocked;
-	me->restore_sigmask = true;
-	set_current_blocked_locked(set);
-	spin_unlock(&proc_lock);
-	return 0;
-}
 
 static long end_sigmask(uint64_t umask, long r)
 {
@@ -302,7 +282,7 @@ long sys_ppoll(uint64_t ufds, unsigned nfds, uint64_t uts, uint64_t umask, uint6
 			return r;
 		deadline = deadline_after(ns);
 	}
-	if ((r = set_sigmask(umask, size)))
+	if ((r = set_user_sigmask(umask, size)))
 		return r;
 	r = do_poll(ufds, nfds, deadline);
 	return end_sigmask(umask, uts ? write_back(uts, deadline, false, r) : r);
@@ -413,7 +393,7 @@ long sys_pselect6(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t uts
 	}
 	if (usig && copy_from_user(sig, usig, sizeof(sig)))
 		return -EFAULT;
-	if ((r = set_sigmask(sig[0], sig[1])))
+	if ((r = set_user_sigmask(sig[0], sig[1])))
 		return r;
 	r = do_select(n, uin, uout, uex, deadline);
 	return end_sigmask(sig[0], uts ? write_back(uts, deadline, false, r) : r);

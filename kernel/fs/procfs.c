@@ -75,7 +75,7 @@
 #include "kernel/fs/tty.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/sys_misc.h"
 #include "kernel/cmdline.h"
 #include "kernel/multiboot.h"
@@ -389,9 +389,8 @@ static int show_stat(struct text *t, const struct pfile *pf)
 		blocked += p->state == P_SLEEPING && p->sleep_uninterruptible && !task_is_stopped(p);
 	}
 	spin_unlock(&proc_lock);
-	/* btime: the realtime clock starts at boot (no RTC is read) */
-	tprintf(t, "ctxt %lu\nbtime 0\nprocesses %d\nprocs_running %d\nprocs_blocked %d\n", ctxt,
-		proc_last_pid(), running, blocked);
+	tprintf(t, "ctxt %lu\nbtime %lu\nprocesses %d\nprocs_running %d\nprocs_blocked %d\n",
+		ctxt, time_boot_realtime_ns() / 1000000000, proc_last_pid(), running, blocked);
 	return 0;
 }
 

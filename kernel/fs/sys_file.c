@@ -17,7 +17,7 @@
 #include "kernel/fs/pipe.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/sys_misc.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
@@ -374,6 +374,8 @@ long sys_fstat(int fd, uint64_t ust)
 	fs_fill_stat(&st, 0, 0, 0, 0);
 	if (f->ops->stat)
 		r = f->ops->stat(f, &st);
+	if (f->dev)
+		st.st_dev = f->dev;
 	file_put(f);
 	return r < 0 ? r : put_stat(ust, &st);
 }

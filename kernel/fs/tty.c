@@ -48,7 +48,7 @@
 #include "kernel/printk.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/spinlock.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/serial.h"
@@ -764,11 +764,11 @@ static long tty_ioctl(struct file *f, unsigned long cmd, uint64_t arg)
 	}
 }
 
+/* Every tty file is opened through /dev (dev_open, dev_open_console), so
+ * its stat is that of the name it was opened by. */
 static int tty_stat(struct file *f, struct stat *st)
 {
-	(void)f;
-	fs_fill_stat(st, S_IFCHR | 0620, fs_path_ino("/dev/console"), 0, (5 << 8) | 1);
-	return 0;
+	return dev_stat(f, st);
 }
 
 const struct file_ops tty_ops = {

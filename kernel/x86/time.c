@@ -11,6 +11,7 @@
 #include "kernel/x86/time.h"
 #include "kernel/printk.h"
 #include "kernel/x86/cpu.h"
+#include "kernel/x86/rtc.h"
 #include "kernel/x86/trap.h"
 #include "kernel/x86/x86.h"
 
@@ -24,6 +25,7 @@
 static uint64_t tsc_boot;
 static uint64_t ns_per_tsc_32;	/* nanoseconds per TSC tick, << 32 */
 static uint64_t tsc_khz;
+static uint64_t boot_realtime_ns;	/* CLOCK_REALTIME when time_ns() was 0 */
 static volatile uint64_t ticks;
 static void (*tick_hook)(bool from_user);
 
@@ -68,7 +70,24 @@ void time_init(void)
 	outb(PIT_CH0, divisor & 0xFF);
 	outb(PIT_CH0, divisor >> 8);
 	irq_register(0, pit_interrupt);
-	pr_info("time: TSC %lu MHz, timer %d Hz\n", tsc / (CALIBRATE_MS * 1000), HZ);
+	boot_realtime_ns = rtc_read_epoch() * 1000000000ULL;
+	pr_info("time: TSC %lu MHz, timer %d Hz, RTC %lu s since 1970\n",
+		tsc / (CALIBRATE_MS * 1000), HZ, boot_realtime_ns / 1000000000);
+}
+
+uint64_t time_realtime_ns(void)
+{
+	return boot_realtime_ns + time_ns();
+}
+
+uint64_t time_boot_realtime_ns(void)
+{
+	return boot_realtime_ns;
+}
+
+uint64_t time_realtime_to_boot(uint64_t realtime_ns)
+{
+	return realtime_ns > boot_realtime_ns ? realtime_ns - boot_realtime_ns : 1;
 }
 
 uint64_t time_ns(void)

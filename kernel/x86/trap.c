@@ -14,7 +14,7 @@
 #include "kernel/x86/time.h"
 #include "kernel/printk.h"
 #include "kernel/proc.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "mm/fault.h"
 #include "mm/tlb.h"

@@ -30,7 +30,7 @@ import gdb
 from gdb.unwinder import Unwinder, register_unwinder
 
 # live_procs reads proc_table in one piece; with each task's pending signals
-# (kernel/signal.h) it is bigger than gdb's default 64 KiB value limit.
+# (kernel/signal/signal.h) it is bigger than gdb's default 64 KiB value limit.
 gdb.execute("set max-value-size unlimited")
 
 # ---------------------------------------------------------------------------------------------

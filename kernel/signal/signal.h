@@ -1,8 +1,8 @@
 /*
- * kernel/signal.h - signals: Linux's model, with handlers, masks, job-control
+ * kernel/signal/signal.h - signals: Linux's model, with handlers, masks, job-control
  * stops and restartable system calls.  docs/userspace.md §5 tells the story.
  *
- * Sending (kernel/signal.c).  A signal goes to a thread (tkill, tgkill, a
+ * Sending (kernel/signal/signal.c).  A signal goes to a thread (tkill, tgkill, a
  * fault, SIGPIPE: the thread's own pending set) or to a process (kill, the
  * terminal, SIGCHLD: the group's shared pending set, kept by the group
  * leader, Linux's shared_pending).  A standard signal is queued once: a
@@ -14,7 +14,7 @@
  * sent, even when blocked or ignored; a stop signal discards a pending
  * SIGCONT and the reverse.
  *
- * Delivery (kernel/signal_frame.c).  On every way back to user mode
+ * Delivery (kernel/signal/frame.c).  On every way back to user mode
  * signal_deliver() takes the pending, unblocked signals one by one: SIG_IGN
  * drops one, a default action ignores, stops the group (do_signal_stop) or
  * ends it (proc_exit_group), and a handler gets Linux's x86-64 rt_sigframe
@@ -150,7 +150,7 @@ struct sighand {
 	struct k_sigaction action[NSIG];	/* under proc_lock */
 };
 
-/* ---- dispositions: kernel/signal.c ---- */
+/* ---- dispositions: kernel/signal/signal.c ---- */
 
 /* All signals at their default action; NULL when out of memory. */
 struct sighand *sighand_alloc(void);
@@ -160,7 +160,7 @@ struct sighand *sighand_get(struct sighand *sh);
 /* One user fewer; the last frees it.  NULL is allowed. */
 void sighand_put(struct sighand *sh);
 
-/* ---- sending: kernel/signal.c (proc_lock held where "_locked") ---- */
+/* ---- sending: kernel/signal/signal.c (proc_lock held where "_locked") ---- */
 
 /* SIG (1..NSIG) from the kernel to thread P (SI_KERNEL).  0 or -EINVAL. */
 int signal_send(struct proc *p, int sig);
@@ -186,7 +186,7 @@ int signal_send_group_locked(int pgid, int sig);
 /* Send fault signal SIG with si_code CODE and si_addr ADDR to the current
  * thread: if it is ignored or blocked, it is unblocked and reset to the
  * default action first, so the process cannot outlive its own fault (Linux
- * force_sig_fault, kernel/signal.c force_sig_info_to_task). */
+ * force_sig_fault, kernel/signal/signal.c force_sig_info_to_task). */
 void force_sig_fault(int sig, int code, uint64_t addr);
 /* True when the current process has no handler for SIG: a fault it sends
  * will end the process, so the kernel logs the fault (Linux
@@ -245,8 +245,14 @@ void signal_thread_exit(struct proc *p);
  * process-wide signal it now blocks goes to another thread that does not
  * (Linux set_current_blocked, retarget_shared_pending).  proc_lock held. */
 void set_current_blocked_locked(uint64_t set);
+/* For one system call (rt_sigsuspend, ppoll, pselect6) the current thread's
+ * mask becomes the set at user address UMASK; the old one is kept in
+ * saved_sigmask and comes back on the way to user mode (after a handler's
+ * frame has captured it).  UMASK NULL: unchanged, 0.  -EINVAL unless SIZE
+ * is 8 (Linux sizeof(sigset_t)), -EFAULT.  Linux set_user_sigmask. */
+long set_user_sigmask(uint64_t umask, size_t size);
 
-/* ---- fork, exec, timers: kernel/signal.c ---- */
+/* ---- fork, exec, timers: kernel/signal/signal.c ---- */
 
 /* fork/clone: CHILD gets ME's mask, an empty pending set, and ME's
  * altstack when KEEP_ALTSTACK (not for a thread: CLONE_VM without
@@ -265,7 +271,7 @@ void signal_take_over_leader(struct proc *to, const struct proc *from);
  * an interval timer. */
 void signal_run_timers_locked(uint64_t now_ns);
 
-/* ---- delivery: kernel/signal_frame.c ---- */
+/* ---- delivery: kernel/signal/frame.c ---- */
 
 /* On the way back to user mode with the user registers in current()->tf:
  * take pending signals, run default actions, set up handler frames, and

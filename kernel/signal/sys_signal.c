@@ -1,16 +1,16 @@
 /*
- * kernel/sys_signal.c - the signal system calls: sending (kill, tkill,
+ * kernel/signal/sys_signal.c - the signal system calls: sending (kill, tkill,
  * tgkill, rt_sigqueueinfo, rt_tgsigqueueinfo), dispositions and masks
  * (rt_sigaction, rt_sigprocmask, rt_sigpending), waiting (rt_sigsuspend,
  * pause, rt_sigtimedwait) and the alarm timer (alarm, setitimer,
- * getitimer).  Each follows its Linux man page and kernel/signal.c for
- * the errors; the state they change is described in kernel/signal.h.
- * sigaltstack and rt_sigreturn are with the frame, kernel/signal_frame.c.
+ * getitimer).  Each follows its Linux man page and kernel/signal/signal.c for
+ * the errors; the state they change is described in kernel/signal/signal.h.
+ * sigaltstack and rt_sigreturn are with the frame, kernel/signal/frame.c.
  */
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "kernel/x86/time.h"
@@ -254,18 +254,14 @@ long sys_pause(void)
  * handler returns (it is the frame's uc_sigmask), or at once without one. */
 long sys_rt_sigsuspend(uint64_t umask, size_t sigsetsize)
 {
-	struct proc *me = current();
-	uint64_t set;
+	long r;
 
 	if (sigsetsize != sizeof(uint64_t))
 		return -EINVAL;
-	if (copy_from_user(&set, umask, sizeof(set)))
+	if (!umask)
 		return -EFAULT;
-	spin_lock(&proc_lock);
-	me->saved_sigmask = me->blocked;
-	me->restore_sigmask = true;
-	set_current_blocked_locked(set);
-	spin_unlock(&proc_lock);
+	if ((r = set_user_sigmask(umask, sigsetsize)))
+		return r;
 	return wait_for_signal();
 }
 

@@ -1,5 +1,6 @@
 /*
- * sh - a small shell.
+ * minish - the project's small shell: the teaching example of fork, exec and
+ * wait (as xv6's sh is); the login shell is busybox's ash.
  *
  * Prints the prompt "$ ", reads a line from standard input, and runs it:
  *
@@ -13,11 +14,17 @@
  *     exit [N]                builtin: leave the shell
  *     poweroff                builtin: reboot(RB_POWER_OFF)
  *
- * A missing program prints "sh: NAME: not found" (status 127).  A command
+ * A missing program prints "minish: NAME: not found" (status 127).  A command
  * killed by a signal prints the signal's description, such as
  * "Segmentation fault" (status 128+N).  End of input (Ctrl-D) exits.
+ *
+ * Anything else a POSIX shell would treat specially is refused, not passed
+ * on as a word: "minish: unsupported: X" (status 2) for redirections
+ * (> >> < << 2>), ; & && || ( ) { }, $NAME and $( ), backquotes, the glob
+ * characters * ? [, and an assignment NAME=value as the first word.
  */
 #define _GNU_SOURCE
+#include <ctype.h>
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -106,7 +113,7 @@ static int read_line(char *line, int size)
 	}
 	line[len] = '\0';
 	if (too_long)
-		print_error("sh: line too long, cut to %d bytes\n", size - 1);
+		print_error("minish: line too long, cut to %d bytes\n", size - 1);
 	return len;
 }
 
@@ -145,7 +152,7 @@ static int end_word(struct parser *p)
 	if (!p->in_word)
 		return 0;
 	if (p->out >= p->out_end) {
-		print_error("sh: line too long\n");
+		print_error("minish: line too long\n");
 		return -1;
 	}
 	*p->out++ = '\0';
@@ -161,7 +168,7 @@ static int start_word(struct parser *p)
 	if (p->in_word)
 		return 0;
 	if (cmd->argc >= MAX_WORDS) {
-		print_error("sh: too many words\n");
+		print_error("minish: too many words\n");
 		return -1;
 	}
 	cmd->argv[cmd->argc++] = p->out;
@@ -186,7 +193,7 @@ static int copy_quoted(struct parser *p, char quote)
 		}
 	}
 	if (*p->in != quote) {
-		print_error("sh: missing closing %c\n", quote);
+		print_error("minish: missing closing %c\n", quote);
 		return -1;
 	}
 	p->in++;
@@ -198,17 +205,56 @@ static int new_stage(struct parser *p)
 {
 	if (p->pl->stages[p->pl->count - 1].argc == 0 ||
 	    p->pl->count == MAX_STAGES) {
-		print_error("sh: syntax error near '|'\n");
+		print_error("minish: syntax error near '|'\n");
 		return -1;
 	}
 	p->pl->stages[p->pl->count++].argc = 0;
 	return 0;
 }
 
+/* The length of the shell variable name at NAME: letters, digits, '_'. */
+static int name_length(const char *name)
+{
+	int n = 0;
+
+	while (name[n] == '_' || isalnum((unsigned char)name[n]))
+		n++;
+	return n;
+}
+
+/* The length of the unsupported syntax at p->in outside quotes (see the
+ * top of the file), or 0 if there is none.  word_start: p->in begins a word. */
+static int unsupported_length(const char *in, int word_start, int first_word)
+{
+	static const char *const ops[] = { ">>", "<<", "&&", "||", "$(", "2>" };
+	int n = 0;
+
+	for (size_t i = 0; i < sizeof ops / sizeof ops[0]; i++)
+		if (!strncmp(in, ops[i], 2) && (ops[i][0] != '2' || word_start))
+			return 2;
+	if (in[0] == '$' && (in[1] == '_' || isalpha((unsigned char)in[1])))
+		return 1 + name_length(in + 1);
+	if ((in[0] && strchr("<>;&(){}`*?[", in[0])) || (in[0] == '$' && in[1] && in[1] != '?'))
+		return 1;
+	if (!first_word || !(in[0] == '_' || isalpha((unsigned char)in[0])))
+		return 0;
+	n = name_length(in);
+	if (in[n] != '=')
+		return 0;
+	return n + (int)strcspn(in + n, " \t");
+}
+
 /* Handle one character (or escape/quote/$?) outside quotes. */
 static int parse_step(struct parser *p)
 {
 	char c = *p->in;
+	int first_word = p->pl->stages[p->pl->count - 1].argc == 0;
+	int bad = unsupported_length(p->in, !p->in_word, first_word && !p->in_word);
+
+	if (bad) {
+		print_error("minish: unsupported: %.*s\n", bad, p->in);
+		return -1;
+	}
 
 	if (c == ' ' || c == '\t') {
 		p->in++;
@@ -257,7 +303,7 @@ static int parse_line(const char *line, struct pipeline *pl, char *store,
 	struct command *last = &pl->stages[pl->count - 1];
 	if (last->argc == 0) {
 		if (pl->count > 1) {
-			print_error("sh: syntax error: nothing after '|'\n");
+			print_error("minish: syntax error: nothing after '|'\n");
 			return -1;
 		}
 		pl->count = 0;
@@ -280,10 +326,10 @@ static void exec_command(char **argv)
 		snprintf(path, sizeof path, "/bin/%s", argv[0]);
 	execve(path, argv, environ);
 	if (errno == ENOENT) {
-		print_error("sh: %s: not found\n", argv[0]);
+		print_error("minish: %s: not found\n", argv[0]);
 		_exit(127);
 	}
-	print_error("sh: %s: %s\n", argv[0], strerror(errno));
+	print_error("minish: %s: %s\n", argv[0], strerror(errno));
 	_exit(126);
 }
 
@@ -360,7 +406,7 @@ static int run_pipeline(struct pipeline *pl)
 	for (int i = 0; i < pl->count; i++) {
 		int p[2] = { -1, STDOUT_FILENO };
 		if (i + 1 < pl->count && pipe(p) < 0) {
-			print_error("sh: pipe: %s\n", strerror(errno));
+			print_error("minish: pipe: %s\n", strerror(errno));
 			break;
 		}
 		pids[i] = spawn(&pl->stages[i], started ? pids[0] : 0, in_fd, p[1], p[0]);
@@ -372,7 +418,7 @@ static int run_pipeline(struct pipeline *pl)
 			close(p[1]);
 		in_fd = p[0];
 		if (pids[i] < 0) {
-			print_error("sh: fork: %s\n", strerror(errno));
+			print_error("minish: fork: %s\n", strerror(errno));
 			break;
 		}
 		started++;
@@ -395,7 +441,7 @@ static int run_builtin(struct command *cmd)
 	}
 	if (strcmp(cmd->argv[0], "poweroff") == 0) {
 		reboot(RB_POWER_OFF);
-		print_error("sh: poweroff: %s\n", strerror(errno));
+		print_error("minish: poweroff: %s\n", strerror(errno));
 		last_status = 1;
 		return 1;
 	}

@@ -1,8 +1,8 @@
 /*
- * kernel/signal_frame.c - taking signals on the way back to user mode: the
+ * kernel/signal/frame.c - taking signals on the way back to user mode: the
  * default actions, the handler's frame on the user stack, rt_sigreturn,
  * the alternate signal stack, and the restart of an interrupted system call
- * (Linux arch/x86/kernel/signal.c, signal_64.c, kernel/signal.c get_signal).
+ * (Linux arch/x86/kernel/signal/signal.c, signal_64.c, kernel/signal/signal.c get_signal).
  *
  * The frame is Linux's x86-64 struct rt_sigframe, so musl's (and glibc's)
  * sa_restorer, which just calls rt_sigreturn, works unchanged, and a
@@ -19,7 +19,7 @@
  * the MXCSR loses its reserved bits (FXRSTOR would fault in the kernel), and
  * syscall_dispatch refuses a RIP outside the user half.
  */
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"

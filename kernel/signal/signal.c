@@ -1,8 +1,8 @@
 /*
- * kernel/signal.c - sending signals, the pending sets, dispositions,
+ * kernel/signal/signal.c - sending signals, the pending sets, dispositions,
  * job-control stops, and what fork, exec and the alarm timer do to them
- * (Linux kernel/signal.c).  Delivery to a handler and rt_sigreturn are in
- * kernel/signal_frame.c, the system calls in kernel/sys_signal.c.
+ * (Linux kernel/signal/signal.c).  Delivery to a handler and rt_sigreturn are in
+ * kernel/signal/frame.c, the system calls in kernel/signal/sys_signal.c.
  *
  * A signal is sent in three steps, all under proc_lock, as Linux's
  * __send_signal_locked: prepare_signal() applies what sending it does at
@@ -14,10 +14,11 @@
  * exit at once (SIGKILL to every thread), as Linux does.  A stopped thread
  * takes only SIGKILL; SIGTERM to a stopped process waits for its SIGCONT.
  */
-#include "kernel/signal.h"
+#include "kernel/signal/signal.h"
 #include "kernel/errno.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
+#include "kernel/uaccess.h"
 #include "mm/heap.h"
 
 _Static_assert(SI_KEPT == offsetof(struct siginfo, raw[32]), "SI_KEPT ends after si_stime");
@@ -338,6 +339,25 @@ void set_current_blocked_locked(uint64_t set)
 	p->blocked = set & ~SIG_UNBLOCKABLE;
 	for (uint64_t m = leader->shared_pending.set & newly; m; m &= m - 1)
 		complete_signal(p, __builtin_ctzl(m) + 1, true);
+}
+
+long set_user_sigmask(uint64_t umask, size_t size)
+{
+	struct proc *me = current();
+	uint64_t set;
+
+	if (!umask)
+		return 0;
+	if (size != sizeof(set))
+		return -EINVAL;
+	if (copy_from_user(&set, umask, sizeof(set)))
+		return -EFAULT;
+	spin_lock(&proc_lock);
+	me->saved_sigmask = me->blocked;
+	me->restore_sigmask = true;
+	set_current_blocked_locked(set);
+	spin_unlock(&proc_lock);
+	return 0;
 }
 
 /* ---- the state of a thread ---- */
