@@ -4,7 +4,8 @@
  * slow calls, poll/select, getrandom, prlimit, syslog, readlink, the tmpfs
  * tree (long paths and names, loops, renames into oneself, mount points),
  * huge sparse offsets and truncates, a mapping whose file shrinks, a full
- * memory, the tty ioctls, and /proc files of processes that are exiting.
+ * memory, timeouts so long they overflow, the tty ioctls, and /proc files
+ * of processes that are exiting.
  *
  * Each case runs in a forked child (tap_case), so a case that the kernel
  * kills or hangs costs one failed check and the rest still run; the
@@ -840,6 +841,55 @@ static void case_sigsuspend(void *arg)
 	tap_check(rounds > 0, "sigsuspend/sigtimedwait raced by 2000 kills ends", "rounds %d", rounds);
 }
 
+/* ---- huge timeouts: they must not wrap round to "now" ---- */
+
+static long huge_call(int which)
+{
+	struct timeval tv = { 1LL << 62, 0 };
+	struct timespec ts = { 1LL << 62, 0 }, tsmax = { LLONG_MAX, 999999999 };
+	sigset_t set;
+	int word = 0;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGUSR2);
+	switch (which) {
+	case 0: return syscall(SYS_select, 0, NULL, NULL, NULL, &tv);
+	case 1: tv.tv_sec = LLONG_MAX; return syscall(SYS_select, 0, NULL, NULL, NULL, &tv);
+	case 2: return syscall(SYS_pselect6, 0, NULL, NULL, NULL, &ts, NULL);
+	case 3: return syscall(SYS_ppoll, NULL, 0, &ts, NULL, 8);
+	case 4: return syscall(SYS_nanosleep, &ts, NULL);
+	case 5: return syscall(SYS_nanosleep, &tsmax, NULL);
+	case 6: return syscall(SYS_clock_nanosleep, CLOCK_MONOTONIC, 0, &ts, NULL);
+	case 7: return syscall(SYS_rt_sigtimedwait, &set, NULL, &ts, 8);
+	default: return syscall(SYS_futex, &word, 0 /* FUTEX_WAIT */, 0, &tsmax, NULL, 0);
+	}
+}
+
+static void case_huge_timeouts(void *arg)
+{
+	static const char *const names[] = {
+		"select, 2^62 s", "select, LLONG_MAX s", "pselect6, 2^62 s", "ppoll, 2^62 s",
+		"nanosleep, 2^62 s", "nanosleep, LLONG_MAX s", "clock_nanosleep, 2^62 s",
+		"rt_sigtimedwait, 2^62 s", "futex wait, LLONG_MAX s",
+	};
+	struct sigaction sa = { .sa_handler = count_hit };
+	(void)arg;
+
+	sigaction(SIGALRM, &sa, NULL);
+	for (int i = 0; i < 9; i++) {
+		struct itimerval it = { { 0, 0 }, { 0, 200000 } };
+		char what[96];
+		setitimer(ITIMER_REAL, &it, NULL);
+		double t0 = now_s();
+		long r = huge_call(i);
+		int err = errno;
+		double waited = now_s() - t0;
+		snprintf(what, sizeof what, "%s: sleeps until a signal (EINTR)", names[i]);
+		tap_check(r == -1 && err == EINTR && waited > 0.15, what,
+			  "returned %ld errno %d after %.3f s", r, err, waited);
+	}
+}
+
 /* ---- tty ioctls ---- */
 
 static void case_tty(void *arg)
@@ -1066,6 +1116,7 @@ int main(int argc, char **argv)
 	run("signal storm against threads in slow calls", case_storm, 120);
 	run("handlers that fork and exec", case_handler_forks, 60);
 	run("sigsuspend raced by kills", case_sigsuspend, 60);
+	run("huge timeouts", case_huge_timeouts, 60);
 	run("tty ioctls with bad pointers and pgids", case_tty, 30);
 	run("/proc/PID of exiting processes", case_proc_exit, 120);
 	run("getdents and /dev with bad buffers", case_dents, 30);
