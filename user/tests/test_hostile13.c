@@ -24,6 +24,7 @@
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/resource.h>
 #include <sys/select.h>
 #include <sys/stat.h>
@@ -367,6 +368,82 @@ static void case_rename(void *arg)
 			"link of a /proc file into tmpfs is EXDEV");
 	check_err(rename("/proc/self/status", path_in("pr")), EXDEV,
 			"rename of a /proc file into tmpfs is EXDEV");
+}
+
+/* ---- a mount holding a very deep tree ---- */
+
+/* Nest directories "a" under DIRFD until the path is too long (this
+ * kernel's limit) or 1500 deep (Linux has none): the depth. */
+static int nest(int dirfd)
+{
+	int depth = 0;
+
+	while (depth < 1500) {
+		if (mkdirat(dirfd, "a", 0755) != 0)
+			break;
+		int next = openat(dirfd, "a", O_RDONLY | O_DIRECTORY);
+		if (next < 0)
+			break;
+		close(dirfd);
+		dirfd = next;
+		depth++;
+	}
+	close(dirfd);
+	return depth;
+}
+
+/* Remove what nest made below PATH, deepest first, by descriptors (the
+ * paths are too long to name): 0 when all is gone. */
+static int unnest(const char *path)
+{
+	for (;;) {
+		int parent = open(path, O_RDONLY | O_DIRECTORY), d;
+		if (parent < 0)
+			return -1;
+		if (faccessat(parent, "a", F_OK, 0) != 0) {
+			close(parent);
+			return 0;
+		}
+		while ((d = openat(parent, "a", O_RDONLY | O_DIRECTORY)) >= 0 &&
+		       faccessat(d, "a", F_OK, 0) == 0) {
+			close(parent);
+			parent = d;
+		}
+		if (d >= 0)
+			close(d);
+		int r = unlinkat(parent, "a", AT_REMOVEDIR);
+		close(parent);
+		if (r != 0)
+			return -1;
+	}
+}
+
+static void case_deep_mount(void *arg)
+{
+	const char *m = path_in("m");
+	(void)arg;
+
+	mkdir(m, 0755);
+	if (mount("none", m, "tmpfs", 0, NULL) != 0) {
+		tap_skip("a deep tree in a tmpfs mount", "mount needs root here");
+		return;
+	}
+	int depth = nest(open(m, O_RDONLY | O_DIRECTORY));
+	tap_check(depth >= 200, "200 or more nested directories in a mounted tmpfs",
+		  "only %d", depth);
+	/* Linux unmounts it; here a tree deeper than 64 counts as busy */
+	long r = umount2(m, 0);
+	tap_check(r == 0 || errno == EBUSY, "umount of the mount holding the deep tree: 0 or EBUSY",
+		  "errno %d", errno);
+	if (r != 0)
+		tap_check_long(umount2(m, MNT_DETACH), 0, "... and MNT_DETACH unmounts it");
+	depth = nest(open(m, O_RDONLY | O_DIRECTORY));
+	r = mount("none", m, "tmpfs", 0, NULL);
+	tap_check_long(r, 0, "a tmpfs mounted over a deep tree");
+	r = umount2(m, MNT_DETACH);
+	tap_check_long(r, 0, "... and detached");
+	tap_check_long(unnest(m), 0, "the deep tree below the mount point is removed");
+	tap_diag("depth %d\n", depth);
 }
 
 /* ---- huge offsets, truncates, mappings of shrinking files ---- */
@@ -1109,6 +1186,7 @@ int main(int argc, char **argv)
 	run("long paths and names", case_names, 30);
 	run("symlink loops", case_loops, 30);
 	run("renames, rmdir, unlink of mount points", case_rename, 30);
+	run("a mount holding a deep tree", case_deep_mount, 60);
 	run("huge offsets and truncates", case_huge, 60);
 	run("mappings of a shrinking file", case_shrink, 30);
 	run("the running program's file", case_txtbsy, 30);
