@@ -142,11 +142,13 @@ static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
 		file_put(f);
 		return -EOVERFLOW;
 	}
-	uint64_t size = __atomic_load_n(&inode->size, __ATOMIC_RELAXED);
 	r->kind = REGION_FILE;
 	r->file = f;
 	r->file_off = (uint64_t)off;
-	r->file_bytes = (uint64_t)off >= size ? 0 : MIN(len, size - (uint64_t)off);
+	/* the whole mapping shows the file as it is at each fault, so that
+	 * what it grows by after the mmap shows too (Linux); pages wholly
+	 * past its end then are SIGBUS (beyond_eof in mm/fault.c) */
+	r->file_bytes = len;
 	return 0;
 }
 
