@@ -549,9 +549,25 @@ static void regrow(void *arg)
 	_exit(m[PAGE] == 0 ? 0 : 1);
 }
 
+/* A file of one page mapped two pages long, then grown by a write: the
+ * second page shows the new byte. */
+static void grow_after_mmap(void *arg)
+{
+	int fd = open(path_in("grow"), O_CREAT | O_RDWR | O_TRUNC, 0644);
+	char page[PAGE] = { 'a' };
+	(void)arg;
+
+	write(fd, page, PAGE);
+	volatile char *m = mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	pwrite(fd, "z", 1, PAGE);
+	_exit(m != MAP_FAILED && m[PAGE] == 'z' ? 0 : 1);
+}
+
 static void case_shrink(void *arg)
 {
 	(void)arg;
+	tap_check_exits(grow_after_mmap, NULL, 0,
+			"a mapping shows what its file grew by after the mmap");
 	tap_check_killed(touch_after_truncate, (void *)0, SIGBUS,
 			 "a page of a private file mapping first touched past the new end: SIGBUS");
 	tap_check_killed(touch_after_truncate, (void *)1, SIGBUS,
