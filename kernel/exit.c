@@ -177,17 +177,20 @@ void proc_exit(int status)
 
 	if (p->vm) {
 		clear_child_tid(p);
-		files_put(p->files);
-		fs_put(p->fs);
-		p->files = NULL;
-		p->fs = NULL;
 		switch_mm(NULL);
-		/* /proc readers pin p->vm under proc_lock (vmspace_get): it must
-		 * be gone from the task before its last reference can be */
+		/* /proc readers take references to p->vm, p->files and p->fs
+		 * under proc_lock (vmspace_get, files_get, fs_get): each must be
+		 * gone from the task before its last reference can be */
 		spin_lock(&proc_lock);
 		struct vmspace *vm = p->vm;
+		struct files_struct *files = p->files;
+		struct fs_struct *fs = p->fs;
 		p->vm = NULL;
+		p->files = NULL;
+		p->fs = NULL;
 		spin_unlock(&proc_lock);
+		files_put(files);
+		fs_put(fs);
 		vmspace_put(vm);
 		vm_audit_checkpoint("exit", p->pid);
 	}

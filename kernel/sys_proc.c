@@ -147,7 +147,7 @@ int timespec_from_user(uint64_t ureq, uint64_t *ns)
 		return -EFAULT;
 	if (ts.tv_sec < 0 || ts.tv_nsec < 0 || ts.tv_nsec >= 1000000000)
 		return -EINVAL;
-	*ns = (uint64_t)ts.tv_sec * 1000000000 + (uint64_t)ts.tv_nsec;
+	*ns = time_to_ns(ts.tv_sec, ts.tv_nsec);
 	return 0;
 }
 

@@ -149,9 +149,19 @@ long sys_sched_yield(void);
 long sys_nanosleep(uint64_t req, uint64_t rem);
 long sys_clock_nanosleep(int clock, int flags, uint64_t req, uint64_t rem);
 long sys_clock_gettime(int clock, uint64_t tp);
-/* Read a user struct timespec into nanoseconds: 0, -EFAULT, or -EINVAL for
- * a negative or unnormalized one (Linux timespec64_valid). */
+/* Read a user struct timespec into nanoseconds (time_to_ns): 0, -EFAULT, or
+ * -EINVAL for a negative or unnormalized one (Linux timespec64_valid). */
 int timespec_from_user(uint64_t uts, uint64_t *ns);
+/* SEC seconds and NSEC nanoseconds (both >= 0) in nanoseconds, saturated at
+ * INT64_MAX as Linux's ktime_set saturates at KTIME_MAX: a huge timeout is
+ * one that does not end, never one that wrapped round to "now", and adding
+ * it to the uptime cannot overflow. */
+static inline uint64_t time_to_ns(int64_t sec, int64_t nsec)
+{
+	if (sec >= INT64_MAX / 1000000000 || nsec >= INT64_MAX - sec * 1000000000)
+		return INT64_MAX;
+	return (uint64_t)(sec * 1000000000 + nsec);
+}
 long sys_arch_prctl(int code, uint64_t addr);
 long sys_restart_syscall(void);
 long sys_reboot(unsigned magic1, unsigned magic2, unsigned cmd, uint64_t arg);

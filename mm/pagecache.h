@@ -23,6 +23,7 @@
 #define PAGECACHE_LEAF 512		/* frame addresses per leaf page */
 #define PAGECACHE_DIR 512		/* leaf pointers in the directory page */
 #define PAGECACHE_MAX_PAGES ((uint64_t)PAGECACHE_LEAF * PAGECACHE_DIR)
+#define PAGECACHE_BYTES (PAGECACHE_MAX_PAGES * PAGE_SIZE)	/* the largest file */
 
 /* One file's pages (Linux struct address_space). */
 struct address_space {

@@ -11,6 +11,7 @@
 #include "kernel/syscall.h"
 #include "mm/commit.h"
 #include "mm/layout.h"
+#include "mm/pagecache.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
@@ -136,11 +137,18 @@ static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
 		file_put(f);
 		return inode ? -EINVAL : -ENODEV;
 	}
-	uint64_t size = __atomic_load_n(&inode->size, __ATOMIC_RELAXED);
+	/* past the largest file: Linux file_mmap_ok's -EOVERFLOW */
+	if ((uint64_t)off > PAGECACHE_BYTES || len > PAGECACHE_BYTES - (uint64_t)off) {
+		file_put(f);
+		return -EOVERFLOW;
+	}
 	r->kind = REGION_FILE;
 	r->file = f;
 	r->file_off = (uint64_t)off;
-	r->file_bytes = (uint64_t)off >= size ? 0 : MIN(len, size - (uint64_t)off);
+	/* the whole mapping shows the file as it is at each fault, so that
+	 * what it grows by after the mmap shows too (Linux); pages wholly
+	 * past its end then are SIGBUS (beyond_eof in mm/fault.c) */
+	r->file_bytes = len;
 	return 0;
 }
 

@@ -9,6 +9,7 @@
  */
 #include "mm/vmspace.h"
 #include "kernel/errno.h"
+#include "kernel/fs/file.h"
 #include "kernel/panic.h"
 #include "kernel/sched.h"
 #include "kernel/signal/signal.h"
@@ -71,6 +72,7 @@ struct vmspace *vmspace_new(void)
 	vm->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
 	vm->users = 1;
 	vm->pins = 1;	/* the builder's, until vmspace_attach */
+	vm->building = true;
 	rwsem_init(&vm->mmap_lock, "mmap_lock");
 	vm->page_table_lock = (struct spinlock)SPINLOCK_INIT("page_table_lock");
 	vm->free_area_cache = USER_MMAP_TOP;
@@ -96,6 +98,7 @@ void vmspace_put(struct vmspace *vm)
 
 void vmspace_attach(struct vmspace *vm)
 {
+	__atomic_store_n(&vm->building, false, __ATOMIC_RELEASE);
 	__atomic_sub_fetch(&vm->pins, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -246,6 +249,53 @@ static void set_mergeable(struct region *r, void *arg)
 {
 	if (r->kind != REGION_FILE)
 		r->mergeable = *(bool *)arg;
+}
+
+/* The address space after PREV on the list (the first when PREV is NULL),
+ * pinned, or NULL at the end; PREV's pin is dropped.  Skipped: a space
+ * whose last user is gone (being freed), and one still being built (its
+ * builder changes it without mmap_lock: fork copies the parent's pages
+ * under the parent's lock only). */
+static struct vmspace *pin_next_space(struct vmspace *prev)
+{
+	spin_lock(&all_spaces_lock);
+	struct vmspace *vm = prev ? prev->all_next : all_spaces;
+	for (; vm; vm = vm->all_next) {
+		if (__atomic_load_n(&vm->building, __ATOMIC_ACQUIRE))
+			continue;
+		int users = __atomic_load_n(&vm->users, __ATOMIC_ACQUIRE);
+		while (users && !__atomic_compare_exchange_n(&vm->users, &users, users + 1, false,
+							    __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
+			;
+		if (users) {
+			__atomic_add_fetch(&vm->pins, 1, __ATOMIC_ACQ_REL);
+			break;
+		}
+	}
+	spin_unlock(&all_spaces_lock);
+	if (prev)
+		vmspace_unpin(prev);	/* may free PREV: outside all_spaces_lock */
+	return vm;
+}
+
+/* In VM, drop the pages of INODE's file regions from file offset FROM on. */
+static void unmap_file_pages(struct vmspace *vm, const struct inode *inode, uint64_t from)
+{
+	down_write(&vm->mmap_lock);
+	for (struct region *r = region_first(vm); r; r = region_next(r)) {
+		if (r->kind != REGION_FILE || r->file->inode != inode)
+			continue;
+		uint64_t skip = from > r->file_off ? from - r->file_off : 0;
+		if (skip < r->end - r->start)
+			vm_discard(vm, r->start + skip, r->end);
+	}
+	up_write(&vm->mmap_lock);
+}
+
+void unmap_mapping_range(const struct inode *inode, uint64_t from)
+{
+	for (struct vmspace *vm = pin_next_space(NULL); vm; vm = pin_next_space(vm))
+		unmap_file_pages(vm, inode, from);
 }
 
 int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on)

@@ -71,6 +71,8 @@ struct vmspace {
 	uint64_t id;			/* never reused: names it while it lives (/proc/PID/mem) */
 	int users;			/* processes and threads using it, plus pins (atomic) */
 	int pins;			/* users that are not processes: vmspace_pin (atomic) */
+	bool building;			/* from vmspace_new to vmspace_attach: its builder
+					 * (fork, exec) fills it without its mmap_lock */
 	struct rwsem mmap_lock;
 	struct spinlock page_table_lock;
 	uint64_t cpu_mask;		/* CPUs that may cache its entries: bit = cpu index (mm/tlb.c) */
@@ -174,6 +176,15 @@ int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Mark the anonymous regions of [start, end) (un)mergeable (madvise):
  * 0, or -ENOMEM when part of the range is unmapped (the rest is marked). */
 int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on);
+/* A file shrank: in every address space, drop the pages its private
+ * mappings show from byte FROM (page-aligned) on, private copies included,
+ * so that a later touch faults again and sees the new end (SIGBUS past it)
+ * or the file's new contents (Linux unmap_mapping_range with even_cows, as
+ * truncate_pagecache calls it).  Takes each space's mmap_lock for writing:
+ * the caller may hold fs_tree, no mmap_lock.  A fork copying a space while
+ * this runs may keep the old pages in the child (no reverse map here). */
+struct inode;
+void unmap_mapping_range(const struct inode *inode, uint64_t from);
 /* madvise's fork advice (Linux's MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK,
  * MADV_KEEPONFORK values) for [start, end): 0, -ENOMEM when part of the range
  * is unmapped (the mapped parts take the advice), -EINVAL for

@@ -106,17 +106,22 @@ int files_unshare(void)
 	struct files_struct *copy = files_copy(old);
 	if (!copy)
 		return -ENOMEM;
+	/* under proc_lock: a /proc reader takes its reference there (procfs) */
+	spin_lock(&proc_lock);
 	p->files = copy;
+	spin_unlock(&proc_lock);
 	files_put(old);
 	return 0;
 }
 
-/* fd_alloc for table T, whose descriptors below LIMIT may be used. */
+/* fd_alloc for table T, whose descriptors below LIMIT may be used: -EMFILE
+ * when none from MIN up is free, even when MIN is at or past LIMIT (an open
+ * under RLIMIT_NOFILE 0: Linux alloc_fd). */
 static int alloc_in(struct files_struct *t, struct file *f, int min, int fdflags, int limit)
 {
 	int r = -EMFILE;
 
-	if (min < 0 || min >= limit)
+	if (min < 0)
 		return -EINVAL;
 	spin_lock(&t->lock);
 	for (int fd = min; fd < limit; fd++) {

@@ -17,6 +17,7 @@
 #include "mm/frame.h"
 #include "mm/heap.h"
 #include "mm/layout.h"
+#include "mm/vmspace.h"
 
 struct dir_entry {
 	struct rb_node rb;		/* in the directory's entries, by name */
@@ -290,7 +291,11 @@ int inode_truncate(struct inode *inode, uint64_t size)
 			frame_put(pa);
 		}
 	}
+	bool shrank = size < inode->size;
 	inode->size = size;
+	/* after the new size is set: a fault from now on sees it */
+	if (shrank)
+		unmap_mapping_range(inode, ALIGN_UP(size, PAGE_SIZE));
 	inode_touch(inode, INODE_MTIME | INODE_CTIME);
 	return 0;
 }

@@ -98,8 +98,10 @@ long inode_read(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool 
  * FILE_RESERVE_FRAMES), -EFBIG past the largest file, -EFAULT.  A short
  * count when memory ran out midway. */
 long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user);
-/* Set the size to SIZE: frames past it are dropped and the rest of the
- * last page is zeroed, so a later growth reads zeros.  0 or -EFBIG. */
+/* Set the size to SIZE: frames past it are dropped, the rest of the last
+ * page is zeroed, so a later growth reads zeros, and the pages past it
+ * leave every mapping (unmap_mapping_range).  The caller holds fs_tree for
+ * writing and no mmap_lock.  0 or -EFBIG. */
 int inode_truncate(struct inode *inode, uint64_t size);
 
 /* ---- write access (Linux get_write_access, deny_write_access) ---- */

@@ -148,9 +148,13 @@ long sys_mount(uint64_t usource, uint64_t utarget, uint64_t utype, unsigned long
 
 /* ---- umount ---- */
 
+#define BUSY_DEPTH_MAX 64	/* levels tree_busy looks through (its stack) */
+
 /* True when an inode of the tree below DIR has references besides its
- * names: an open file, a mapping, a walk in progress. */
-static bool tree_busy(struct inode *dir)
+ * names: an open file, a mapping, a walk in progress.  A tree deeper than
+ * BUSY_DEPTH_MAX below DIR (DEPTH levels already) counts as busy: the
+ * recursion must fit the kernel stack, and MNT_DETACH still unmounts it. */
+static bool tree_busy(struct inode *dir, int depth)
 {
 	const char *name;
 	struct inode *child;
@@ -159,7 +163,7 @@ static bool tree_busy(struct inode *dir)
 		int names = S_ISDIR(child->mode) ? 1 : (int)child->nlink;
 		if (__atomic_load_n(&child->refcount, __ATOMIC_RELAXED) > names)
 			return true;
-		if (S_ISDIR(child->mode) && tree_busy(child))
+		if (S_ISDIR(child->mode) && (depth >= BUSY_DEPTH_MAX || tree_busy(child, depth + 1)))
 			return true;
 	}
 	return false;
@@ -179,7 +183,7 @@ static long do_umount(struct mount *m, int flags)
 {
 	if (m == mount_table || m->pseudo)
 		return -EBUSY;
-	if (!(flags & MNT_DETACH) && (tree_busy(m->root) || cwd_inside(m)))
+	if (!(flags & MNT_DETACH) && (tree_busy(m->root, 0) || cwd_inside(m)))
 		return -EBUSY;
 	tmpfs_clear(m->root);
 	iput(m->root);

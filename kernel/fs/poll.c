@@ -373,7 +373,7 @@ long sys_select(int n, uint64_t uin, uint64_t uout, uint64_t uex, uint64_t utv)
 		int64_t sec = tv.tv_sec + tv.tv_usec / 1000000, usec = tv.tv_usec % 1000000;
 		if (sec < 0 || usec < 0)
 			return -EINVAL;
-		deadline = deadline_after((uint64_t)sec * 1000000000 + (uint64_t)usec * 1000);
+		deadline = deadline_after(time_to_ns(sec, usec * 1000));
 	}
 	long r = do_select(n, uin, uout, uex, deadline);
 	return utv ? write_back(utv, deadline, true, r) : r;

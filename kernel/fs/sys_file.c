@@ -18,6 +18,7 @@
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal/signal.h"
+#include "kernel/sys_misc.h"
 #include "kernel/syscall.h"
 #include "kernel/uaccess.h"
 #include "mm/heap.h"
@@ -539,9 +540,11 @@ static long do_fcntl(struct file *f, int fd, int cmd, uint64_t arg)
 {
 	switch (cmd) {
 	case F_DUPFD:
-		return dup_from(fd, arg, 0);
 	case F_DUPFD_CLOEXEC:
-		return dup_from(fd, arg, FD_CLOEXEC);
+		/* a floor at or past RLIMIT_NOFILE: Linux f_dupfd's -EINVAL */
+		if (arg >= rlimit_cur(RLIMIT_NOFILE))
+			return -EINVAL;
+		return dup_from(fd, arg, cmd == F_DUPFD_CLOEXEC ? FD_CLOEXEC : 0);
 	case F_GETFD:
 		return fd_get_flags(fd);
 	case F_SETFD:

@@ -70,17 +70,35 @@ int tmpfs_mkdir_p(struct inode *root, const char *path, struct inode **out)
 	return 0;
 }
 
-void tmpfs_clear(struct inode *dir)
+/* The first subdirectory of DIR (its name in *NAME), or NULL. */
+static struct inode *first_subdir(struct inode *dir, const char **name)
 {
-	const char *name;
 	struct inode *child;
 
-	while (dir_entry_at(dir, 0, &name, &child)) {
-		if (S_ISDIR(child->mode)) {
-			tmpfs_clear(child);
-			child->nlink = 0;
-		}
-		dir_unlink(dir, name, strlen(name));
+	for (uint64_t i = 0; dir_entry_at(dir, i, name, &child); i++)
+		if (S_ISDIR(child->mode))
+			return child;
+	return NULL;
+}
+
+/* Without recursion: a tree may be deeper than a kernel stack holds frames
+ * (a rename can hang one deep tree below another).  Each round goes down
+ * to a directory without subdirectories, empties it and unlinks it. */
+void tmpfs_clear(struct inode *dir)
+{
+	const char *name, *sub_name = NULL;
+	struct inode *child;
+
+	for (;;) {
+		struct inode *parent = NULL, *d = dir, *sub;
+		while ((sub = first_subdir(d, &name)))
+			parent = d, d = sub, sub_name = name;
+		while (dir_entry_at(d, 0, &name, &child))
+			dir_unlink(d, name, strlen(name));
+		if (!parent)
+			return;
+		d->nlink = 0;
+		dir_unlink(parent, sub_name, strlen(sub_name));
 	}
 }
 

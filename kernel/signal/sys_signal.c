@@ -354,7 +354,7 @@ static int timeval_to_ns(const struct timeval *tv, uint64_t *ns)
 {
 	if (tv->tv_sec < 0 || tv->tv_usec < 0 || tv->tv_usec >= 1000000)
 		return -EINVAL;
-	*ns = (uint64_t)tv->tv_sec * NS_PER_SEC + (uint64_t)tv->tv_usec * 1000;
+	*ns = time_to_ns(tv->tv_sec, tv->tv_usec * 1000);
 	return 0;
 }
 
