@@ -12,7 +12,8 @@
  * parent's survival is the kernel's.  After every case the parent checks
  * that free memory is back (no frame leaked; under vm_audit=1 every exit
  * is audited as well).  Expected results are Linux's, where Linux has one.
- * Runs on Linux: yes (cases that need this kernel's files say so)
+ * Cases that need this kernel's files say so when run on Linux.
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

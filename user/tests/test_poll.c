@@ -6,6 +6,8 @@
  * and 50 ms (and the time left that select writes back), bad arguments,
  * a poll woken by a writer on another CPU many times over, and a poll
  * ended by a signal.
+ *
+ * Runs on Linux: yes
  */
 #include "tap.h"
 

@@ -18,6 +18,8 @@
  * and frees it again; when it is ours already (started from a shell), they
  * run in our own session, and the one check that would take the terminal
  * away from that session for good (stealing it) is skipped, saying so.
+ *
+ * Runs on Linux: no - descriptor 0 must be a terminal the test may take over
  */
 #include "tap.h"
 
