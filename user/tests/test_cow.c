@@ -254,6 +254,24 @@ static struct memsnap mem_snap(void)
 	return m;
 }
 
+/* A snapshot once MemFree holds still for 10 ms (up to a second): at
+ * several CPUs a process just reaped may still be giving back its last
+ * frames (an address space another CPU had loaded lazily is freed when
+ * that CPU switches away). */
+static struct memsnap mem_snap_settled(void)
+{
+	struct memsnap a = mem_snap(), b;
+
+	for (int i = 0; i < 100; i++) {
+		sleep_ms(10);
+		b = mem_snap();
+		if (b.free == a.free)
+			return b;
+		a = b;
+	}
+	return a;
+}
+
 static long mem_free_kb(void)
 {
 	return mem_snap().free;
@@ -1113,7 +1131,7 @@ static void scenario_fork_big(void *unused)
 		     on_linux ? "Linux has no eager fork" : "no /proc/sys/vm/cow_fork");
 		return;
 	}
-	struct memsnap m0 = mem_snap();
+	struct memsnap m0 = mem_snap_settled();
 	if (sysctl_write("cow_fork", 0) < 0) {
 		check(0, "... and fork fails with ENOMEM under cow_fork=0",
 		      "cannot write /proc/sys/vm/cow_fork: %s", strerror(errno));
@@ -1130,7 +1148,7 @@ static void scenario_fork_big(void *unused)
 	      pid > 0 ? "fork succeeded" : "errno %d (%s)", err, strerror(err));
 	check(sysctl_read("cow_fork") == 1, "cow_fork is 1 again", "cow_fork=%ld",
 	      sysctl_read("cow_fork"));
-	struct memsnap m1 = mem_snap();
+	struct memsnap m1 = mem_snap_settled();
 	long lost = mem_lost_kb(m0, m1);
 	check(lost == 0, "the failed fork leaves no partial child (MemFree unchanged)",
 	      "%ld kB missing (MemFree %ld -> %ld kB, Slab %ld -> %ld kB)", lost, m0.free, m1.free,
