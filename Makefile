@@ -136,7 +136,7 @@ $(B)/host/mkfuzzelf: user/tests/mkfuzzelf.c user/lib/fuzz_rnd.h
 # list, or from project programs that became applets, are replaced.
 BUSYBOX ?= /bin/busybox
 ETC_FILES := $(wildcard user/etc/*)
-$(B)/busybox.stamp: $(wildcard $(BUSYBOX)) $(ETC_FILES) $(USER_OUT)
+$(B)/busybox.stamp: $(wildcard $(BUSYBOX)) $(ETC_FILES) $(USER_OUT) Makefile
 	@echo "  BUSYBOX $(BUSYBOX) and its applet links"
 	$(Q)[ -x $(BUSYBOX) ] || { echo "busybox: $(BUSYBOX) is missing: make setup installs busybox-static" >&2; exit 1; }
 	$(Q)mkdir -p $(B)/root/bin $(B)/root/etc $(B)/root/root $(B)/root/tmp $(B)/root/mnt
