@@ -380,19 +380,6 @@ static uint64_t pfn_of(pid_t pid, const void *va)
 	return e & PFN_MASK;
 }
 
-/* /proc/kpagecount for a frame, or -1. */
-static long kpagecount(uint64_t pfn)
-{
-	uint64_t n;
-	int fd = open("/proc/kpagecount", O_RDONLY);
-
-	if (fd < 0)
-		return -1;
-	ssize_t got = pread(fd, &n, sizeof n, (off_t)(pfn * sizeof n));
-	close(fd);
-	return got == sizeof n ? (long)n : -1;
-}
-
 static long sysctl_read(const char *name)
 {
 	char path[128], buf[64];
@@ -527,7 +514,7 @@ static void scenario_fork_share(void *unused)
 		      (unsigned long long)(mine[i_diff] & PFN_MASK),
 		      (unsigned long long)(theirs[i_diff] & PFN_MASK));
 	}
-	long count = kpagecount(before[3] & PFN_MASK);
+	long count = frame_mapcount(before[3] & PFN_MASK);
 	check(count == 2, "a shared frame is mapped twice (kpagecount 2)", "kpagecount %ld",
 	      count);
 
@@ -580,7 +567,7 @@ static void scenario_fork_share(void *unused)
 	      (mine[5] & PFN_MASK) == (before[5] & PFN_MASK),
 	      "the parent keeps its frame", "pfn %llx, was %llx",
 	      (unsigned long long)(mine[5] & PFN_MASK), (unsigned long long)(before[5] & PFN_MASK));
-	count = kpagecount(before[5] & PFN_MASK);
+	count = frame_mapcount(before[5] & PFN_MASK);
 	check(count == 1, "the copied page's old frame is now mapped once", "kpagecount %ld",
 	      count);
 
@@ -589,7 +576,7 @@ static void scenario_fork_share(void *unused)
 	int status = tap_wait(pid);
 	check(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 0, "the child exits",
 	      "%s", tap_status_str(status));
-	count = kpagecount(before[0] & PFN_MASK);
+	count = frame_mapcount(before[0] & PFN_MASK);
 	check(count == 1, "after the child exits, the parent's frames are mapped once",
 	      "kpagecount %ld", count);
 	struct counters c0 = counters_begin();
@@ -662,7 +649,7 @@ static void scenario_zero_page(void *unused)
 		check(c1.zero_map - c0.zero_map == (long)n && c1.zero_fill == c0.zero_fill,
 		      "every read fault was a zero_map", "zero_map +%ld, zero_fill +%ld, want +%zu, +0",
 		      c1.zero_map - c0.zero_map, c1.zero_fill - c0.zero_fill, n);
-		long count = kpagecount(zero);
+		long count = frame_mapcount(zero);
 		check(count >= (long)n, "the zero frame's kpagecount counts every mapping",
 		      "kpagecount %ld < %zu", count, n);
 	}
@@ -679,7 +666,7 @@ static void scenario_zero_page(void *unused)
 	long nz = first_not(p + k * PAGE, PAGE, 0);
 	p[k * PAGE + 123] = 42;
 	check(nz == -1, "... which is zeroed but for the byte written", "byte %ld is not zero", nz);
-	long count = kpagecount(pfn);
+	long count = frame_mapcount(pfn);
 	check(count == 1, "... private: kpagecount 1", "kpagecount %ld", count);
 	check(pfn_of(0, p + (k - 1) * PAGE) == zero && pfn_of(0, p + (k + 1) * PAGE) == zero,
 	      "... and its neighbours still map the zero frame", "a neighbour moved");
@@ -1090,7 +1077,7 @@ static void scenario_text_share(void *unused)
 		check((entry & PM_FILE) && (their_entry & PM_FILE),
 		      "... a file page (pagemap bit 61)", "entries %llx, %llx",
 		      (unsigned long long)entry, their_entry);
-		long count = kpagecount(mine);
+		long count = frame_mapcount(mine);
 		check(count >= 2, "... mapped at least twice (kpagecount)", "kpagecount %ld", count);
 	}
 	close(to[1]);
