@@ -66,6 +66,9 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_pipe2: return sys_pipe2(a0, (int)a1);
 	case SYS_sched_yield: return sys_sched_yield();
 	case SYS_madvise: return sys_madvise(a0, a1, (int)a2);
+	case SYS_msync: return sys_msync(a0, a1, (int)a2);
+	case SYS_mremap: return sys_mremap(a0, a1, a2, (int)a3, a4);
+	case SYS_memfd_create: return sys_memfd_create(a0, (unsigned)a1);
 	case SYS_dup: return sys_dup((int)a0);
 	case SYS_dup2: return sys_dup2((int)a0, (int)a1);
 	case SYS_nanosleep: return sys_nanosleep(a0, a1);

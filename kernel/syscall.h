@@ -16,7 +16,7 @@ enum {
 	SYS_mprotect = 10, SYS_munmap = 11, SYS_brk = 12, SYS_rt_sigaction = 13,
 	SYS_rt_sigprocmask = 14, SYS_ioctl = 16, SYS_pread64 = 17, SYS_pwrite64 = 18,
 	SYS_readv = 19, SYS_writev = 20, SYS_access = 21, SYS_pipe = 22, SYS_select = 23,
-	SYS_sched_yield = 24, SYS_madvise = 28, SYS_dup = 32, SYS_dup2 = 33,
+	SYS_sched_yield = 24, SYS_mremap = 25, SYS_msync = 26, SYS_madvise = 28, SYS_dup = 32, SYS_dup2 = 33,
 	SYS_nanosleep = 35, SYS_getpid = 39, SYS_fork = 57, SYS_vfork = 58,
 	SYS_execve = 59, SYS_exit = 60, SYS_wait4 = 61, SYS_kill = 62,
 	SYS_uname = 63, SYS_fcntl = 72, SYS_getcwd = 79, SYS_chdir = 80,
@@ -28,6 +28,7 @@ enum {
 	SYS_newfstatat = 262, SYS_pipe2 = 293, SYS_pselect6 = 270, SYS_ppoll = 271, SYS_getdents64 = 217,
 	SYS_clone = 56, SYS_tkill = 200, SYS_futex = 202, SYS_tgkill = 234,
 	SYS_set_robust_list = 273, SYS_get_robust_list = 274,
+	SYS_memfd_create = 319,
 	SYS_sched_setaffinity = 203, SYS_sched_getaffinity = 204, SYS_getcpu = 309,
 	/* the file system (the files helper) */
 	SYS_fsync = 74, SYS_fdatasync = 75, SYS_truncate = 76, SYS_ftruncate = 77,
@@ -221,3 +222,8 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 long sys_munmap(uint64_t addr, size_t len);
 long sys_mprotect(uint64_t addr, size_t len, int prot);
 long sys_madvise(uint64_t addr, size_t len, int advice);
+long sys_msync(uint64_t addr, size_t len, int flags);
+/* mm/mremap.c */
+long sys_mremap(uint64_t old_addr, size_t old_len, size_t new_len, int flags, uint64_t new_addr);
+/* kernel/fs/memfd.c */
+long sys_memfd_create(uint64_t uname, unsigned flags);

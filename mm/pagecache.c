@@ -62,6 +62,11 @@ uint64_t pagecache_get(struct address_space *m, uint64_t index)
 	return pa;
 }
 
+uint64_t pagecache_get_exclusive(struct address_space *m, uint64_t index)
+{
+	return pagecache_get(m, index);
+}
+
 uint64_t pagecache_find(struct address_space *m, uint64_t index)
 {
 	uint64_t pa = 0;

@@ -41,6 +41,11 @@ void pagecache_release(struct address_space *m);
  * mapping, or a copy: frame_put it).  0 when out of memory or INDEX is
  * >= PAGECACHE_MAX_PAGES. */
 uint64_t pagecache_get(struct address_space *m, uint64_t index);
+/* pagecache_get for a write about to reach the frame (write(), a store
+ * through a shared mapping): the frame is M's alone, so a frame a file
+ * clone shares with another file (FICLONE) is first replaced in M by a
+ * copy.  0 when out of memory or INDEX is too large. */
+uint64_t pagecache_get_exclusive(struct address_space *m, uint64_t index);
 /* The frame of page INDEX if M holds one, with a reference taken; else 0
  * (a hole reads as zeros without using a frame). */
 uint64_t pagecache_find(struct address_space *m, uint64_t index);

@@ -290,3 +290,9 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 	up_write(&vm->mmap_lock);
 	return ret;
 }
+
+long sys_msync(uint64_t addr, size_t len, int flags)
+{
+	(void)addr, (void)len, (void)flags;
+	return -ENOSYS;
+}

@@ -278,24 +278,41 @@ static struct vmspace *pin_next_space(struct vmspace *prev)
 	return vm;
 }
 
-/* In VM, drop the pages of INODE's file regions from file offset FROM on. */
-static void unmap_file_pages(struct vmspace *vm, const struct inode *inode, uint64_t from)
+/* drop_page for the entries that map a page-cache frame itself (not a
+ * private copy, nor the zero frame). */
+static int drop_cache_page(pte_t *pte, uint64_t va, void *tlb)
 {
+	if (pa_to_frame(pte_addr(*pte))->flags & FRAME_FILE)
+		return drop_page(pte, va, tlb);
+	return 0;
+}
+
+/* In VM, drop the pages of INODE's file regions that show file bytes
+ * [from, to): all of them with EVEN_COWS, else those of the page cache. */
+static void unmap_file_pages(struct vmspace *vm, const struct inode *inode, uint64_t from,
+			     uint64_t to, bool even_cows)
+{
+	struct mmu_gather tlb;
+
 	down_write(&vm->mmap_lock);
+	tlb_gather_mmu(&tlb, vm);
 	for (struct region *r = region_first(vm); r; r = region_next(r)) {
-		if (r->kind != REGION_FILE || r->file->inode != inode)
+		if (r->kind != REGION_FILE || r->file->inode != inode || to <= r->file_off)
 			continue;
 		uint64_t skip = from > r->file_off ? from - r->file_off : 0;
-		if (skip < r->end - r->start)
-			vm_discard(vm, r->start + skip, r->end);
+		uint64_t len = MIN(to - r->file_off, r->end - r->start);
+		if (skip < len)
+			walk_range(vm->pml4, r->start + skip, r->start + len,
+				   even_cows ? drop_page : drop_cache_page, &tlb);
 	}
+	tlb_finish_mmu(&tlb);
 	up_write(&vm->mmap_lock);
 }
 
-void unmap_mapping_range(const struct inode *inode, uint64_t from)
+void unmap_mapping_range(const struct inode *inode, uint64_t from, uint64_t to, bool even_cows)
 {
 	for (struct vmspace *vm = pin_next_space(NULL); vm; vm = pin_next_space(vm))
-		unmap_file_pages(vm, inode, from);
+		unmap_file_pages(vm, inode, from, to, even_cows);
 }
 
 int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on)

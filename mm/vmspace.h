@@ -30,7 +30,8 @@ struct file;
 
 enum region_kind {
 	REGION_ANON,	/* mmap(MAP_ANONYMOUS|MAP_PRIVATE) */
-	REGION_FILE,	/* private mapping of a file (program text and data) */
+	REGION_FILE,	/* mapping of a file: program text and data, mmap of a file,
+			 * MAP_SHARED|MAP_ANONYMOUS (an unlinked shmem file, as Linux) */
 	REGION_STACK,
 	REGION_HEAP,	/* brk */
 };
@@ -50,6 +51,9 @@ struct region {
 	 * writers of the file (-ETXTBSY), as Linux's VM_DENYWRITE did. */
 	struct file *file;
 	bool denywrite;
+	/* MAP_SHARED (Linux VM_SHARED): stores go to the page-cache frame
+	 * itself, never copied; fork shares the frames writable as they are. */
+	bool shared;
 	uint64_t file_off;		/* file offset that `start` shows */
 	uint64_t file_bytes;		/* bytes from `start` that come from the file; the rest reads as zero */
 };
@@ -176,15 +180,19 @@ int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Mark the anonymous regions of [start, end) (un)mergeable (madvise):
  * 0, or -ENOMEM when part of the range is unmapped (the rest is marked). */
 int vm_set_mergeable(struct vmspace *vm, uint64_t start, uint64_t end, bool on);
-/* A file shrank: in every address space, drop the pages its private
- * mappings show from byte FROM (page-aligned) on, private copies included,
- * so that a later touch faults again and sees the new end (SIGBUS past it)
- * or the file's new contents (Linux unmap_mapping_range with even_cows, as
- * truncate_pagecache calls it).  Takes each space's mmap_lock for writing:
- * the caller may hold fs_tree, no mmap_lock.  A fork copying a space while
- * this runs may keep the old pages in the child (no reverse map here). */
+/* In every address space, drop the pages that file regions of INODE show
+ * for file bytes [from, to) (page-aligned; to = UINT64_MAX for "to the
+ * end"), so that a later touch faults again and sees the file as it is
+ * then: SIGBUS past a new end after a truncate, or a new page-cache frame
+ * after a clone's shared frame was replaced by a copy.  EVEN_COWS drops the
+ * private copies of private mappings too (truncate: Linux's
+ * unmap_mapping_range with even_cows, as truncate_pagecache calls it);
+ * without it only entries mapping the page cache's own frames go.  Takes
+ * each space's mmap_lock for writing: the caller may hold fs_tree, no
+ * mmap_lock.  A fork copying a space while this runs may keep the old pages
+ * in the child (no reverse map here). */
 struct inode;
-void unmap_mapping_range(const struct inode *inode, uint64_t from);
+void unmap_mapping_range(const struct inode *inode, uint64_t from, uint64_t to, bool even_cows);
 /* madvise's fork advice (Linux's MADV_DONTFORK, MADV_DOFORK, MADV_WIPEONFORK,
  * MADV_KEEPONFORK values) for [start, end): 0, -ENOMEM when part of the range
  * is unmapped (the mapped parts take the advice), -EINVAL for

@@ -295,7 +295,7 @@ int inode_truncate(struct inode *inode, uint64_t size)
 	inode->size = size;
 	/* after the new size is set: a fault from now on sees it */
 	if (shrank)
-		unmap_mapping_range(inode, ALIGN_UP(size, PAGE_SIZE));
+		unmap_mapping_range(inode, ALIGN_UP(size, PAGE_SIZE), UINT64_MAX, true);
 	inode_touch(inode, INODE_MTIME | INODE_CTIME);
 	return 0;
 }
