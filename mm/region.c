@@ -189,7 +189,7 @@ int region_extend(struct vmspace *vm, struct region *r, uint64_t end)
 
 int region_account(struct vmspace *vm, struct region *r, int prot)
 {
-	if (r->account || !vm_accountable(prot, r->noreserve))
+	if (r->account || r->shared || !vm_accountable(prot, r->noreserve))
 		return 0;
 	if (vm_enough_memory(vm, region_pages(r)))
 		return -ENOMEM;
@@ -238,7 +238,9 @@ int region_split(struct vmspace *vm, uint64_t addr)
 /*
  * Can A and B, A just below B, be one region?  Anonymous memory (or heap)
  * with every attribute the same: Linux's vma_merge asks the same of flags and
- * anon_vma.  File regions are left apart: their offsets would have to agree.
+ * anon_vma.  File regions, shared ones (MAP_SHARED|MAP_ANONYMOUS is a file
+ * region too) included, are left apart: their files and offsets would have
+ * to agree, and each shared anonymous mapping is a file of its own.
  */
 static bool can_merge(const struct region *a, const struct region *b)
 {

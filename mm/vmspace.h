@@ -169,11 +169,14 @@ bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end);
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Change the protection of [start, end), up to its first hole: -ENOMEM if
  * there is one, or the commit charge for making it writable is refused
- * (mm/commit.c); the regions before keep their new protection. */
+ * (mm/commit.c); -EACCES for write access to a shared mapping of a file not
+ * open for writing; the regions before keep their new protection. */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot);
 /* Fault in the pages of the one region [start, end) (MAP_POPULATE); stops
  * at the first failure, silently. */
 void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end);
+/* Does a file region (shared anonymous memory included) overlap [start, end)? */
+bool vm_range_has_file(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Drop the pages of [start, end) (MADV_DONTNEED): they read as new again.
  * -ENOMEM when part of the range is unmapped (the rest is dropped). */
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end);
