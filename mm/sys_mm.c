@@ -183,7 +183,8 @@ static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64
 
 /* The region of an anonymous mapping: private, or shared on a new unlinked
  * tmpfs file of LEN bytes (R->file, the caller's reference); -EINVAL for
- * any other type (MAP_SHARED_VALIDATE included, as on Linux), -ENOMEM. */
+ * any other type (MAP_SHARED_VALIDATE included, as on Linux), -ENOMEM
+ * without memory or for shared memory larger than a file may be here. */
 static int anon_region(int flags, uint64_t len, struct region *r)
 {
 	int type = flags & MAP_TYPE, err;
@@ -192,6 +193,8 @@ static int anon_region(int flags, uint64_t len, struct region *r)
 		return 0;
 	if (type != MAP_SHARED)
 		return -EINVAL;
+	if (len > PAGECACHE_BYTES)
+		return -ENOMEM;
 	if ((err = shmem_file_new("/dev/zero", len, &r->file)))
 		return err;
 	r->kind = REGION_FILE;

@@ -274,6 +274,10 @@ int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 	return vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
 }
 
+/* Only private anonymous memory is ever merged (Linux's ksm_madvise skips
+ * VM_SHARED and file mappings): a file region, shared anonymous memory
+ * included, takes the advice without error and stays unmergeable, so the
+ * scanner never meets a page-cache frame or a shared page. */
 static void set_mergeable(struct region *r, void *arg)
 {
 	if (r->kind != REGION_FILE)
