@@ -17,6 +17,7 @@
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/fs/tmpfs.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
@@ -148,14 +149,16 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
  * Linux refuses only the append-only inode attribute, which tmpfs here
  * lacks); any mapping of a file not open for reading -EACCES; something
  * that is not a tmpfs regular file (a directory, a pipe, /proc) -ENODEV;
- * neither MAP_SHARED nor MAP_PRIVATE -EINVAL.  A shared mapping of a file
- * open read-only is still shared (it sees the file's stores) but may never
- * become writable (vm_protect: Linux's VM_MAYWRITE).
+ * neither MAP_SHARED nor MAP_PRIVATE -EINVAL; a shared writable mapping of
+ * a write-sealed file -EPERM (memfd_check_mmap).  A shared mapping of a file
+ * open read-only or write-sealed is still shared (it sees the file's
+ * stores) but may never become writable (region.maywrite, Linux's
+ * VM_MAYWRITE: vm_protect refuses).
  */
 static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64_t len,
 		       struct region *r)
 {
-	int type = flags & MAP_TYPE;
+	int type = flags & MAP_TYPE, err;
 
 	/* past the largest file: Linux file_mmap_ok's -EOVERFLOW */
 	if (off > PAGECACHE_BYTES || len > PAGECACHE_BYTES - off)
@@ -170,8 +173,10 @@ static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64
 		return -EACCES;
 	if (!tmpfs_file_inode(f))
 		return -ENODEV;
-	r->kind = REGION_FILE;
 	r->shared = type != MAP_PRIVATE;
+	if ((err = memfd_check_mmap(f, r->shared, prot, &r->maywrite)))
+		return err;
+	r->kind = REGION_FILE;
 	r->file = f;
 	r->file_off = off;
 	/* the whole mapping shows the file as it is at each fault, so that
@@ -198,7 +203,7 @@ static int anon_region(int flags, uint64_t len, struct region *r)
 	if ((err = shmem_file_new("/dev/zero", len, &r->file)))
 		return err;
 	r->kind = REGION_FILE;
-	r->shared = true;
+	r->shared = r->maywrite = true;
 	r->file_bytes = len;
 	return 0;
 }
@@ -224,6 +229,13 @@ static long do_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct fil
 	if ((err = f ? file_region(f, prot, flags, off, len, &r) : anon_region(flags, len, &r)))
 		return err;
 	r.account = !r.shared && vm_accountable(prot, r.noreserve);
+	/* hold the file's count of writable shared mappings open until the
+	 * region holds its own place in it: F_SEAL_WRITE cannot slip between */
+	if (r.maywrite && (err = inode_map_writable(r.file->inode))) {
+		if (!f)
+			file_put(r.file);
+		return err;
+	}
 	down_write(&vm->mmap_lock);
 	long at = place_mapping(vm, addr, len, flags);
 	if (at >= 0) {
@@ -235,6 +247,8 @@ static long do_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct fil
 			region_merge_range(vm, r.start, r.end);
 	}
 	up_write(&vm->mmap_lock);
+	if (r.maywrite)
+		inode_unmap_writable(r.file->inode);
 	if (!f && r.file)
 		file_put(r.file);	/* the shmem file: the region holds it now */
 	if (at >= 0 && (flags & MAP_POPULATE)) {

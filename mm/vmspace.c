@@ -218,10 +218,11 @@ static int reprotect_page(pte_t *pte, uint64_t va, void *arg)
 }
 
 /* May R take protection PROT?  Not write access to a shared mapping of a
- * file open read-only (Linux: VM_MAYWRITE is clear, mprotect -EACCES). */
+ * file open read-only or write-sealed (Linux: VM_MAYWRITE is clear,
+ * mprotect -EACCES). */
 static int may_protect(const struct region *r, int prot)
 {
-	return r->shared && (prot & PROT_WRITE) && !file_writable(r->file) ? -EACCES : 0;
+	return r->shared && (prot & PROT_WRITE) && !r->maywrite ? -EACCES : 0;
 }
 
 /*

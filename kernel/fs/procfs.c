@@ -1148,11 +1148,11 @@ static void smaps_fields(struct text *t, const struct mem_size_stats *m, bool ro
 
 /* Linux's two-letter VM_* names (show_smap_vma_flags), in bit order: what
  * a region here can be.  mr me always; a shared mapping is ms (VM_MAYSHARE),
- * and sh and mw only if its file is open for writing (do_mmap clears
+ * and sh and mw only if it may write (region.maywrite: do_mmap clears
  * VM_SHARED and VM_MAYWRITE otherwise); a private one is always mw. */
 static void smaps_vmflags(struct text *t, const struct region *r)
 {
-	bool may_write = !r->shared || file_writable(r->file);
+	bool may_write = !r->shared || r->maywrite;
 	const struct {
 		bool on;
 		const char *name;

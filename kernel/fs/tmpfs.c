@@ -14,6 +14,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/rwsem.h"
 #include "kernel/proc.h"
 #include "kernel/uaccess.h"
@@ -149,14 +150,17 @@ static void prefault_readable(uint64_t buf, size_t n)
 			return;
 }
 
-/* O_APPEND: the end is taken under the lock, so writers never interleave. */
+/* O_APPEND: the end is taken under the lock, so writers never interleave.
+ * A sealed file may refuse or shorten it (memfd_write_limit). */
 static long file_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
 	prefault_readable(buf, n);
 	down_write(&fs_tree);
 	if (f->flags & O_APPEND)
 		*off = f->inode->size;
-	long r = inode_write(f->inode, buf, n, *off, true);
+	long r = memfd_write_limit(f->inode, *off, n);
+	if (r > 0)
+		r = inode_write(f->inode, buf, (size_t)r, *off, true);
 	up_write(&fs_tree);
 	if (r > 0)
 		*off += (uint64_t)r;

@@ -25,7 +25,9 @@
  *     mprotect/madvise refusals, msync's and memfd_create's errors, each
  *     Linux's errno;
  *   - memfd_create: flags, the fd link "/memfd:NAME (deleted)", sharing
- *     with a child through the inherited fd;
+ *     with a child through the inherited fd; file seals (F_ADD_SEALS,
+ *     F_GET_SEALS): SHRINK, GROW, WRITE (EBUSY while a writable shared
+ *     mapping exists), FUTURE_WRITE, SEAL, and MFD_NOEXEC_SEAL's EXEC;
  *   - no frame leaks: MemFree back where it started (this kernel only).
  *
  * Files are made in $TMPDIR (default /tmp).  On Linux the frame numbers
@@ -749,6 +751,145 @@ static void test_memfd(void)
 	close(fd);
 }
 
+/* ---- file seals ---- */
+
+#ifndef F_ADD_SEALS
+#define F_ADD_SEALS 1033
+#define F_GET_SEALS 1034
+#define F_SEAL_SEAL 0x0001
+#define F_SEAL_SHRINK 0x0002
+#define F_SEAL_GROW 0x0004
+#define F_SEAL_WRITE 0x0008
+#endif
+#ifndef F_SEAL_FUTURE_WRITE
+#define F_SEAL_FUTURE_WRITE 0x0010
+#endif
+#ifndef F_SEAL_EXEC
+#define F_SEAL_EXEC 0x0020
+#endif
+#ifndef MFD_ALLOW_SEALING
+#define MFD_ALLOW_SEALING 2U
+#endif
+#ifndef MFD_NOEXEC_SEAL
+#define MFD_NOEXEC_SEAL 8U
+#endif
+
+static void test_seal_size(void)
+{
+	int fd = memfd_create("seal-size", MFD_ALLOW_SEALING);
+
+	if (fd < 0 || ftruncate(fd, 2 * PAGE)) {
+		tap_fail("seals: size", "setup: %s", strerror(errno));
+		return;
+	}
+	tap_check_long(fcntl(fd, F_GET_SEALS), 0, "seals: MFD_ALLOW_SEALING starts with none");
+	tap_check(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK) == 0, "seals: F_SEAL_SHRINK added", "%s",
+		  strerror(errno));
+	CHECK_ERRNO(ftruncate(fd, PAGE), EPERM, "seals: F_SEAL_SHRINK: shrinking -> EPERM");
+	tap_check(ftruncate(fd, 3 * PAGE) == 0, "seals: F_SEAL_SHRINK: growing is fine", "%s",
+		  strerror(errno));
+	tap_check(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW) == 0, "seals: F_SEAL_GROW added", "%s",
+		  strerror(errno));
+	CHECK_ERRNO(ftruncate(fd, 4 * PAGE), EPERM, "seals: F_SEAL_GROW: growing -> EPERM");
+	CHECK_ERRNO(pwrite(fd, "xy", 2, 3 * PAGE), EPERM,
+		    "seals: F_SEAL_GROW: a write at the end -> EPERM");
+	tap_check_long(pwrite(fd, "xy", 2, 3 * PAGE - 1), 1,
+		       "seals: F_SEAL_GROW: a write across the end stops there (1 of 2 bytes)");
+	tap_check(pwrite(fd, "xy", 2, PAGE) == 2, "seals: F_SEAL_GROW: a write inside is fine",
+		  "%s", strerror(errno));
+	tap_check_long(fcntl(fd, F_GET_SEALS), F_SEAL_SHRINK | F_SEAL_GROW,
+		       "seals: F_GET_SEALS shows them");
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, 0x100), EINVAL, "seals: an unknown seal -> EINVAL");
+	tap_check(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL) == 0, "seals: F_SEAL_SEAL added", "%s",
+		  strerror(errno));
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM,
+		    "seals: after F_SEAL_SEAL no more seals -> EPERM");
+	close(fd);
+}
+
+static void test_seal_write(void)
+{
+	int fd = memfd_create("seal-write", MFD_ALLOW_SEALING);
+	char *w = fd >= 0 && !ftruncate(fd, PAGE) ?
+		  map(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
+
+	if (!w) {
+		tap_fail("seals: write", "setup: %s", strerror(errno));
+		return;
+	}
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
+		    "seals: F_SEAL_WRITE while a writable shared mapping exists -> EBUSY");
+	w[0] = 'w';
+	munmap(w, PAGE);
+	tap_check(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE) == 0, "seals: F_SEAL_WRITE once it is gone",
+		  "%s", strerror(errno));
+	CHECK_ERRNO(pwrite(fd, "z", 1, 0), EPERM, "seals: F_SEAL_WRITE: write() -> EPERM");
+	CHECK_ERRNO(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EPERM,
+		    "seals: F_SEAL_WRITE: a writable shared mapping -> EPERM");
+	char *r = map(PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	tap_check(r && r[0] == 'w', "seals: F_SEAL_WRITE: a read-only shared mapping is fine",
+		  "%s", strerror(errno));
+	CHECK_ERRNO(r ? mprotect(r, PAGE, PROT_READ | PROT_WRITE) : 0, EACCES,
+		    "seals: ... and cannot become writable -> EACCES");
+	char *p = map(PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+	if (p)
+		p[0] = 'p';
+	tap_check(p && p[0] == 'p' && r && r[0] == 'w',
+		  "seals: a private mapping still writes its own copy", "%s", strerror(errno));
+	if (r)
+		munmap(r, PAGE);
+	if (p)
+		munmap(p, PAGE);
+	close(fd);
+}
+
+static void test_seal_future_write(void)
+{
+	int fd = memfd_create("seal-future", MFD_ALLOW_SEALING);
+	char *w = fd >= 0 && !ftruncate(fd, PAGE) ?
+		  map(PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0) : NULL;
+
+	if (!w) {
+		tap_fail("seals: future write", "setup: %s", strerror(errno));
+		return;
+	}
+	tap_check(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE) == 0,
+		  "seals: F_SEAL_FUTURE_WRITE with a writable mapping", "%s", strerror(errno));
+	w[0] = 'f';
+	tap_check(byte_at(fd, 0) == 'f', "seals: ... which still writes", "reads %d",
+		  byte_at(fd, 0));
+	CHECK_ERRNO(pwrite(fd, "z", 1, 0), EPERM, "seals: F_SEAL_FUTURE_WRITE: write() -> EPERM");
+	CHECK_ERRNO(mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EPERM,
+		    "seals: F_SEAL_FUTURE_WRITE: a new writable shared mapping -> EPERM");
+	munmap(w, PAGE);
+	close(fd);
+}
+
+static void test_seals(void)
+{
+	int fd = memfd_create("unsealable", 0);
+	int pipefd[2];
+
+	tap_check_long(fcntl(fd, F_GET_SEALS), F_SEAL_SEAL, "seals: a memfd without "
+		       "MFD_ALLOW_SEALING is sealed with F_SEAL_SEAL");
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), EPERM, "seals: ... so F_ADD_SEALS -> EPERM");
+	close(fd);
+	if (pipe(pipefd) == 0) {
+		CHECK_ERRNO(fcntl(pipefd[0], F_GET_SEALS), EINVAL, "seals: F_GET_SEALS on a pipe -> EINVAL");
+		close(pipefd[0]), close(pipefd[1]);
+	}
+	test_seal_size();
+	test_seal_write();
+	test_seal_future_write();
+	fd = memfd_create("noexec", MFD_NOEXEC_SEAL);
+	struct stat st;
+	tap_check(fd >= 0 && fstat(fd, &st) == 0 && !(st.st_mode & 0111) &&
+		  fcntl(fd, F_GET_SEALS) == F_SEAL_EXEC,
+		  "MFD_NOEXEC_SEAL: no execute bits, sealed with F_SEAL_EXEC", "%s", strerror(errno));
+	CHECK_ERRNO(fchmod(fd, 0777), EPERM, "seals: F_SEAL_EXEC: chmod +x -> EPERM");
+	close(fd);
+}
+
 /* ---- leaks ---- */
 
 /* MemFree once it holds still for 10 ms (a reaped child's last frames may
@@ -782,6 +923,7 @@ static void run_cases(void *arg)
 	test_mmap_errors();
 	test_msync_errors();
 	test_memfd();
+	test_seals();
 }
 
 int main(void)
