@@ -6,7 +6,8 @@
  *   - anonymous: after fork a MAP_SHARED page is one frame in both processes
  *     (pagemap, /proc/kpagecount) and writes are seen both ways, also with
  *     eager fork copies (cow_fork=0, this kernel only); a MAP_PRIVATE page
- *     gets a copy on the first write;
+ *     gets a copy on the first write; processes and threads racing to
+ *     first-touch shared pages all land in one frame (20 rounds);
  *   - a shared file mapping: a store is seen at once by read() and by a
  *     second mapping, survives munmap and close, msync succeeds, the part
  *     of the last page past the end reads zero, a page wholly past the end
@@ -36,6 +37,7 @@
  */
 #include "tap.h"
 
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -59,6 +61,7 @@
 #define MAP_UNKNOWN_FLAG 0x400000	/* no mmap flag on Linux x86-64 */
 
 static char tmpdir[256];
+static volatile long *race_mem;	/* test_shared_race's pages */
 
 /* Expect CALL to fail with errno WANT (errno read right after the call). */
 #define CHECK_ERRNO(call, want, what)                     \
@@ -118,6 +121,23 @@ static int maps_line(const void *addr, char *line, size_t max)
 		return 0;
 	}
 	return -1;
+}
+
+/* Does the smaps entry of the mapping at ADDR have VmFlags flag FLAG? */
+static bool has_vmflag(const void *addr, const char *flag)
+{
+	char key[32], want[8];
+	const char *entry, *flags;
+
+	snprintf(key, sizeof key, "%lx-", (unsigned long)addr);
+	snprintf(want, sizeof want, " %s ", flag);
+	if (read_file("/proc/self/smaps", maps_buf, sizeof maps_buf) <= 0 ||
+	    !(entry = strstr(maps_buf, key)) || !(flags = strstr(entry, "VmFlags:")))
+		return false;
+	size_t n = strcspn(flags, "\n");
+	char line[256];
+	snprintf(line, sizeof line, "%.*s ", (int)(n < 250 ? n : 250), flags + 8);
+	return strstr(line, want) != NULL;
 }
 
 /* ---- child processes ---- */
@@ -249,6 +269,88 @@ static void test_anon_fork(void)
 		  strerror(errno));
 }
 
+/* ---- many first touches at once ---- */
+
+#define RACE_PAGES 32
+#define RACE_PROCS 2
+#define RACE_THREADS 2
+#define RACE_ROUNDS 20
+
+struct racer {
+	volatile long *mem;
+	int t;
+};
+
+/* Add one to a counter on every page, in an order of this thread's own,
+ * some threads reading each page first (a read-only shared entry that the
+ * add then makes writable, while others install it writable at once). */
+static void *race_thread(void *arg)
+{
+	const struct racer *r = arg;
+
+	for (int i = 0; i < RACE_PAGES; i++) {
+		int page = r->t & 1 ? RACE_PAGES - 1 - i : i;
+		volatile long *c = r->mem + page * (PAGE / sizeof(long));
+		if (r->t & 2)
+			(void)*c;
+		__atomic_add_fetch(c, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
+
+static int race_child(void *arg)
+{
+	pthread_t th[RACE_THREADS];
+	struct racer r[RACE_THREADS];
+	int n = 0, id = *(int *)arg;
+
+	for (int t = 0; t < RACE_THREADS; t++) {
+		r[t] = (struct racer){ .mem = race_mem, .t = id * RACE_THREADS + t };
+		n += pthread_create(&th[t], NULL, race_thread, &r[t]) == 0;
+	}
+	for (int t = 0; t < n; t++)
+		pthread_join(th[t], NULL);
+	return n == RACE_THREADS ? 0 : 1;
+}
+
+/* RACE_PROCS processes of RACE_THREADS threads each first-touch the pages
+ * of a fresh shared mapping at once, round after round: every add must land
+ * in the one frame of each page (a fault that lost the race to install an
+ * entry must retry into the winner's frame, never map one of its own). */
+static void test_shared_race(void)
+{
+	int bad_rounds = 0, failed_children = 0;
+	long want = RACE_PROCS * RACE_THREADS, got = want;
+
+	for (int round = 0; round < RACE_ROUNDS; round++) {
+		race_mem = map(RACE_PAGES * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS,
+			       -1, 0);
+		if (!race_mem) {
+			tap_fail("racing first touches", "mmap: %s", strerror(errno));
+			return;
+		}
+		pid_t pids[RACE_PROCS];
+		for (int i = 0; i < RACE_PROCS; i++)
+			if ((pids[i] = fork()) == 0)
+				_exit(race_child(&i));
+		for (int i = 0; i < RACE_PROCS; i++)
+			failed_children += pids[i] < 0 || tap_wait(pids[i]) != 0;
+		for (int p = 0; p < RACE_PAGES; p++) {
+			long c = race_mem[p * (PAGE / sizeof(long))];
+			if (c != want) {
+				got = c;
+				bad_rounds++;
+				break;
+			}
+		}
+		munmap((void *)race_mem, RACE_PAGES * PAGE);
+	}
+	tap_check(!bad_rounds && !failed_children,
+		  "racing first touches of shared pages by processes and threads: every add lands",
+		  "%d of %d rounds lost adds (a page counted %ld, want %ld), %d children failed",
+		  bad_rounds, RACE_ROUNDS, got, want, failed_children);
+}
+
 /* ---- shared file mappings ---- */
 
 static sigjmp_buf bus_jmp;
@@ -325,6 +427,16 @@ static void test_file_shared(void)
 		  && strstr(line, path), "maps: rw-s, offset 0, the path", "line '%s'", line);
 	tap_check(maps_line((const void *)ro, line, sizeof line) == 0 && strstr(line, " r--s "),
 		  "maps: r--s for the read-only shared mapping", "line '%s'", line);
+	tap_check(has_vmflag((const void *)m, "sh") && has_vmflag((const void *)m, "ms") &&
+		  has_vmflag((const void *)m, "mw"), "smaps VmFlags: sh mw ms for a shared mapping",
+		  "missing");
+	int rofd = open(path, O_RDONLY);
+	void *rom = rofd >= 0 ? map(PAGE, PROT_READ, MAP_SHARED, rofd, 0) : NULL;
+	tap_check(rom && has_vmflag(rom, "ms") && !has_vmflag(rom, "sh") && !has_vmflag(rom, "mw"),
+		  "... ms without sh and mw for one of a read-only fd", "wrong flags");
+	if (rom)
+		munmap(rom, PAGE);
+	close(rofd);
 	errno = 0;
 	tap_check(msync((void *)m, 2 * PAGE, MS_SYNC) == 0 && msync((void *)m, PAGE, MS_ASYNC) == 0 &&
 		  msync((void *)m, PAGE, MS_INVALIDATE) == 0, "msync MS_SYNC, MS_ASYNC, MS_INVALIDATE",
@@ -914,6 +1026,7 @@ static void run_cases(void *arg)
 {
 	(void)arg;
 	test_anon_fork();
+	test_shared_race();
 	test_file_shared();
 	test_file_eof();
 	test_file_unlinked();
