@@ -606,6 +606,10 @@ static void test_shmem_counts(void)
 	tap_check(shmem_moved(shmem0, shmem1, pages * 4), "Shmem in meminfo grows by the pages touched",
 		  "%ld -> %ld kB", shmem0, shmem1);
 	tap_check(rss >= (long)(pages * 4), "RssShmem counts them", "RssShmem %ld kB", rss);
+	long pss = read_file("/proc/self/smaps_rollup", maps_buf, sizeof maps_buf) > 0 ?
+		   kb_field(maps_buf, "Pss_Shmem") : -1;
+	tap_check(pss >= (long)(pages * 4), "smaps_rollup's Pss_Shmem counts them",
+		  "Pss_Shmem %ld kB", pss);
 	munmap(m, pages * PAGE);
 	long shmem2 = meminfo_kb("Shmem");
 	tap_check(shmem_moved(shmem2, shmem1, pages * 4), "... and falls by them after munmap",
