@@ -39,13 +39,15 @@
  * mapped read-only with PTE_COW, so the only way to write to it is through
  * cow_fault; the one exception is a shared region, whose whole point is
  * that every mapping and read() see its stores: its entries map the
- * page-cache frame without PTE_COW, writable once written (shared_fault).  A bad access from user mode ends the process with SIGSEGV (a
- * bus error with SIGBUS); from kernel mode (copy_to_user and friends) the
- * exception table turns it into -EFAULT; a kernel fault on a kernel address
- * is a bug and panics.  Running
- * out of frames calls the OOM killer (mm/oom_kill.c), which ends the process
- * with the largest footprint; unless that is the faulter, it yields and then
- * retries the access (a user copy is retried too, not failed).
+ * page-cache frame without PTE_COW, writable once written (shared_fault).
+ *
+ * A bad access from user mode ends the process with SIGSEGV (a bus error
+ * with SIGBUS); from kernel mode (copy_to_user and friends) the exception
+ * table turns it into -EFAULT; a kernel fault on a kernel address is a bug
+ * and panics.  Running out of frames calls the OOM killer (mm/oom_kill.c),
+ * which ends the process with the largest footprint; unless that is the
+ * faulter, it yields and then retries the access (a user copy is retried
+ * too, not failed).
  */
 #include "mm/fault.h"
 #include "kernel/cmdline.h"
