@@ -352,7 +352,8 @@ static void check_shared_entry(pte_t e, uint64_t va, uint16_t flags)
 {
 	if (!(flags & FRAME_FILE) || (e & PTE_COW))
 		violation(AUDIT_KIND, "pid %d 0x%lx: shared mapping's entry %lx on a %s frame%s",
-			  audit.sp->pid, va, e, kind_name(flags), e & PTE_COW ? " with PTE_COW" : "");
+			  audit.sp->pid, va, e, kind_name(flags),
+			  e & PTE_COW ? " with PTE_COW" : "");
 }
 
 /* Invariant 2 for one user entry, every holder being counted now. */

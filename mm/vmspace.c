@@ -493,8 +493,9 @@ static int fork_region(struct fork_target *t, const struct region *r)
 	int err = region_copy(t->child, r);
 	if (err || r->wipeonfork)
 		return err;
-	return walk_range(t->parent->pml4, r->start, r->end,
-			  r->shared ? share_shared_page : sysctl_cow_fork ? share_page : copy_page, t);
+	int (*give)(pte_t *pte, uint64_t va, void *arg) =
+		r->shared ? share_shared_page : sysctl_cow_fork ? share_page : copy_page;
+	return walk_range(t->parent->pml4, r->start, r->end, give, t);
 }
 
 /*

@@ -60,8 +60,9 @@ static void show(const char *when, pid_t pid, char *private, char *shared, uint6
 
 int main(int argc, char **argv)
 {
-	char *private = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	char *shared = mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	const int rw = PROT_READ | PROT_WRITE;
+	char *private = mmap(NULL, PAGE, rw, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	char *shared = mmap(NULL, PAGE, rw, MAP_SHARED | MAP_ANONYMOUS, -1, 0);
 	uint64_t before[4], after[4];
 
 	(void)argv;

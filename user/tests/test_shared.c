@@ -423,8 +423,9 @@ static void test_file_shared(void)
 		  page_frame(0, (const void *)m), "both mappings map the one page-cache frame",
 		  "%#lx and %#lx", (unsigned long)page_frame(0, (const void *)m),
 		  (unsigned long)page_frame(0, (const void *)ro));
-	tap_check(maps_line((const void *)m, line, sizeof line) == 0 && strstr(line, " rw-s 00000000 ")
-		  && strstr(line, path), "maps: rw-s, offset 0, the path", "line '%s'", line);
+	tap_check(maps_line((const void *)m, line, sizeof line) == 0 &&
+		  strstr(line, " rw-s 00000000 ") && strstr(line, path),
+		  "maps: rw-s, offset 0, the path", "line '%s'", line);
 	tap_check(maps_line((const void *)ro, line, sizeof line) == 0 && strstr(line, " r--s "),
 		  "maps: r--s for the read-only shared mapping", "line '%s'", line);
 	tap_check(has_vmflag((const void *)m, "sh") && has_vmflag((const void *)m, "ms") &&
@@ -438,8 +439,9 @@ static void test_file_shared(void)
 		munmap(rom, PAGE);
 	close(rofd);
 	errno = 0;
-	tap_check(msync((void *)m, 2 * PAGE, MS_SYNC) == 0 && msync((void *)m, PAGE, MS_ASYNC) == 0 &&
-		  msync((void *)m, PAGE, MS_INVALIDATE) == 0, "msync MS_SYNC, MS_ASYNC, MS_INVALIDATE",
+	void *mv = (void *)m;
+	tap_check(msync(mv, 2 * PAGE, MS_SYNC) == 0 && msync(mv, PAGE, MS_ASYNC) == 0 &&
+		  msync(mv, PAGE, MS_INVALIDATE) == 0, "msync MS_SYNC, MS_ASYNC, MS_INVALIDATE",
 		  "%s", strerror(errno));
 	m[PAGE - 1] = 'E';
 	munmap((void *)m, 2 * PAGE);
@@ -471,7 +473,8 @@ static void test_file_eof(void)
 	bool bus = touch_bus(m + 2 * PAGE, false);
 	tap_check(bus && bus_addr == (void *)(m + 2 * PAGE) && bus_code == BUS_ADRERR,
 		  "a page wholly past EOF after ftruncate: SIGBUS BUS_ADRERR at its address",
-		  "bus %d at %p (code %d), want %p", bus, bus_addr, bus_code, (void *)(m + 2 * PAGE));
+		  "bus %d at %p (code %d), want %p", bus, bus_addr, bus_code,
+		  (void *)(m + 2 * PAGE));
 	tap_check(touch_bus(m + 2 * PAGE + 8, true) && bus_addr == (void *)(m + 2 * PAGE + 8),
 		  "... a store there too", "no SIGBUS, or at %p", bus_addr);
 	tap_check(m[PAGE + 99] == 'b' && m[PAGE + 100] == 0 && m[2 * PAGE - 1] == 0,
@@ -529,7 +532,8 @@ static void test_file_private(void)
 {
 	char path[300], line[512];
 	int fd = make_file("private", 2 * PAGE, 'p', path, sizeof path);
-	volatile char *m = fd >= 0 ? map(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : NULL;
+	volatile char *m = fd >= 0 ? map(2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) :
+				     NULL;
 	volatile char *s = fd >= 0 ? map(2 * PAGE, PROT_READ, MAP_SHARED, fd, 0) : NULL;
 
 	if (!m || !s) {
@@ -603,8 +607,8 @@ static void test_shmem_counts(void)
 	for (size_t i = 0; i < pages; i++)
 		m[i * PAGE] = 1;
 	long shmem1 = meminfo_kb("Shmem"), rss = status_kb("RssShmem");
-	tap_check(shmem_moved(shmem0, shmem1, pages * 4), "Shmem in meminfo grows by the pages touched",
-		  "%ld -> %ld kB", shmem0, shmem1);
+	tap_check(shmem_moved(shmem0, shmem1, pages * 4),
+		  "Shmem in meminfo grows by the pages touched", "%ld -> %ld kB", shmem0, shmem1);
 	tap_check(rss >= (long)(pages * 4), "RssShmem counts them", "RssShmem %ld kB", rss);
 	long pss = read_file("/proc/self/smaps_rollup", maps_buf, sizeof maps_buf) > 0 ?
 		   kb_field(maps_buf, "Pss_Shmem") : -1;
@@ -653,7 +657,8 @@ static void test_ksm(void)
 	(void)*(volatile char *)fm;
 	uint64_t before[3] = { page_frame(0, sh), page_frame(0, sh + PAGE), page_frame(0, fm) };
 	tap_check(madvise(sh, 2 * PAGE, MADV_MERGEABLE) == 0 &&
-		  madvise(an, 2 * PAGE, MADV_MERGEABLE) == 0 && madvise(fm, PAGE, MADV_MERGEABLE) == 0,
+		  madvise(an, 2 * PAGE, MADV_MERGEABLE) == 0 &&
+		  madvise(fm, PAGE, MADV_MERGEABLE) == 0,
 		  "madvise(MADV_MERGEABLE) on shared and file mappings is accepted", "%s",
 		  strerror(errno));
 	bool scanned = ksm_write("run", "1") == 0 && ksm_scans(2);
@@ -729,7 +734,8 @@ static void test_mmap_errors(void)
 	check_map_errno(NULL, 0, PROT_READ, MAP_SHARED, 999, 0, EBADF,
 			"... checked before the length (EBADF)");
 	check_map_errno(NULL, 0, PROT_READ, MAP_SHARED, rw, 0, EINVAL, "length 0 -> EINVAL");
-	check_map_errno(NULL, PAGE, RW, 0, rw, 0, EINVAL, "neither MAP_SHARED nor MAP_PRIVATE -> EINVAL");
+	check_map_errno(NULL, PAGE, RW, 0, rw, 0, EINVAL,
+			"neither MAP_SHARED nor MAP_PRIVATE -> EINVAL");
 	check_map_errno(NULL, PAGE, RW, MAP_ANONYMOUS, -1, 0, EINVAL,
 			"... anonymous too -> EINVAL");
 	check_map_ok(PAGE, RW, MAP_SHARED | MAP_PRIVATE, rw,
@@ -988,10 +994,12 @@ static void test_seals(void)
 
 	tap_check_long(fcntl(fd, F_GET_SEALS), F_SEAL_SEAL, "seals: a memfd without "
 		       "MFD_ALLOW_SEALING is sealed with F_SEAL_SEAL");
-	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), EPERM, "seals: ... so F_ADD_SEALS -> EPERM");
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_GROW), EPERM,
+		    "seals: ... so F_ADD_SEALS -> EPERM");
 	close(fd);
 	if (pipe(pipefd) == 0) {
-		CHECK_ERRNO(fcntl(pipefd[0], F_GET_SEALS), EINVAL, "seals: F_GET_SEALS on a pipe -> EINVAL");
+		CHECK_ERRNO(fcntl(pipefd[0], F_GET_SEALS), EINVAL,
+			    "seals: F_GET_SEALS on a pipe -> EINVAL");
 		close(pipefd[0]), close(pipefd[1]);
 	}
 	test_seal_size();
@@ -1001,7 +1009,8 @@ static void test_seals(void)
 	struct stat st;
 	tap_check(fd >= 0 && fstat(fd, &st) == 0 && !(st.st_mode & 0111) &&
 		  fcntl(fd, F_GET_SEALS) == F_SEAL_EXEC,
-		  "MFD_NOEXEC_SEAL: no execute bits, sealed with F_SEAL_EXEC", "%s", strerror(errno));
+		  "MFD_NOEXEC_SEAL: no execute bits, sealed with F_SEAL_EXEC", "%s",
+		  strerror(errno));
 	CHECK_ERRNO(fchmod(fd, 0777), EPERM, "seals: F_SEAL_EXEC: chmod +x -> EPERM");
 	close(fd);
 }
@@ -1052,7 +1061,8 @@ int main(void)
 	long cached0 = meminfo_kb("Cached"), slab0 = meminfo_kb("Slab");
 	tap_case("the shared-mapping cases", run_cases, NULL, 240);
 	if (running_on_linux()) {
-		tap_skip("no frame leaked (MemFree back)", "on Linux the rest of the system moves MemFree");
+		tap_skip("no frame leaked (MemFree back)",
+			 "on Linux the rest of the system moves MemFree");
 	} else {
 		long free1 = settled_free_kb();
 		tap_check(free1 == free0, "no frame leaked (MemFree back)",
