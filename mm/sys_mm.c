@@ -30,6 +30,7 @@
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
 #define MAP_FIXED 0x10
+#define MAP_GROWSDOWN 0x100
 #define MAP_ANONYMOUS 0x20
 #define MAP_NORESERVE 0x4000
 #define MAP_POPULATE 0x8000
@@ -40,9 +41,9 @@
  * ABOVE4G, GROWSDOWN, DENYWRITE, EXECUTABLE, LOCKED, NONBLOCK, STACK,
  * HUGETLB, UNINITIALIZED, the huge page sizes); other bits are ignored with
  * MAP_SHARED and MAP_PRIVATE, refused with MAP_SHARED_VALIDATE. */
-#define MAP_LEGACY (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | 0x40 | 0x80 | 0x100 | \
-		    0x800 | 0x1000 | 0x2000 | MAP_NORESERVE | MAP_POPULATE | 0x10000 | 0x20000 | \
-		    0x40000 | 0x4000000 | 0xfc000000)
+#define MAP_LEGACY (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | 0x40 | 0x80 | \
+		    MAP_GROWSDOWN | 0x800 | 0x1000 | 0x2000 | MAP_NORESERVE | MAP_POPULATE | \
+		    0x10000 | 0x20000 | 0x40000 | 0x4000000 | 0xfc000000)
 
 #define MADV_NORMAL 0
 #define MADV_RANDOM 1
@@ -144,13 +145,14 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
 /*
  * The region a mapping of file F will be, checked as Linux's do_mmap checks
  * it, in its order: -EOVERFLOW past the largest file (file_mmap_ok);
- * MAP_SHARED_VALIDATE with an unknown flag -EOPNOTSUPP; a shared writable
- * mapping of a file not open for writing -EACCES (O_APPEND does not matter:
- * Linux refuses only the append-only inode attribute, which tmpfs here
- * lacks); any mapping of a file not open for reading -EACCES; something
- * that is not a tmpfs regular file (a directory, a pipe, /proc) -ENODEV;
- * neither MAP_SHARED nor MAP_PRIVATE -EINVAL; a shared writable mapping of
- * a write-sealed file -EPERM (memfd_check_mmap).  A shared mapping of a file
+ * neither MAP_SHARED nor MAP_PRIVATE -EINVAL; MAP_SHARED_VALIDATE with an
+ * unknown flag -EOPNOTSUPP; a shared writable mapping of a file not open
+ * for writing -EACCES (O_APPEND does not matter: Linux refuses only the
+ * append-only inode attribute, which tmpfs here lacks); any mapping of a
+ * file not open for reading -EACCES; something that is not a tmpfs regular
+ * file (a directory, a pipe, /proc) -ENODEV; MAP_GROWSDOWN -EINVAL; a
+ * shared writable mapping of a write-sealed file -EPERM
+ * (memfd_check_mmap, Linux's shmem_mmap).  A shared mapping of a file
  * open read-only or write-sealed is still shared (it sees the file's
  * stores) but may never become writable (region.maywrite, Linux's
  * VM_MAYWRITE: vm_protect refuses).
@@ -173,6 +175,8 @@ static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64
 		return -EACCES;
 	if (!tmpfs_file_inode(f))
 		return -ENODEV;
+	if (flags & MAP_GROWSDOWN)
+		return -EINVAL;
 	r->shared = type != MAP_PRIVATE;
 	if ((err = memfd_check_mmap(f, r->shared, prot, &r->maywrite)))
 		return err;
@@ -188,15 +192,16 @@ static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64
 
 /* The region of an anonymous mapping: private, or shared on a new unlinked
  * tmpfs file of LEN bytes (R->file, the caller's reference); -EINVAL for
- * any other type (MAP_SHARED_VALIDATE included, as on Linux), -ENOMEM
- * without memory or for shared memory larger than a file may be here. */
+ * any other type (MAP_SHARED_VALIDATE included, as on Linux) and for shared
+ * MAP_GROWSDOWN, -ENOMEM without memory or for shared memory larger than a
+ * file may be here. */
 static int anon_region(int flags, uint64_t len, struct region *r)
 {
 	int type = flags & MAP_TYPE, err;
 
 	if (type == MAP_PRIVATE)
 		return 0;
-	if (type != MAP_SHARED)
+	if (type != MAP_SHARED || (flags & MAP_GROWSDOWN))
 		return -EINVAL;
 	if (len > PAGECACHE_BYTES)
 		return -ENOMEM;

@@ -746,6 +746,12 @@ static void test_mmap_errors(void)
 			"MAP_SHARED_VALIDATE with an unknown flag -> EOPNOTSUPP");
 	check_map_ok(PAGE, RW, MAP_SHARED | MAP_UNKNOWN_FLAG, rw,
 		     "MAP_SHARED ignores an unknown flag");
+	check_map_errno(NULL, PAGE, RW, MAP_SHARED_VALIDATE | MAP_FIXED_NOREPLACE, rw, 0,
+			EOPNOTSUPP, "MAP_SHARED_VALIDATE does not know MAP_FIXED_NOREPLACE");
+	check_map_errno(NULL, PAGE, RW, MAP_SHARED | MAP_GROWSDOWN, rw, 0, EINVAL,
+			"MAP_GROWSDOWN of a file -> EINVAL");
+	check_map_errno(NULL, PAGE, RW, MAP_SHARED | MAP_GROWSDOWN | MAP_ANONYMOUS, -1, 0, EINVAL,
+			"MAP_GROWSDOWN of shared anonymous memory -> EINVAL");
 	check_map_errno((void *)(PAGE + 1), PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, wo, 0, EINVAL,
 			"an unaligned MAP_FIXED address wins over the fd's EACCES (EINVAL)");
 
