@@ -13,7 +13,8 @@
  *   shared region (MAP_SHARED): the page-cache frame itself, never PTE_COW:
  *        not present, read   -> mapped read-only                            (shared_map)
  *        write               -> the file's own frame (pagecache_get_exclusive),
- *                               mapped writable                             (shared_write)
+ *                               mapped writable (a stale clone frame is
+ *                               dropped first, and the access retries)      (shared_write)
  *   present, write, PTE_COW                         -> cow_fault():
  *        merged frame (KSM)   -> counted (cow_ksm), then as below; its last
  *                                user first takes it out of the stable tree
@@ -348,12 +349,12 @@ int cow_fault(struct vmspace *vm, const struct region *r, uint64_t va, pte_t ori
 
 /*
  * shared_write: a write to the present, read-only entry ORIG of VA in a
- * writable shared region.  The file's own frame for the page
- * (pagecache_get_exclusive: the one mapped, unless a file clone shared it
- * and the file now has a copy of its own) is mapped writable in its place;
- * never a private copy: every mapping of the file and read() must see the
- * store.  Gaining write access needs no shootdown (see cow_reuse); a
- * replaced frame is flushed as cow_fault's copy is (cow_replace).
+ * writable shared region.  The entry becomes writable if it maps the
+ * file's own frame for the page (pagecache_get_exclusive), as it does
+ * unless a file clone shared the frame and the file now has a copy of its
+ * own: then the stale entry is dropped and the retried access maps the
+ * copy.  Never a private copy: every mapping of the file and read() must
+ * see the store.  Gaining write access needs no shootdown (see cow_reuse).
  */
 static int shared_write(struct vmspace *vm, const struct region *r, uint64_t va, pte_t orig)
 {
@@ -363,7 +364,11 @@ static int shared_write(struct vmspace *vm, const struct region *r, uint64_t va,
 
 	if (!pa)
 		return -ENOMEM;
-	if (!(e = lock_pte_same(vm, va, orig))) {
+	/* lock_pte_same's test, written out here: cow_fault keeps that
+	 * helper to itself, inlined, as docs/walkthrough.md steps through it */
+	spin_lock(&vm->page_table_lock);
+	if (!(e = walk(vm->pml4, va, false)) || *e != orig) {
+		spin_unlock(&vm->page_table_lock);
 		frame_put(pa);		/* another CPU changed the entry: retry */
 		return 0;
 	}
@@ -371,12 +376,16 @@ static int shared_write(struct vmspace *vm, const struct region *r, uint64_t va,
 		*e = pte_mkprot(*e, prot_to_pte(r->prot));
 		spin_unlock(&vm->page_table_lock);
 		local_flush_tlb_page(va);
-		frame_put(pa);		/* the entry holds its own reference */
+		trace(va, "shared_write", old, pa);
 	} else {
-		cow_replace(vm, r, va, e, pa);	/* the entry takes our reference */
-		frame_put(old);
+		/* the stale entry goes, flushed as cow_replace flushes; the
+		 * access retries and shared_first_touch maps the file's frame */
+		if (__atomic_exchange_n(e, 0, __ATOMIC_SEQ_CST) & PTE_A)
+			flush_tlb_range(vm, va, va + PAGE_SIZE);
+		spin_unlock(&vm->page_table_lock);
+		frame_put(old);		/* the entry's reference */
 	}
-	trace(va, "shared_write", old, pa);
+	frame_put(pa);
 	return 0;
 }
 
