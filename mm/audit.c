@@ -31,7 +31,11 @@
  *      refcount 1; a frame with two holders, or of a kind that is shared by
  *      nature (zero, page cache, KSM), is mapped read-only with PTE_COW
  *      everywhere, since mprotect makes a non-COW entry writable
- *      (check_sharing, a second walk of the user entries);
+ *      (check_sharing, a second walk of the user entries).  The one
+ *      exception is a shared region (MAP_SHARED): its entries map the
+ *      page-cache frame itself (FRAME_FILE, never anything else), without
+ *      PTE_COW and writable if the region is, however many hold it
+ *      (check_shared_entry);
  *   3. each user entry lies inside a region and has no bit the region's
  *      protection does not give (check_region, during the first walk);
  *   4. free frames are on the free list, with refcount 0, mapped and held
@@ -291,16 +295,25 @@ static uint64_t excess_bits(pte_t e, uint64_t allowed)
 	return bad;
 }
 
-/* Invariant 3 for the entry E at VA; entries come in address order. */
-static void check_region(pte_t e, uint64_t va)
+/* The region of the space being walked that holds VA, or NULL; VAs come in
+ * address order (audit.r is reset to the first region before each walk). */
+static const struct region *region_at(uint64_t va)
 {
 	const struct region *r = audit.r;
-	int pid = audit.sp->pid;
 
 	while (r && r->end <= va)
 		r = region_next(r);
 	audit.r = r;
-	if (!r || va < r->start) {
+	return r && va >= r->start ? r : NULL;
+}
+
+/* Invariant 3 for the entry E at VA; entries come in address order. */
+static void check_region(pte_t e, uint64_t va)
+{
+	const struct region *r = region_at(va);
+	int pid = audit.sp->pid;
+
+	if (!r) {
 		violation(AUDIT_OUTSIDE_REGION, "pid %d 0x%lx: entry %lx lies outside every region",
 			  pid, va, e);
 		return;
@@ -333,15 +346,30 @@ static void count_space(const struct space *s)
 	walk_range(s->vm->pml4, 0, USER_TOP, count_pte, NULL);
 }
 
+/* Invariant 2 in a shared region: the page-cache frame, without PTE_COW
+ * (its write bit is the region's business: check_region). */
+static void check_shared_entry(pte_t e, uint64_t va, uint16_t flags)
+{
+	if (!(flags & FRAME_FILE) || (e & PTE_COW))
+		violation(AUDIT_KIND, "pid %d 0x%lx: shared mapping's entry %lx on a %s frame%s",
+			  audit.sp->pid, va, e, kind_name(flags),
+			  e & PTE_COW ? " with PTE_COW" : "");
+}
+
 /* Invariant 2 for one user entry, every holder being counted now. */
 static int check_sharing(pte_t *pte, uint64_t va, void *arg)
 {
 	uint64_t pa = pte_addr(*pte), pfn = pa >> PAGE_SHIFT;
+	const struct region *r = region_at(va);
 
 	(void)arg;
 	if (pfn >= nframes || !(frames[pfn].flags & USER_KINDS))
 		return 0;	/* reported by hold() */
 	uint16_t flags = frames[pfn].flags;
+	if (r && r->shared) {
+		check_shared_entry(*pte, va, flags);
+		return 0;
+	}
 	uint32_t holders = *counter(pfn) & HOLDERS, ref = frame_refcount(pa);
 	bool shared = holders > 1 || (flags & SHARED_KINDS);
 	if ((*pte & PTE_W) && (shared || ref != 1))
@@ -443,6 +471,7 @@ static void audit_all(void)
 		check_frame(pfn);
 	for (int i = 0; i < audit.nspaces; i++) {
 		audit.sp = &audit.spaces[i];
+		audit.r = region_first(audit.sp->vm);
 		walk_range(audit.sp->vm->pml4, 0, USER_TOP, check_sharing, NULL);
 	}
 	check_meminfo();

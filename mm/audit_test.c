@@ -9,8 +9,13 @@
  * outside every region, entries more permissive than their region, a free
  * frame still mapped, a merged frame outside the stable tree, a frame of no
  * kind, a wrong user count - the checker must find exactly
- * that, and after the repair nothing again.
+ * that, and after the repair nothing again.  A shared region (MAP_SHARED:
+ * page-cache frames mapped writable by parent and child alike) is the one
+ * exception to the copy-on-write rule: found healthy, and found wrong only
+ * with PTE_COW or a frame that is not the page cache's.
  */
+#include "kernel/fs/file.h"
+#include "kernel/fs/tmpfs.h"
 #include "kernel/ktest.h"
 #include "kernel/proc.h"
 #include "mm/audit.h"
@@ -23,6 +28,7 @@
 #define RW_VA 0x0000000040000000UL	/* 4 pages, PROT_READ | PROT_WRITE */
 #define RO_VA 0x0000000040100000UL	/* 4 pages, PROT_READ */
 #define OUT_VA 0x0000000040200000UL	/* no region */
+#define SH_VA 0x0000000040300000UL	/* 4 pages, shared anonymous (audit_shared) */
 #define PAGE2 (RW_VA + PAGE_SIZE)
 
 static bool add_region(struct vmspace *vm, uint64_t start, int prot)
@@ -194,6 +200,53 @@ KTEST(audit_plants)
 	p->vm->users++;
 	KCHECK(finds(AUDIT_VMSPACE, 1), "a user count no process accounts for is found");
 	p->vm->users--;
+	proc_free(p);
+	KCHECK(vm_audit(NULL) == 0, "no violation at the end");
+	KCHECK(frame_free_count() == before, "no frame leaked (%lu -> %lu)", before,
+	       frame_free_count());
+}
+
+/* A shared anonymous region of 4 pages at SH_VA in VM, as mmap makes it. */
+static bool add_shared_region(struct vmspace *vm)
+{
+	struct region r = { .start = SH_VA, .end = SH_VA + 4 * PAGE_SIZE,
+			    .prot = PROT_READ | PROT_WRITE, .kind = REGION_FILE, .shared = true,
+			    .maywrite = true, .file_bytes = 4 * PAGE_SIZE };
+
+	if (shmem_file_new("/dev/zero", 4 * PAGE_SIZE, &r.file))
+		return false;
+	bool ok = region_add(vm, &r) == 0;
+	file_put(r.file);	/* the region holds its own */
+	return ok;
+}
+
+KTEST(audit_shared)
+{
+	uint64_t before = settled_free_count();
+	struct proc *p = scratch_new(NULL), *c = NULL;
+	uint64_t sh2 = SH_VA + 2 * PAGE_SIZE;
+
+	KCHECK(p && add_shared_region(p->vm), "a scratch process with a shared region");
+	if (!p)
+		return;
+	KCHECK(vm_fault(p->vm, SH_VA, FAULT_WRITE) == 0 &&
+	       vm_fault(p->vm, SH_VA + PAGE_SIZE, 0) == 0 && vm_audit(NULL) == 0,
+	       "a shared write and a shared read: no violation");
+	c = scratch_new(built(vmspace_fork(p->vm)));
+	KCHECK(c && vm_audit(NULL) == 0,
+	       "no violation after fork: one page-cache frame writable in both");
+	KCHECK(c && vm_fault(c->vm, SH_VA + PAGE_SIZE, FAULT_WRITE) == 0 && vm_audit(NULL) == 0,
+	       "no violation after the child's shared_write");
+	protect_page(p->vm->pml4, SH_VA, PTE_U | PTE_NX | PTE_COW);
+	KCHECK(finds(AUDIT_KIND, 1), "PTE_COW in a shared region is found");
+	protect_page(p->vm->pml4, SH_VA, PTE_U | PTE_W | PTE_NX);
+	KCHECK(vm_audit(NULL) == 0, "... and no violation once it is writable again");
+	plant(p, sh2, PTE_U | PTE_W | PTE_NX);
+	KCHECK(finds(AUDIT_KIND, 1), "an anonymous frame in a shared region is found");
+	unplant(p, sh2);
+	KCHECK(vm_audit(NULL) == 0, "... and no violation once it is gone");
+	if (c)
+		proc_free(c);
 	proc_free(p);
 	KCHECK(vm_audit(NULL) == 0, "no violation at the end");
 	KCHECK(frame_free_count() == before, "no frame leaked (%lu -> %lu)", before,

@@ -10,6 +10,11 @@
  *   not present, write, anonymous                   -> new zeroed frame     (zero_fill)
  *   not present, file page                          -> map the page-cache frame (file_map);
  *                                                      a write then copies it (cow_fault)
+ *   shared region (MAP_SHARED): the page-cache frame itself, never PTE_COW:
+ *        not present, read   -> mapped read-only                            (shared_map)
+ *        write               -> the file's own frame (pagecache_get_exclusive),
+ *                               mapped writable (a stale clone frame is
+ *                               dropped first, and the access retries)      (shared_write)
  *   present, write, PTE_COW                         -> cow_fault():
  *        merged frame (KSM)   -> counted (cow_ksm), then as below; its last
  *                                user first takes it out of the stable tree
@@ -19,9 +24,10 @@
  *   anything else                                   -> bad access
  *
  * FAULT_FORCE (a /proc/PID/mem access, mm/access.c; Linux's FOLL_FORCE)
- * changes two answers.  Any region may be read or written whatever its
- * protection: every mapping here is private, and Linux's check_vma_flags
- * lets a forced access into any private (copy-on-write) mapping.  And a
+ * changes two answers.  A private region may be read or written whatever
+ * its protection: Linux's check_vma_flags lets a forced access into any
+ * private (copy-on-write) mapping; a shared one only as its protection
+ * allows a write (a forced write there would reach the file).  And a
  * forced write to a read-only page that is not ours alone (a page-cache,
  * zero, merged or forked frame) goes to cow_fault even without PTE_COW, as
  * Linux's can_follow_write_pte insists on an exclusive anonymous page.  The
@@ -32,13 +38,17 @@
  *
  * Every frame that is shared (zero frame, page cache, fork, merging) is
  * mapped read-only with PTE_COW, so the only way to write to it is through
- * cow_fault.  A bad access from user mode ends the process with SIGSEGV (a
- * bus error with SIGBUS); from kernel mode (copy_to_user and friends) the
- * exception table turns it into -EFAULT; a kernel fault on a kernel address
- * is a bug and panics.  Running
- * out of frames calls the OOM killer (mm/oom_kill.c), which ends the process
- * with the largest footprint; unless that is the faulter, it yields and then
- * retries the access (a user copy is retried too, not failed).
+ * cow_fault; the one exception is a shared region, whose whole point is
+ * that every mapping and read() see its stores: its entries map the
+ * page-cache frame without PTE_COW, writable once written (shared_fault).
+ *
+ * A bad access from user mode ends the process with SIGSEGV (a bus error
+ * with SIGBUS); from kernel mode (copy_to_user and friends) the exception
+ * table turns it into -EFAULT; a kernel fault on a kernel address is a bug
+ * and panics.  Running out of frames calls the OOM killer (mm/oom_kill.c),
+ * which ends the process with the largest footprint; unless that is the
+ * faulter, it yields and then retries the access (a user copy is retried
+ * too, not failed).
  */
 #include "mm/fault.h"
 #include "kernel/cmdline.h"
@@ -101,7 +111,7 @@ static void trace(uint64_t va, const char *what, uint64_t old, uint64_t pa)
 
 static bool access_allowed(const struct region *r, int flags)
 {
-	if (flags & FAULT_FORCE)
+	if ((flags & FAULT_FORCE) && !(r->shared && (flags & FAULT_WRITE)))
 		return true;
 	if ((flags & FAULT_WRITE) && !(r->prot & PROT_WRITE))
 		return false;
@@ -110,15 +120,16 @@ static bool access_allowed(const struct region *r, int flags)
 	return r->prot != 0;
 }
 
-/* Install PA at VA with the region's protection, plus EXTRA bits, unless
- * the entry is no longer empty: another CPU's fault got there first while
- * this one allocated (-EEXIST; the caller drops PA and the access retries). */
+/* Install PA at VA with the region's protection, less write access unless
+ * WRITABLE, plus EXTRA bits (PTE_COW), unless the entry is no longer empty:
+ * another CPU's fault got there first while this one allocated (-EEXIST;
+ * the caller drops PA and the access retries). */
 static int install(struct vmspace *vm, const struct region *r, uint64_t va, uint64_t pa,
-		   uint64_t extra)
+		   uint64_t extra, bool writable)
 {
 	uint64_t prot = prot_to_pte(r->prot) | extra;
 
-	if (extra & PTE_COW)
+	if (!writable)
 		prot &= ~PTE_W;
 	spin_lock(&vm->page_table_lock);
 	int err = map_page(vm->pml4, va, pa, prot);
@@ -164,14 +175,47 @@ static bool beyond_eof(const struct region *r, uint64_t va)
 	       r->file_off + (va - r->start) >= ALIGN_UP(file_size(r), PAGE_SIZE);
 }
 
+/* The page-cache index of page VA of file region R. */
+static uint64_t file_index(const struct region *r, uint64_t va)
+{
+	return (r->file_off + va - r->start) / PAGE_SIZE;
+}
+
+/* Not present, in a shared region: the page-cache frame itself (the part
+ * of the file's last page past its end reads as zero and is mapped too, as
+ * on Linux).  A write maps it writable, taking the file's own frame first
+ * (pagecache_get_exclusive); a read maps it read-only, so that the first
+ * write still comes here through shared_write. */
+static int shared_first_touch(struct vmspace *vm, const struct region *r, uint64_t va,
+			      int flags)
+{
+	struct address_space *m = &r->file->inode->mapping;
+	bool write = flags & FAULT_WRITE;
+	uint64_t pa = write ? pagecache_get_exclusive(m, file_index(r, va)) :
+			      pagecache_get(m, file_index(r, va));
+
+	if (!pa)
+		return -ENOMEM;
+	int err = install(vm, r, va, pa, 0, write);
+	if (err) {
+		frame_put(pa);
+		return err == -EEXIST ? 0 : err;
+	}
+	count_vm_event(FILE_MAP);
+	trace(va, write ? "shared_write" : "shared_map", 0, pa);
+	return 0;
+}
+
 /* Not present: the page's first mapping. */
 static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t va, int flags)
 {
 	uint64_t pa = 0, extra = PTE_COW;
 	const char *what;
 
+	if (r->shared)
+		return shared_first_touch(vm, r, va, flags);
 	if (whole_file_page(r, va) &&
-	    (pa = pagecache_get(&r->file->inode->mapping, (r->file_off + va - r->start) / PAGE_SIZE))) {
+	    (pa = pagecache_get(&r->file->inode->mapping, file_index(r, va)))) {
 		count_vm_event(FILE_MAP);
 		what = "file_map";
 	} else if (r->kind != REGION_FILE && !(flags & FAULT_WRITE) && sysctl_zero_page) {
@@ -186,7 +230,7 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
 	} else {
 		return -ENOMEM;
 	}
-	int err = install(vm, r, va, pa, extra);
+	int err = install(vm, r, va, pa, extra, !extra);
 	if (err) {
 		frame_put(pa);
 		return err == -EEXIST ? 0 : err;
@@ -303,6 +347,60 @@ int cow_fault(struct vmspace *vm, const struct region *r, uint64_t va, pte_t ori
 	return pa ? 0 : -ENOMEM;
 }
 
+/*
+ * shared_write: a write to the present, read-only entry ORIG of VA in a
+ * writable shared region.  The entry becomes writable if it maps the
+ * file's own frame for the page (pagecache_get_exclusive), as it does
+ * unless a file clone shared the frame and the file now has a copy of its
+ * own: then the stale entry is dropped and the retried access maps the
+ * copy.  Never a private copy: every mapping of the file and read() must
+ * see the store.  Gaining write access needs no shootdown (see cow_reuse).
+ */
+static int shared_write(struct vmspace *vm, const struct region *r, uint64_t va, pte_t orig)
+{
+	uint64_t old = pte_addr(orig);
+	uint64_t pa = pagecache_get_exclusive(&r->file->inode->mapping, file_index(r, va));
+	pte_t *e;
+
+	if (!pa)
+		return -ENOMEM;
+	/* lock_pte_same's test, written out here: cow_fault keeps that
+	 * helper to itself, inlined, as docs/walkthrough.md steps through it */
+	spin_lock(&vm->page_table_lock);
+	if (!(e = walk(vm->pml4, va, false)) || *e != orig) {
+		spin_unlock(&vm->page_table_lock);
+		frame_put(pa);		/* another CPU changed the entry: retry */
+		return 0;
+	}
+	if (pa == old) {
+		*e = pte_mkprot(*e, prot_to_pte(r->prot));
+		spin_unlock(&vm->page_table_lock);
+		local_flush_tlb_page(va);
+		trace(va, "shared_write", old, pa);
+	} else {
+		/* the stale entry goes, flushed as cow_replace flushes; the
+		 * access retries and shared_first_touch maps the file's frame */
+		if (__atomic_exchange_n(e, 0, __ATOMIC_SEQ_CST) & PTE_A)
+			flush_tlb_range(vm, va, va + PAGE_SIZE);
+		spin_unlock(&vm->page_table_lock);
+		frame_put(old);		/* the entry's reference */
+	}
+	frame_put(pa);
+	return 0;
+}
+
+/* A fault on the entry E of VA in shared region R, present unless another
+ * CPU's unmap got there first (the access then retries). */
+static int shared_fault(struct vmspace *vm, const struct region *r, uint64_t va, pte_t e,
+			int flags)
+{
+	if (!pte_present(e))
+		return 0;
+	if ((flags & FAULT_WRITE) && !(e & PTE_W))
+		return shared_write(vm, r, va, e);
+	return (e & PTE_U) || (flags & FAULT_FORCE) ? 0 : -EFAULT;
+}
+
 /* Is the frame of present entry E mapped by this entry alone and private
  * (Linux's PageAnonExclusive)?  Only such a page may take a forced write
  * in place. */
@@ -339,6 +437,8 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 			return err;
 		e = read_pte(vm, va);
 	}
+	if (r->shared)
+		return shared_fault(vm, r, va, e, flags);
 	if (pte_needs_cow(e, flags))
 		return cow_fault(vm, r, va, e);
 	if (flags & FAULT_FORCE)

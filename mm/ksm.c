@@ -2,7 +2,11 @@
  * mm/ksm.c - same-page merging, after Linux's mm/ksm.c ("Kernel Samepage
  * Merging").
  *
- * Programs mark memory with madvise(MADV_MERGEABLE).  A kernel thread, ksmd,
+ * Programs mark memory with madvise(MADV_MERGEABLE).  Only private anonymous
+ * memory can be marked (set_mergeable, mm/vmspace.c: a file mapping or
+ * MAP_SHARED memory accepts the advice and stays unmarked, as on Linux), and
+ * only FRAME_USER frames are ever merged, so a page-cache frame never merges
+ * with an anonymous page.  A kernel thread, ksmd,
  * walks the mergeable regions of every process, pages_to_scan pages per
  * round, sleeping sleep_millisecs between rounds, and maps pages with equal
  * contents to one frame.  That frame (FRAME_KSM) is mapped read-only with

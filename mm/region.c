@@ -23,6 +23,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/inode.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/panic.h"
 #include "mm/commit.h"
 #include "mm/heap.h"
@@ -116,9 +117,12 @@ static bool over_cap(const struct vmspace *vm, enum map_cap cap)
 	return cap == CAP_MAP ? vm->map_count > max : cap == CAP_SPLIT && vm->map_count >= max;
 }
 
-/* A region's hold on its file: a reference, and for a program's segment
- * the denial of writes, which cannot fail here: exec holds it already while
- * it maps, and fork copies a region that holds it. */
+/* A region's hold on its file: a reference; for a program's segment the
+ * denial of writes; for a shared mapping that may write, its place in the
+ * count F_SEAL_WRITE waits on (kernel/fs/memfd.c).  Neither can fail here:
+ * exec holds the denial already while it maps, mmap holds the count open
+ * while it adds the region, and fork and split copy a region that holds
+ * them. */
 static void file_hold(const struct region *r)
 {
 	if (!r->file)
@@ -126,6 +130,8 @@ static void file_hold(const struct region *r)
 	file_get(r->file);
 	if (r->denywrite && inode_deny_write(r->file->inode))
 		panic("file_hold: a program's file is open for writing");
+	if (r->shared && r->maywrite && inode_map_writable(r->file->inode))
+		panic("file_hold: a writable shared mapping of a write-sealed file");
 }
 
 /* Free R, unlinked, letting go of its file. */
@@ -134,6 +140,8 @@ static void region_free(struct region *r)
 	if (r->file) {
 		if (r->denywrite)
 			inode_allow_write(r->file->inode);
+		if (r->shared && r->maywrite)
+			inode_unmap_writable(r->file->inode);
 		file_put(r->file);
 	}
 	kfree(r);
@@ -189,7 +197,7 @@ int region_extend(struct vmspace *vm, struct region *r, uint64_t end)
 
 int region_account(struct vmspace *vm, struct region *r, int prot)
 {
-	if (r->account || !vm_accountable(prot, r->noreserve))
+	if (r->account || r->shared || !vm_accountable(prot, r->noreserve))
 		return 0;
 	if (vm_enough_memory(vm, region_pages(r)))
 		return -ENOMEM;
@@ -238,7 +246,9 @@ int region_split(struct vmspace *vm, uint64_t addr)
 /*
  * Can A and B, A just below B, be one region?  Anonymous memory (or heap)
  * with every attribute the same: Linux's vma_merge asks the same of flags and
- * anon_vma.  File regions are left apart: their offsets would have to agree.
+ * anon_vma.  File regions, shared ones (MAP_SHARED|MAP_ANONYMOUS is a file
+ * region too) included, are left apart: their files and offsets would have
+ * to agree, and each shared anonymous mapping is a file of its own.
  */
 static bool can_merge(const struct region *a, const struct region *b)
 {

@@ -22,6 +22,7 @@ struct mem_size_stats {
 	uint64_t ksm;			/* pages on merged (KSM) frames */
 	uint64_t pss, pss_dirty;	/* bytes << PSS_SHIFT: each page / its mappings */
 	uint64_t pss_anon, pss_file;	/* pss split by kind (smaps_rollup) */
+	uint64_t pss_shmem;		/* of pss_file, shared mappings' (procfs moves it) */
 };
 
 /* Add the pages of [start, end) of VM to MSS (Linux's smap_gather_stats

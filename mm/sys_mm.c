@@ -1,11 +1,23 @@
 /*
- * mm/sys_mm.c - memory system calls: brk, mmap, munmap, mprotect, madvise.
- * They only edit regions (mm/vmspace.c); pages appear on first touch.
- * Only private mappings exist: anonymous memory, and private file mappings
- * of tmpfs files (a write copies the page: the file is unchanged).
+ * mm/sys_mm.c - memory system calls: brk, mmap, munmap, mprotect, madvise,
+ * msync.  They only edit regions (mm/vmspace.c); pages appear on first
+ * touch (mm/fault.c).
+ *
+ * mmap makes four kinds of mapping, as Linux does:
+ *   MAP_PRIVATE | MAP_ANONYMOUS   REGION_ANON: zero pages, copied on write
+ *   MAP_PRIVATE of a tmpfs file   REGION_FILE: the page-cache frames,
+ *                                 read-only + copy-on-write (a write makes a
+ *                                 private copy: the file is unchanged)
+ *   MAP_SHARED of a tmpfs file    REGION_FILE + shared: the page-cache frames
+ *                                 themselves, writable: stores reach the file
+ *   MAP_SHARED | MAP_ANONYMOUS    the same, on a new unlinked tmpfs file of
+ *                                 the mapping's size ("/dev/zero (deleted)",
+ *                                 Linux's shmem_zero_setup), so fork's
+ *                                 children share it
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/fs/tmpfs.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
@@ -18,13 +30,20 @@
 #define MAP_SHARED 0x01
 #define MAP_PRIVATE 0x02
 #define MAP_FIXED 0x10
+#define MAP_GROWSDOWN 0x100
 #define MAP_ANONYMOUS 0x20
 #define MAP_NORESERVE 0x4000
 #define MAP_POPULATE 0x8000
 #define MAP_FIXED_NOREPLACE 0x100000
-#define MAP_KNOWN (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | 0x100 | 0x800 | \
-		   0x1000 | 0x2000 | MAP_NORESERVE | MAP_POPULATE | 0x10000 | 0x20000 | 0x40000 | \
-		   MAP_FIXED_NOREPLACE)
+#define MAP_SHARED_VALIDATE 0x03
+#define MAP_TYPE 0x0f
+/* The flags MAP_SHARED_VALIDATE knows (Linux's LEGACY_MAP_MASK: 32BIT,
+ * ABOVE4G, GROWSDOWN, DENYWRITE, EXECUTABLE, LOCKED, NONBLOCK, STACK,
+ * HUGETLB, UNINITIALIZED, the huge page sizes); other bits are ignored with
+ * MAP_SHARED and MAP_PRIVATE, refused with MAP_SHARED_VALIDATE. */
+#define MAP_LEGACY (MAP_SHARED | MAP_PRIVATE | MAP_FIXED | MAP_ANONYMOUS | 0x40 | 0x80 | \
+		    MAP_GROWSDOWN | 0x800 | 0x1000 | 0x2000 | MAP_NORESERVE | MAP_POPULATE | \
+		    0x10000 | 0x20000 | 0x40000 | 0x4000000 | 0xfc000000)
 
 #define MADV_NORMAL 0
 #define MADV_RANDOM 1
@@ -123,28 +142,47 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
 	return at ? (long)at : -ENOMEM;
 }
 
-/* The region a file mapping will be: a tmpfs file opened by FD.  R->file
- * is the caller's reference (fget: another thread may close FD meanwhile),
- * which it drops once the region holds its own. */
-static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
+/*
+ * The region a mapping of file F will be, checked as Linux's do_mmap checks
+ * it, in its order: -EOVERFLOW past the largest file (file_mmap_ok);
+ * neither MAP_SHARED nor MAP_PRIVATE -EINVAL; MAP_SHARED_VALIDATE with an
+ * unknown flag -EOPNOTSUPP; a shared writable mapping of a file not open
+ * for writing -EACCES (O_APPEND does not matter: Linux refuses only the
+ * append-only inode attribute, which tmpfs here lacks); any mapping of a
+ * file not open for reading -EACCES; something that is not a tmpfs regular
+ * file (a directory, a pipe, /proc) -ENODEV; MAP_GROWSDOWN -EINVAL; a
+ * shared writable mapping of a write-sealed file -EPERM
+ * (memfd_check_mmap, Linux's shmem_mmap).  A shared mapping of a file
+ * open read-only or write-sealed is still shared (it sees the file's
+ * stores) but may never become writable (region.maywrite, Linux's
+ * VM_MAYWRITE: vm_protect refuses).
+ */
+static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64_t len,
+		       struct region *r)
 {
-	struct file *f = fget(fd);
-	struct inode *inode = f ? tmpfs_file_inode(f) : NULL;
+	int type = flags & MAP_TYPE, err;
 
-	if (!f)
-		return -EBADF;
-	if (!inode || off < 0 || !page_aligned((uint64_t)off)) {
-		file_put(f);
-		return inode ? -EINVAL : -ENODEV;
-	}
 	/* past the largest file: Linux file_mmap_ok's -EOVERFLOW */
-	if ((uint64_t)off > PAGECACHE_BYTES || len > PAGECACHE_BYTES - (uint64_t)off) {
-		file_put(f);
+	if (off > PAGECACHE_BYTES || len > PAGECACHE_BYTES - off)
 		return -EOVERFLOW;
-	}
+	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE && type != MAP_PRIVATE)
+		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_LEGACY))
+		return -EOPNOTSUPP;
+	if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !file_writable(f))
+		return -EACCES;
+	if (!file_readable(f))
+		return -EACCES;
+	if (!tmpfs_file_inode(f))
+		return -ENODEV;
+	if (flags & MAP_GROWSDOWN)
+		return -EINVAL;
+	r->shared = type != MAP_PRIVATE;
+	if ((err = memfd_check_mmap(f, r->shared, prot, &r->maywrite)))
+		return err;
 	r->kind = REGION_FILE;
 	r->file = f;
-	r->file_off = (uint64_t)off;
+	r->file_off = off;
 	/* the whole mapping shows the file as it is at each fault, so that
 	 * what it grows by after the mmap shows too (Linux); pages wholly
 	 * past its end then are SIGBUS (beyond_eof in mm/fault.c) */
@@ -152,22 +190,57 @@ static int file_region(int fd, int64_t off, uint64_t len, struct region *r)
 	return 0;
 }
 
-long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t off)
+/* The region of an anonymous mapping: private, or shared on a new unlinked
+ * tmpfs file of LEN bytes (R->file, the caller's reference); -EINVAL for
+ * any other type (MAP_SHARED_VALIDATE included, as on Linux) and for shared
+ * MAP_GROWSDOWN, -ENOMEM without memory or for shared memory larger than a
+ * file may be here. */
+static int anon_region(int flags, uint64_t len, struct region *r)
+{
+	int type = flags & MAP_TYPE, err;
+
+	if (type == MAP_PRIVATE)
+		return 0;
+	if (type != MAP_SHARED || (flags & MAP_GROWSDOWN))
+		return -EINVAL;
+	if (len > PAGECACHE_BYTES)
+		return -ENOMEM;
+	if ((err = shmem_file_new("/dev/zero", len, &r->file)))
+		return err;
+	r->kind = REGION_FILE;
+	r->shared = r->maywrite = true;
+	r->file_bytes = len;
+	return 0;
+}
+
+/* do_mmap with the file (NULL: anonymous) in hand.  Shared mappings are
+ * not charged to Committed_AS (Linux charges only private writable ones;
+ * its shmem charge for MAP_SHARED|MAP_ANONYMOUS is left out here). */
+static long do_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct file *f, uint64_t off)
 {
 	struct vmspace *vm = current()->vm;
-	struct region r = { .prot = prot, .kind = REGION_ANON, .noreserve = flags & MAP_NORESERVE,
-			    .account = vm_accountable(prot, flags & MAP_NORESERVE) };
+	struct region r = { .prot = prot, .kind = REGION_ANON, .noreserve = flags & MAP_NORESERVE };
 	int err;
 
-	if (len == 0 || (flags & ~MAP_KNOWN) || (prot & ~7) || !page_aligned((uint64_t)off))
+	if (len == 0 || (prot & ~7))
 		return -EINVAL;
 	if (len > USER_END)
 		return -ENOMEM;
-	if ((flags & (MAP_SHARED | MAP_PRIVATE)) != MAP_PRIVATE)
-		return (flags & MAP_SHARED) && (flags & MAP_ANONYMOUS) ? -ENOSYS : -EINVAL;
+	/* Linux places the mapping before it looks at the file: a bad
+	 * MAP_FIXED address wins over the file's errors */
+	if ((flags & (MAP_FIXED | MAP_FIXED_NOREPLACE)) && !page_aligned(addr))
+		return -EINVAL;
 	len = ALIGN_UP(len, PAGE_SIZE);
-	if (!(flags & MAP_ANONYMOUS) && (err = file_region(fd, off, len, &r)))
+	if ((err = f ? file_region(f, prot, flags, off, len, &r) : anon_region(flags, len, &r)))
 		return err;
+	r.account = !r.shared && vm_accountable(prot, r.noreserve);
+	/* hold the file's count of writable shared mappings open until the
+	 * region holds its own place in it: F_SEAL_WRITE cannot slip between */
+	if (r.maywrite && (err = inode_map_writable(r.file->inode))) {
+		if (!f)
+			file_put(r.file);
+		return err;
+	}
 	down_write(&vm->mmap_lock);
 	long at = place_mapping(vm, addr, len, flags);
 	if (at >= 0) {
@@ -179,14 +252,34 @@ long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t of
 			region_merge_range(vm, r.start, r.end);
 	}
 	up_write(&vm->mmap_lock);
-	if (r.file)
-		file_put(r.file);
+	if (r.maywrite)
+		inode_unmap_writable(r.file->inode);
+	if (!f && r.file)
+		file_put(r.file);	/* the shmem file: the region holds it now */
 	if (at >= 0 && (flags & MAP_POPULATE)) {
 		down_read(&vm->mmap_lock);
 		vm_populate(vm, r.start, r.end);
 		up_read(&vm->mmap_lock);
 	}
 	return at;
+}
+
+/* mmap(2): Linux's x86 sys_mmap checks the offset first, then
+ * ksys_mmap_pgoff the descriptor (-EBADF), then do_mmap the rest.  The
+ * file is held by our own reference (fget: another thread may close FD
+ * meanwhile) until the region holds its own. */
+long sys_mmap(uint64_t addr, size_t len, int prot, int flags, int fd, int64_t off)
+{
+	struct file *f = NULL;
+
+	if (!page_aligned((uint64_t)off))
+		return -EINVAL;
+	if (!(flags & MAP_ANONYMOUS) && !(f = fget(fd)))
+		return -EBADF;
+	long ret = do_mmap(addr, len, prot, flags, f, (uint64_t)off);
+	if (f)
+		file_put(f);
+	return ret;
 }
 
 /* munmap's range check (Linux: __do_munmap): -EINVAL unless page-aligned
@@ -258,8 +351,12 @@ static long do_madvise(struct vmspace *vm, uint64_t addr, uint64_t end, int advi
 	case MADV_PAGEOUT:
 		/* hints: nothing here acts on them (no swap, no huge pages) */
 		return vm_range_mapped(vm, addr, end) ? 0 : -ENOMEM;
-	case MADV_DONTNEED:
 	case MADV_FREE:
+		/* Linux: only for private anonymous memory */
+		if (vm_range_has_file(vm, addr, end))
+			return -EINVAL;
+		return vm_discard(vm, addr, end);
+	case MADV_DONTNEED:
 		return vm_discard(vm, addr, end);
 	case MADV_MERGEABLE:
 	case MADV_UNMERGEABLE:
@@ -291,8 +388,33 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 	return ret;
 }
 
+#define MS_ASYNC 1
+#define MS_INVALIDATE 2
+#define MS_SYNC 4
+
+/*
+ * msync(2), checked as Linux's: -EINVAL for unknown flags, an unaligned
+ * ADDR, or MS_ASYNC with MS_SYNC; -ENOMEM for a wrapping length or a range
+ * not wholly mapped; else 0.  Nothing is written anywhere: a tmpfs file has
+ * no backing store, and a store through a shared mapping is in the
+ * page-cache frame itself, which read() and every other mapping already
+ * see (Linux's msync does no more for tmpfs).  MS_INVALIDATE has nothing to
+ * drop for the same reason.
+ */
 long sys_msync(uint64_t addr, size_t len, int flags)
 {
-	(void)addr, (void)len, (void)flags;
-	return -ENOSYS;
+	struct vmspace *vm = current()->vm;
+	uint64_t end = range_end(addr, len);
+
+	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || !page_aligned(addr) ||
+	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
+		return -EINVAL;
+	if (len && !end)
+		return -ENOMEM;
+	if (!len)
+		return 0;
+	down_read(&vm->mmap_lock);
+	bool mapped = vm_range_mapped(vm, addr, end);
+	up_read(&vm->mmap_lock);
+	return mapped ? 0 : -ENOMEM;
 }

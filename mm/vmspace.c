@@ -191,26 +191,46 @@ uint64_t prot_to_pte(int prot)
 	return bits;
 }
 
+/* How vm_protect re-protects the pages of one region. */
+struct reprotect {
+	int prot;
+	bool shared;
+};
+
 /* Re-protect one present page.  A PTE_COW page maps a frame that is (or was
  * at fork) shared and must stay read-only whatever the region allows: its
- * first write goes through cow_fault. */
+ * first write goes through cow_fault.  In a shared region the write bit is
+ * never granted here, only kept: a write fault grants it, after
+ * pagecache_get_exclusive has made the frame the file's own (a frame a file
+ * clone still shares must be copied first; Linux's write notification). */
 static int reprotect_page(pte_t *pte, uint64_t va, void *arg)
 {
-	uint64_t bits = prot_to_pte(*(int *)arg);
+	const struct reprotect *rp = arg;
+	uint64_t bits = prot_to_pte(rp->prot);
 
 	(void)va;
 	if (*pte & PTE_COW)
 		bits = (bits & ~PTE_W) | PTE_COW;
+	else if (rp->shared && !(*pte & PTE_W))
+		bits &= ~PTE_W;
 	*pte = pte_mkprot(*pte, bits);
 	return 0;
 }
 
+/* May R take protection PROT?  Not write access to a shared mapping of a
+ * file open read-only or write-sealed (Linux: VM_MAYWRITE is clear,
+ * mprotect -EACCES). */
+static int may_protect(const struct region *r, int prot)
+{
+	return r->shared && (prot & PROT_WRITE) && !r->maywrite ? -EACCES : 0;
+}
+
 /*
  * mprotect: region by region from START, charge what becomes writable
- * private memory (mm/commit.c), then set the protection; the pages follow in
- * one walk.  At a hole, or when a charge is refused, the regions before it
- * keep their new protection and the call fails with ENOMEM, as Linux's
- * do_mprotect_pkey does.
+ * private memory (mm/commit.c), then set the protection; the pages follow,
+ * one walk per region.  At a hole, or when a charge or a shared mapping's
+ * write access is refused, the regions before it keep their new protection
+ * and the call fails (ENOMEM, EACCES), as Linux's do_mprotect_pkey does.
  */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 {
@@ -221,15 +241,25 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 		return -ENOMEM;
 	for (struct region *r = region_find(vm, start); r && r->start == done && done < end;
 	     r = region_next(r)) {
-		if ((err = region_account(vm, r, prot)))
+		if ((err = may_protect(r, prot)) || (err = region_account(vm, r, prot)))
 			break;
+		struct reprotect rp = { .prot = prot, .shared = r->shared };
 		r->prot = prot;
+		walk_range(vm->pml4, r->start, r->end, reprotect_page, &rp);
 		done = r->end;
 	}
-	walk_range(vm->pml4, start, done, reprotect_page, &prot);
 	flush_tlb_range(vm, start, done);
 	region_merge_range(vm, start, end);	/* also undoes a split left unused */
 	return err ? err : done < end ? -ENOMEM : 0;
+}
+
+bool vm_range_has_file(struct vmspace *vm, uint64_t start, uint64_t end)
+{
+	for (struct region *r = region_find_after(vm, start); r && r->start < end;
+	     r = region_next(r))
+		if (r->kind == REGION_FILE)
+			return true;
+	return false;
 }
 
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
@@ -245,6 +275,10 @@ int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 	return vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
 }
 
+/* Only private anonymous memory is ever merged (Linux's ksm_madvise skips
+ * VM_SHARED and file mappings): a file region, shared anonymous memory
+ * included, takes the advice without error and stays unmergeable, so the
+ * scanner never meets a page-cache frame or a shared page. */
 static void set_mergeable(struct region *r, void *arg)
 {
 	if (r->kind != REGION_FILE)
@@ -416,6 +450,21 @@ static int share_page(pte_t *pte, uint64_t va, void *arg)
 	return 0;
 }
 
+/* fork of a shared region, whatever cow_fork says: the child maps the very
+ * frame, with the same entry (writable stays writable, never PTE_COW), and
+ * the frame gains a reference (Linux: copy_present_pte leaves VM_SHARED
+ * entries alone). */
+static int share_shared_page(pte_t *pte, uint64_t va, void *arg)
+{
+	pte_t *e = child_pte(arg, va);
+
+	if (!e)
+		return -ENOMEM;
+	*e = *pte;
+	frame_get(pte_addr(*pte));
+	return 0;
+}
+
 /* fork with cow_fork=0 (the eager copy): every present page gets a new frame. */
 static int copy_page(pte_t *pte, uint64_t va, void *arg)
 {
@@ -431,7 +480,8 @@ static int copy_page(pte_t *pte, uint64_t va, void *arg)
 }
 
 /*
- * Give the child region R of the parent, and its pages.  MADV_DONTFORK
+ * Give the child region R of the parent, and its pages: a shared region's
+ * as they are, the others copy-on-write or copied.  MADV_DONTFORK
  * (r->dontfork): the child gets neither, so an access there is SIGSEGV.
  * MADV_WIPEONFORK (r->wipeonfork): the region without its pages, so the
  * child reads zeros.  Linux: mm/mmap.c dup_mmap, VM_DONTCOPY, VM_WIPEONFORK.
@@ -443,8 +493,9 @@ static int fork_region(struct fork_target *t, const struct region *r)
 	int err = region_copy(t->child, r);
 	if (err || r->wipeonfork)
 		return err;
-	return walk_range(t->parent->pml4, r->start, r->end,
-			  sysctl_cow_fork ? share_page : copy_page, t);
+	int (*give)(pte_t *pte, uint64_t va, void *arg) =
+		r->shared ? share_shared_page : sysctl_cow_fork ? share_page : copy_page;
+	return walk_range(t->parent->pml4, r->start, r->end, give, t);
 }
 
 /*

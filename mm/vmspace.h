@@ -54,6 +54,10 @@ struct region {
 	/* MAP_SHARED (Linux VM_SHARED): stores go to the page-cache frame
 	 * itself, never copied; fork shares the frames writable as they are. */
 	bool shared;
+	/* shared: may ever be writable (Linux VM_MAYWRITE): its file was open
+	 * for writing and not write-sealed at mmap; counted in the inode's
+	 * mmap_writable while the region lives (mm/region.c) */
+	bool maywrite;
 	uint64_t file_off;		/* file offset that `start` shows */
 	uint64_t file_bytes;		/* bytes from `start` that come from the file; the rest reads as zero */
 };
@@ -169,11 +173,14 @@ bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end);
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Change the protection of [start, end), up to its first hole: -ENOMEM if
  * there is one, or the commit charge for making it writable is refused
- * (mm/commit.c); the regions before keep their new protection. */
+ * (mm/commit.c); -EACCES for write access to a shared mapping that may not
+ * write (region.maywrite); the regions before keep their new protection. */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot);
 /* Fault in the pages of the one region [start, end) (MAP_POPULATE); stops
  * at the first failure, silently. */
 void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end);
+/* Does a file region (shared anonymous memory included) overlap [start, end)? */
+bool vm_range_has_file(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Drop the pages of [start, end) (MADV_DONTNEED): they read as new again.
  * -ENOMEM when part of the range is unmapped (the rest is dropped). */
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end);

@@ -124,6 +124,17 @@ struct file *fs_open_exec(const char *path, int *err);
 #define O_CLOEXEC 02000000
 #define O_PATH 010000000
 
+/* Was F opened for reading, for writing (its O_ACCMODE)? */
+static inline bool file_readable(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) != O_WRONLY;
+}
+
+static inline bool file_writable(const struct file *f)
+{
+	return (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR;
+}
+
 /* The status flags a file keeps (fcntl F_GETFL). */
 #define FS_KEPT_FLAGS (O_ACCMODE | O_APPEND | O_NONBLOCK | O_DIRECTORY)
 

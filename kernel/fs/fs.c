@@ -603,6 +603,10 @@ static int open_node(const char *base, const char *path, int flags, int mode,
 		fs_node_put(n);
 		if (r == 0) {
 			fs_node_from_inode(n, inode);	/* takes over its reference */
+			/* N named the directory: name the new file (its fd link, maps) */
+			size_t dlen = strlen(n->path);
+			snprintf(n->path + dlen, sizeof(n->path) - dlen, "%s%s",
+				 dlen && n->path[dlen - 1] == '/' ? "" : "/", last);
 			*created = true;
 		}
 		return r;

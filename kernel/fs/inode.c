@@ -38,6 +38,7 @@ struct inode *inode_new(uint32_t mode, uint32_t dev)
 	inode->mode = mode;
 	inode->dev = dev;
 	inode->refcount = 1;
+	inode->seals = F_SEAL_SEAL;
 	inode_touch(inode, INODE_ATIME | INODE_MTIME | INODE_CTIME);
 	if (S_ISREG(mode))
 		pagecache_init_mapping(&inode->mapping);

@@ -42,14 +42,29 @@ struct inode {
 	 * exec (deny_write_access); the two exclude each other (ETXTBSY). */
 	int writecount;
 	int mounted;			/* file systems mounted on this directory (EBUSY) */
+	/* File seals (F_SEAL_*, fcntl F_ADD_SEALS; kernel/fs/memfd.c): every
+	 * file has F_SEAL_SEAL but a memfd made with MFD_ALLOW_SEALING.
+	 * Changed with fs_tree held for writing. */
+	unsigned seals;
+	/* Linux i_mmap_writable: > 0 the shared mappings that may write
+	 * (region.maywrite); < 0 once F_SEAL_WRITE denies new ones.  Atomic. */
+	int mmap_writable;
 	struct address_space mapping;	/* regular files: the data */
 	struct rb_root entries;		/* directories: struct dir_entry by name */
 	uint64_t nentries;
 	char *target;			/* symbolic links: the target, NUL-terminated */
 };
 
+/* File seals (Linux include/uapi/linux/fcntl.h). */
+#define F_SEAL_SEAL 0x0001		/* no more seals may be added */
+#define F_SEAL_SHRINK 0x0002		/* the size may not shrink */
+#define F_SEAL_GROW 0x0004		/* the size may not grow */
+#define F_SEAL_WRITE 0x0008		/* no writes, no writable shared mappings */
+#define F_SEAL_FUTURE_WRITE 0x0010	/* the same, sparing shared mappings made before */
+#define F_SEAL_EXEC 0x0020		/* the execute bits may not change */
+
 /* A new inode of MODE on device DEV with one reference (the caller's),
- * nlink 0, times now; NULL without memory. */
+ * nlink 0, times now, seals F_SEAL_SEAL; NULL without memory. */
 struct inode *inode_new(uint32_t mode, uint32_t dev);
 struct inode *iget(struct inode *inode);
 /* Drop a reference; the last frees the data and the inode (a directory is

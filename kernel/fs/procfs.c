@@ -625,9 +625,21 @@ static void proc_tty(const struct proc *p, int *tty_nr, int *tpgid)
 	*tty_nr = (int)dev;
 }
 
+/* Resident pages of shared region R: status counts them as RssShmem, not
+ * RssFile (Linux: MM_SHMEMPAGES).  Here only the pages of MAP_SHARED
+ * mappings count so, though every file is on tmpfs: the root file system
+ * stands in for a disk one, so that programs' text stays RssFile. */
+static uint64_t shared_resident(struct vmspace *vm, const struct region *r)
+{
+	struct mem_size_stats m = { 0 };
+
+	smap_gather_stats(vm, r->start, r->end, &m);
+	return m.resident / PAGE_SIZE;
+}
+
 /* The memory numbers of status, statm and stat, in pages. */
 struct vm_numbers {
-	uint64_t size, rss_anon, rss_file, text, data, stack, pte;
+	uint64_t size, rss_anon, rss_file, rss_shmem, text, data, stack, pte;
 };
 
 static void vm_numbers(struct vmspace *vm, struct vm_numbers *v)
@@ -644,6 +656,8 @@ static void vm_numbers(struct vmspace *vm, struct vm_numbers *v)
 	v->pte = mm_pgtables(vm);
 	for (const struct region *r = region_first(vm); r; r = region_next(r)) {
 		uint64_t pages = (r->end - r->start) / PAGE_SIZE;
+		if (r->shared)
+			v->rss_shmem += shared_resident(vm, r);
 		if (r->kind == REGION_STACK)
 			v->stack += pages;
 		else if (r->prot & PROT_WRITE)
@@ -671,8 +685,8 @@ static void status_vm(struct text *t, struct vmspace *vm)
 	kb_tab(t, "VmHWM:", v.rss_anon + v.rss_file);
 	kb_tab(t, "VmRSS:", v.rss_anon + v.rss_file);
 	kb_tab(t, "RssAnon:", v.rss_anon);
-	kb_tab(t, "RssFile:", v.rss_file);
-	kb_tab(t, "RssShmem:", 0);
+	kb_tab(t, "RssFile:", v.rss_file - v.rss_shmem);
+	kb_tab(t, "RssShmem:", v.rss_shmem);
 	kb_tab(t, "VmData:", v.data);
 	kb_tab(t, "VmStk:", v.stack);
 	kb_tab(t, "VmExe:", v.text);
@@ -951,19 +965,32 @@ static struct file *pid_fget(int pid, int fd)
 	return f;
 }
 
+#define DELETED_SUFFIX " (deleted)"
+
+/* F's path as /proc shows it (fd links, maps) into BUF: with " (deleted)"
+ * when its inode has no name left (unlinked, or never linked: a memfd,
+ * shared anonymous memory), as Linux's d_path.  nlink is read without
+ * fs_tree: an unlink racing with the read decides either way. */
+static void file_display_name(const struct file *f, char *buf, size_t max)
+{
+	bool deleted = f->inode && !__atomic_load_n(&f->inode->nlink, __ATOMIC_RELAXED);
+
+	snprintf(buf, max, "%s%s", f->path, deleted ? DELETED_SUFFIX : "");
+}
+
 /* What /proc/PID/fd/N names: the path it was opened by, else "pipe:[ino]"
  * or the device (the console of init's first descriptors), as Linux's
  * d_path and pipefs names. */
 static long link_fd(int pid, int fd, char *buf, size_t max)
 {
 	struct file *f = pid_fget(pid, fd);
-	char name[FS_PATH_MAX];
+	char name[FS_PATH_MAX + sizeof(DELETED_SUFFIX)];
 	struct stat st;
 
 	if (!f)
 		return -ENOENT;
 	if (f->path[0]) {
-		strlcpy(name, f->path, sizeof(name));
+		file_display_name(f, name, sizeof(name));
 	} else if (!f->ops->stat || f->ops->stat(f, &st)) {
 		strlcpy(name, "anon_inode:[file]", sizeof(name));
 	} else if ((st.st_mode & S_IFMT) == S_IFIFO) {
@@ -1000,11 +1027,17 @@ static int store_oom_score_adj(struct proc *p, const char *s, size_t n)
 #define MAPS_NAME_PAD 72
 #define MAPS_FILE_DEV "00:01"	/* the root tmpfs's st_dev: 0, 1 */
 
-static const char *region_name(const struct region *r)
+/* The name a maps line shows for R: a file's path, with " (deleted)" once
+ * the file has no name left (unlinked, or never linked: shared anonymous
+ * memory's "/dev/zero", a memfd), as Linux's d_path does; written to BUF. */
+static const char *region_name(const struct region *r, char *buf, size_t max)
 {
 	switch (r->kind) {
 	case REGION_FILE:
-		return r->file ? r->file->path : NULL;
+		if (!r->file)
+			return NULL;
+		file_display_name(r->file, buf, max);
+		return buf;
 	case REGION_STACK:
 		return "[stack]";
 	case REGION_HEAP:
@@ -1018,17 +1051,19 @@ static const char *region_name(const struct region *r)
 struct maps_row {
 	uint64_t start, end, off, ino;
 	int prot;
+	bool shared;			/* 's' (MAP_SHARED) or 'p' */
 	const char *dev, *name;		/* name: NULL for none */
 };
 
-/* "00400000-00401000 r-xp 00000000 00:01 12    /bin/sh" (all mappings are private). */
+/* "00400000-00401000 r-xp 00000000 00:01 12    /bin/sh". */
 static void maps_row(struct text *t, const struct maps_row *m)
 {
 	const char *name = m->name;
 	char head[TEXT_LINE];
-	int n = snprintf(head, sizeof(head), "%08lx-%08lx %c%c%cp %08lx %s %lu ", m->start, m->end,
+	int n = snprintf(head, sizeof(head), "%08lx-%08lx %c%c%c%c %08lx %s %lu ", m->start, m->end,
 			 m->prot & PROT_READ ? 'r' : '-', m->prot & PROT_WRITE ? 'w' : '-',
-			 m->prot & PROT_EXEC ? 'x' : '-', m->off, m->dev, m->ino);
+			 m->prot & PROT_EXEC ? 'x' : '-', m->shared ? 's' : 'p', m->off, m->dev,
+			 m->ino);
 
 	text_put(t, head, MIN((size_t)n, sizeof(head) - 1));
 	if (name) {
@@ -1042,9 +1077,11 @@ static void maps_row(struct text *t, const struct maps_row *m)
 static void maps_line(struct text *t, const struct region *r)
 {
 	const struct file *f = r->kind == REGION_FILE ? r->file : NULL;
+	char name[FS_PATH_MAX + sizeof(DELETED_SUFFIX)];
 	struct maps_row m = { .start = r->start, .end = r->end, .off = f ? r->file_off : 0,
-			      .ino = f ? f->inode->ino : 0, .prot = r->prot,
-			      .dev = f ? MAPS_FILE_DEV : "00:00", .name = region_name(r) };
+			      .ino = f ? f->inode->ino : 0, .prot = r->prot, .shared = r->shared,
+			      .dev = f ? MAPS_FILE_DEV : "00:00",
+			      .name = region_name(r, name, sizeof(name)) };
 
 	maps_row(t, &m);
 }
@@ -1081,7 +1118,7 @@ static void show_maps(struct text *t, struct proc *p)
 /*
  * The fields of Linux 6.1's __show_smap (fs/proc/task_mmu.c), in its order,
  * plus KSM (a later Linux's line, after Anonymous).  What this kernel does
- * not have (huge pages, swap, MADV_FREE, mlock, shared memory) is 0.
+ * not have (huge pages, swap, MADV_FREE, mlock) is 0.
  * ROLLUP adds the Pss split by kind, as smaps_rollup does.
  */
 static void smaps_fields(struct text *t, const struct mem_size_stats *m, bool rollup)
@@ -1092,7 +1129,7 @@ static void smaps_fields(struct text *t, const struct mem_size_stats *m, bool ro
 	if (rollup) {
 		kb_bytes(t, "Pss_Anon:", m->pss_anon >> PSS_SHIFT);
 		kb_bytes(t, "Pss_File:", m->pss_file >> PSS_SHIFT);
-		kb_bytes(t, "Pss_Shmem:", 0);
+		kb_bytes(t, "Pss_Shmem:", m->pss_shmem >> PSS_SHIFT);
 	}
 	kb_bytes(t, "Shared_Clean:", m->shared_clean);
 	kb_bytes(t, "Shared_Dirty:", m->shared_dirty);
@@ -1110,15 +1147,19 @@ static void smaps_fields(struct text *t, const struct mem_size_stats *m, bool ro
 }
 
 /* Linux's two-letter VM_* names (show_smap_vma_flags), in bit order: what
- * a region here can be.  All mappings are private: mr mw me always. */
+ * a region here can be.  mr me always; a shared mapping is ms (VM_MAYSHARE),
+ * and sh and mw only if it may write (region.maywrite: do_mmap clears
+ * VM_SHARED and VM_MAYWRITE otherwise); a private one is always mw. */
 static void smaps_vmflags(struct text *t, const struct region *r)
 {
+	bool may_write = !r->shared || r->maywrite;
 	const struct {
 		bool on;
 		const char *name;
 	} flags[] = {
 		{ r->prot & PROT_READ, "rd" }, { r->prot & PROT_WRITE, "wr" },
-		{ r->prot & PROT_EXEC, "ex" }, { true, "mr" }, { true, "mw" }, { true, "me" },
+		{ r->prot & PROT_EXEC, "ex" }, { r->shared && may_write, "sh" }, { true, "mr" },
+		{ may_write, "mw" }, { true, "me" }, { r->shared, "ms" },
 		{ r->kind == REGION_STACK, "gd" }, { r->dontfork, "dc" }, { r->account, "ac" },
 		{ r->noreserve, "nr" }, { r->wipeonfork, "wf" }, { r->mergeable, "mg" },
 	};
@@ -1161,7 +1202,12 @@ static void show_smaps_rollup(struct text *t, struct proc *p)
 		return;
 	row.start = r ? r->start : 0;
 	for (; r; r = region_next(r)) {
+		uint64_t file = m.pss_file;
 		smap_gather_stats(p->vm, r->start, r->end, &m);
+		if (r->shared) {	/* Pss_Shmem, not Pss_File (see shared_resident) */
+			m.pss_shmem += m.pss_file - file;
+			m.pss_file = file;
+		}
 		row.end = r->end;
 	}
 	maps_row(t, &row);

@@ -14,6 +14,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/fs/pipe.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
@@ -554,6 +555,9 @@ static long do_fcntl(struct file *f, int fd, int cmd, uint64_t arg)
 	case F_SETFL:
 		f->flags = (f->flags & ~(O_APPEND | O_NONBLOCK)) | ((int)arg & (O_APPEND | O_NONBLOCK));
 		return 0;
+	case F_ADD_SEALS:
+	case F_GET_SEALS:
+		return memfd_fcntl(f, cmd, arg);
 	default:
 		return -EINVAL;
 	}

@@ -16,6 +16,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/fs/tmpfs.h"
 #include "kernel/proc.h"
 #include "kernel/rwsem.h"
@@ -433,7 +434,9 @@ static long truncate_inode(struct inode *inode, int64_t len, bool need_write)
 	if (need_write && (r = inode_get_write(inode)) < 0)
 		return r;
 	down_write(&fs_tree);
-	r = inode_truncate(inode, (uint64_t)len);
+	r = memfd_check_resize(inode, (uint64_t)len);
+	if (!r)
+		r = inode_truncate(inode, (uint64_t)len);
 	up_write(&fs_tree);
 	if (need_write)
 		inode_put_write(inode);
@@ -525,6 +528,10 @@ static long set_attr(int dirfd, uint64_t upath, bool follow,
 
 static long set_mode(struct inode *inode, const void *arg)
 {
+	long r = memfd_check_chmod(inode, *(const uint32_t *)arg);
+
+	if (r)
+		return r;
 	inode->mode = (inode->mode & S_IFMT) | (*(const uint32_t *)arg & 07777);
 	inode_touch(inode, INODE_CTIME);
 	return 0;

@@ -14,6 +14,7 @@
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
+#include "kernel/fs/memfd.h"
 #include "kernel/rwsem.h"
 #include "kernel/proc.h"
 #include "kernel/uaccess.h"
@@ -149,14 +150,17 @@ static void prefault_readable(uint64_t buf, size_t n)
 			return;
 }
 
-/* O_APPEND: the end is taken under the lock, so writers never interleave. */
+/* O_APPEND: the end is taken under the lock, so writers never interleave.
+ * A sealed file may refuse or shorten it (memfd_write_limit). */
 static long file_write(struct file *f, uint64_t buf, size_t n, uint64_t *off)
 {
 	prefault_readable(buf, n);
 	down_write(&fs_tree);
 	if (f->flags & O_APPEND)
 		*off = f->inode->size;
-	long r = inode_write(f->inode, buf, n, *off, true);
+	long r = memfd_write_limit(f->inode, *off, n);
+	if (r > 0)
+		r = inode_write(f->inode, buf, (size_t)r, *off, true);
 	up_write(&fs_tree);
 	if (r > 0)
 		*off += (uint64_t)r;
@@ -171,14 +175,9 @@ static int file_stat(struct file *f, struct stat *st)
 	return 0;
 }
 
-static bool opened_for_write(const struct file *f)
-{
-	return (f->flags & O_ACCMODE) == O_WRONLY || (f->flags & O_ACCMODE) == O_RDWR;
-}
-
 static void file_close(struct file *f)
 {
-	if (opened_for_write(f))
+	if (file_writable(f))
 		inode_put_write(f->inode);
 }
 
@@ -200,7 +199,7 @@ int tmpfs_open(struct inode *inode, const char *path, int flags, struct file **o
 	if (!f)
 		return -ENOMEM;
 	strlcpy(f->path, path, sizeof(f->path));
-	if (opened_for_write(f) && (r = inode_get_write(inode)) < 0) {
+	if (file_writable(f) && (r = inode_get_write(inode)) < 0) {
 		f->flags = O_RDONLY;	/* so that its close gives back no write access */
 		file_put(f);
 		return r;
@@ -210,4 +209,20 @@ int tmpfs_open(struct inode *inode, const char *path, int flags, struct file **o
 		inode_truncate(inode, 0);
 	*out = f;
 	return 0;
+}
+
+/* The device unlinked shmem files report: the root tmpfs's (maps shows
+ * 00:01, as Linux's internal shm mount does on most systems). */
+#define SHMEM_DEV 1
+
+int shmem_file_new(const char *name, uint64_t size, struct file **out)
+{
+	struct inode *inode = inode_new(S_IFREG | 0777, SHMEM_DEV);
+
+	if (!inode)
+		return -ENOMEM;
+	inode->size = size;	/* no one else sees it yet: no fs_tree needed */
+	int r = tmpfs_open(inode, name, O_RDWR, out);
+	iput(inode);		/* the file holds it now, or it goes */
+	return r;
 }

@@ -28,3 +28,9 @@ int tmpfs_mkdir_p(struct inode *root, const char *path, struct inode **out);
 void tmpfs_clear(struct inode *dir);
 /* The tmpfs inode behind an open regular file, or NULL (no reference). */
 struct inode *tmpfs_file_inode(struct file *f);
+/* An unlinked tmpfs file (nlink 0, in no directory) of SIZE bytes, all
+ * holes, open O_RDWR in *OUT under NAME, which /proc shows with
+ * " (deleted)": MAP_SHARED|MAP_ANONYMOUS memory ("/dev/zero", Linux's
+ * shmem_zero_setup) and memfd_create ("/memfd:NAME").  Needs no lock.
+ * 0 or -ENOMEM; the file's last reference frees it and its frames. */
+int shmem_file_new(const char *name, uint64_t size, struct file **out);
