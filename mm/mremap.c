@@ -27,6 +27,9 @@
  * old tables still exist, so that cannot fail) and the call is ENOMEM with
  * nothing changed.  The commit charge moves with the region: the new one
  * takes over the old one's pages and is charged only for what it adds.
+ * The new region is not merged with its neighbours: on Linux a moved
+ * anonymous mapping keeps its own anon_vma, which its new neighbours do not
+ * share, so /proc/PID/maps shows it apart there too.
  * MREMAP_DONTUNMAP moves the entries but leaves the old region mapped, now
  * empty (its pages fault afresh: zeros for private anonymous memory, the
  * file for a file mapping), and charges the new region in full.
@@ -228,7 +231,6 @@ static int move_mapping(struct remap *rm, struct region *r, uint64_t to)
 		r->account = false;
 		vm_unmap(vm, rm->addr, rm->addr + rm->old_len);
 	}
-	region_merge_range(vm, to, to + rm->new_len);
 	return 0;
 }
 
@@ -249,6 +251,8 @@ static long move_to(struct remap *rm, struct region *r, uint64_t to)
 		r = region_find(rm->vm, rm->addr);
 	}
 	long err = move_mapping(rm, r, to);
+	if (err)
+		region_merge_range(rm->vm, rm->addr, rm->addr + rm->old_len);	/* undo the splits */
 	return err ? err : (long)to;
 }
 
@@ -305,7 +309,6 @@ static int grow_in_place(struct remap *rm, struct region *r)
 	if (region_extend(rm->vm, r, end))
 		return -ENOMEM;
 	r->file_bytes = file_bytes;
-	region_merge_range(rm->vm, r->start, end);
 	return 0;
 }
 

@@ -449,6 +449,10 @@ static int make_file(const char *path)
 			return -1;
 		}
 	}
+	if (fd >= 0) {	/* reopened: cowos names a file open(O_CREAT) made by its directory */
+		close(fd);
+		fd = open(path, O_RDWR);
+	}
 	return fd;
 }
 
