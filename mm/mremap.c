@@ -56,13 +56,10 @@
 #include "kernel/syscall.h"
 #include "mm/commit.h"
 #include "mm/layout.h"
+#include "mm/mremap.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
-
-#define MREMAP_MAYMOVE 1
-#define MREMAP_FIXED 2
-#define MREMAP_DONTUNMAP 4
 
 /* One mremap call, its lengths page-aligned. */
 struct remap {
@@ -346,15 +343,15 @@ static long do_mremap(struct remap *rm)
 }
 
 /*
- * mremap(2): the new address of the mapping, or -EINVAL, -EFAULT, -ENOMEM,
- * -EPERM as the opening comment says.  The flags' rules (Linux): FIXED and
+ * The checks that need no lock, the flags' rules (Linux): FIXED and
  * DONTUNMAP need MAYMOVE; DONTUNMAP needs old_len == new_len; a FIXED or
  * DONTUNMAP target must be page-aligned, inside the user range, and not
  * overlap the old range.
  */
-long sys_mremap(uint64_t old_addr, size_t old_len, size_t new_len, int flags, uint64_t new_addr)
+long vm_mremap(struct vmspace *vm, uint64_t old_addr, size_t old_len, size_t new_len, int flags,
+	       uint64_t new_addr)
 {
-	struct remap rm = { .vm = current()->vm, .addr = old_addr, .flags = flags,
+	struct remap rm = { .vm = vm, .addr = old_addr, .flags = flags,
 			    .old_len = page_len(old_len), .new_len = page_len(new_len),
 			    .new_addr = new_addr };
 
@@ -376,4 +373,10 @@ long sys_mremap(uint64_t old_addr, size_t old_len, size_t new_len, int flags, ui
 	long ret = do_mremap(&rm);
 	up_write(&rm.vm->mmap_lock);
 	return ret;
+}
+
+/* mremap(2) for the calling process. */
+long sys_mremap(uint64_t old_addr, size_t old_len, size_t new_len, int flags, uint64_t new_addr)
+{
+	return vm_mremap(current()->vm, old_addr, old_len, new_len, flags, new_addr);
 }
