@@ -524,10 +524,6 @@ static int make_file(const char *path)
 			return -1;
 		}
 	}
-	if (fd >= 0) {	/* reopened: cowos names a file open(O_CREAT) made by its directory */
-		close(fd);
-		fd = open(path, O_RDWR);
-	}
 	return fd;
 }
 
@@ -623,6 +619,42 @@ static void case_shared(void *arg)
 		tap_check(d[0] == 'm', "the moved shared mapping still shares with the duplicate",
 			  "duplicate reads %c", d[0]);
 	}
+	char *k = mr(d, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+	tap_check(k != MAP_FAILED && k[0] == 'm' && d[0] == 'm' && d[PAGE] == 'd',
+		  "DONTUNMAP of a shared mapping: both ranges show the shared memory", "%s",
+		  k == MAP_FAILED ? strerror(errno) : "the old range lost it");
+}
+
+/* A MAP_SHARED file mapping moved: its stores still reach the file. */
+static void case_shared_file(void *arg)
+{
+	const char *path = tmp_path("test_mremap.shared");
+	int fd = make_file(path);
+	char buf[2] = "";
+
+	(void)arg;
+	char *land = mmap(NULL, 4 * PAGE, PROT_NONE, ANON, -1, 0);
+	char *p = fd < 0 ? MAP_FAILED : mmap(NULL, 2 * PAGE, RW, MAP_SHARED, fd, 0);
+	char *q = p == MAP_FAILED ? MAP_FAILED : mr(p, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE |
+						  MREMAP_FIXED, land);
+	tap_check(q != MAP_FAILED && q[PAGE] == 'b' && q[3 * PAGE] == 'd',
+		  "a MAP_SHARED file mapping moves and grows", "%s",
+		  q == MAP_FAILED ? strerror(errno) : "wrong data");
+	if (q != MAP_FAILED) {
+		q[PAGE] = 'S';
+		q[3 * PAGE] = 'T';
+		tap_check(pread(fd, buf, 1, PAGE) == 1 && buf[0] == 'S' &&
+			  pread(fd, buf + 1, 1, 3 * PAGE) == 1 && buf[1] == 'T',
+			  "stores through the moved shared mapping reach the file (read)",
+			  "read %c%c", buf[0], buf[1]);
+		struct maps_line m;
+		tap_check(maps_find(q, &m) == 1 && !strcmp(m.perms, "rw-s") &&
+			  strstr(m.path, "test_mremap.shared"),
+			  "moved: maps shows the file, rw-s", "%s %s", m.perms, m.path);
+	}
+	if (fd >= 0)
+		close(fd);
+	unlink(path);
 }
 
 /* ---- musl's realloc ---- */
@@ -931,6 +963,7 @@ int main(void)
 	tap_case("a thread writing through the old address", case_writer, NULL, 120);
 	tap_case("a moved file mapping", case_file, NULL, 60);
 	tap_case("a shared mapping", case_shared, NULL, 60);
+	tap_case("a shared file mapping", case_shared_file, NULL, 60);
 	tap_case("musl realloc", case_realloc, NULL, 60);
 	tap_case("the cost of a move", case_cost, NULL, 120);
 	tap_case("moved merged pages", case_ksm, NULL, 120);
