@@ -299,7 +299,7 @@ static int grow_in_place(struct remap *rm, struct region *r)
 {
 	uint64_t end = rm->addr + rm->new_len;
 
-	if (rm->addr + rm->old_len != r->end || end > USER_END || end < rm->addr ||
+	if (rm->addr + rm->old_len != r->end || end > USER_END ||
 	    !vm_range_free(rm->vm, r->end, end))
 		return -ENOMEM;
 	uint64_t file_bytes = file_bytes_for(r, end - r->start);
