@@ -267,11 +267,55 @@ static void case_shrink(void *arg)
 
 /* ---- moving ---- */
 
+/* A FIXED move that shrinks: the old tail goes, the rest moves to LAND. */
+static void fixed_shrinking(char *land)
+{
+	char *s = map_blocked(4);
+	struct maps_line m;
+
+	if (!s) {
+		tap_fail("a shrinking FIXED move", "mmap: %s", strerror(errno));
+		return;
+	}
+	fill(s, 4, 500);
+	char *q = mr(s, 4 * PAGE, 3 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, land);
+	tap_check(q == land, "a shrinking FIXED move", "got %p (%s)", q,
+		  q == MAP_FAILED ? strerror(errno) : "elsewhere");
+	tap_check_long(first_bad(q, 3, 500), -1, "shrinking FIXED move: the kept pages moved");
+	tap_check(!mapped(s) && !mapped(s + 3 * PAGE), "shrinking FIXED move: old range unmapped",
+		  "still mapped");
+	tap_check(maps_find(q, &m) == 1 && m.start == (uintptr_t)land &&
+		  m.end == (uintptr_t)(land + 3 * PAGE) && !strcmp(m.perms, "rw-p"),
+		  "shrinking FIXED move: 3 pages rw-p at the target, the reservation's rest apart",
+		  "%lx-%lx %s", m.start, m.end, m.perms);
+}
+
+/* Two pages out of the middle of a 6-page region, to TO. */
+static void fixed_from_middle(char *to)
+{
+	char *r = map_blocked(6);
+
+	if (!r) {
+		tap_fail("a move out of a region's middle", "mmap: %s", strerror(errno));
+		return;
+	}
+	fill(r, 6, 600);
+	char *q = mr(r + 2 * PAGE, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+	tap_check(q == to && first_bad(q, 2, 602) == -1,
+		  "the middle of a region moves out of it with its data", "got %p (%s)", q,
+		  q == MAP_FAILED ? strerror(errno) : "bad data");
+	tap_check(mapped(r + PAGE) && !mapped(r + 2 * PAGE) && !mapped(r + 3 * PAGE) &&
+		  mapped(r + 4 * PAGE) && first_bad(r, 2, 600) == -1 &&
+		  first_bad(r + 4 * PAGE, 2, 604) == -1,
+		  "the rest of the region stays, with its data", "a hole in the wrong place");
+}
+
 static void case_fixed(void *arg)
 {
 	char *src = map_blocked(4), *dst = map_blocked(6);
 	/* the landing places of the moves below, reserved so that nothing else is there */
 	char *land = mmap(NULL, 8 * PAGE, PROT_NONE, ANON, -1, 0);
+	struct maps_line m;
 
 	(void)arg;
 	if (!src || !dst || land == MAP_FAILED) {
@@ -287,40 +331,11 @@ static void case_fixed(void *arg)
 	tap_check_long(first_bad(dst + 4 * PAGE, 2, 904), -1,
 		       "FIXED: the target's pages past the new length are untouched");
 	tap_check(!mapped(src), "FIXED: the old range is unmapped", "still mapped");
-	struct maps_line m;
 	tap_check(maps_find(dst, &m) == 1 && m.end == (uintptr_t)(dst + 4 * PAGE),
 		  "FIXED: maps shows the moved region ending at the new length", "ends at %lx",
 		  m.end);
-
-	/* a FIXED move that shrinks: the old tail goes, the rest moves */
-	char *s2 = map_blocked(4);
-	if (!s2)
-		return;
-	fill(s2, 4, 500);
-	q = mr(s2, 4 * PAGE, 3 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, land);
-	tap_check(q == land, "a shrinking FIXED move", "got %p (%s)", q,
-		  q == MAP_FAILED ? strerror(errno) : "elsewhere");
-	tap_check_long(first_bad(q, 3, 500), -1, "shrinking FIXED move: the kept pages moved");
-	tap_check(!mapped(s2) && !mapped(s2 + 3 * PAGE), "shrinking FIXED move: old range unmapped",
-		  "still mapped");
-	tap_check(maps_find(q, &m) == 1 && m.start == (uintptr_t)land &&
-		  m.end == (uintptr_t)(land + 3 * PAGE) && !strcmp(m.perms, "rw-p"),
-		  "shrinking FIXED move: 3 pages rw-p at the target, the reservation's rest apart",
-		  "%lx-%lx %s", m.start, m.end, m.perms);
-
-	/* a part of a region moves out of its middle */
-	char *r = map_blocked(6);
-	if (!r)
-		return;
-	fill(r, 6, 600);
-	q = mr(r + 2 * PAGE, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, land + 5 * PAGE);
-	tap_check(q == land + 5 * PAGE && first_bad(q, 2, 602) == -1,
-		  "the middle of a region moves out of it with its data", "got %p (%s)", q,
-		  q == MAP_FAILED ? strerror(errno) : "bad data");
-	tap_check(mapped(r + PAGE) && !mapped(r + 2 * PAGE) && !mapped(r + 3 * PAGE) &&
-		  mapped(r + 4 * PAGE) && first_bad(r, 2, 600) == -1 &&
-		  first_bad(r + 4 * PAGE, 2, 604) == -1,
-		  "the rest of the region stays, with its data", "a hole in the wrong place");
+	fixed_shrinking(land);
+	fixed_from_middle(land + 5 * PAGE);
 }
 
 static void case_dontunmap(void *arg)
@@ -379,6 +394,30 @@ static char cow_child(char cmd, void *arg)
 	return '?';
 }
 
+/* The frames of the parent's moved pages at Q against the child's at LAND:
+ * all shared before the writes, pages 0 and 1 copies after. */
+static void cow_frames(pid_t child, const char *q, const char *land, bool after_writes)
+{
+	uint64_t mine[4], its[4];
+	const char *what = after_writes
+		? "after the writes pages 0 and 1 are copies, 2 and 3 still shared"
+		: "moved on both sides, parent and child still map the same frames";
+
+	if (!frames_visible()) {
+		tap_skip(what, "pagemap shows no frame numbers here");
+		return;
+	}
+	bool read = !page_frames(0, q, 4, mine) && !page_frames(child, land, 4, its);
+	bool shared01 = mine[0] == its[0] && mine[1] == its[1];
+	tap_check(read && mine[0] && (after_writes ? !shared01 && mine[0] != its[1] : shared01) &&
+		  mine[2] == its[2] && mine[3] == its[3], what, "parent %#llx %#llx, child %#llx %#llx",
+		  (unsigned long long)mine[0], (unsigned long long)mine[1],
+		  (unsigned long long)its[0], (unsigned long long)its[1]);
+	if (!after_writes)
+		tap_check_long(read ? frame_mapcount(mine[0]) : -1, 2,
+			       "kpagecount of a moved shared page is 2");
+}
+
 static void case_cow_after_fork(void *arg)
 {
 	struct cow_arg a = { .land = mmap(NULL, 4 * PAGE, PROT_NONE, ANON, -1, 0),
@@ -401,36 +440,17 @@ static void case_cow_after_fork(void *arg)
 		  q == MAP_FAILED ? strerror(errno) : "bad data");
 	tap_check(tap_kid_ask(&kid, 'm') == 'y', "the child moves its copy with MREMAP_FIXED",
 		  "its mremap failed");
-	if (q == MAP_FAILED)
-		goto out;
-	if (!frames_visible()) {
-		tap_skip("moved COW pages: one frame each", "pagemap shows no frame numbers here");
-	} else {
-		uint64_t mine[4], its[4];
-		bool read = !page_frames(0, q, 4, mine) && !page_frames(kid.pid, a.land, 4, its);
-		tap_check(read && !memcmp(mine, its, sizeof mine) && mine[0],
-			  "moved on both sides, parent and child still map the same frames",
-			  "parent %#llx child %#llx", (unsigned long long)mine[0],
-			  (unsigned long long)its[0]);
-		tap_check_long(read ? frame_mapcount(mine[0]) : -1, 2,
-			       "kpagecount of a moved shared page is 2");
+	if (q != MAP_FAILED) {
+		cow_frames(kid.pid, q, a.land, false);
+		((long *)q)[0] = -1;	/* the parent writes page 0 */
+		tap_check(tap_kid_ask(&kid, 'c') == 'y',
+			  "the parent's write to a moved shared page is not seen by the child",
+			  "the child saw it");
+		tap_check(tap_kid_ask(&kid, 'w') == 'y' && ((long *)(q + PAGE))[0] == 801,
+			  "the child's write to a moved shared page is not seen by the parent",
+			  "the parent saw %ld", ((long *)(q + PAGE))[0]);
+		cow_frames(kid.pid, q, a.land, true);
 	}
-	((long *)q)[0] = -1;	/* the parent writes page 0 */
-	tap_check(tap_kid_ask(&kid, 'c') == 'y',
-		  "the parent's write to a moved shared page is not seen by the child",
-		  "the child saw it");
-	tap_check(tap_kid_ask(&kid, 'w') == 'y' && ((long *)(q + PAGE))[0] == 801,
-		  "the child's write to a moved shared page is not seen by the parent",
-		  "the parent saw %ld", ((long *)(q + PAGE))[0]);
-	if (frames_visible()) {
-		uint64_t mine[4], its[4];
-		bool read = !page_frames(0, q, 4, mine) && !page_frames(kid.pid, a.land, 4, its);
-		tap_check(read && mine[0] != its[0] && mine[1] != its[1] && mine[2] == its[2] &&
-			  mine[3] == its[3],
-			  "after the writes pages 0 and 1 are copies, 2 and 3 still shared",
-			  "frames differ where they should not");
-	}
-out:
 	tap_kid_end(&kid);
 }
 
@@ -527,6 +547,59 @@ static int make_file(const char *path)
 	return fd;
 }
 
+/* Moved, its pages and then one page alone: the file and the offsets follow. */
+static void file_moved(int fd)
+{
+	/* file pages 1 and 2, with a page of the file mapped above: no room */
+	char *p = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
+	struct maps_line m;
+
+	if (p == MAP_FAILED || munmap(p + 2 * PAGE, PAGE) ||
+	    mmap(p + 2 * PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
+		tap_fail("a moved file mapping", "mmap: %s", strerror(errno));
+		return;
+	}
+	tap_check(p[0] == 'b' && p[PAGE] == 'c', "a private file mapping of pages 1-2 reads them",
+		  "read %c%c", p[0], p[PAGE]);
+	char *q = mr(p, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE, NULL);
+	tap_check(q != MAP_FAILED && q != p, "the file mapping moves to grow", "%s",
+		  q == MAP_FAILED ? strerror(errno) : "grew in place");
+	if (q == MAP_FAILED)
+		return;
+	tap_check(q[0] == 'b' && q[PAGE] == 'c' && q[2 * PAGE] == 'd' && q[3 * PAGE] == 'e',
+		  "moved: it shows file pages 1-4, the added ones from the file too",
+		  "read %c%c%c%c", q[0], q[PAGE], q[2 * PAGE], q[3 * PAGE]);
+	int found = maps_find(q, &m);
+	tap_check(found == 1 && m.off == PAGE && strstr(m.path, "test_mremap.file") &&
+		  !strcmp(m.perms, "r--p"),
+		  "moved: maps shows the file, r--p, offset 0x1000",
+		  "found %d: %s %lx %s", found, m.perms, m.off, m.path);
+	pwrite(fd, "X", 1, 2 * PAGE);
+	tap_check(q[PAGE] == 'X', "moved: a write() to the file shows in the untouched page",
+		  "read %c", q[PAGE]);
+	char *dst = mmap(NULL, PAGE, PROT_NONE, ANON, -1, 0);
+	char *r = mr(q + 2 * PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
+	found = r == dst ? maps_find(r, &m) : 0;
+	tap_check(found == 1 && m.off == 3 * PAGE && r[0] == 'd',
+		  "its third page moved alone shows file offset 0x3000", "%s",
+		  r == MAP_FAILED ? strerror(errno) : "wrong offset or data");
+}
+
+/* Grown in place: the new pages come from the file (page 2 written "X"). */
+static void file_grown(int fd)
+{
+	char *g = mmap(NULL, 6 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+
+	if (g == MAP_FAILED || munmap(g + 2 * PAGE, 4 * PAGE)) {
+		tap_fail("a file mapping grown in place", "mmap: %s", strerror(errno));
+		return;
+	}
+	char *h = mr(g, 2 * PAGE, 4 * PAGE, 0, NULL);
+	tap_check(h == g && g[2 * PAGE] == 'X' && g[3 * PAGE] == 'd',
+		  "a file mapping grown in place shows the file's next pages", "%s",
+		  h == MAP_FAILED ? strerror(errno) : "wrong data");
+}
+
 static void case_file(void *arg)
 {
 	const char *path = tmp_path("test_mremap.file");
@@ -537,50 +610,8 @@ static void case_file(void *arg)
 		tap_fail("a moved file mapping", "%s: %s", path, strerror(errno));
 		return;
 	}
-	/* file pages 1 and 2, with a page of the file mapped above: no room */
-	char *p = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
-	if (p == MAP_FAILED) {
-		tap_fail("a moved file mapping", "mmap: %s", strerror(errno));
-		goto out;
-	}
-	munmap(p + 2 * PAGE, PAGE);
-	mmap(p + 2 * PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
-	tap_check(p[0] == 'b' && p[PAGE] == 'c', "a private file mapping of pages 1-2 reads them",
-		  "read %c%c", p[0], p[PAGE]);
-	char *q = mr(p, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE, NULL);
-	tap_check(q != MAP_FAILED && q != p, "the file mapping moves to grow", "%s",
-		  q == MAP_FAILED ? strerror(errno) : "grew in place");
-	if (q == MAP_FAILED)
-		goto out;
-	tap_check(q[0] == 'b' && q[PAGE] == 'c' && q[2 * PAGE] == 'd' && q[3 * PAGE] == 'e',
-		  "moved: it shows file pages 1-4, the added ones from the file too",
-		  "read %c%c%c%c", q[0], q[PAGE], q[2 * PAGE], q[3 * PAGE]);
-	struct maps_line m;
-	int found = maps_find(q, &m);
-	tap_check(found == 1 && m.off == PAGE && strstr(m.path, "test_mremap.file") &&
-		  !strcmp(m.perms, "r--p"),
-		  "moved: maps shows the file, r--p, offset 0x1000",
-		  "found %d: %s %lx %s", found, m.perms, m.off, m.path);
-	pwrite(fd, "X", 1, 2 * PAGE);
-	tap_check(q[PAGE] == 'X', "moved: a write() to the file shows in the untouched page",
-		  "read %c", q[PAGE]);
-	/* part of it moves: the offset follows */
-	char *dst = mmap(NULL, PAGE, PROT_NONE, ANON, -1, 0);
-	char *r = mr(q + 2 * PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	found = r == dst ? maps_find(r, &m) : 0;
-	tap_check(found == 1 && m.off == 3 * PAGE && r[0] == 'd',
-		  "its third page moved alone shows file offset 0x3000", "%s",
-		  r == MAP_FAILED ? strerror(errno) : "wrong offset or data");
-	/* grown in place: the new pages come from the file */
-	char *g = mmap(NULL, 6 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (g != MAP_FAILED) {
-		munmap(g + 2 * PAGE, 4 * PAGE);
-		char *h = mr(g, 2 * PAGE, 4 * PAGE, 0, NULL);
-		tap_check(h == g && g[2 * PAGE] == 'X' && g[3 * PAGE] == 'd',
-			  "a file mapping grown in place shows the file's next pages", "%s",
-			  h == MAP_FAILED ? strerror(errno) : "wrong data");
-	}
-out:
+	file_moved(fd);
+	file_grown(fd);
 	close(fd);
 	unlink(path);
 }
