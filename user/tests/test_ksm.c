@@ -165,10 +165,19 @@ static int scans_at_least(long n)
 	return ksm_number("full_scans") >= n;
 }
 
-/* Wait for two more complete passes of the scanner. */
-static int wait_two_scans(void)
+/* Wait for N more complete passes of the scanner. */
+static int wait_scans(long n)
 {
-	return wait_until(scans_at_least, ksm_number("full_scans") + 2, WAIT_SECONDS);
+	return wait_until(scans_at_least, ksm_number("full_scans") + n, WAIT_SECONDS);
+}
+
+/* Wait until pages just made mergeable have surely been merged, if equal:
+ * the pass under way at madvise may already be past them, the next one
+ * records their checksums (a page is merged only once it held still for a
+ * whole pass, as Linux's), and the one after merges them. */
+static int wait_merge_passes(void)
+{
+	return wait_scans(3);
 }
 
 /* ==== the control files ================================================= */
@@ -380,7 +389,7 @@ static void read_only_merge(int prot, const char *name)
 	fill_pages(p + 2 * PAGE, 2, k + 1, 1);
 	mprotect(p, 4 * PAGE, prot);
 	madvise(p, 4 * PAGE, MADV_MERGEABLE);
-	wait_two_scans();
+	wait_merge_passes();
 	mprotect(p, 4 * PAGE, RW);
 	uint64_t f[4];
 	for (int i = 0; i < 4; i++)
@@ -676,7 +685,7 @@ static void test_exit_in_trees(void)
 		failed |= !(WIFEXITED(status) && WEXITSTATUS(status) == 0);
 	}
 	tap_check(!failed, "processes exit while their pages are in the trees", "a child failed");
-	int ok = wait_two_scans();
+	int ok = wait_scans(2);
 	tap_check(ok, "the scanner goes on (two more full scans)", "full_scans stuck at %ld",
 		  ksm_number("full_scans"));
 	if (exclusive)	/* nothing else of ours is merged now */
