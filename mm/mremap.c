@@ -48,7 +48,8 @@
  * or a growing or moving old range runs past its region (vma_to_resize);
  * ENOMEM when a growth cannot be had in place without MREMAP_MAYMOVE, no
  * room is free, the regions would pass max_map_count or the charge is
- * refused.
+ * refused; EPERM for a MREMAP_FIXED target below USER_MIN_ADDR (Linux's
+ * mmap_min_addr, for a process without CAP_SYS_RAWIO).
  */
 #include "kernel/errno.h"
 #include "kernel/panic.h"
