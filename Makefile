@@ -36,14 +36,21 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
 	-z noexecstack
 UCFLAGS := -static -O2 -g -Wall -Wextra -Werror -Iuser/lib
+UCFLAGS_DYN := $(filter-out -static,$(UCFLAGS))
 HCFLAGS := -O2 -Wall -Wextra -Werror
 
 KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/fs/*.c kernel/signal/*.c kernel/x86/*.c mm/*.c))
 KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm kernel/x86/*.asm))
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
 
-USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c user/bench/*.c user/demo/*.c)))
-USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%)
+USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c user/bench/*.c user/demo/*.c user/dyn/*.c)))
+# Dynamically linked (no -static): the programs of user/dyn and the dynlink demo; musl's
+# dynamic linker, the interpreter they name, is in the image as /lib/ld-musl-x86_64.so.1.
+# Every user/dyn program is also built as a static PIE, NAME-spie (musl-gcc -static-pie).
+DYN_BIN    := dynlink $(notdir $(basename $(wildcard user/dyn/*.c)))
+SPIE_BIN   := $(patsubst %,%-spie,$(notdir $(basename $(wildcard user/dyn/*.c))))
+USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%) $(SPIE_BIN:%=$(B)/root/bin/%)
+MUSL_LDSO  := /lib/ld-musl-x86_64.so.1
 USER_HDRS  := $(wildcard user/*/*.h)
 
 .PHONY: all run test gdb debug bench bench-linux shell-linux fuzz clean help setup
@@ -103,11 +110,30 @@ $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
 
 # ---- user programs and the initrd ----
 # Every user program is one C file, wherever it lives.
-vpath %.c user/bin user/tests user/bench user/demo
+vpath %.c user/bin user/tests user/bench user/demo user/dyn
 $(B)/root/bin/%: %.c $(USER_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $<"
 	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
+
+$(DYN_BIN:%=$(B)/root/bin/%): UCFLAGS := $(UCFLAGS_DYN)
+
+# musl-gcc's specs know no -static-pie: name rcrt1.o (the start file that relocates the
+# program itself) and the link options gcc -static-pie would give.
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+SPIE_START := $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o $(shell $(CC) -print-file-name=crtbeginS.o)
+SPIE_END := $(shell $(CC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
+$(B)/root/bin/%-spie: user/dyn/%.c $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $< (static PIE)"
+	$(Q)$(MUSLCC) $(UCFLAGS_DYN) -fPIE -nostartfiles $(SPIE_START) $< $(SPIE_END) \
+		-Wl,-static,-pie,--no-dynamic-linker,-z,text -o $@
+
+# The real file, not the symbolic link /lib has (the initrd would carry a dangling link).
+$(B)/root/lib/ld-musl-x86_64.so.1: $(wildcard $(MUSL_LDSO))
+	@mkdir -p $(dir $@)
+	$(Q)[ -e $(MUSL_LDSO) ] || { echo "$(MUSL_LDSO) is missing: make setup installs musl" >&2; exit 1; }
+	$(Q)install -m 755 $(MUSL_LDSO) $@
 
 $(B)/root/README: README.md
 	@mkdir -p $(dir $@)
@@ -150,7 +176,8 @@ $(B)/busybox.stamp: $(wildcard $(BUSYBOX)) $(ETC_FILES) $(USER_OUT) Makefile
 	done
 	@touch $@
 
-$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) $(B)/busybox.stamp scripts/mkinitrd
+$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) $(B)/busybox.stamp \
+		$(B)/root/lib/ld-musl-x86_64.so.1 scripts/mkinitrd
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkinitrd $(B)/root $@
 
