@@ -145,8 +145,8 @@ $(B)/host/mkbadelf: user/tests/mkbadelf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -o $@ $<
 $(BADELF): $(B)/host/mkbadelf
-	@rm -rf $(B)/root/badelf && mkdir -p $(B)/root/badelf
-	$(Q)$(B)/host/mkbadelf $(B)/root/badelf
+	@rm -rf $(B)/root/badelf $(B)/root/badinterp && mkdir -p $(B)/root/badelf
+	$(Q)$(B)/host/mkbadelf $(B)/root/badelf $(B)/root/badinterp
 	@touch $@
 endif
 

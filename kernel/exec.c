@@ -171,7 +171,10 @@ static int segment_prot(uint32_t flags)
  * One PT_LOAD segment as regions: its file part as a private file region,
  * and the rest (bss: p_memsz past p_filesz, after the page the file part
  * ends in) as anonymous memory, as Linux's ELF loader maps it.  Only the
- * file region's last page mixes file bytes and zeros (fill_private).
+ * file region's last page mixes file bytes and zeros (fill_private).  The
+ * program's file stays closed to writers while it runs; the
+ * interpreter's only while exec loads it (Linux since 5.15: only
+ * mm->exe_file denies writes once the program runs).
  */
 static int map_segment(struct vmspace *vm, const struct elf_image *f,
 		       const struct elf64_phdr *ph)
@@ -182,7 +185,7 @@ static int map_segment(struct vmspace *vm, const struct elf_image *f,
 	int prot = segment_prot(ph->p_flags), err = 0;
 	struct region r = {
 		.start = start, .end = file_end, .prot = prot, .kind = REGION_FILE,
-		.file = f->file, .denywrite = true,
+		.file = f->file, .denywrite = !f->is_interp,
 		.file_off = ph->p_offset - (va - start), .file_bytes = ph->p_filesz + (va - start),
 		.account = vm_accountable(prot, false),
 	};
