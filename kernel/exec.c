@@ -170,8 +170,11 @@ static int segment_prot(uint32_t flags)
 /*
  * One PT_LOAD segment as regions: its file part as a private file region,
  * and the rest (bss: p_memsz past p_filesz, after the page the file part
- * ends in) as anonymous memory, as Linux's ELF loader maps it.  Only the
- * file region's last page mixes file bytes and zeros (fill_private).  The
+ * ends in) as anonymous memory, as Linux's ELF loader maps it.  A segment
+ * with bss has its file region end at p_filesz, so that the last file page
+ * mixes file bytes and zeros (fill_private: Linux's padzero); one without
+ * shows the file up to the end of its last page, as Linux's mapping does,
+ * so that page too is the page cache's frame, shared (text).  The
  * program's file stays closed to writers while it runs; the
  * interpreter's only while exec loads it (Linux since 5.15: only
  * mm->exe_file denies writes once the program runs).
@@ -186,7 +189,8 @@ static int map_segment(struct vmspace *vm, const struct elf_image *f,
 	struct region r = {
 		.start = start, .end = file_end, .prot = prot, .kind = REGION_FILE,
 		.file = f->file, .denywrite = !f->is_interp,
-		.file_off = ph->p_offset - (va - start), .file_bytes = ph->p_filesz + (va - start),
+		.file_off = ph->p_offset - (va - start),
+		.file_bytes = ph->p_memsz > ph->p_filesz ? ph->p_filesz + (va - start) : file_end - start,
 		.account = vm_accountable(prot, false),
 	};
 
