@@ -30,7 +30,6 @@
 #include "tap.h"
 
 #include <dirent.h>
-#include <elf.h>
 #include <libgen.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -52,41 +51,23 @@ struct helper {
  * writes at once: 0, or -1 if it could not be started or said nothing. */
 static int helper_start(struct helper *h, const char *name, int wait)
 {
-	int in[2], out[2];
-	size_t len = 0;
-	ssize_t n;
+	char *argv[] = { (char *)name, wait ? "--wait" : NULL, NULL };
+	int from;
 
 	h->out[0] = 0;
-	h->to = -1;
-	/* Close-on-exec: a later copy must not hold this one's stdin open. */
-	if (pipe2(in, O_CLOEXEC) < 0 || pipe2(out, O_CLOEXEC) < 0)
+	h->pid = spawn_piped(tap_bin(name), argv, &h->to, &from);
+	if (h->pid < 0)
 		return -1;
-	h->pid = fork();
-	if (h->pid == 0) {
-		char *argv[] = { (char *)name, wait ? "--wait" : NULL, NULL };
-		dup2(in[0], STDIN_FILENO);
-		dup2(out[1], STDOUT_FILENO);
-		close(in[1]);
-		close(out[0]);
-		execv(tap_bin(name), argv);
-		_exit(127);
-	}
-	close(in[0]);
-	close(out[1]);
-	h->to = in[1];
-	while (len < OUT_MAX - 1 && !strstr(h->out, "greeting=0x") &&
-	       (n = read(out[0], h->out + len, OUT_MAX - 1 - len)) > 0) {
-		len += n;
-		h->out[len] = 0;
-	}
-	h->out[len] = 0;
-	close(out[0]);
-	return h->pid > 0 && strstr(h->out, "greeting=0x") ? 0 : -1;
+	read_until(from, h->out, sizeof h->out, "\ngreeting=0x");
+	close(from);
+	return strstr(h->out, "\ngreeting=0x") ? 0 : -1;
 }
 
 /* Let the helper end (its stdin closes): its wait status. */
 static int helper_end(struct helper *h)
 {
+	if (h->pid < 0)
+		return -1;
 	close(h->to);
 	return tap_wait(h->pid);
 }
@@ -100,38 +81,6 @@ static unsigned long value(const struct helper *h, const char *key)
 	snprintf(pattern, sizeof pattern, "\n%s=", key);
 	at = strstr(h->out, pattern);
 	return at ? strtoul(at + strlen(pattern), NULL, 0) : 0;
-}
-
-/* ---- /proc/PID/maps ------------------------------------------------------ */
-
-struct mapping {
-	unsigned long start, end, offset;
-	char perms[8], path[256];
-};
-
-/* The mapping of process PID that contains ADDR, or with PATH set, the
- * first mapping of that file with permissions PERMS: 0, or -1. */
-static int find_mapping(pid_t pid, unsigned long addr, const char *path, const char *perms,
-			struct mapping *m)
-{
-	char name[64], line[512];
-	FILE *f;
-	int found = -1;
-
-	snprintf(name, sizeof name, "/proc/%d/maps", (int)pid);
-	if (!(f = fopen(name, "r")))
-		return -1;
-	while (found && fgets(line, sizeof line, f)) {
-		m->path[0] = 0;
-		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %255s", &m->start, &m->end, m->perms,
-			   &m->offset, m->path) < 4)
-			continue;
-		if (path ? !strcmp(m->path, path) && !strcmp(m->perms, perms)
-			 : addr >= m->start && addr < m->end)
-			found = 0;
-	}
-	fclose(f);
-	return found;
 }
 
 /* ---- a dynamic program, a static PIE ------------------------------------- */
@@ -160,7 +109,7 @@ static void check_vector(const struct helper *h, const char *kind)
 static void test_dynamic_program(void)
 {
 	struct helper h;
-	struct mapping m;
+	struct maps_entry m;
 
 	if (helper_start(&h, "dynhello", 0) < 0) {
 		tap_fail("the dynamically linked dynhello runs and prints", "%s",
@@ -180,7 +129,7 @@ static void test_dynamic_program(void)
 	/* Again, kept running, to see what AT_BASE points at. */
 	if (helper_start(&h, "dynhello", 1) == 0) {
 		at_base = value(&h, "AT_BASE");
-		int found = find_mapping(h.pid, at_base, NULL, NULL, &m);
+		int found = maps_find(h.pid, at_base, NULL, NULL, &m);
 		tap_check(!found && m.start == at_base && m.offset == 0 && m.path[0] == '/',
 			  "AT_BASE is the start of the interpreter's file mapping, offset 0",
 			  "%s %#lx-%#lx offset %#lx %s", found ? "no mapping" : "mapping",
@@ -274,30 +223,20 @@ static void check_private_page(struct helper *h, const unsigned long *addr, cons
 	tap_check(frames[0] && distinct, what, "the copies do not have a frame each");
 }
 
-/* Where the first writable segment of the ELF file PATH (its GOT, which the
- * loader relocates) lands when the file is loaded at BASE: its page, or 0. */
+/* The first page of the data segment of ELF file PATH loaded at BASE: the
+ * page the loader relocates first (GOT), or 0. */
 static unsigned long got_page(const char *path, unsigned long base)
 {
-	Elf64_Ehdr eh;
-	Elf64_Phdr ph;
-	unsigned long page = 0;
-	int fd = open(path, O_RDONLY);
+	unsigned long start;
+	size_t pages;
 
-	if (fd < 0)
-		return 0;
-	if (pread(fd, &eh, sizeof eh, 0) == sizeof eh)
-		for (int i = 0; i < eh.e_phnum && !page; i++)
-			if (pread(fd, &ph, sizeof ph, eh.e_phoff + i * sizeof ph) == sizeof ph &&
-			    ph.p_type == PT_LOAD && (ph.p_flags & PF_W))
-				page = base + (ph.p_vaddr & ~(PAGE - 1));
-	close(fd);
-	return page;
+	return elf_data_pages(path, base, &start, &pages) ? 0 : start;
 }
 
 static void test_sharing(void)
 {
 	struct helper h[COPIES];
-	struct mapping ld, m;
+	struct maps_entry ld, m;
 	int started = 0;
 
 	while (started < COPIES && helper_start(&h[started], "dynhello", 1) == 0)
@@ -315,8 +254,8 @@ static void test_sharing(void)
 	for (int i = 0; i < COPIES; i++) {
 		unsigned long at_base = value(&h[i], "AT_BASE");
 		text[i] = 0;
-		if (!find_mapping(h[i].pid, at_base, NULL, NULL, &ld) &&
-		    !find_mapping(h[i].pid, 0, ld.path, "r-xp", &m)) {
+		if (!maps_find(h[i].pid, at_base, NULL, NULL, &ld) &&
+		    !maps_find(h[i].pid, 0, ld.path, "r-xp", &m)) {
 			text[i] = m.start;
 			text_pages = (m.end - m.start) / PAGE;
 		}
