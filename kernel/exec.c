@@ -3,13 +3,17 @@
  *
  * exec_into() works in three steps so that a bad file never harms the caller:
  *   1. check: every header field of the file is validated (elf_check) while
- *      the old program is still intact;
+ *      the old program is still intact, and so is the interpreter its
+ *      PT_INTERP names, if any (interp_open: a dynamic linker such as
+ *      musl's /lib/ld-musl-x86_64.so.1; docs/dynlink.md);
  *   2. build: a new address space gets one private file region per PT_LOAD
- *      segment (text read-execute, data read-write, bss = the part past the
- *      file bytes, which reads as zero), a heap start and a stack holding
- *      argc, argv, envp and the auxiliary vector (build_stack);
+ *      segment of the program and of the interpreter (map_image: text
+ *      read-execute, data read-write, bss = the part past the file bytes,
+ *      which reads as zero), a heap start and a stack holding argc, argv,
+ *      envp and the auxiliary vector (build_stack), whose AT_BASE, AT_PHDR
+ *      and AT_ENTRY tell the interpreter where everything is;
  *   3. commit: only now is the old address space dropped and the registers
- *      set to enter the program.
+ *      set to enter the program, or its interpreter when it has one.
  * Between 1 and 2 an execve ends the caller's other threads (de_thread), so
  * that no address space is ever half built while another thread of the
  * process runs (the memory audit at its exit would find the new space's
@@ -129,7 +133,7 @@ static void read_headers(struct elf_image *f)
  * Step 1: validate the whole file and find its span, its program headers
  * and its PT_INTERP.  Segments are checked at the bias an ET_DYN program
  * gets (ELF_ET_DYN_BASE), which proves their sizes and order; an
- * interpreter's real place is chosen when it is mapped (place_image).
+ * interpreter's real place is chosen when it is mapped (map_image).
  */
 static int elf_check(struct elf_image *f)
 {
@@ -158,7 +162,8 @@ static int elf_check(struct elf_image *f)
 	if (end == 0)
 		return -ENOEXEC;	/* nothing to load */
 	f->hi = end - bias;
-	return h->e_entry + bias >= USER_TOP ? -EINVAL : 0;	/* iretq to a non-canonical rip would fault in the kernel */
+	/* iretq to a non-canonical rip would fault in the kernel */
+	return h->e_entry + bias >= USER_TOP ? -EINVAL : 0;
 }
 
 static int segment_prot(uint32_t flags)
@@ -473,8 +478,8 @@ static int build_and_commit(struct proc *p, const char *path, struct arg_block *
 }
 
 /* Open PATH for loading, its writers held off while it is loaded (Linux's
- * deny_write_access in open_exec: -ETXTBSY if it is open for writing; the
- * regions made keep them off while the program runs).  NULL with *ERR set:
+ * deny_write_access in open_exec: -ETXTBSY if it is open for writing; a
+ * program's regions keep them off while it runs, map_segment).  NULL with *ERR set:
  * fs_open_exec's errors (-ENOENT, -EACCES for a directory or a file without
  * an x bit), -ETXTBSY or -ENOMEM. */
 static struct elf_image *image_open(const char *path, bool is_interp, int *err)

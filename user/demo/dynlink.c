@@ -5,7 +5,8 @@
  *
  *     dynlink [N]            (default 4, 2 to 16)
  *
- * It starts N copies of /bin/dynhello, a dynamically linked program: execve
+ * It starts N copies of dynhello ($BIN/dynhello, default /bin), a
+ * dynamically linked program: execve
  * loads the interpreter it names, musl's /lib/ld-musl-x86_64.so.1 (which is
  * musl's libc as well), and that loader relocates itself and the program
  * before it runs main.  When every copy has printed its greeting, it reads
@@ -32,7 +33,6 @@
 #include <sys/wait.h>
 
 #define MAX_COPIES 16
-#define HELPER "/bin/dynhello"
 #define SHOWN_TEXT_PAGES 3
 
 struct copy {
@@ -50,6 +50,7 @@ struct area {
 
 static int copies;
 static struct copy copy[MAX_COPIES];
+static char helper[256];	/* $BIN/dynhello */
 
 static unsigned long report_value(const char *report, const char *key)
 {
@@ -64,7 +65,7 @@ static int start_copy(int i)
 	char *argv[] = { "dynhello", "--wait", NULL }, report[1024];
 	int from;
 
-	if ((copy[i].pid = spawn_piped(HELPER, argv, &copy[i].to, &from)) < 0)
+	if ((copy[i].pid = spawn_piped(helper, argv, &copy[i].to, &from)) < 0)
 		return -1;
 	read_until(from, report, sizeof report, "\ngreeting=0x");
 	close(from);
@@ -84,7 +85,7 @@ static int find_areas(struct area *text, struct area *libc, struct area *prog, c
 		strcpy(ld, m.path);
 		if (maps_find(copy[i].pid, 0, ld, "r-xp", &m) ||
 		    elf_data_pages(ld, copy[i].at_base, &libc->start[i], &libc->pages) ||
-		    elf_data_pages(HELPER, copy[i].base, &prog->start[i], &prog->pages))
+		    elf_data_pages(helper, copy[i].base, &prog->start[i], &prog->pages))
 			return -1;
 		text->start[i] = m.start;
 		text->pages = (m.end - m.start) / PAGE;
@@ -135,16 +136,17 @@ int main(int argc, char **argv)
 	char ld[256] = "";
 
 	copies = (int)size_arg(argc, argv, 4, 2, MAX_COPIES, "[COPIES]");
+	snprintf(helper, sizeof helper, "%s/dynhello", getenv("BIN") ? getenv("BIN") : "/bin");
 	for (int i = 0; i < copies; i++)
 		if (start_copy(i) < 0) {
-			say("dynlink: could not start copy %d of %s\n", i + 1, HELPER);
+			say("dynlink: could not start copy %d of %s\n", i + 1, helper);
 			return 1;
 		}
 	if (find_areas(&text, &libc, &prog, ld) < 0) {
 		say("dynlink: could not find libc's and the program's mappings\n");
 		return 1;
 	}
-	say("dynlink: %d copies of %s, interpreter %s at %#lx in the first\n", copies, HELPER,
+	say("dynlink: %d copies of %s, interpreter %s at %#lx in the first\n", copies, helper,
 	    ld, copy[0].at_base);
 	survey(&text, SHOWN_TEXT_PAGES);
 	survey(&libc, libc.pages);
