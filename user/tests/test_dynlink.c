@@ -10,12 +10,14 @@
  *     loader found them (dl_iterate_phdr);
  *   - a static PIE (dynhello-spie) runs with AT_BASE 0; on cowos both PIEs
  *     load at ELF_ET_DYN_BASE (Linux randomizes);
+ *   - the loader run as a command loads the program itself with mmap;
  *   - several copies at once share the frames of libc's text (pagemap: the
  *     same frame in each, /proc/kpagecount at least the number of copies),
  *     and each has its own frames for the pages the loader relocated:
  *     libc's data and the program's;
  *   - the running program's file refuses writers (ETXTBSY), the
  *     interpreter's does not (Linux since 5.15);
+ *   - an interpreter open for writing cannot be loaded (ETXTBSY);
  *   - bad PT_INTERPs and bad interpreters (mkbadelf's badinterp fixtures:
  *     missing, a directory, not executable, not ELF, too short, wrong
  *     machine, an unterminated or oversized string, one past the end of
@@ -35,6 +37,7 @@
 #include <sys/stat.h>
 
 #define COPIES 4
+#define LDSO "/lib/ld-musl-x86_64.so.1"
 #define ET_DYN_BASE 0x555555554000UL	/* cowos's (and Linux's unrandomized) ELF_ET_DYN_BASE */
 #define MIN_INTERP_FIXTURES 14
 #define OUT_MAX 2048
@@ -47,20 +50,27 @@ struct helper {
 	char out[OUT_MAX];
 };
 
-/* Start BIN/NAME (with --wait when WAIT) and read its report, which it
- * writes at once: 0, or -1 if it could not be started or said nothing. */
-static int helper_start(struct helper *h, const char *name, int wait)
+/* Start PATH with ARGV and read its report, which it writes at once: 0,
+ * or -1 if it could not be started or said nothing. */
+static int helper_spawn(struct helper *h, const char *path, char *const argv[])
 {
-	char *argv[] = { (char *)name, wait ? "--wait" : NULL, NULL };
 	int from;
 
 	h->out[0] = 0;
-	h->pid = spawn_piped(tap_bin(name), argv, &h->to, &from);
+	h->pid = spawn_piped(path, argv, &h->to, &from);
 	if (h->pid < 0)
 		return -1;
 	read_until(from, h->out, sizeof h->out, "\ngreeting=0x");
 	close(from);
 	return strstr(h->out, "\ngreeting=0x") ? 0 : -1;
+}
+
+/* Start BIN/NAME, with --wait when WAIT. */
+static int helper_start(struct helper *h, const char *name, int wait)
+{
+	char *argv[] = { (char *)name, wait ? "--wait" : NULL, NULL };
+
+	return helper_spawn(h, tap_bin(name), argv);
 }
 
 /* Let the helper end (its stdin closes): its wait status. */
@@ -152,6 +162,35 @@ static void test_static_pie(void)
 	tap_check(strstr(h.out, "\nAT_BASE=0\n") != NULL, "static PIE: AT_BASE is 0 (no interpreter)",
 		  "AT_BASE %#lx", value(&h, "AT_BASE"));
 	check_vector(&h, "static PIE");
+}
+
+/* musl's loader run as a command (ET_DYN without an interpreter: on cowos
+ * at the ET_DYN base) loads the program named on its command line itself,
+ * with open, read and mmap of the file at offsets - what it does for every
+ * shared library - and runs it. */
+static void test_loader_as_command(void)
+{
+	char program[256];
+	char *argv[] = { LDSO, program, "--wait", NULL };
+	struct helper h;
+	struct maps_entry m;
+
+	snprintf(program, sizeof program, "%s", tap_bin("dynhello"));
+	int started = helper_spawn(&h, LDSO, argv);
+	unsigned long base = value(&h, "base");
+	int found = started ? -1 : maps_find(h.pid, base, NULL, NULL, &m);
+	int status = helper_end(&h);
+	tap_check(!started && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  LDSO " PROGRAM: the loader loads the program itself and runs it", "%s",
+		  tap_status_str(status));
+	tap_check(!found && m.start == base && m.offset == 0 && strstr(m.path, "dynhello"),
+		  "... mapping the program's file with mmap at the base it reports",
+		  "%s at %#lx", found ? "no mapping" : m.path, base);
+	tap_check(value(&h, "AT_BASE") == 0 &&
+			  (running_on_linux() || value(&h, "AT_PHDR") == ET_DYN_BASE + 64),
+		  "... the loader itself started as a program: AT_BASE 0, its headers at the "
+		  "ET_DYN base", "AT_BASE %#lx AT_PHDR %#lx", value(&h, "AT_BASE"),
+		  value(&h, "AT_PHDR"));
 }
 
 /* ---- shared text, private relocated pages --------------------------------- */
@@ -347,6 +386,37 @@ static void check_interp_fixture(const char *dir, const char *name)
 			  ? strerror(WEXITSTATUS(status)) : "");
 }
 
+/* An interpreter open for writing cannot be loaded (ETXTBSY, Linux's
+ * open_exec); once closed it can, and a failed or finished exec leaves it
+ * open to writers again. */
+static void check_interp_writers(const char *dir)
+{
+	char path[600];
+	int status;
+
+	snprintf(path, sizeof path, "%s/ld-exit42", dir);
+	int fd = open(path, O_WRONLY);
+	pid_t pid = fork();
+	if (pid == 0)
+		exec_from(dir, "interp_ok.EXIT42");
+	status = tap_wait(pid);
+	tap_check(fd >= 0 && status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == ETXTBSY,
+		  "execve of a program whose interpreter is open for writing -> ETXTBSY",
+		  "%s", fd < 0 ? strerror(errno) : tap_status_str(status));
+	if (fd >= 0)
+		close(fd);
+	pid = fork();
+	if (pid == 0)
+		exec_from(dir, "interp_ok.EXIT42");
+	status = tap_wait(pid);
+	fd = open(path, O_WRONLY);
+	tap_check(status != -1 && WIFEXITED(status) && WEXITSTATUS(status) == 42 && fd >= 0,
+		  "once closed it loads, and after the exec it takes writers again", "%s; %s",
+		  tap_status_str(status), fd < 0 ? strerror(errno) : "open for writing");
+	if (fd >= 0)
+		close(fd);
+}
+
 static int is_program(const struct dirent *entry)
 {
 	return strncmp(entry->d_name, "interp_", 7) == 0;
@@ -365,6 +435,7 @@ static void test_bad_interpreters(void)
 	} else {
 		snprintf(dir, sizeof dir, "/badinterp");
 	}
+	check_interp_writers(dir);
 	int count = scandir(dir, &list, is_program, alphasort);
 	tap_check(count >= MIN_INTERP_FIXTURES, "the PT_INTERP fixtures are present",
 		  "%d in %s (%s); want at least %d", count, dir,
@@ -381,6 +452,7 @@ int main(void)
 {
 	test_dynamic_program();
 	test_static_pie();
+	test_loader_as_command();
 	test_sharing();
 	test_bad_interpreters();
 	return tap_done();
