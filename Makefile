@@ -46,11 +46,18 @@ KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
 USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c user/bench/*.c user/demo/*.c user/dyn/*.c)))
 # Dynamically linked (no -static): the programs of user/dyn and the dynlink demo; musl's
 # dynamic linker, the interpreter they name, is in the image as /lib/ld-musl-x86_64.so.1.
-# Every user/dyn program is also built as a static PIE, NAME-spie (musl-gcc -static-pie).
-DYN_BIN    := dynlink $(notdir $(basename $(wildcard user/dyn/*.c)))
-SPIE_BIN   := $(patsubst %,%-spie,$(notdir $(basename $(wildcard user/dyn/*.c))))
-USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%) $(SPIE_BIN:%=$(B)/root/bin/%)
-MUSL_LDSO  := /lib/ld-musl-x86_64.so.1
+# Every user/dyn program is also built as a static PIE, NAME-spie (musl-gcc -static-pie),
+# and with the build machine's gcc and glibc, NAME-glibc: the image then carries glibc's
+# loader and libc.so.6 too.
+DYN_SRC    := $(notdir $(basename $(wildcard user/dyn/*.c)))
+DYN_BIN    := dynlink $(DYN_SRC)
+SPIE_BIN   := $(DYN_SRC:%=%-spie)
+GLIBC_BIN  := $(DYN_SRC:%=%-glibc)
+USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%) $(SPIE_BIN:%=$(B)/root/bin/%) \
+	      $(GLIBC_BIN:%=$(B)/root/bin/%)
+# The build machine's files the dynamic programs need, copied to the same paths in the image.
+HOST_LIBS  := /lib/ld-musl-x86_64.so.1 /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6
+HOST_LIBS_OUT := $(HOST_LIBS:%=$(B)/root%)
 USER_HDRS  := $(wildcard user/*/*.h)
 
 .PHONY: all run test gdb debug bench bench-linux shell-linux fuzz clean help setup
@@ -129,11 +136,16 @@ $(B)/root/bin/%-spie: user/dyn/%.c $(USER_HDRS)
 	$(Q)$(MUSLCC) $(UCFLAGS_DYN) -fPIE -nostartfiles $(SPIE_START) $< $(SPIE_END) \
 		-Wl,-static,-pie,--no-dynamic-linker,-z,text -o $@
 
-# The real file, not the symbolic link /lib has (the initrd would carry a dangling link).
-$(B)/root/lib/ld-musl-x86_64.so.1: $(wildcard $(MUSL_LDSO))
+$(B)/root/bin/%-glibc: user/dyn/%.c
 	@mkdir -p $(dir $@)
-	$(Q)[ -e $(MUSL_LDSO) ] || { echo "$(MUSL_LDSO) is missing: make setup installs musl" >&2; exit 1; }
-	$(Q)install -m 755 $(MUSL_LDSO) $@
+	@echo "  CC      $< (glibc)"
+	$(Q)$(CC) $(HCFLAGS) -g -o $@ $<
+
+# The real files, not the symbolic links the host has (the initrd would carry dangling ones).
+$(HOST_LIBS_OUT): $(B)/root/%: $(wildcard $(HOST_LIBS))
+	@mkdir -p $(dir $@)
+	$(Q)[ -e /$* ] || { echo "/$* is missing: make setup installs musl (and gcc glibc)" >&2; exit 1; }
+	$(Q)install -m 755 /$* $@
 
 $(B)/root/README: README.md
 	@mkdir -p $(dir $@)
@@ -176,8 +188,8 @@ $(B)/busybox.stamp: $(wildcard $(BUSYBOX)) $(ETC_FILES) $(USER_OUT) Makefile
 	done
 	@touch $@
 
-$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) $(B)/busybox.stamp \
-		$(B)/root/lib/ld-musl-x86_64.so.1 scripts/mkinitrd
+$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) $(B)/busybox.stamp $(HOST_LIBS_OUT) \
+		scripts/mkinitrd
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkinitrd $(B)/root $@
 

@@ -11,6 +11,7 @@
  *   - a static PIE (dynhello-spie) runs with AT_BASE 0; on cowos both PIEs
  *     load at ELF_ET_DYN_BASE (Linux randomizes);
  *   - the loader run as a command loads the program itself with mmap;
+ *   - the same program built against glibc (dynhello-glibc) runs too;
  *   - several copies at once share the frames of libc's text (pagemap: the
  *     same frame in each, /proc/kpagecount at least the number of copies),
  *     and each has its own frames for the pages the loader relocated:
@@ -24,7 +25,7 @@
  *     the file) get Linux's errno with the caller intact, and an
  *     interpreter's own PT_INTERP is ignored, as Linux ignores it.
  *
- * Environment: BIN     dynhello and dynhello-spie (default /bin);
+ * Environment: BIN     dynhello, dynhello-spie and dynhello-glibc (default /bin);
  *              BADELF  mkbadelf's fixtures; the PT_INTERP ones are in the
  *                      directory next to it, badinterp (default /badinterp).
  * Runs on Linux: yes
@@ -162,6 +163,26 @@ static void test_static_pie(void)
 	tap_check(strstr(h.out, "\nAT_BASE=0\n") != NULL, "static PIE: AT_BASE is 0 (no interpreter)",
 		  "AT_BASE %#lx", value(&h, "AT_BASE"));
 	check_vector(&h, "static PIE");
+}
+
+/* dynhello built with the build machine's gcc and glibc: its loader,
+ * /lib64/ld-linux-x86-64.so.2, and libc.so.6 come with the image, and the
+ * same execve serves it. */
+static void test_glibc(void)
+{
+	struct helper h;
+	struct maps_entry m;
+
+	int started = helper_start(&h, "dynhello-glibc", 1);
+	int found = started ? -1 : maps_find(h.pid, value(&h, "AT_BASE"), NULL, NULL, &m);
+	int status = helper_end(&h);
+	tap_check(!started && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+		  "a glibc program (dynhello-glibc) runs and prints", "%s", tap_status_str(status));
+	check_vector(&h, "glibc PIE");
+	tap_check(!found && m.start == value(&h, "AT_BASE") && m.offset == 0 &&
+			  strstr(m.path, "ld-linux-x86-64.so.2"),
+		  "glibc PIE: AT_BASE is where glibc's loader is mapped", "%s at %#lx",
+		  found ? "no mapping" : m.path, value(&h, "AT_BASE"));
 }
 
 /* musl's loader run as a command (ET_DYN without an interpreter: on cowos
@@ -453,6 +474,7 @@ int main(void)
 	test_dynamic_program();
 	test_static_pie();
 	test_loader_as_command();
+	test_glibc();
 	test_sharing();
 	test_bad_interpreters();
 	return tap_done();
