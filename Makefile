@@ -144,7 +144,7 @@ $(B)/root/bin/%-glibc: user/dyn/%.c
 # The real files, not the symbolic links the host has (the initrd would carry dangling ones).
 $(HOST_LIBS_OUT): $(B)/root/%: $(wildcard $(HOST_LIBS))
 	@mkdir -p $(dir $@)
-	$(Q)[ -e /$* ] || { echo "/$* is missing: make setup installs musl (and gcc glibc)" >&2; exit 1; }
+	$(Q)[ -e /$* ] || { echo "/$* is missing: make setup installs musl; glibc comes with gcc" >&2; exit 1; }
 	$(Q)install -m 755 /$* $@
 
 $(B)/root/README: README.md

@@ -213,7 +213,7 @@ static int map_segment(struct vmspace *vm, const struct elf_image *f,
  * whole span (Linux's load_elf_interp maps ld.so like mmap(NULL, ...)), so
  * its bias is set here; everything else stays at elf_check's.  0,
  * -ENOMEM (no room, no memory) or -EINVAL (an entry point that is not
- * canonical there).
+ * canonical there, or an ET_EXEC interpreter where the program is).
  */
 static int map_image(struct vmspace *vm, struct elf_image *f)
 {
@@ -227,6 +227,8 @@ static int map_image(struct vmspace *vm, struct elf_image *f)
 	}
 	if (f->h.e_entry + f->bias >= USER_TOP)
 		return -EINVAL;
+	if (!vm_range_free(vm, f->lo + f->bias, f->hi + f->bias))
+		return -EINVAL;	/* an ET_EXEC interpreter over the program (Linux maps it over) */
 	for (int i = 0; i < f->h.e_phnum; i++) {
 		if (ph[i].p_type != PT_LOAD || ph[i].p_memsz == 0)
 			continue;

@@ -241,6 +241,14 @@ static void ld_bad_machine(struct dyn_image *im) { im->eh.e_machine = EM_AARCH64
 static void ld_bad_phentsize(struct dyn_image *im) { im->eh.e_phentsize = 32; }
 static void ld_no_change(struct dyn_image *im) { (void)im; }
 
+/* An ET_EXEC interpreter linked where the program is, at BASE. */
+static void ld_fixed_over_program(struct dyn_image *im)
+{
+	im->eh.e_type = ET_EXEC;
+	im->eh.e_entry += BASE;
+	im->ph[0].p_vaddr = im->ph[0].p_paddr = BASE;
+}
+
 /* An interpreter that itself names one (Linux ignores the interpreter's PT_INTERP). */
 static void ld_has_interp(struct dyn_image *im)
 {
@@ -265,6 +273,7 @@ static const struct interp_fixture {
 	{ "interp_short.EIO",             "./ld-short",         ld_no_change },
 	{ "interp_bad_machine.ELIBBAD",   "./ld-bad-machine",   ld_no_change },
 	{ "interp_bad_phentsize.ELIBBAD", "./ld-bad-phentsize", ld_no_change },
+	{ "interp_over_program.EINVAL",   "./ld-over-program",  ld_no_change },
 	{ "interp_unterminated.ENOEXEC",  "./ld-exit42",        interp_unterminated },
 	{ "interp_oversized.ENOEXEC",     "./ld-exit42",        interp_oversized },
 	{ "interp_tiny.ENOEXEC",          "./ld-exit42",        interp_tiny },
@@ -281,6 +290,7 @@ static const struct ld_fixture {
 	{ "ld-noexec",         ld_no_change,     0644 },
 	{ "ld-bad-machine",    ld_bad_machine,   0755 },
 	{ "ld-bad-phentsize",  ld_bad_phentsize, 0755 },
+	{ "ld-over-program",   ld_fixed_over_program, 0755 },
 };
 
 static const char not_elf_text[] =
