@@ -36,14 +36,28 @@ KCFLAGS := -std=gnu11 -ffreestanding -fno-stack-protector -fno-pic -fno-pie \
 KLDFLAGS := -nostdlib -static -no-pie -T linker.ld -z max-page-size=0x1000 \
 	-z noexecstack
 UCFLAGS := -static -O2 -g -Wall -Wextra -Werror -Iuser/lib
+UCFLAGS_DYN := $(filter-out -static,$(UCFLAGS))
 HCFLAGS := -O2 -Wall -Wextra -Werror
 
 KERNEL_C   := $(sort $(wildcard kernel/*.c kernel/fs/*.c kernel/signal/*.c kernel/x86/*.c mm/*.c))
 KERNEL_ASM := $(sort $(wildcard boot/*.asm kernel/*.asm kernel/x86/*.asm))
 KERNEL_OBJ := $(KERNEL_C:%.c=$(B)/%.o) $(KERNEL_ASM:%.asm=$(B)/%.asm.o)
 
-USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c user/bench/*.c user/demo/*.c)))
-USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%)
+USER_BIN   := $(notdir $(basename $(wildcard user/bin/*.c user/tests/test_*.c user/bench/*.c user/demo/*.c user/dyn/*.c)))
+# Dynamically linked (no -static): the programs of user/dyn and the dynlink demo; musl's
+# dynamic linker, the interpreter they name, is in the image as /lib/ld-musl-x86_64.so.1.
+# Every user/dyn program is also built as a static PIE, NAME-spie (musl-gcc -static-pie),
+# and with the build machine's gcc and glibc, NAME-glibc: the image then carries glibc's
+# loader and libc.so.6 too.
+DYN_SRC    := $(notdir $(basename $(wildcard user/dyn/*.c)))
+DYN_BIN    := dynlink $(DYN_SRC)
+SPIE_BIN   := $(DYN_SRC:%=%-spie)
+GLIBC_BIN  := $(DYN_SRC:%=%-glibc)
+USER_OUT   := $(USER_BIN:%=$(B)/root/bin/%) $(SPIE_BIN:%=$(B)/root/bin/%) \
+	      $(GLIBC_BIN:%=$(B)/root/bin/%)
+# The build machine's files the dynamic programs need, copied to the same paths in the image.
+HOST_LIBS  := /lib/ld-musl-x86_64.so.1 /lib64/ld-linux-x86-64.so.2 /lib/x86_64-linux-gnu/libc.so.6
+HOST_LIBS_OUT := $(HOST_LIBS:%=$(B)/root%)
 USER_HDRS  := $(wildcard user/*/*.h)
 
 .PHONY: all run test gdb debug bench bench-linux shell-linux fuzz clean help setup
@@ -103,11 +117,35 @@ $(B)/kernel.elf: $(KERNEL_OBJ) $(B)/ksyms.o linker.ld
 
 # ---- user programs and the initrd ----
 # Every user program is one C file, wherever it lives.
-vpath %.c user/bin user/tests user/bench user/demo
+vpath %.c user/bin user/tests user/bench user/demo user/dyn
 $(B)/root/bin/%: %.c $(USER_HDRS)
 	@mkdir -p $(dir $@)
 	@echo "  MUSLCC  $<"
 	$(Q)$(MUSLCC) $(UCFLAGS) -o $@ $<
+
+$(DYN_BIN:%=$(B)/root/bin/%): UCFLAGS := $(UCFLAGS_DYN)
+
+# musl-gcc's specs know no -static-pie: name rcrt1.o (the start file that relocates the
+# program itself) and the link options gcc -static-pie would give.
+MUSL_LIB := /usr/lib/x86_64-linux-musl
+SPIE_START := $(MUSL_LIB)/rcrt1.o $(MUSL_LIB)/crti.o $(shell $(CC) -print-file-name=crtbeginS.o)
+SPIE_END := $(shell $(CC) -print-file-name=crtendS.o) $(MUSL_LIB)/crtn.o
+$(B)/root/bin/%-spie: user/dyn/%.c $(USER_HDRS)
+	@mkdir -p $(dir $@)
+	@echo "  MUSLCC  $< (static PIE)"
+	$(Q)$(MUSLCC) $(UCFLAGS_DYN) -fPIE -nostartfiles $(SPIE_START) $< $(SPIE_END) \
+		-Wl,-static,-pie,--no-dynamic-linker,-z,text -o $@
+
+$(B)/root/bin/%-glibc: user/dyn/%.c
+	@mkdir -p $(dir $@)
+	@echo "  CC      $< (glibc)"
+	$(Q)$(CC) $(HCFLAGS) -g -o $@ $<
+
+# The real files, not the symbolic links the host has (the initrd would carry dangling ones).
+$(HOST_LIBS_OUT): $(B)/root/%: $(wildcard $(HOST_LIBS))
+	@mkdir -p $(dir $@)
+	$(Q)[ -e /$* ] || { echo "/$* is missing: make setup installs musl; glibc comes with gcc" >&2; exit 1; }
+	$(Q)install -m 755 /$* $@
 
 $(B)/root/README: README.md
 	@mkdir -p $(dir $@)
@@ -119,8 +157,8 @@ $(B)/host/mkbadelf: user/tests/mkbadelf.c
 	@mkdir -p $(dir $@)
 	$(CC) $(HCFLAGS) -o $@ $<
 $(BADELF): $(B)/host/mkbadelf
-	@rm -rf $(B)/root/badelf && mkdir -p $(B)/root/badelf
-	$(Q)$(B)/host/mkbadelf $(B)/root/badelf
+	@rm -rf $(B)/root/badelf $(B)/root/badinterp && mkdir -p $(B)/root/badelf
+	$(Q)$(B)/host/mkbadelf $(B)/root/badelf $(B)/root/badinterp
 	@touch $@
 endif
 
@@ -150,7 +188,8 @@ $(B)/busybox.stamp: $(wildcard $(BUSYBOX)) $(ETC_FILES) $(USER_OUT) Makefile
 	done
 	@touch $@
 
-$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) $(B)/busybox.stamp scripts/mkinitrd
+$(B)/initrd.cpio: $(USER_OUT) $(B)/root/README $(BADELF) $(B)/busybox.stamp $(HOST_LIBS_OUT) \
+		scripts/mkinitrd
 	@echo "  INITRD  $@"
 	$(Q)scripts/mkinitrd $(B)/root $@
 

@@ -36,6 +36,7 @@
 #define AT_SECURE 23
 #define AT_RANDOM 25
 #define AT_EXECFN 31
+#define AT_FLAGS 8
 
 struct elf64_ehdr {
 	uint8_t e_ident[16];

@@ -145,6 +145,9 @@ static long dispatch(uint64_t nr, uint64_t a0, uint64_t a1, uint64_t a2, uint64_
 	case SYS_umask: return sys_umask((int)a0);
 	case SYS_faccessat: return sys_faccessat2((int)a0, a1, (int)a2, 0);
 	case SYS_faccessat2: return sys_faccessat2((int)a0, a1, (int)a2, (int)a3);
+	case SYS_getxattr: return sys_getxattr(a0, a1);
+	case SYS_lgetxattr: return sys_lgetxattr(a0, a1);
+	case SYS_fgetxattr: return sys_fgetxattr((int)a0, a1);
 	case SYS_statfs: return sys_statfs(a0, a1);
 	case SYS_fstatfs: return sys_fstatfs((int)a0, a1);
 	case SYS_mount: return sys_mount(a0, a1, a2, a3, a4);

@@ -39,7 +39,7 @@ enum {
 	SYS_mkdirat = 258, SYS_fchownat = 260, SYS_unlinkat = 263, SYS_renameat = 264,
 	SYS_linkat = 265, SYS_symlinkat = 266, SYS_readlinkat = 267, SYS_fchmodat = 268,
 	SYS_faccessat = 269, SYS_utimensat = 280, SYS_syncfs = 306, SYS_renameat2 = 316,
-	SYS_faccessat2 = 439,
+	SYS_faccessat2 = 439, SYS_getxattr = 191, SYS_lgetxattr = 192, SYS_fgetxattr = 193,
 	SYS_gettimeofday = 96, SYS_getrlimit = 97, SYS_getrusage = 98, SYS_sysinfo = 99,
 	SYS_times = 100, SYS_syslog = 103, SYS_setuid = 105, SYS_setgid = 106,
 	SYS_setreuid = 113, SYS_setregid = 114, SYS_getgroups = 115, SYS_setgroups = 116,
@@ -88,6 +88,9 @@ long sys_fchdir(int fd);
 long sys_creat(uint64_t path, int mode);
 long sys_lstat(uint64_t path, uint64_t st);
 long sys_faccessat2(int dirfd, uint64_t path, int mode, int flags);
+long sys_getxattr(uint64_t path, uint64_t name);
+long sys_lgetxattr(uint64_t path, uint64_t name);
+long sys_fgetxattr(int fd, uint64_t name);
 /* files that change the tree: kernel/fs/sys_tree.c */
 long sys_mkdir(uint64_t path, int mode);
 long sys_mkdirat(int dirfd, uint64_t path, int mode);

@@ -446,6 +446,65 @@ long sys_access(uint64_t upath, int mode)
 	return sys_faccessat2(AT_FDCWD, upath, mode, 0);
 }
 
+/* ---- extended attributes: there are none ---- */
+
+/*
+ * The answer for the attribute named at UNAME of a file that exists: the
+ * file systems here keep no extended attributes, so it is Linux's answer
+ * for an attribute never set (import_xattr_name, xattr_resolve_name):
+ * -ERANGE for an empty name or one longer than 255 bytes, -EFAULT,
+ * -EOPNOTSUPP for a name outside the user., trusted., security. and
+ * system. namespaces, else -ENODATA.  glibc's ls -l asks every file for its
+ * SELinux label (security.selinux) and ACL this way.
+ */
+static long no_xattr(uint64_t uname)
+{
+	static const char *const prefixes[] = { "user.", "trusted.", "security.", "system." };
+	char name[256];
+	long len = strncpy_from_user(name, uname, sizeof(name));
+
+	if (len == 0 || len == -ENAMETOOLONG)
+		return -ERANGE;
+	if (len < 0)
+		return len;
+	for (size_t i = 0; i < ARRAY_SIZE(prefixes); i++)
+		if (!strncmp(name, prefixes[i], strlen(prefixes[i])))
+			return -ENODATA;
+	return -EOPNOTSUPP;
+}
+
+/* getxattr (FOLLOW) and lgetxattr of the file at UPATH. */
+static long path_getxattr(uint64_t upath, uint64_t uname, bool follow)
+{
+	struct fs_node n;
+	long r = resolve_user(AT_FDCWD, upath, &n, follow);
+
+	if (r < 0)
+		return r;
+	fs_node_put(&n);
+	return no_xattr(uname);
+}
+
+long sys_getxattr(uint64_t upath, uint64_t uname)
+{
+	return path_getxattr(upath, uname, true);
+}
+
+long sys_lgetxattr(uint64_t upath, uint64_t uname)
+{
+	return path_getxattr(upath, uname, false);
+}
+
+long sys_fgetxattr(int fd, uint64_t uname)
+{
+	struct file *f = fget(fd);
+
+	if (!f)
+		return -EBADF;
+	file_put(f);
+	return no_xattr(uname);
+}
+
 /* ---- lseek, ioctl, fcntl ---- */
 
 /* lseek of a file whose offsets are addresses: any value, wrapping as

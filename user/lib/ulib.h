@@ -3,13 +3,16 @@
  * (every program stays one C file plus headers): one-write output, whole-file
  * reads and small writes, /proc/meminfo (and free memory as Linux counts it),
  * smaps and /proc/vmstat fields, the frame behind a page (/proc/PID/pagemap),
- * the monotonic clock, and telling Linux (and a Linux without the zero page)
- * from this kernel.  tap.h (the test helper) builds on it.
+ * a mapping of /proc/PID/maps, the data pages of an ELF file, a program
+ * started with pipes on its stdin and stdout, the monotonic clock, and
+ * telling Linux (and a Linux without the zero page) from this kernel.
+ * tap.h (the test helper) builds on it.
  */
 #ifndef ULIB_H
 #define ULIB_H
 
 #define _GNU_SOURCE
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -270,6 +273,110 @@ static inline long free_memory_kb(void)
 	for (char *s = buf; (s = strstr(s, "count:")) != NULL; s += 6)
 		kb += strtol(s + 6, NULL, 10) * 4;
 	return kb;
+}
+
+/* One line of /proc/PID/maps. */
+struct maps_entry {
+	unsigned long start, end, offset;
+	char perms[8], path[256];
+};
+
+/* The mapping of process PID (0: this one) that contains ADDR, or with PATH
+ * given, the first mapping of that file with permissions PERMS ("r-xp"):
+ * 0, or -1 when there is none or maps cannot be read. */
+static inline int maps_find(pid_t pid, unsigned long addr, const char *path, const char *perms,
+			    struct maps_entry *m)
+{
+	char name[64], line[512];
+	FILE *f;
+	int found = -1;
+
+	snprintf(name, sizeof name, pid ? "/proc/%d/maps" : "/proc/self/maps", (int)pid);
+	if (!(f = fopen(name, "r")))
+		return -1;
+	while (found && fgets(line, sizeof line, f)) {
+		m->path[0] = 0;
+		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %255s", &m->start, &m->end, m->perms,
+			   &m->offset, m->path) < 4)
+			continue;
+		if (path ? !strcmp(m->path, path) && !strcmp(m->perms, perms)
+			 : addr >= m->start && addr < m->end)
+			found = 0;
+	}
+	fclose(f);
+	return found;
+}
+
+/* The pages that hold the file part of the first writable PT_LOAD segment
+ * of ELF file PATH (its GOT and .data, which a dynamic loader relocates)
+ * when the file is loaded at BASE: *START and *PAGES; 0, or -1. */
+static inline int elf_data_pages(const char *path, unsigned long base, unsigned long *start,
+				 size_t *pages)
+{
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	int fd = open(path, O_RDONLY), found = -1;
+
+	if (fd < 0)
+		return -1;
+	if (pread(fd, &eh, sizeof eh, 0) == sizeof eh)
+		for (int i = 0; i < eh.e_phnum && found; i++)
+			if (pread(fd, &ph, sizeof ph, eh.e_phoff + i * sizeof ph) == sizeof ph &&
+			    ph.p_type == PT_LOAD && (ph.p_flags & PF_W)) {
+				*start = base + (ph.p_vaddr & ~4095UL);
+				*pages = ((ph.p_vaddr & 4095) + ph.p_filesz + 4095) / 4096;
+				found = 0;
+			}
+	close(fd);
+	return found;
+}
+
+/* Start PATH with ARGV, its stdin and stdout pipes to us: *TO writes to its
+ * stdin, *FROM reads its stdout (both close-on-exec, so that a program
+ * started later does not hold them).  Its pid, or -1. */
+static inline pid_t spawn_piped(const char *path, char *const argv[], int *to, int *from)
+{
+	int in[2], out[2];
+
+	if (pipe2(in, O_CLOEXEC) < 0)
+		return -1;
+	if (pipe2(out, O_CLOEXEC) < 0) {
+		close(in[0]);
+		close(in[1]);
+		return -1;
+	}
+	pid_t pid = fork();
+	if (pid == 0) {
+		dup2(in[0], STDIN_FILENO);
+		dup2(out[1], STDOUT_FILENO);
+		execv(path, argv);
+		_exit(127);
+	}
+	close(in[0]);
+	close(out[1]);
+	*to = in[1];
+	*from = out[0];
+	if (pid < 0) {
+		close(in[1]);
+		close(out[0]);
+	}
+	return pid;
+}
+
+/* Read from FD into BUF (SIZE bytes, kept NUL-terminated) until the text
+ * holds MARKER, the writer closes, or BUF is full: the bytes read. */
+static inline size_t read_until(int fd, char *buf, size_t size, const char *marker)
+{
+	size_t len = 0;
+	ssize_t n;
+
+	buf[0] = 0;
+	while (len < size - 1 && !strstr(buf, marker) &&
+	       ((n = read(fd, buf + len, size - 1 - len)) > 0 || (n < 0 && errno == EINTR))) {
+		len += n > 0 ? n : 0;
+		buf[len] = 0;
+	}
+	return len;
 }
 
 #endif /* ULIB_H */

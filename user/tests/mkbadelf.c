@@ -1,8 +1,9 @@
 /*
  * mkbadelf - a HOST build tool (built with the host's gcc, not musl-gcc):
- * writes the ELF test fixtures that test_exec feeds to execve.
+ * writes the ELF test fixtures that test_exec and test_dynlink feed to
+ * execve.
  *
- *     mkbadelf OUTDIR
+ *     mkbadelf OUTDIR [INTERPDIR]
  *
  * Every fixture starts as one tiny valid static x86-64 program (a single
  * PT_LOAD segment whose code calls exit_group(42)) and is then broken in
@@ -15,10 +16,18 @@
  *   FAIL      it must not run; Linux kills the process (its checks come
  *             after the point of no return), a stricter kernel may instead
  *             return an error, and either is accepted.
+ *
+ * INTERPDIR gets the programs with a PT_INTERP (the same tiny program, now
+ * exiting 43 should its own code ever run) and the interpreters they name
+ * (ld-*: a position-independent program exiting 42, broken in one way
+ * each).  The programs name their interpreter by a path relative to
+ * INTERPDIR (./ld-NAME), so that test_dynlink can run them, from there, both
+ * on cowos and on Linux.
  */
 #include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -155,6 +164,135 @@ static const struct fixture fixtures[] = {
 	{ "vaddr_wraps.FAIL",             vaddr_wraps,         -1, 0755 },
 };
 
+/* ---- programs with PT_INTERP, and their interpreters -------------------- */
+
+/* A program or an interpreter: up to two program headers, the code, and
+ * room for a PT_INTERP string longer than PATH_MAX (no padding between
+ * the parts: they are 64, 2 * 56 and 12 bytes). */
+struct dyn_image {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph[2];
+	unsigned char code[12];
+	char interp[PATH_MAX + 16];
+};
+
+#define DYN_CODE offsetof(struct dyn_image, code)
+#define DYN_INTERP offsetof(struct dyn_image, interp)
+
+/* Fill PH as the PT_INTERP naming PATH, the string included in the file. */
+static void set_interp(Elf64_Phdr *ph, struct dyn_image *im, const char *path)
+{
+	memset(ph, 0, sizeof *ph);
+	ph->p_type = PT_INTERP;
+	ph->p_flags = PF_R;
+	ph->p_offset = DYN_INTERP;
+	ph->p_vaddr = ph->p_paddr = BASE + DYN_INTERP;
+	ph->p_filesz = ph->p_memsz = strlen(path) + 1;
+	ph->p_align = 1;
+	strcpy(im->interp, path);
+}
+
+/* The PT_LOAD that maps the first LEN bytes of the file at VADDR. */
+static void set_load(Elf64_Phdr *ph, uint64_t vaddr, size_t len)
+{
+	memset(ph, 0, sizeof *ph);
+	ph->p_type = PT_LOAD;
+	ph->p_flags = PF_R | PF_X;
+	ph->p_vaddr = ph->p_paddr = vaddr;
+	ph->p_filesz = ph->p_memsz = len;
+	ph->p_align = 0x1000;
+}
+
+/* The static program at BASE with the PT_INTERP naming PATH, exiting 43. */
+static void make_dyn_program(struct dyn_image *im, const char *path)
+{
+	struct image valid;
+
+	memset(im, 0, sizeof *im);
+	make_valid(&valid);
+	im->eh = valid.eh;
+	im->eh.e_phnum = 2;
+	im->eh.e_entry = BASE + DYN_CODE;
+	set_interp(&im->ph[0], im, path);
+	set_load(&im->ph[1], BASE, DYN_INTERP + strlen(path) + 1);
+	memcpy(im->code, exit42_code, sizeof exit42_code);
+	im->code[1] = 43;
+}
+
+/* An interpreter: ET_DYN, linked at 0, code exiting 42. */
+static void make_interpreter(struct dyn_image *im)
+{
+	struct image valid;
+
+	memset(im, 0, sizeof *im);
+	make_valid(&valid);
+	im->eh = valid.eh;
+	im->eh.e_type = ET_DYN;
+	im->eh.e_entry = DYN_CODE;
+	set_load(&im->ph[0], 0, DYN_INTERP);
+	memcpy(im->code, exit42_code, sizeof exit42_code);
+}
+
+static void interp_unterminated(struct dyn_image *im) { im->ph[0].p_filesz--; }
+static void interp_oversized(struct dyn_image *im) { im->ph[0].p_filesz = PATH_MAX + 1; }
+static void interp_tiny(struct dyn_image *im) { im->ph[0].p_filesz = 1; }
+static void interp_beyond_eof(struct dyn_image *im) { im->ph[0].p_offset = 0x100000; }
+static void ld_bad_machine(struct dyn_image *im) { im->eh.e_machine = EM_AARCH64; }
+static void ld_bad_phentsize(struct dyn_image *im) { im->eh.e_phentsize = 32; }
+static void ld_no_change(struct dyn_image *im) { (void)im; }
+
+/* An ET_EXEC interpreter linked where the program is, at BASE. */
+static void ld_fixed_over_program(struct dyn_image *im)
+{
+	im->eh.e_type = ET_EXEC;
+	im->eh.e_entry += BASE;
+	im->ph[0].p_vaddr = im->ph[0].p_paddr = BASE;
+}
+
+/* An interpreter that itself names one (Linux ignores the interpreter's PT_INTERP). */
+static void ld_has_interp(struct dyn_image *im)
+{
+	im->eh.e_phnum = 2;
+	set_interp(&im->ph[1], im, "./ld-missing");
+	im->ph[1].p_vaddr = im->ph[1].p_paddr = DYN_INTERP;
+	im->ph[0].p_filesz = im->ph[0].p_memsz = DYN_INTERP + strlen(im->interp) + 1;
+}
+
+static const struct interp_fixture {
+	const char *name;	/* the program: NAME.EXPECT as in OUTDIR */
+	const char *path;	/* the PT_INTERP it names */
+	void (*mutate)(struct dyn_image *);
+} interp_fixtures[] = {
+	{ "interp_ok.EXIT42",             "./ld-exit42",        ld_no_change },
+	{ "interp_has_interp.EXIT42",     "./ld-has-interp",    ld_no_change },
+	{ "interp_missing.ENOENT",        "./ld-missing",       ld_no_change },
+	{ "interp_abs_missing.ENOENT",    "/nonexistent/ld.so", ld_no_change },
+	{ "interp_dir.EACCES",            "./ld-dir",           ld_no_change },
+	{ "interp_noexec.EACCES",         "./ld-noexec",        ld_no_change },
+	{ "interp_not_elf.ELIBBAD",       "./ld-not-elf",       ld_no_change },
+	{ "interp_short.EIO",             "./ld-short",         ld_no_change },
+	{ "interp_bad_machine.ELIBBAD",   "./ld-bad-machine",   ld_no_change },
+	{ "interp_bad_phentsize.ELIBBAD", "./ld-bad-phentsize", ld_no_change },
+	{ "interp_over_program.EINVAL",   "./ld-over-program",  ld_no_change },
+	{ "interp_unterminated.ENOEXEC",  "./ld-exit42",        interp_unterminated },
+	{ "interp_oversized.ENOEXEC",     "./ld-exit42",        interp_oversized },
+	{ "interp_tiny.ENOEXEC",          "./ld-exit42",        interp_tiny },
+	{ "interp_beyond_eof.EIO",        "./ld-exit42",        interp_beyond_eof },
+};
+
+static const struct ld_fixture {
+	const char *name;
+	void (*mutate)(struct dyn_image *);
+	mode_t mode;
+} ld_fixtures[] = {
+	{ "ld-exit42",         ld_no_change,     0755 },
+	{ "ld-has-interp",     ld_has_interp,    0755 },
+	{ "ld-noexec",         ld_no_change,     0644 },
+	{ "ld-bad-machine",    ld_bad_machine,   0755 },
+	{ "ld-bad-phentsize",  ld_bad_phentsize, 0755 },
+	{ "ld-over-program",   ld_fixed_over_program, 0755 },
+};
+
 static const char not_elf_text[] =
 	"This is a text file, not a program.\n"
 	"execve must refuse it with ENOEXEC.\n";
@@ -173,13 +311,50 @@ static int write_file(const char *dir, const char *name, const void *data,
 	return close(fd);
 }
 
+/* The bytes of IM to write: up to the end of its PT_INTERP string, if any. */
+static size_t dyn_length(const struct dyn_image *im)
+{
+	return DYN_INTERP + (im->interp[0] ? strlen(im->interp) + 1 : 0);
+}
+
+static const char short_text[] = "#!/bin/sh\n";
+
+/* Write the PT_INTERP programs and their interpreters into DIR. */
+static int write_interp_fixtures(const char *dir)
+{
+	struct dyn_image im;
+	char path[4096];
+	int status = 0;
+
+	if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+		return -1;
+	for (size_t i = 0; i < sizeof interp_fixtures / sizeof interp_fixtures[0]; i++) {
+		const struct interp_fixture *f = &interp_fixtures[i];
+		make_dyn_program(&im, f->path);
+		f->mutate(&im);
+		status |= write_file(dir, f->name, &im, dyn_length(&im), 0755);
+	}
+	for (size_t i = 0; i < sizeof ld_fixtures / sizeof ld_fixtures[0]; i++) {
+		const struct ld_fixture *f = &ld_fixtures[i];
+		make_interpreter(&im);
+		f->mutate(&im);
+		status |= write_file(dir, f->name, &im, dyn_length(&im), f->mode);
+	}
+	status |= write_file(dir, "ld-not-elf", not_elf_text, sizeof not_elf_text - 1, 0755);
+	status |= write_file(dir, "ld-short", short_text, sizeof short_text - 1, 0755);
+	snprintf(path, sizeof path, "%s/ld-dir", dir);
+	if (mkdir(path, 0755) < 0 && errno != EEXIST)
+		status = -1;
+	return status;
+}
+
 int main(int argc, char **argv)
 {
 	struct image im;
 	int status = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: mkbadelf OUTDIR\n");
+	if (argc != 2 && argc != 3) {
+		fprintf(stderr, "usage: mkbadelf OUTDIR [INTERPDIR]\n");
 		return 2;
 	}
 	if (mkdir(argv[1], 0755) < 0 && errno != EEXIST) {
@@ -195,5 +370,9 @@ int main(int argc, char **argv)
 	}
 	status |= write_file(argv[1], "not_elf.ENOEXEC", not_elf_text,
 			     sizeof not_elf_text - 1, 0755);
+	if (argc == 3 && write_interp_fixtures(argv[2]) < 0) {
+		fprintf(stderr, "mkbadelf: %s: %s\n", argv[2], strerror(errno));
+		status = 1;
+	}
 	return status ? 1 : 0;
 }

@@ -16,8 +16,10 @@
  *              least each (cow_copy; on Linux its minor faults) - with one
  *              thread and with three - and a write outside the buffer still
  *              dies of SIGSEGV
+ *   dynlink    3 copies of a dynamic program share libc's text frames and
+ *              have their own copies of the relocated data pages
  * and every demo answers a bad argument with its usage and status 2.
- * On Linux only snapshot, pathcopy and usnapshot run; the others need this
+ * On Linux only snapshot, pathcopy, usnapshot and dynlink run; the others need this
  * kernel's counters and controls (or root) and are skipped.
  * Runs on Linux: yes
  */
@@ -287,10 +289,21 @@ static void test_usnapshot(void)
 	check_usnapshot("2 50 3", 256);
 }
 
+static void test_dynlink(void)
+{
+	if (!run_ok("dynlink", "3"))
+		return;
+	const char *line = line_of("  libc text: ");
+	tap_check(number_after(line, "libc text: ") > 0 && strstr(line, "serve 3 copies"),
+		  "dynlink: libc's text frames serve every copy", "%.120s", line);
+	tap_check(number_after(line, "data: ") >= 2,
+		  "dynlink: the relocated data pages are copied in each copy", "%.120s", line);
+}
+
 static void test_bad_arguments(void)
 {
 	static const char *const demos[] = { "cowdemo", "forkexec", "snapshot", "pathcopy",
-					     "zeropage", "merge", "usnapshot" };
+					     "zeropage", "merge", "usnapshot", "dynlink" };
 
 	for (size_t i = 0; i < sizeof demos / sizeof *demos; i++) {
 		char what[64];
@@ -310,6 +323,7 @@ int main(void)
 	test_zeropage();
 	test_merge();
 	test_usnapshot();
+	test_dynlink();
 	test_bad_arguments();
 	return tap_done();
 }

@@ -2,7 +2,8 @@
  * test_fs - the writable file system: every call that creates, writes,
  * truncates, renames, links and removes files, with Linux's errors, and the
  * rules of the page cache underneath (holes, truncation, unlinked files that
- * stay open, ETXTBSY for a running program, ENOSPC when memory is full).
+ * stay open, ETXTBSY for a running program, ENOSPC when memory is full), and
+ * extended attributes, of which there are none.
  *
  *     test_fs [DIR]        (or FS_TEST_DIR=DIR, else $TMPDIR, else /tmp)
  *
@@ -22,6 +23,7 @@
 #include <sys/stat.h>
 #include <sys/statfs.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 
 #define BAD_PTR ((void *)16)		/* an address no program has mapped */
 #define TMPFS_MAGIC 0x01021994
@@ -431,6 +433,41 @@ static void test_links(void)
 
 /* ---- attributes ---- */
 
+/* Extended attributes: none was ever set, so each lookup finds none
+ * (ENODATA; ls -l of glibc asks every file this way), with Linux's errors
+ * for a bad name, a missing file and a bad descriptor. */
+static void test_xattr(void)
+{
+	char value[64], name[300];
+	int fd = open(at("x"), O_RDWR | O_CREAT, 0644);
+
+	memset(name, 'a', sizeof name - 1);
+	name[sizeof name - 1] = 0;
+	memcpy(name, "user.", 5);
+	CHECK_ERR(getxattr(at("x"), "user.cowos", value, sizeof value), ENODATA,
+		  "getxattr of an attribute never set -> ENODATA");
+	CHECK_ERR(lgetxattr(at("x"), "security.selinux", value, sizeof value), ENODATA,
+		  "lgetxattr security.selinux (ls -l) -> ENODATA");
+	CHECK_ERR(fgetxattr(fd, "system.posix_acl_access", NULL, 0), ENODATA,
+		  "fgetxattr of an ACL never set -> ENODATA");
+	CHECK_ERR(getxattr(dir, "trusted.x", value, sizeof value), ENODATA,
+		  "getxattr of a directory -> ENODATA");
+	CHECK_ERR(getxattr(at("x"), "nonamespace", value, sizeof value), EOPNOTSUPP,
+		  "getxattr of a name outside the namespaces -> EOPNOTSUPP");
+	CHECK_ERR(getxattr(at("x"), "", value, sizeof value), ERANGE,
+		  "getxattr of an empty name -> ERANGE");
+	CHECK_ERR(getxattr(at("x"), name, value, sizeof value), ERANGE,
+		  "getxattr of a name over 255 bytes -> ERANGE");
+	CHECK_ERR(getxattr(at("x"), BAD_PTR, value, sizeof value), EFAULT,
+		  "getxattr of a bad name pointer -> EFAULT");
+	CHECK_ERR(getxattr(at("none"), "user.x", value, sizeof value), ENOENT,
+		  "getxattr of a missing file -> ENOENT");
+	CHECK_ERR(fgetxattr(-1, "user.x", value, sizeof value), EBADF,
+		  "fgetxattr of a bad descriptor -> EBADF");
+	close(fd);
+	unlink(at("x"));
+}
+
 static void test_attrs(void)
 {
 	struct timespec ts[2] = { { 0, UTIME_OMIT }, { 1000, 500 } };
@@ -634,6 +671,7 @@ int main(int argc, char **argv)
 	test_rename_atomic();
 	test_links();
 	test_attrs();
+	test_xattr();
 	test_txtbsy(argv[0]);
 	if (!running_on_linux()) {
 		test_statfs();
