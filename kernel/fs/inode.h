@@ -96,12 +96,16 @@ long inode_read(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool 
 /* Copy N bytes from BUF to OFF of INODE, growing it: bytes written, or
  * -ENOSPC when no frame could be had for the first page (none left above
  * FILE_RESERVE_FRAMES), -EFBIG past the largest file, -EFAULT.  A short
- * count when memory ran out midway. */
+ * count when memory ran out midway.  A page a file clone shares is copied
+ * first (pagecache_get_exclusive): only INODE sees the bytes, and its
+ * mappings that showed the shared frame fault again (so the caller holds
+ * no mmap_lock). */
 long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user);
 /* Set the size to SIZE: frames past it are dropped, the rest of the last
  * page is zeroed, so a later growth reads zeros, and the pages past it
- * leave every mapping (unmap_mapping_range).  The caller holds fs_tree for
- * writing and no mmap_lock.  0 or -EFBIG. */
+ * leave every mapping (unmap_mapping_range); a page a clone shares loses
+ * only INODE's hold.  The caller holds fs_tree for writing and no
+ * mmap_lock.  0, -EFBIG, or -ENOMEM (copying a shared last page). */
 int inode_truncate(struct inode *inode, uint64_t size);
 
 /* ---- write access (Linux get_write_access, deny_write_access) ---- */
