@@ -187,7 +187,11 @@ static void cache_held(uint64_t pa, void *arg)
 {
 	(void)arg;
 	hold(pa, FRAME_FILE, "the page cache", 0, 0);
-	audit.cached_found++;
+	/* a frame file clones share is held once per cache (mm/pagecache.h),
+	 * and is one frame of Cached: counted at its first hold (the cache is
+	 * walked before the address spaces) */
+	if (pa >> PAGE_SHIFT < nframes && *counter(pa >> PAGE_SHIFT) == 1)
+		audit.cached_found++;
 }
 
 static void stable_marked(uint64_t pa, void *arg)
