@@ -13,7 +13,6 @@
  * then nothing but more holds of the same frames.
  */
 #include "mm/pagecache.h"
-#include "kernel/errno.h"
 #include "kernel/panic.h"
 #include "kernel/rwsem.h"
 #include "kernel/spinlock.h"
@@ -158,24 +157,27 @@ bool pagecache_frame_shared(uint64_t pa)
 	return __atomic_load_n(&pa_to_frame(pa)->aux, __ATOMIC_RELAXED) > 1;
 }
 
-/* The first address space of the stale list, taken off it with its range
- * in *FROM and *TO (bytes); NULL when the list is empty. */
-static struct address_space *pop_stale(uint64_t *from, uint64_t *to)
+/* Take the first address space off the stale list: its file, with the
+ * range in *FROM and *TO (bytes); NULL when the list is empty. */
+static const struct inode *pop_stale(uint64_t *from, uint64_t *to)
 {
+	const struct inode *host = NULL;
+
 	spin_lock(&cache_lock);
 	struct address_space *m = stale_list;
 	if (m) {
 		stale_list = m->stale_next;
+		host = m->host;
 		*from = m->stale_from * PAGE_SIZE;
 		*to = m->stale_to * PAGE_SIZE;
 		m->stale_from = m->stale_to = 0;
 	}
 	spin_unlock(&cache_lock);
-	return m;
+	return host;
 }
 
 /*
- * The host is used after cache_lock is dropped without a reference: a file
+ * The file is used after cache_lock is dropped, without a reference: one
  * released meanwhile is mapped nowhere (every mapping holds a reference),
  * and unmap_mapping_range only compares the pointer with the regions'
  * files, so at worst a new file at the same address loses some cache
@@ -188,8 +190,8 @@ void pagecache_unmap_stale(void)
 	if (!__atomic_load_n(&stale_pending, __ATOMIC_ACQUIRE))
 		return;
 	down_write(&stale_sem);
-	for (struct address_space *m; (m = pop_stale(&from, &to));) {
-		unmap_mapping_range(m->host, from, to, false);
+	for (const struct inode *host; (host = pop_stale(&from, &to));) {
+		unmap_mapping_range(host, from, to, false);
 		__atomic_sub_fetch(&stale_pending, 1, __ATOMIC_ACQ_REL);
 	}
 	up_write(&stale_sem);
