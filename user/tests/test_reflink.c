@@ -237,6 +237,17 @@ static void test_shared_store(void)
 		  priv[2 * PG] == byte_of(2, 2),
 		  "a store through the source's shared mapping leaves the clone", "%c", sh[2 * PG]);
 	tap_check_long(shared_frames(ssh, sh, 4), 2, "the two other pages stay shared");
+	/* a writable entry of the source made before a clone: the clone
+	 * write-protects it, so a later store copies */
+	ssh[3 * PG] = 'U';
+	int c = open(at("c"), O_RDWR | O_CREAT | O_TRUNC, 0644);
+	tap_check_long(ficlone(c, src), 0, "clone the source while its page is mapped writable");
+	ssh[3 * PG] = 'V';
+	char cb = 0;
+	tap_check(pread(c, &cb, 1, 3 * PG) == 1 && cb == 'U' && page_is(c, 0, byte_of(2, 0)),
+		  "a store through the old writable mapping does not reach the new clone", "%c", cb);
+	close(c);
+	unlink(at("c"));
 	munmap(priv, 4 * PG);
 	munmap(sh, 4 * PG);
 	munmap(ssh, 4 * PG);
@@ -250,8 +261,12 @@ static void test_shared_store(void)
 static void test_range(void)
 {
 	int src = make_file("a", 3, 8), dst = make_file("b", 4, 8);
+	char *md = map_read(dst, 8, false);
 
 	tap_check_long(ficlonerange(dst, src, 2 * PG, 3 * PG, 4 * PG), 0, "FICLONERANGE 3 pages");
+	tap_check(md != MAP_FAILED && md[4 * PG] == byte_of(3, 2) && md[3 * PG] == byte_of(4, 3),
+		  "the destination's private mapping shows the cloned pages", "%s",
+		  md == MAP_FAILED ? strerror(errno) : "old data");
 	bool ok = true;
 	for (int i = 0; i < 8; i++)
 		ok = ok && page_is(dst, i, i >= 4 && i < 7 ? byte_of(3, i - 2) : byte_of(4, i));
@@ -281,6 +296,7 @@ static void test_range(void)
 	tap_check(fstat(dst, &st) == 0 && st.st_size == 12 * PG + 100, "the size ends with the source",
 		  "%ld", (long)st.st_size);
 	close(d2);
+	munmap(md, 8 * PG);
 	close(src);
 	close(dst);
 	unlink(at("a"));
