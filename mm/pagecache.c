@@ -13,6 +13,7 @@
  * then nothing but more holds of the same frames.
  */
 #include "mm/pagecache.h"
+#include "kernel/fs/inode.h"
 #include "kernel/panic.h"
 #include "kernel/rwsem.h"
 #include "kernel/spinlock.h"
@@ -28,21 +29,24 @@ static struct address_space all_spaces = { .prev = &all_spaces, .next = &all_spa
 static uint64_t nframes_cached;
 static struct spinlock cache_lock = SPINLOCK_INIT("pagecache");
 
-/* Address spaces with stale pages (under cache_lock), and how many are
- * listed or being unmapped (atomic): pagecache_unmap_stale's work.  Its
- * drains run one at a time under stale_sem, so a caller that finds work
- * pending waits for a drain that took its record. */
-static struct address_space *stale_list;
+/* How many address spaces have stale pages or are being unmapped (atomic):
+ * pagecache_unmap_stale's work.  Its drains run one at a time under
+ * stale_sem, so a caller that finds work pending waits for a drain that
+ * took its record. */
 static uint64_t stale_pending;
 static struct rwsem stale_sem = RWSEM_INIT("pagecache_stale");
 
-void pagecache_init_mapping(struct address_space *m, const struct inode *host)
+/* The file whose cache M is. */
+static const struct inode *mapping_host(const struct address_space *m)
+{
+	return (const struct inode *)((const char *)m - offsetof(struct inode, mapping));
+}
+
+void pagecache_init_mapping(struct address_space *m)
 {
 	m->dir = NULL;
 	m->nrpages = 0;
-	m->host = host;
 	m->stale_from = m->stale_to = 0;
-	m->stale_next = NULL;
 	spin_lock(&cache_lock);
 	m->next = all_spaces.next;
 	m->prev = &all_spaces;
@@ -98,14 +102,12 @@ static void drop_frame(struct address_space *m, uint64_t *s)
 static void mark_stale(struct address_space *m, uint64_t index)
 {
 	if (m->stale_from < m->stale_to) {
-		m->stale_from = MIN(m->stale_from, index);
-		m->stale_to = MAX(m->stale_to, index + 1);
+		m->stale_from = MIN(m->stale_from, (uint32_t)index);
+		m->stale_to = MAX(m->stale_to, (uint32_t)index + 1);
 		return;
 	}
-	m->stale_from = index;
-	m->stale_to = index + 1;
-	m->stale_next = stale_list;
-	stale_list = m;
+	m->stale_from = (uint32_t)index;
+	m->stale_to = (uint32_t)index + 1;
 	__atomic_add_fetch(&stale_pending, 1, __ATOMIC_ACQ_REL);
 }
 
@@ -157,20 +159,22 @@ bool pagecache_frame_shared(uint64_t pa)
 	return __atomic_load_n(&pa_to_frame(pa)->aux, __ATOMIC_RELAXED) > 1;
 }
 
-/* Take the first address space off the stale list: its file, with the
- * range in *FROM and *TO (bytes); NULL when the list is empty. */
+/* Take the stale pages of an address space that has some: its file, with
+ * the range in *FROM and *TO (bytes); NULL when none has.  A walk of every
+ * file's cache, but only when some write copied a clone's page. */
 static const struct inode *pop_stale(uint64_t *from, uint64_t *to)
 {
 	const struct inode *host = NULL;
 
 	spin_lock(&cache_lock);
-	struct address_space *m = stale_list;
-	if (m) {
-		stale_list = m->stale_next;
-		host = m->host;
-		*from = m->stale_from * PAGE_SIZE;
-		*to = m->stale_to * PAGE_SIZE;
-		m->stale_from = m->stale_to = 0;
+	for (struct address_space *m = all_spaces.next; m != &all_spaces; m = m->next) {
+		if (m->stale_from < m->stale_to) {
+			host = mapping_host(m);
+			*from = (uint64_t)m->stale_from * PAGE_SIZE;
+			*to = (uint64_t)m->stale_to * PAGE_SIZE;
+			m->stale_from = m->stale_to = 0;
+			break;
+		}
 	}
 	spin_unlock(&cache_lock);
 	return host;
@@ -269,25 +273,15 @@ void pagecache_truncate(struct address_space *m, uint64_t from)
 	spin_unlock(&cache_lock);
 }
 
-/* Take M off the stale list: its file is gone, so no mapping shows it. */
-static void unlist_stale(struct address_space *m)
-{
-	struct address_space **p = &stale_list;
-
-	while (*p != m)
-		p = &(*p)->stale_next;
-	*p = m->stale_next;
-	__atomic_sub_fetch(&stale_pending, 1, __ATOMIC_ACQ_REL);
-}
-
 void pagecache_release(struct address_space *m)
 {
 	spin_lock(&cache_lock);
 	truncate_locked(m, 0);
 	if (m->nrpages)
 		panic("pagecache_release: %lu frames left", m->nrpages);
+	/* stale pages of a file that is gone: no mapping shows them */
 	if (m->stale_from < m->stale_to)
-		unlist_stale(m);
+		__atomic_sub_fetch(&stale_pending, 1, __ATOMIC_ACQ_REL);
 	m->prev->next = m->next;
 	m->next->prev = m->prev;
 	spin_unlock(&cache_lock);

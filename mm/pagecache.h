@@ -37,22 +37,20 @@
 #define PAGECACHE_MAX_PAGES ((uint64_t)PAGECACHE_LEAF * PAGECACHE_DIR)
 #define PAGECACHE_BYTES (PAGECACHE_MAX_PAGES * PAGE_SIZE)	/* the largest file */
 
-struct inode;
-
-/* One file's pages (Linux struct address_space). */
+/* One file's pages (Linux struct address_space): the mapping field of a
+ * struct inode (kernel/fs/inode.h), its host.  Kept small: an inode is 128
+ * bytes, one kmalloc class. */
 struct address_space {
 	uint64_t **dir;			/* PAGECACHE_DIR leaves, NULL until the first page */
 	uint64_t nrpages;		/* frames held */
-	const struct inode *host;	/* the file whose data this is */
 	struct address_space *prev, *next;	/* every address space (the audit walks them) */
 	/* pages [stale_from, stale_to) may still be mapped with frames the
-	 * cache no longer holds; listed on the stale list while not empty */
-	uint64_t stale_from, stale_to;
-	struct address_space *stale_next;
+	 * cache no longer holds (pagecache_unmap_stale); empty: from == to */
+	uint32_t stale_from, stale_to;
 };
 
-/* Make M an empty cache of file HOST and list it; pagecache_release undoes it. */
-void pagecache_init_mapping(struct address_space *m, const struct inode *host);
+/* Make M an empty cache and list it; pagecache_release undoes it. */
+void pagecache_init_mapping(struct address_space *m);
 /* Drop every frame and the tables of M and unlist it (the file is gone). */
 void pagecache_release(struct address_space *m);
 /* The frame holding page INDEX of M, created zero-filled if the file has

@@ -26,6 +26,9 @@ struct dir_entry {
 	char name[];			/* LEN bytes and a NUL */
 };
 
+/* a file costs one 128-byte kmalloc object (mm/heap.c's classes are powers of two) */
+_Static_assert(sizeof(struct inode) <= 128, "struct inode outgrew its kmalloc class");
+
 static uint64_t next_ino = 1;
 
 struct inode *inode_new(uint32_t mode, uint32_t dev)
@@ -40,7 +43,7 @@ struct inode *inode_new(uint32_t mode, uint32_t dev)
 	inode->refcount = 1;
 	inode_touch(inode, INODE_ATIME | INODE_MTIME | INODE_CTIME);
 	if (S_ISREG(mode))
-		pagecache_init_mapping(&inode->mapping, inode);
+		pagecache_init_mapping(&inode->mapping);
 	return inode;
 }
 

@@ -34,7 +34,6 @@ struct inode {
 	uint64_t ino;
 	uint32_t mode;			/* S_IF* type and permission bits */
 	uint32_t nlink;
-	uint32_t dev;			/* st_dev: which file system instance */
 	uint64_t size;			/* bytes (a directory: 0, a link: the target's length) */
 	uint64_t atime, mtime, ctime;	/* nanoseconds on the kernel clock (time_ns) */
 	int refcount;			/* atomic; see above */
@@ -42,6 +41,7 @@ struct inode {
 	 * exec (deny_write_access); the two exclude each other (ETXTBSY). */
 	int writecount;
 	int mounted;			/* file systems mounted on this directory (EBUSY) */
+	uint32_t dev;			/* st_dev: which file system instance */
 	struct address_space mapping;	/* regular files: the data */
 	struct rb_root entries;		/* directories: struct dir_entry by name */
 	uint64_t nentries;
