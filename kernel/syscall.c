@@ -18,6 +18,7 @@
 #include "kernel/signal/signal.h"
 #include "kernel/x86/trap.h"
 #include "mm/layout.h"
+#include "mm/pagecache.h"
 
 #define MAX_SYSCALL 512
 
@@ -212,5 +213,9 @@ void syscall_dispatch(struct trapframe *tf)
 	 * it in the user half, and only the process dies. */
 	if (!is_user_addr(tf->rip))
 		force_sig(SIGSEGV);
+	/* pages a call copied from a clone's shared frames under mmap_lock
+	 * (MAP_POPULATE, /proc/PID/mem) leave the mappings that show the old
+	 * frames: mm/pagecache.h */
+	pagecache_unmap_stale();
 	user_return();
 }

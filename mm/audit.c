@@ -17,8 +17,9 @@
  *   - each 4 KiB kernel mapping below the kernel image: kernel stacks and
  *     kvmalloc buffers (FRAME_KSTACK); the image maps reserved frames and
  *     the direct map uses 2 MiB entries, neither holds a reference;
- *   - the page cache, one reference per cached frame, and the zero frame's
- *     own reference;
+ *   - the page cache, one reference per cached frame and cache holding it
+ *     (file clones share frames; that count must be the frame's aux,
+ *     check_cache_holds), and the zero frame's own reference;
  *   - the kernel heap, one reference per FRAME_SLAB frame (added when the
  *     frame is compared: the heap has no list of its frames).
  * The KSM stable tree and its rmap items hold no reference (mm/ksm.c): the
@@ -191,7 +192,21 @@ static void cache_held(uint64_t pa, void *arg)
 {
 	(void)arg;
 	hold(pa, FRAME_FILE, "the page cache", 0, 0);
-	audit.cached_found++;
+	/* a frame file clones share is held once per cache (mm/pagecache.h),
+	 * and is one frame of Cached: counted at its first hold (the cache is
+	 * walked before the address spaces) */
+	if (pa >> PAGE_SHIFT < nframes && *counter(pa >> PAGE_SHIFT) == 1)
+		audit.cached_found++;
+}
+
+/* Right after the cache walk, a page-cache frame's holds so far are its
+ * caches': as many as its aux says (file clones, mm/pagecache.h). */
+static void check_cache_holds(void)
+{
+	for (uint64_t pfn = 0; pfn < nframes; pfn++)
+		if ((frames[pfn].flags & FRAME_FILE) && *counter(pfn) != frames[pfn].aux)
+			violation(AUDIT_REFCOUNT, "frame 0x%lx: %u page caches hold it, its aux says %u",
+				  pfn, *counter(pfn), frames[pfn].aux);
 }
 
 static void stable_marked(uint64_t pa, void *arg)
@@ -235,6 +250,7 @@ static void count_kernel(void)
 	walk_range(kernel_pml4, DIRECT_MAP_BASE, KERNEL_VMA, kernel_leaf_held, NULL);
 	hold(zero_frame, FRAME_ZERO, "zero_frame", 0, 0);
 	pagecache_for_each(cache_held, NULL);
+	check_cache_holds();
 	ksm_for_each_stable(stable_marked, NULL);
 	uint64_t listed = frame_free_list_walk(free_listed, NULL);
 	if (listed != frame_free_count())

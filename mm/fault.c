@@ -487,6 +487,9 @@ void page_fault(struct trapframe *tf)
 		down_read(&p->vm->mmap_lock);
 		err = vm_fault(p->vm, addr, flags);
 		up_read(&p->vm->mmap_lock);
+		/* a write that copied a clone's shared page (pagecache_get_exclusive):
+		 * the file's other mappings drop the old frame before the store */
+		pagecache_unmap_stale();
 		if (!err)
 			return;
 	}

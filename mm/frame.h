@@ -28,7 +28,10 @@ struct frame {
 	uint16_t flags;
 	uint16_t slab_class;	/* FRAME_SLAB: size class index */
 	uint32_t next_free;	/* free list link: frame number, or 0 for none */
-	uint32_t aux;		/* owner-specific (KSM tree node index) */
+	uint32_t aux;		/* owner-specific: FRAME_SLAB its objects in use
+				 * (mm/heap.c), FRAME_FILE the page caches holding
+				 * it, more than 1 for a frame file clones share
+				 * (mm/pagecache.c) */
 };
 
 extern struct frame *frames;

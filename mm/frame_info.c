@@ -10,11 +10,12 @@
  *   FRAME_USER, FRAME_KSM   refcount: every reference to an anonymous or
  *                           merged page is a mapping (fork takes one per
  *                           shared entry, unmap and exit drop them).
- *   FRAME_FILE, FRAME_ZERO  refcount - 1: the page cache (mm/pagecache.c,
- *                           while the file holds the page) or the kernel
- *                           (the zero frame, mm/fault.c, for good) keeps
- *                           one reference of its own; the rest are
- *                           mappings.
+ *   FRAME_FILE              refcount - aux: each file's page cache that
+ *                           holds the page keeps one reference (one file,
+ *                           or several sharing it after a clone: aux,
+ *                           mm/pagecache.c); the rest are mappings.
+ *   FRAME_ZERO              refcount - 1: the kernel keeps one reference
+ *                           (mm/fault.c, for good).
  *   anything else           0: free, reserved, page-table, kernel heap and
  *                           kernel-stack frames are never mapped into user
  *                           space.
@@ -53,7 +54,11 @@ uint64_t frame_mapcount(uint64_t pfn)
 
 	if (flags & (FRAME_USER | FRAME_KSM))
 		return ref;
-	if (flags & (FRAME_FILE | FRAME_ZERO))
+	if (flags & FRAME_FILE) {
+		uint32_t caches = __atomic_load_n(&frames[pfn].aux, __ATOMIC_RELAXED);
+		return ref > caches ? ref - caches : 0;
+	}
+	if (flags & FRAME_ZERO)
 		return ref ? ref - 1 : 0;
 	return 0;
 }

@@ -65,6 +65,9 @@ struct stat {
 	int64_t reserved[3];
 };
 
+/* fstat's answer for F (its stat op, st_dev from F's dev if set):
+ * 0 or the op's errno (kernel/fs/sys_file.c). */
+int file_getattr(struct file *f, struct stat *st);
 struct file *file_alloc(const struct file_ops *ops, int flags, void *priv);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);

@@ -26,6 +26,9 @@ struct dir_entry {
 	char name[];			/* LEN bytes and a NUL */
 };
 
+/* a file costs one 128-byte kmalloc object (mm/heap.c's classes are powers of two) */
+_Static_assert(sizeof(struct inode) <= 128, "struct inode outgrew its kmalloc class");
+
 static uint64_t next_ino = 1;
 
 struct inode *inode_new(uint32_t mode, uint32_t dev)
@@ -56,7 +59,7 @@ void iput(struct inode *inode)
 	if (!inode || __atomic_sub_fetch(&inode->refcount, 1, __ATOMIC_ACQ_REL) > 0)
 		return;
 	if (inode->nentries)
-		panic("iput: directory %lu freed with %lu entries", inode->ino, inode->nentries);
+		panic("iput: directory %lu freed with %u entries", inode->ino, inode->nentries);
 	if (S_ISREG(inode->mode))
 		pagecache_release(&inode->mapping);
 	kfree(inode->target);
@@ -244,24 +247,28 @@ long inode_read(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool 
 	return (long)done;
 }
 
-/* The frame for page INDEX of INODE to write into, with a reference: an
- * existing one, or a new one unless free memory is down to the reserve. */
+/* The frame for page INDEX of INODE to write into, with a reference and
+ * INODE's alone: an existing one, or a new one or a copy of one a clone
+ * shares (pagecache_get_exclusive) unless free memory is down to the
+ * reserve.  No clone can share a page meanwhile: FICLONE takes fs_tree for
+ * writing, as the caller holds it. */
 static uint64_t page_for_write(struct inode *inode, uint64_t index)
 {
+	if (frame_free_count() > FILE_RESERVE_FRAMES)
+		return pagecache_get_exclusive(&inode->mapping, index);
 	uint64_t pa = pagecache_find(&inode->mapping, index);
-
-	if (pa || frame_free_count() <= FILE_RESERVE_FRAMES)
-		return pa;
-	return pagecache_get(&inode->mapping, index);
+	if (pa && pagecache_frame_shared(pa)) {
+		frame_put(pa);
+		return 0;
+	}
+	return pa;
 }
 
-long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user)
+/* inode_write's copy, page by page: bytes written, or an error for none. */
+static long write_pages(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user)
 {
 	size_t done = 0;
 
-	if (off >= PAGECACHE_MAX_PAGES * PAGE_SIZE)
-		return n ? -EFBIG : 0;
-	n = MIN(n, PAGECACHE_MAX_PAGES * PAGE_SIZE - off);
 	while (done < n) {
 		uint64_t pos = off + done, in_page = pos % PAGE_SIZE;
 		size_t k = MIN(n - done, PAGE_SIZE - in_page);
@@ -275,28 +282,55 @@ long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool
 		done += k;
 		inode->size = MAX(inode->size, pos + k);
 	}
-	if (done)
-		inode_touch(inode, INODE_MTIME | INODE_CTIME);
 	return (long)done;
+}
+
+long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user)
+{
+	if (off >= PAGECACHE_MAX_PAGES * PAGE_SIZE)
+		return n ? -EFBIG : 0;
+	long r = write_pages(inode, buf, MIN(n, PAGECACHE_MAX_PAGES * PAGE_SIZE - off), off, user);
+	/* pages copied from a clone's shared frames leave the mappings that
+	 * still show the old frames, before write() returns */
+	pagecache_unmap_stale();
+	if (r > 0)
+		inode_touch(inode, INODE_MTIME | INODE_CTIME);
+	return r;
+}
+
+/* Zero the part of INODE's page at byte SIZE from SIZE on (a shrink to
+ * SIZE), a page a clone shares being copied first: 0 or -ENOMEM. */
+static int zero_tail(struct inode *inode, uint64_t size)
+{
+	uint64_t index = size / PAGE_SIZE, pa = pagecache_find(&inode->mapping, index);
+
+	if (pa && pagecache_frame_shared(pa)) {
+		frame_put(pa);
+		if (!(pa = pagecache_get_exclusive(&inode->mapping, index)))
+			return -ENOMEM;
+	}
+	if (pa) {
+		memset((char *)phys_to_virt(pa) + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
+		frame_put(pa);
+	}
+	return 0;
 }
 
 int inode_truncate(struct inode *inode, uint64_t size)
 {
 	if (size > PAGECACHE_MAX_PAGES * PAGE_SIZE)
 		return -EFBIG;
-	if (size < inode->size) {
-		pagecache_truncate(&inode->mapping, ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
-		uint64_t pa = size % PAGE_SIZE ? pagecache_find(&inode->mapping, size / PAGE_SIZE) : 0;
-		if (pa) {
-			memset((char *)phys_to_virt(pa) + size % PAGE_SIZE, 0, PAGE_SIZE - size % PAGE_SIZE);
-			frame_put(pa);
-		}
-	}
 	bool shrank = size < inode->size;
+	int err = shrank && size % PAGE_SIZE ? zero_tail(inode, size) : 0;
+	if (err)
+		return err;
+	if (shrank)
+		pagecache_truncate(&inode->mapping, ALIGN_UP(size, PAGE_SIZE) / PAGE_SIZE);
 	inode->size = size;
 	/* after the new size is set: a fault from now on sees it */
 	if (shrank)
 		unmap_mapping_range(inode, ALIGN_UP(size, PAGE_SIZE), UINT64_MAX, true);
+	pagecache_unmap_stale();
 	inode_touch(inode, INODE_MTIME | INODE_CTIME);
 	return 0;
 }

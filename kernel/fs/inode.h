@@ -34,24 +34,25 @@ struct inode {
 	uint64_t ino;
 	uint32_t mode;			/* S_IF* type and permission bits */
 	uint32_t nlink;
-	uint32_t dev;			/* st_dev: which file system instance */
 	uint64_t size;			/* bytes (a directory: 0, a link: the target's length) */
 	uint64_t atime, mtime, ctime;	/* nanoseconds on the kernel clock (time_ns) */
 	int refcount;			/* atomic; see above */
 	/* Linux i_writecount: > 0 opens for writing, < 0 programs mapped by
 	 * exec (deny_write_access); the two exclude each other (ETXTBSY). */
 	int writecount;
-	int mounted;			/* file systems mounted on this directory (EBUSY) */
+	uint16_t mounted;		/* file systems mounted on this directory (EBUSY) */
 	/* File seals (F_SEAL_*, fcntl F_ADD_SEALS; kernel/fs/memfd.c): every
 	 * file has F_SEAL_SEAL but a memfd made with MFD_ALLOW_SEALING.
-	 * Changed with fs_tree held for writing. */
-	unsigned seals;
+	 * Changed with fs_tree held for writing.  16 bits keep the inode in
+	 * its 128-byte kmalloc class (inode.c). */
+	uint16_t seals;
 	/* Linux i_mmap_writable: > 0 the shared mappings that may write
 	 * (region.maywrite); < 0 once F_SEAL_WRITE denies new ones.  Atomic. */
 	int mmap_writable;
+	uint32_t dev;			/* st_dev: which file system instance */
+	uint32_t nentries;		/* directories: entries in `entries` */
 	struct address_space mapping;	/* regular files: the data */
 	struct rb_root entries;		/* directories: struct dir_entry by name */
-	uint64_t nentries;
 	char *target;			/* symbolic links: the target, NUL-terminated */
 };
 
@@ -111,12 +112,16 @@ long inode_read(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool 
 /* Copy N bytes from BUF to OFF of INODE, growing it: bytes written, or
  * -ENOSPC when no frame could be had for the first page (none left above
  * FILE_RESERVE_FRAMES), -EFBIG past the largest file, -EFAULT.  A short
- * count when memory ran out midway. */
+ * count when memory ran out midway.  A page a file clone shares is copied
+ * first (pagecache_get_exclusive): only INODE sees the bytes, and its
+ * mappings that showed the shared frame fault again (so the caller holds
+ * no mmap_lock). */
 long inode_write(struct inode *inode, uint64_t buf, size_t n, uint64_t off, bool user);
 /* Set the size to SIZE: frames past it are dropped, the rest of the last
  * page is zeroed, so a later growth reads zeros, and the pages past it
- * leave every mapping (unmap_mapping_range).  The caller holds fs_tree for
- * writing and no mmap_lock.  0 or -EFBIG. */
+ * leave every mapping (unmap_mapping_range); a page a clone shares loses
+ * only INODE's hold.  The caller holds fs_tree for writing and no
+ * mmap_lock.  0, -EFBIG, or -ENOMEM (copying a shared last page). */
 int inode_truncate(struct inode *inode, uint64_t size);
 
 /* ---- write access (Linux get_write_access, deny_write_access) ---- */

@@ -16,6 +16,7 @@
 #include "kernel/fs/fs.h"
 #include "kernel/fs/memfd.h"
 #include "kernel/fs/pipe.h"
+#include "kernel/fs/reflink.h"
 #include "kernel/proc.h"
 #include "kernel/sched.h"
 #include "kernel/signal/signal.h"
@@ -364,19 +365,26 @@ static long put_stat(uint64_t ust, const struct stat *st)
 	return copy_to_user(ust, st, sizeof(*st)) ? -EFAULT : 0;
 }
 
+int file_getattr(struct file *f, struct stat *st)
+{
+	int r = 0;
+
+	fs_fill_stat(st, 0, 0, 0, 0);
+	if (f->ops->stat)
+		r = f->ops->stat(f, st);
+	if (f->dev)
+		st->st_dev = f->dev;
+	return r;
+}
+
 long sys_fstat(int fd, uint64_t ust)
 {
 	struct file *f = fget(fd);
 	struct stat st;
-	int r = 0;
 
 	if (!f)
 		return -EBADF;
-	fs_fill_stat(&st, 0, 0, 0, 0);
-	if (f->ops->stat)
-		r = f->ops->stat(f, &st);
-	if (f->dev)
-		st.st_dev = f->dev;
+	int r = file_getattr(f, &st);
 	file_put(f);
 	return r < 0 ? r : put_stat(ust, &st);
 }
@@ -567,6 +575,9 @@ static long do_ioctl(struct file *f, int fd, unsigned long cmd, uint64_t arg)
 			return -EFAULT;
 		f->flags = v ? f->flags | O_NONBLOCK : f->flags & ~O_NONBLOCK;
 		return 0;
+	case FICLONE:
+	case FICLONERANGE:
+		return file_clone_ioctl(f, cmd, arg);
 	}
 	return f->ops->ioctl ? f->ops->ioctl(f, cmd, arg) : -ENOTTY;
 }

@@ -111,42 +111,11 @@ static bool frames_visible(void)
 	return page_frame(0, (const void *)&probe) != 0;
 }
 
-/* The /proc/self/maps line of the region that contains ADDR: 1 with its
- * fields, 0 when none does, -1 when maps cannot be read. */
-struct maps_line {
-	uintptr_t start, end;
-	char perms[5];
-	unsigned long off;
-	char path[256];
-};
-
-static int maps_find(const void *addr, struct maps_line *m)
-{
-	static char buf[65536];
-
-	if (read_file("/proc/self/maps", buf, sizeof buf) < 0)
-		return -1;
-	for (char *line = buf; *line;) {
-		char *nl = strchr(line, '\n');
-		if (nl)
-			*nl = 0;
-		m->path[0] = 0;
-		if (sscanf(line, "%lx-%lx %4s %lx %*s %*s %255s", &m->start, &m->end, m->perms,
-			   &m->off, m->path) >= 4 &&
-		    m->start <= (uintptr_t)addr && (uintptr_t)addr < m->end)
-			return 1;
-		if (!nl)
-			break;
-		line = nl + 1;
-	}
-	return 0;
-}
-
 static bool mapped(const void *addr)
 {
-	struct maps_line m;
+	struct maps_entry m;
 
-	return maps_find(addr, &m) == 1;
+	return maps_find(0, (unsigned long)addr, NULL, NULL, &m) == 0;
 }
 
 /* A field ("Rss", "Size") of the smaps entry that starts at ADDR, in kB;
@@ -186,9 +155,9 @@ static void case_grow_in_place(void *arg)
 	tap_check(all_zero(p + 4 * PAGE, 4), "grown in place: the new pages read zero", "not zero");
 	fill(p + 4 * PAGE, 4, 104);
 	tap_check_long(first_bad(p, 8, 100), -1, "grown in place: the new pages are writable");
-	struct maps_line m;
-	int found = maps_find(p, &m);
-	tap_check(found == 1 && m.start == (uintptr_t)p && m.end == (uintptr_t)(p + 8 * PAGE),
+	struct maps_entry m;
+	int found = maps_find(0, (unsigned long)p, NULL, NULL, &m);
+	tap_check(found == 0 && m.start == (uintptr_t)p && m.end == (uintptr_t)(p + 8 * PAGE),
 		  "grown in place: /proc/self/maps shows one region of 8 pages",
 		  "found %d: %lx-%lx", found, m.start, m.end);
 	tap_check_long(smaps_kb(p, "Rss"), 32, "grown in place: smaps Rss 32 kB");
@@ -231,9 +200,9 @@ static void case_grow_needs_move(void *arg)
 		  "maps still has it");
 	tap_check(mapped(p + 4 * PAGE), "moved: the page above the old range is untouched",
 		  "it was unmapped");
-	struct maps_line m;
-	int found = maps_find(q, &m);
-	tap_check(found == 1 && m.start == (uintptr_t)q && m.end == (uintptr_t)(q + 8 * PAGE) &&
+	struct maps_entry m;
+	int found = maps_find(0, (unsigned long)q, NULL, NULL, &m);
+	tap_check(found == 0 && m.start == (uintptr_t)q && m.end == (uintptr_t)(q + 8 * PAGE) &&
 		  !strcmp(m.perms, "rw-p"),
 		  "moved: /proc/self/maps shows the new region, rw-p, 8 pages",
 		  "found %d: %lx-%lx %s", found, m.start, m.end, m.perms);
@@ -271,7 +240,7 @@ static void case_shrink(void *arg)
 static void fixed_shrinking(char *land)
 {
 	char *s = map_blocked(4);
-	struct maps_line m;
+	struct maps_entry m;
 
 	if (!s) {
 		tap_fail("a shrinking FIXED move", "mmap: %s", strerror(errno));
@@ -284,7 +253,7 @@ static void fixed_shrinking(char *land)
 	tap_check_long(first_bad(q, 3, 500), -1, "shrinking FIXED move: the kept pages moved");
 	tap_check(!mapped(s) && !mapped(s + 3 * PAGE), "shrinking FIXED move: old range unmapped",
 		  "still mapped");
-	tap_check(maps_find(q, &m) == 1 && m.start == (uintptr_t)land &&
+	tap_check(maps_find(0, (unsigned long)q, NULL, NULL, &m) == 0 && m.start == (uintptr_t)land &&
 		  m.end == (uintptr_t)(land + 3 * PAGE) && !strcmp(m.perms, "rw-p"),
 		  "shrinking FIXED move: 3 pages rw-p at the target, the reservation's rest apart",
 		  "%lx-%lx %s", m.start, m.end, m.perms);
@@ -315,7 +284,7 @@ static void case_fixed(void *arg)
 	char *src = map_blocked(4), *dst = map_blocked(6);
 	/* the landing places of the moves below, reserved so that nothing else is there */
 	char *land = mmap(NULL, 8 * PAGE, PROT_NONE, ANON, -1, 0);
-	struct maps_line m;
+	struct maps_entry m;
 
 	(void)arg;
 	if (!src || !dst || land == MAP_FAILED) {
@@ -331,7 +300,7 @@ static void case_fixed(void *arg)
 	tap_check_long(first_bad(dst + 4 * PAGE, 2, 904), -1,
 		       "FIXED: the target's pages past the new length are untouched");
 	tap_check(!mapped(src), "FIXED: the old range is unmapped", "still mapped");
-	tap_check(maps_find(dst, &m) == 1 && m.end == (uintptr_t)(dst + 4 * PAGE),
+	tap_check(maps_find(0, (unsigned long)dst, NULL, NULL, &m) == 0 && m.end == (uintptr_t)(dst + 4 * PAGE),
 		  "FIXED: maps shows the moved region ending at the new length", "ends at %lx",
 		  m.end);
 	fixed_shrinking(land);
@@ -361,8 +330,8 @@ static void case_dontunmap(void *arg)
 	else
 		tap_check(!page_frames(0, q, 4, after) && !memcmp(before, after, sizeof before),
 			  "DONTUNMAP: the same frames moved (pagemap)", "different frames");
-	struct maps_line m;
-	tap_check(maps_find(p, &m) == 1 && m.start == (uintptr_t)p &&
+	struct maps_entry m;
+	tap_check(maps_find(0, (unsigned long)p, NULL, NULL, &m) == 0 && m.start == (uintptr_t)p &&
 		  m.end == (uintptr_t)(p + 4 * PAGE),
 		  "DONTUNMAP: the old range is still mapped", "not as it was");
 	tap_check(all_zero(p, 4), "DONTUNMAP: the old range reads zeros (private anonymous)",
@@ -552,7 +521,7 @@ static void file_moved(int fd)
 {
 	/* file pages 1 and 2, with a page of the file mapped above: no room */
 	char *p = mmap(NULL, 3 * PAGE, PROT_READ, MAP_PRIVATE, fd, PAGE);
-	struct maps_line m;
+	struct maps_entry m;
 
 	if (p == MAP_FAILED || munmap(p + 2 * PAGE, PAGE) ||
 	    mmap(p + 2 * PAGE, PAGE, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0) == MAP_FAILED) {
@@ -569,18 +538,18 @@ static void file_moved(int fd)
 	tap_check(q[0] == 'b' && q[PAGE] == 'c' && q[2 * PAGE] == 'd' && q[3 * PAGE] == 'e',
 		  "moved: it shows file pages 1-4, the added ones from the file too",
 		  "read %c%c%c%c", q[0], q[PAGE], q[2 * PAGE], q[3 * PAGE]);
-	int found = maps_find(q, &m);
-	tap_check(found == 1 && m.off == PAGE && strstr(m.path, "test_mremap.file") &&
+	int found = maps_find(0, (unsigned long)q, NULL, NULL, &m);
+	tap_check(found == 0 && m.offset == PAGE && strstr(m.path, "test_mremap.file") &&
 		  !strcmp(m.perms, "r--p"),
 		  "moved: maps shows the file, r--p, offset 0x1000",
-		  "found %d: %s %lx %s", found, m.perms, m.off, m.path);
+		  "found %d: %s %lx %s", found, m.perms, m.offset, m.path);
 	pwrite(fd, "X", 1, 2 * PAGE);
 	tap_check(q[PAGE] == 'X', "moved: a write() to the file shows in the untouched page",
 		  "read %c", q[PAGE]);
 	char *dst = mmap(NULL, PAGE, PROT_NONE, ANON, -1, 0);
 	char *r = mr(q + 2 * PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, dst);
-	found = r == dst ? maps_find(r, &m) : 0;
-	tap_check(found == 1 && m.off == 3 * PAGE && r[0] == 'd',
+	found = r == dst ? maps_find(0, (unsigned long)r, NULL, NULL, &m) : -1;
+	tap_check(found == 0 && m.offset == 3 * PAGE && r[0] == 'd',
 		  "its third page moved alone shows file offset 0x3000", "%s",
 		  r == MAP_FAILED ? strerror(errno) : "wrong offset or data");
 }
@@ -678,8 +647,8 @@ static void case_shared_file(void *arg)
 			  pread(fd, buf + 1, 1, 3 * PAGE) == 1 && buf[1] == 'T',
 			  "stores through the moved shared mapping reach the file (read)",
 			  "read %c%c", buf[0], buf[1]);
-		struct maps_line m;
-		tap_check(maps_find(q, &m) == 1 && !strcmp(m.perms, "rw-s") &&
+		struct maps_entry m;
+		tap_check(maps_find(0, (unsigned long)q, NULL, NULL, &m) == 0 && !strcmp(m.perms, "rw-s") &&
 			  strstr(m.path, "test_mremap.shared"),
 			  "moved: maps shows the file, rw-s", "%s %s", m.perms, m.path);
 	}
