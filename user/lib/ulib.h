@@ -283,28 +283,31 @@ struct maps_entry {
 
 /* The mapping of process PID (0: this one) that contains ADDR, or with PATH
  * given, the first mapping of that file with permissions PERMS ("r-xp"):
- * 0, or -1 when there is none or maps cannot be read. */
+ * 0, or -1 when there is none or maps cannot be read.  Reads into a static
+ * buffer, not through stdio: a malloc could mmap into the very hole a test
+ * asks about. */
 static inline int maps_find(pid_t pid, unsigned long addr, const char *path, const char *perms,
 			    struct maps_entry *m)
 {
-	char name[64], line[512];
-	FILE *f;
-	int found = -1;
+	static char buf[65536];
+	char name[64];
 
 	snprintf(name, sizeof name, pid ? "/proc/%d/maps" : "/proc/self/maps", (int)pid);
-	if (!(f = fopen(name, "r")))
+	if (read_file(name, buf, sizeof buf) < 0)
 		return -1;
-	while (found && fgets(line, sizeof line, f)) {
+	for (char *line = buf, *nl; *line; line = nl + 1) {
+		if ((nl = strchr(line, '\n')))
+			*nl = 0;
 		m->path[0] = 0;
 		if (sscanf(line, "%lx-%lx %7s %lx %*s %*s %255s", &m->start, &m->end, m->perms,
-			   &m->offset, m->path) < 4)
-			continue;
-		if (path ? !strcmp(m->path, path) && !strcmp(m->perms, perms)
-			 : addr >= m->start && addr < m->end)
-			found = 0;
+			   &m->offset, m->path) >= 4 &&
+		    (path ? !strcmp(m->path, path) && !strcmp(m->perms, perms)
+			  : addr >= m->start && addr < m->end))
+			return 0;
+		if (!nl)
+			break;
 	}
-	fclose(f);
-	return found;
+	return -1;
 }
 
 /* The pages that hold the file part of the first writable PT_LOAD segment
