@@ -102,6 +102,16 @@ static inline void tap_check_errno(long ret, int err, int want, const char *what
 			 want, strerror(want));
 }
 
+/* Expect CALL (a libc-style call; a pointer result counts as MAP_FAILED,
+ * i.e. -1, on failure) to fail with errno WANT, read right after it. */
+#define CHECK_ERRNO(call, want, what)                    \
+	do {                                             \
+		errno = 0;                               \
+		long ret_ = (long)(call);                \
+		int err_ = errno;                        \
+		tap_check_errno(ret_, err_, want, what); \
+	} while (0)
+
 /* Print the summary line and return the program's exit status. */
 static inline int tap_done(void)
 {

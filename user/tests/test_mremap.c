@@ -814,12 +814,6 @@ static void case_ksm(void *arg)
 
 /* ---- errors ---- */
 
-#define CHECK_ERR(call, err, what) do { \
-	errno = 0; \
-	void *_r = (call); \
-	tap_check_errno(_r == MAP_FAILED ? -1 : (long)_r, errno, err, what); \
-} while (0)
-
 static void case_errors(void *arg)
 {
 	char *a = map_blocked(8), *b = map_blocked(4), *hole = map_with_room(2, 4);
@@ -831,32 +825,32 @@ static void case_errors(void *arg)
 		return;
 	}
 	char *gap = hole + 2 * PAGE;	/* unmapped */
-	CHECK_ERR(mr(a + 1, PAGE, 2 * PAGE, MM, NULL), EINVAL, "old_addr not page-aligned -> EINVAL");
-	CHECK_ERR(mr(a, PAGE, PAGE, 8, NULL), EINVAL, "an unknown flag -> EINVAL");
-	CHECK_ERR(mr(a, PAGE, 0, MM, NULL), EINVAL, "new_len 0 -> EINVAL");
-	CHECK_ERR(mr(a, PAGE, PAGE, MREMAP_FIXED, b), EINVAL, "MREMAP_FIXED without MAYMOVE -> EINVAL");
-	CHECK_ERR(mr(a, PAGE, PAGE, MREMAP_DONTUNMAP, NULL), EINVAL,
+	CHECK_ERRNO(mr(a + 1, PAGE, 2 * PAGE, MM, NULL), EINVAL, "old_addr not page-aligned -> EINVAL");
+	CHECK_ERRNO(mr(a, PAGE, PAGE, 8, NULL), EINVAL, "an unknown flag -> EINVAL");
+	CHECK_ERRNO(mr(a, PAGE, 0, MM, NULL), EINVAL, "new_len 0 -> EINVAL");
+	CHECK_ERRNO(mr(a, PAGE, PAGE, MREMAP_FIXED, b), EINVAL, "MREMAP_FIXED without MAYMOVE -> EINVAL");
+	CHECK_ERRNO(mr(a, PAGE, PAGE, MREMAP_DONTUNMAP, NULL), EINVAL,
 		  "MREMAP_DONTUNMAP without MAYMOVE -> EINVAL");
-	CHECK_ERR(mr(a, PAGE, 2 * PAGE, MM | MREMAP_DONTUNMAP, NULL), EINVAL,
+	CHECK_ERRNO(mr(a, PAGE, 2 * PAGE, MM | MREMAP_DONTUNMAP, NULL), EINVAL,
 		  "MREMAP_DONTUNMAP with old_len != new_len -> EINVAL");
-	CHECK_ERR(mr(a, 2 * PAGE, 2 * PAGE, MM | MREMAP_FIXED, a + PAGE), EINVAL,
+	CHECK_ERRNO(mr(a, 2 * PAGE, 2 * PAGE, MM | MREMAP_FIXED, a + PAGE), EINVAL,
 		  "MREMAP_FIXED onto an overlapping range -> EINVAL");
-	CHECK_ERR(mr(a, PAGE, PAGE, MM | MREMAP_FIXED, b + 1), EINVAL,
+	CHECK_ERRNO(mr(a, PAGE, PAGE, MM | MREMAP_FIXED, b + 1), EINVAL,
 		  "MREMAP_FIXED new_addr not page-aligned -> EINVAL");
-	CHECK_ERR(mr(a, PAGE, PAGE, MM | MREMAP_FIXED, (void *)0x7ffffffff000UL), EINVAL,
+	CHECK_ERRNO(mr(a, PAGE, PAGE, MM | MREMAP_FIXED, (void *)0x7ffffffff000UL), EINVAL,
 		  "MREMAP_FIXED past the end of user space -> EINVAL");
-	CHECK_ERR(mr(a, PAGE, -PAGE, MM, NULL), EINVAL, "a new_len larger than user space -> EINVAL");
-	CHECK_ERR(mr(a, -PAGE, PAGE, 0, NULL), EINVAL, "an old_len larger than user space -> EINVAL");
-	CHECK_ERR(mr(gap, PAGE, 2 * PAGE, MM, NULL), EFAULT, "growing an unmapped range -> EFAULT");
-	CHECK_ERR(mr(gap, 2 * PAGE, PAGE, 0, NULL), EFAULT, "shrinking an unmapped range -> EFAULT");
-	CHECK_ERR(mr(gap, PAGE, PAGE, MM | MREMAP_FIXED, b), EFAULT,
+	CHECK_ERRNO(mr(a, PAGE, -PAGE, MM, NULL), EINVAL, "a new_len larger than user space -> EINVAL");
+	CHECK_ERRNO(mr(a, -PAGE, PAGE, 0, NULL), EINVAL, "an old_len larger than user space -> EINVAL");
+	CHECK_ERRNO(mr(gap, PAGE, 2 * PAGE, MM, NULL), EFAULT, "growing an unmapped range -> EFAULT");
+	CHECK_ERRNO(mr(gap, 2 * PAGE, PAGE, 0, NULL), EFAULT, "shrinking an unmapped range -> EFAULT");
+	CHECK_ERRNO(mr(gap, PAGE, PAGE, MM | MREMAP_FIXED, b), EFAULT,
 		  "moving an unmapped range -> EFAULT");
-	CHECK_ERR(mr(hole, 4 * PAGE, 6 * PAGE, MM, NULL), EFAULT,
+	CHECK_ERRNO(mr(hole, 4 * PAGE, 6 * PAGE, MM, NULL), EFAULT,
 		  "growing a range that runs past its mapping -> EFAULT");
-	CHECK_ERR(mr(a, 9 * PAGE, 10 * PAGE, MM, NULL), EFAULT,
+	CHECK_ERRNO(mr(a, 9 * PAGE, 10 * PAGE, MM, NULL), EFAULT,
 		  "growing a range over two mappings -> EFAULT");
-	CHECK_ERR(mr(a, 0, PAGE, MM, NULL), EINVAL, "old_len 0 of a private mapping -> EINVAL");
-	CHECK_ERR(mr(a, 8 * PAGE, 16 * PAGE, 0, NULL), ENOMEM,
+	CHECK_ERRNO(mr(a, 0, PAGE, MM, NULL), EINVAL, "old_len 0 of a private mapping -> EINVAL");
+	CHECK_ERRNO(mr(a, 8 * PAGE, 16 * PAGE, 0, NULL), ENOMEM,
 		  "growing with no room and no MREMAP_MAYMOVE -> ENOMEM");
 	tap_check(mapped(a) && mapped(b) && mapped(hole), "the failed calls unmapped nothing",
 		  "a mapping went missing");

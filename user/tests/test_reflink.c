@@ -48,11 +48,6 @@ struct file_clone_range {
 
 static char dir[256];
 
-#define CHECK_ERR(call, want, what) do { \
-	long r_ = (long)(call); \
-	tap_check_errno(r_, errno, want, what); \
-} while (0)
-
 /* DIR/NAME in a static buffer (one of four). */
 static const char *at(const char *name)
 {
@@ -289,7 +284,7 @@ static void test_range(void)
 	tap_check_long(ficlonerange(d2, src, PG, 0, 0), 0, "FICLONERANGE of length 0: to the end");
 	tap_check(fstat(d2, &st) == 0 && st.st_size == 2 * PG + 100, "the clone ends where the source does",
 		  "%ld", (long)st.st_size);
-	CHECK_ERR(ficlonerange(dst, src, 0, 3 * PG + 100, 0), EINVAL,
+	CHECK_ERRNO(ficlonerange(dst, src, 0, 3 * PG + 100, 0), EINVAL,
 		  "an unaligned end inside the destination -> EINVAL");
 	tap_check_long(ficlonerange(dst, src, 0, 3 * PG + 100, 9 * PG), 0,
 		       "... and at or past the destination's end -> 0");
@@ -312,29 +307,29 @@ static void test_bad_input(void)
 	int ap = open(at("b"), O_WRONLY | O_APPEND), d = open(dir, O_RDONLY | O_DIRECTORY);
 	int pfd[2];
 
-	CHECK_ERR(ficlone(src, src), EINVAL, "FICLONE onto itself -> EINVAL");
-	CHECK_ERR(ficlonerange(src, src, 0, 2 * PG, PG), EINVAL, "overlapping ranges of one file -> EINVAL");
-	CHECK_ERR(ficlone(dst, 999), EBADF, "a source fd not open -> EBADF");
-	CHECK_ERR(ficlonerange(dst, -1, 0, 0, 0), EBADF, "src_fd -1 -> EBADF");
-	CHECK_ERR(ficlone(ro, src), EBADF, "a destination open read-only -> EBADF");
-	CHECK_ERR(ficlone(dst, wo), EBADF, "a source open write-only -> EBADF");
-	CHECK_ERR(ficlone(ap, src), EBADF, "an O_APPEND destination -> EBADF");
-	CHECK_ERR(ficlone(d, src), EISDIR, "a directory as the destination -> EISDIR");
-	CHECK_ERR(ficlone(dst, d), EISDIR, "a directory as the source -> EISDIR");
-	CHECK_ERR(ficlonerange(dst, src, 100, PG, 0), EINVAL, "an unaligned source offset -> EINVAL");
-	CHECK_ERR(ficlonerange(dst, src, 0, PG, 100), EINVAL, "an unaligned destination offset -> EINVAL");
-	CHECK_ERR(ficlonerange(dst, src, 0, 100, 0), EINVAL, "an unaligned length inside the source -> EINVAL");
-	CHECK_ERR(ficlonerange(dst, src, 4 * PG, PG, 0), EINVAL, "a range past the source's end -> EINVAL");
-	CHECK_ERR(ficlonerange(dst, src, 0, 4 * PG, 0), EINVAL, "a range longer than the source -> EINVAL");
-	CHECK_ERR(ficlonerange(dst, src, (uint64_t)-PG, PG, 0), EINVAL, "a negative offset -> EINVAL");
-	CHECK_ERR(ioctl(dst, FICLONERANGE, (void *)16), EFAULT, "a bad argument pointer -> EFAULT");
+	CHECK_ERRNO(ficlone(src, src), EINVAL, "FICLONE onto itself -> EINVAL");
+	CHECK_ERRNO(ficlonerange(src, src, 0, 2 * PG, PG), EINVAL, "overlapping ranges of one file -> EINVAL");
+	CHECK_ERRNO(ficlone(dst, 999), EBADF, "a source fd not open -> EBADF");
+	CHECK_ERRNO(ficlonerange(dst, -1, 0, 0, 0), EBADF, "src_fd -1 -> EBADF");
+	CHECK_ERRNO(ficlone(ro, src), EBADF, "a destination open read-only -> EBADF");
+	CHECK_ERRNO(ficlone(dst, wo), EBADF, "a source open write-only -> EBADF");
+	CHECK_ERRNO(ficlone(ap, src), EBADF, "an O_APPEND destination -> EBADF");
+	CHECK_ERRNO(ficlone(d, src), EISDIR, "a directory as the destination -> EISDIR");
+	CHECK_ERRNO(ficlone(dst, d), EISDIR, "a directory as the source -> EISDIR");
+	CHECK_ERRNO(ficlonerange(dst, src, 100, PG, 0), EINVAL, "an unaligned source offset -> EINVAL");
+	CHECK_ERRNO(ficlonerange(dst, src, 0, PG, 100), EINVAL, "an unaligned destination offset -> EINVAL");
+	CHECK_ERRNO(ficlonerange(dst, src, 0, 100, 0), EINVAL, "an unaligned length inside the source -> EINVAL");
+	CHECK_ERRNO(ficlonerange(dst, src, 4 * PG, PG, 0), EINVAL, "a range past the source's end -> EINVAL");
+	CHECK_ERRNO(ficlonerange(dst, src, 0, 4 * PG, 0), EINVAL, "a range longer than the source -> EINVAL");
+	CHECK_ERRNO(ficlonerange(dst, src, (uint64_t)-PG, PG, 0), EINVAL, "a negative offset -> EINVAL");
+	CHECK_ERRNO(ioctl(dst, FICLONERANGE, (void *)16), EFAULT, "a bad argument pointer -> EFAULT");
 	tap_check(pipe(pfd) == 0, "make a pipe", "%s", strerror(errno));
-	CHECK_ERR(ficlone(pfd[1], src), EXDEV, "a pipe as the destination -> EXDEV");
+	CHECK_ERRNO(ficlone(pfd[1], src), EXDEV, "a pipe as the destination -> EXDEV");
 	mkdir(at("mnt"), 0755);
 	tap_check_long(mount("none", at("mnt"), "tmpfs", 0, NULL), 0, "mount another tmpfs");
 	int other = open(at("mnt/c"), O_RDWR | O_CREAT, 0644);
-	CHECK_ERR(ficlone(other, src), EXDEV, "a clone across file systems -> EXDEV");
-	CHECK_ERR(ficlone(dst, other), EXDEV, "... either way -> EXDEV");
+	CHECK_ERRNO(ficlone(other, src), EXDEV, "a clone across file systems -> EXDEV");
+	CHECK_ERRNO(ficlone(dst, other), EXDEV, "... either way -> EXDEV");
 	close(other);
 	tap_check_long(umount2(at("mnt"), 0), 0, "unmount it");
 	rmdir(at("mnt"));

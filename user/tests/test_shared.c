@@ -63,15 +63,6 @@
 static char tmpdir[256];
 static volatile long *race_mem;	/* test_shared_race's pages */
 
-/* Expect CALL to fail with errno WANT (errno read right after the call). */
-#define CHECK_ERRNO(call, want, what)                     \
-	do {                                              \
-		errno = 0;                                \
-		long ret_ = (long)(call);                 \
-		int err_ = errno;                         \
-		tap_check_errno(ret_, err_, want, what);  \
-	} while (0)
-
 /* A new file in $TMPDIR named NAME with LEN bytes of FILL, open O_RDWR. */
 static char file_buf[4 * PAGE], maps_buf[65536], status_buf[4096];
 

@@ -24,14 +24,6 @@
 
 #define PAGE 4096
 
-/* Expect CALL to fail with errno WANT (errno read right after the call). */
-#define CHECK_ERRNO(call, want, what) \
-	do { \
-		long r_ = (long)(call); \
-		int e_ = errno; \
-		tap_check_errno(r_, e_, want, what); \
-	} while (0)
-
 /* What handlers wrote: the compiler must read it afresh after a fault. */
 #define BARRIER() __asm__ volatile("" ::: "memory")
 
