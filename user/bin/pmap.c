@@ -11,7 +11,9 @@
  *     C  shared copy-on-write: the frame is mapped more than once
  *     M  merged by KSM: a write-protected frame shared by content (kpageflags KSM)
  *     0  the zero page (untouched memory that has only been read)
- *     P  program page: a page-cache frame of the file (pagemap bit 61)
+ *     P  program page: a page-cache frame of the file (pagemap bit 61): a
+ *        program's or library's page not yet written, or any page of a
+ *        MAP_SHARED mapping, which maps the file's frame itself
  *     .  not present
  *
  * The rss column counts the present pages but the zero page's, as Linux's
