@@ -394,8 +394,10 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 
 /*
  * msync(2), checked as Linux's: -EINVAL for unknown flags, an unaligned
- * ADDR, or MS_ASYNC with MS_SYNC; -ENOMEM for a wrapping length or a range
- * not wholly mapped; else 0.  Nothing is written anywhere: a tmpfs file has
+ * ADDR, or MS_ASYNC with MS_SYNC; 0 for a length that rounds up to 0
+ * (Linux rounds before it looks: 2^64 - 1 is an empty range, not a
+ * wrapping one); -ENOMEM for a wrapping length or a range not wholly
+ * mapped; else 0.  Nothing is written anywhere: a tmpfs file has
  * no backing store, and a store through a shared mapping is in the
  * page-cache frame itself, which read() and every other mapping already
  * see (Linux's msync does no more for tmpfs).  MS_INVALIDATE has nothing to
@@ -404,14 +406,14 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 long sys_msync(uint64_t addr, size_t len, int flags)
 {
 	struct vmspace *vm = current()->vm;
-	uint64_t end = range_end(addr, len);
+	uint64_t alen = ALIGN_UP(len, PAGE_SIZE), end = addr + alen;
 
 	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || !page_aligned(addr) ||
 	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		return -EINVAL;
-	if (len && !end)
+	if (end < addr)
 		return -ENOMEM;
-	if (!len)
+	if (!alen)
 		return 0;
 	down_read(&vm->mmap_lock);
 	bool mapped = vm_range_mapped(vm, addr, end);
