@@ -24,11 +24,15 @@
 #include <elf.h>
 #include <ftw.h>
 #include <limits.h>
+#include <pthread.h>
+#include <sched.h>
+#include <setjmp.h>
 #include <stddef.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 
@@ -915,6 +919,30 @@ static void case_exec_interp(void *arg)
 	image_init(&im, longpath);
 	image_write("slashes", &im);
 	check_exec("slashes", ENOENT, "exec: a PT_INTERP of 2047 one-letter components: ENOENT");
+	int sh = open(path_in("script"), O_WRONLY | O_CREAT | O_TRUNC, 0755);
+	const char *text = "#!/bin/sh\n# longer than an ELF header, so that it is read whole\nexit 42\n";
+	write(sh, text, strlen(text));
+	close(sh);
+	image_init(&im, path_in("script"));
+	image_write("toscript", &im);
+	check_exec("toscript", ELIBBAD, "exec: PT_INTERP a #! script: ELIBBAD");
+	symlink(path_in("loop1"), path_in("loop2"));
+	symlink(path_in("loop2"), path_in("loop1"));
+	image_init(&im, path_in("loop1"));
+	image_write("toloop", &im);
+	check_exec("toloop", ELOOP, "exec: PT_INTERP a symlink loop: ELOOP");
+	image_init(&im, ".");
+	image_write("todot", &im);
+	check_exec("todot", EACCES, "exec: PT_INTERP \".\": EACCES");
+	/* an interpreter whose segments span most of the address space */
+	image_init(&im, NULL);
+	im.ph[1] = im.ph[0];
+	im.ph[1].p_vaddr = 0x700000000000UL;
+	im.eh.e_phnum = 2;
+	image_write("wideld", &im);
+	image_init(&im, path_in("wideld"));
+	image_write("towide", &im);
+	check_exec_refused("towide", "exec: an interpreter spanning 112 TiB: refused");
 	/* two PT_INTERPs: the first counts */
 	image_init(&im, path_in("self"));
 	im.ph[2] = im.ph[1];
@@ -1105,6 +1133,241 @@ static void case_exec_mapped_writable(void *arg)
 	check_exec("prog", 0, "exec: a file mapped private and written runs");
 }
 
+/* ---- seals against read-only and older mappings ---- */
+
+static void case_seals_maywrite(void *arg)
+{
+	(void)arg;
+	int fd = memfd_create("m", MFD_ALLOW_SEALING);
+	ftruncate(fd, 2 * PAGE);
+	char *r = (char *)sys_mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+
+	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
+		  "seals: F_SEAL_WRITE with a read-only shared mapping of an O_RDWR fd: EBUSY (it may write)");
+	munmap(r, 2 * PAGE);
+	char *old = (char *)sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY, "seals: ... again with a new one");
+	tap_check_long(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), 0, "seals: FUTURE_WRITE with it: fine");
+	tap_check_long(mprotect(old, PAGE, PROT_READ | PROT_WRITE), 0,
+		       "seals: ... the mapping made before it may still become writable");
+	char *ro = (char *)sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	check_err(mprotect(ro, PAGE, PROT_READ | PROT_WRITE), EACCES,
+		  "seals: a read-only shared mapping made after FUTURE_WRITE cannot: EACCES");
+	char *grown = (char *)sys_mremap(ro, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL);
+	check_err(mprotect(grown, 2 * PAGE, PROT_READ | PROT_WRITE), EACCES,
+		  "seals: ... nor once mremap moved and grew it");
+	char *dup = (char *)sys_mremap(grown, 0, PAGE, MREMAP_MAYMOVE, NULL);
+	check_err(mprotect(dup, PAGE, PROT_READ | PROT_WRITE), EACCES, "seals: ... nor its duplicate");
+	pid_t kid = fork();
+	if (kid == 0) {
+		old[1] = 'k';
+		_exit(0);
+	}
+	tap_wait(kid);
+	tap_check_long(old[1], 'k', "seals: a child writes through the inherited older mapping");
+	close(fd);
+}
+
+/* ---- a mounted tmpfs that holds a mapped file ---- */
+
+static void case_umount_mapped(void *arg)
+{
+	(void)arg;
+	const char *mnt = path_in("mnt");
+	mkdir(mnt, 0755);
+	if (mount("none", mnt, "tmpfs", 0, NULL) != 0) {
+		tap_fail("mount a tmpfs", "errno %d", errno);
+		return;
+	}
+	char file[1100];
+	snprintf(file, sizeof file, "%s/f", mnt);
+	int fd = open(file, O_RDWR | O_CREAT, 0644);
+	ftruncate(fd, 4 * PAGE);
+	char *s = (char *)sys_mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	int other = make_file("other", 4 * PAGE, O_RDWR);
+	check_err(ioctl(other, FICLONE, fd), EXDEV, "FICLONE: across tmpfs mounts: EXDEV");
+	close(fd);
+	s[0] = 'm';
+	check_err(umount(mnt), EBUSY, "umount: a tmpfs with a mapped file: EBUSY");
+	tap_check_long(umount2(mnt, MNT_DETACH), 0, "umount: ... lazily: fine");
+	s[PAGE] = 'n';
+	tap_check(s[0] == 'm' && s[PAGE] == 'n', "... the mapping still works", "%c %c", s[0], s[PAGE]);
+	char *g = (char *)sys_mremap(s, 4 * PAGE, 8 * PAGE, MREMAP_MAYMOVE, NULL);
+	tap_check(g != MAP_FAILED, "... and mremap grows it", "errno %d", errno);
+	munmap(g, 8 * PAGE);
+	close(other);
+}
+
+/* ---- moving, truncating, cloning and touching one file at once ---- */
+
+static struct {
+	int fd, clone_fd;
+	char *volatile cur;       /* where the shared mapping is now */
+	char *slot[2];
+	volatile int stop;
+	sigjmp_buf env;
+	volatile long moves, faults;
+} race;
+
+static void race_signal(int sig)
+{
+	(void)sig;
+	race.faults++;
+	siglongjmp(race.env, 1);
+}
+
+static void *race_mover(void *arg)
+{
+	(void)arg;
+	for (int i = 0; !race.stop; i++) {
+		char *to = race.slot[i & 1];
+		char *r = (char *)sys_mremap(race.cur, 16 * PAGE, 16 * PAGE,
+					     MREMAP_MAYMOVE | MREMAP_FIXED, to);
+		if (r != MAP_FAILED)
+			race.cur = r, race.moves++;
+	}
+	return NULL;
+}
+
+static void *race_truncator(void *arg)
+{
+	(void)arg;
+	for (unsigned i = 1; !race.stop; i = i * 1103515245 + 12345) {
+		ftruncate(race.fd, (i >> 16) % 17 * PAGE + (i >> 8) % 3 * 100);
+		pwrite(race.fd, "w", 1, (i >> 12) % 16 * PAGE);
+		ioctl(race.clone_fd, FICLONE, race.fd);
+		ioctl(race.fd, FICLONE, race.clone_fd);
+	}
+	return NULL;
+}
+
+static void case_move_truncate_race(void *arg)
+{
+	(void)arg;
+	pthread_t mover, truncator;
+	struct sigaction sa = { .sa_handler = race_signal, .sa_flags = SA_NODEFER };
+
+	race.fd = make_file("race", 16 * PAGE, O_RDWR);
+	race.clone_fd = make_file("clone", 16 * PAGE, O_RDWR);
+	race.slot[0] = (char *)sys_mmap(NULL, 16 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	race.slot[1] = (char *)sys_mmap(NULL, 16 * PAGE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	race.cur = (char *)sys_mmap(NULL, 16 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, race.fd, 0);
+	sigaction(SIGBUS, &sa, NULL);
+	sigaction(SIGSEGV, &sa, NULL);
+	pthread_create(&mover, NULL, race_mover, NULL);
+	pthread_create(&truncator, NULL, race_truncator, NULL);
+	double end = now_s() + 2;
+	long touches = 0;
+	for (unsigned i = 0; now_s() < end; i++, touches++) {
+		if (sigsetjmp(race.env, 1) == 0) {
+			char *p = race.cur + (i % 16) * PAGE + (i % 7) * 8;
+			*p = *p + 1;
+		}
+	}
+	race.stop = 1;
+	pthread_join(mover, NULL);
+	pthread_join(truncator, NULL);
+	tap_check(touches > 0 && race.moves > 0, "a mapping moved, truncated, cloned and written at once",
+		  "%ld touches, %ld moves", touches, race.moves);
+	tap_diag("%ld touches, %ld moves, %ld faults caught\n", touches, (long)race.moves,
+		 (long)race.faults);
+}
+
+/* ---- fork racing a truncation's and a clone's unmapping ---- */
+
+static struct {
+	int fd, src[2];
+	volatile int go, done, stop;
+} fr;
+
+/* For each fork of the main thread (fr.go), change page 0 of fr.fd once,
+ * a little after the fork began: truncate it away and write it anew, or
+ * clone another file over it. */
+static void *fork_race_changer(void *arg)
+{
+	(void)arg;
+	for (int round = 0; !fr.stop; round++) {
+		while (!fr.go && !fr.stop)
+			sched_yield();
+		double until = now_s() + (round % 20) * 0.0001;
+		while (now_s() < until)
+			;
+		char c = 'a' + round % 26;
+		if (round & 1) {
+			ftruncate(fr.fd, 0);
+			ftruncate(fr.fd, 4 * PAGE);
+			pwrite(fr.fd, &c, 1, 0);
+		} else {
+			ioctl(fr.fd, FICLONE, fr.src[round / 2 & 1]);
+		}
+		fr.go = 0;
+		fr.done = 1;
+	}
+	return NULL;
+}
+
+/* In a forked child: does page 0 of the shared mapping show the file? */
+static int child_sees_file(const char *map, int go, int fd)
+{
+	char c, f = 0;
+
+	if (read(go, &c, 1) != 1)
+		return 2;
+	pread(fd, &f, 1, 0);
+	return map[0] == f ? 0 : 1;
+}
+
+/* Read page 0 of both mappings; a SIGBUS (the file truncated) ends it. */
+static void touch_both(volatile char *s, volatile char *p)
+{
+	if (sigsetjmp(race.env, 1) == 0)
+		(void)s[0], (void)p[0];
+}
+
+static void case_fork_race(void *arg)
+{
+	(void)arg;
+	pthread_t changer;
+	int stale = 0, rounds = 0;
+	struct sigaction sa = { .sa_handler = race_signal, .sa_flags = SA_NODEFER };
+
+	sigaction(SIGBUS, &sa, NULL);
+
+	fr.fd = make_file("f", 4 * PAGE, O_RDWR);
+	fr.src[0] = make_file("s0", 4 * PAGE, O_RDWR);
+	fr.src[1] = make_file("s1", 4 * PAGE, O_RDWR);
+	pwrite(fr.src[1], "B", 1, 0);
+	volatile char *s = (char *)sys_mmap(NULL, 4 * PAGE, PROT_READ, MAP_SHARED, fr.fd, 0);
+	volatile char *p = (char *)sys_mmap(NULL, 4 * PAGE, PROT_READ, MAP_PRIVATE, fr.fd, 0);
+	/* 16 MiB of written memory: each fork takes a while to copy it */
+	char *ballast = (char *)sys_mmap(NULL, 4096 * PAGE, PROT_READ | PROT_WRITE,
+					 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	memset(ballast, 1, 4096 * PAGE);
+	pthread_create(&changer, NULL, fork_race_changer, NULL);
+	for (double end = now_s() + 3; now_s() < end; rounds++) {
+		int go[2];
+		pipe(go);
+		touch_both(s, p);		/* both entries present at the fork */
+		fr.done = 0;
+		fr.go = 1;
+		pid_t kid = fork();
+		if (kid == 0)
+			_exit(child_sees_file((const char *)s, go[0], fr.fd) |
+			      child_sees_file((const char *)p, go[0], fr.fd) << 2);
+		while (!fr.done)
+			sched_yield();
+		write(go[1], "gg", 2);
+		int st = tap_wait(kid);
+		stale += !WIFEXITED(st) || WEXITSTATUS(st) != 0;
+		close(go[0]), close(go[1]);
+	}
+	fr.stop = 1;
+	pthread_join(changer, NULL);
+	tap_check(stale == 0, "fork racing truncation and FICLONE: no child keeps a dropped page",
+		  "%d of %d children saw a page the file no longer has", stale, rounds);
+	tap_diag("%d forks\n", rounds);
+}
+
 /* Free memory as the leak check counts it: file data (the cases' files are
  * removed after each) and this process's own anonymous pages count as free. */
 static long free_kb(void)
@@ -1191,6 +1454,10 @@ int main(int argc, char **argv)
 	run("write() each file from the other's mapping, two processes", case_cross_buffers, 120);
 	run("shared anonymous memory grown, duplicated, MADV_DONTNEED", case_shmem_grow, 30);
 	run("execve of a file mapped shared writable", case_exec_mapped_writable, 30);
+	run("seals against read-only and older mappings", case_seals_maywrite, 30);
+	run("a mounted tmpfs holding a mapped file", case_umount_mapped, 30);
+	run("mremap, ftruncate, FICLONE and stores racing on one file", case_move_truncate_race, 60);
+	run("fork racing truncation and FICLONE", case_fork_race, 60);
 	tap_check_long(rmdir(base), 0, "the scratch directory is empty at the end");
 	return tap_done();
 }
