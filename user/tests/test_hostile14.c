@@ -1168,6 +1168,87 @@ static void case_seals_maywrite(void *arg)
 	close(fd);
 }
 
+/* ---- the count of writable shared mappings behind F_SEAL_WRITE ---- */
+
+/* Expect F_SEAL_WRITE on FD to be EBUSY: a mapping may still write. */
+static void expect_busy(int fd, const char *what)
+{
+	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY, what);
+}
+
+static void case_seal_counting(void *arg)
+{
+	(void)arg;
+	int fd = memfd_create("count", MFD_ALLOW_SEALING);
+	ftruncate(fd, 8 * PAGE);
+	char *a = (char *)sys_mmap(NULL, 3 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+
+	mprotect(a + PAGE, PAGE, PROT_READ);		/* three regions now */
+	munmap(a, PAGE);
+	munmap(a + 2 * PAGE, PAGE);
+	expect_busy(fd, "seal count: the read-only middle of a split mapping still may write: EBUSY");
+	tap_check_long(mprotect(a + PAGE, PAGE, PROT_READ | PROT_WRITE), 0, "... and it may: mprotect");
+	a[PAGE] = 'x';
+	char *b = (char *)sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 2 * PAGE);
+	char *m = (char *)sys_mremap(a + PAGE, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, b);
+	tap_check(m == b, "seal count: mremap one mapping over part of another", "errno %d", errno);
+	expect_busy(fd, "seal count: ... the remains still count: EBUSY");
+	char *k = (char *)sys_mremap(b, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
+	munmap(b, 2 * PAGE);
+	expect_busy(fd, "seal count: ... the DONTUNMAP copy still counts: EBUSY");
+	pid_t kid = fork();
+	if (kid == 0) {
+		munmap(k, PAGE);
+		char *c = (char *)sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		c[0] = 'c';
+		execl("/nonexistent", "x", NULL);
+		pause();
+	}
+	munmap(k, PAGE);
+	expect_busy(fd, "seal count: a child holds one: EBUSY");
+	kill(kid, SIGKILL);
+	tap_wait(kid);
+	kid = fork();
+	if (kid == 0) {
+		sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+		char *argv[] = { "true", NULL };
+		execv(tap_bin("true"), argv);
+		_exit(1);
+	}
+	tap_wait(kid);
+	tap_check_long(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0,
+		       "seal count: 0 once all are gone (unmapped, killed, exec'd)");
+	close(fd);
+}
+
+/* ---- /proc/self/mem into file mappings that may not be written ---- */
+
+static void case_proc_mem(void *arg)
+{
+	(void)arg;
+	int fd = make_file("ro", 2 * PAGE, O_RDONLY);
+	char *s = (char *)sys_mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
+	char *p = (char *)sys_mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, 0);
+	int mem = open("/proc/self/mem", O_RDWR);
+	char c = 0;
+
+	tap_check(mem >= 0, "open /proc/self/mem", "errno %d", errno);
+	check_err(pwrite(mem, "X", 1, (long)s), EIO,
+		  "/proc/self/mem: a write into a read-only shared file mapping: EIO");
+	tap_check(pread(fd, &c, 1, 0) == 1 && c == 'a', "... the file is unchanged", "'%c'", c);
+	tap_check_long(pwrite(mem, "Y", 1, (long)p + PAGE), 1,
+		       "/proc/self/mem: a write into a read-only private file mapping (forced, copied)");
+	tap_check_long(p[PAGE], 'Y', "... the process sees it");
+	tap_check(pread(fd, &c, 1, PAGE) == 1 && c == 'b', "... the file does not", "'%c'", c);
+	tap_check_long(s[PAGE], 'b', "... nor a shared mapping of the file");
+	int rw = open(path_in("ro"), O_RDWR);
+	char *w = (char *)sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, rw, 0);
+	check_err(pwrite(mem, "Z", 1, (long)w), EIO,
+		  "/proc/self/mem: a write into a read-only shared mapping of an O_RDWR fd: EIO");
+	tap_check(pread(fd, &c, 1, 0) == 1 && c == 'a', "... the file is unchanged", "'%c'", c);
+	close(rw), close(mem), close(fd);
+}
+
 /* ---- a mounted tmpfs that holds a mapped file ---- */
 
 static void case_umount_mapped(void *arg)
@@ -1455,6 +1536,8 @@ int main(int argc, char **argv)
 	run("shared anonymous memory grown, duplicated, MADV_DONTNEED", case_shmem_grow, 30);
 	run("execve of a file mapped shared writable", case_exec_mapped_writable, 30);
 	run("seals against read-only and older mappings", case_seals_maywrite, 30);
+	run("the count of writable shared mappings behind F_SEAL_WRITE", case_seal_counting, 30);
+	run("/proc/self/mem into file mappings that may not be written", case_proc_mem, 30);
 	run("a mounted tmpfs holding a mapped file", case_umount_mapped, 30);
 	run("mremap, ftruncate, FICLONE and stores racing on one file", case_move_truncate_race, 60);
 	run("fork racing truncation and FICLONE", case_fork_race, 60);
