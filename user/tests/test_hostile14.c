@@ -1249,6 +1249,50 @@ static void case_proc_mem(void *arg)
 	close(rw), close(mem), close(fd);
 }
 
+/* ---- the largest file, and mappings running past it ---- */
+
+static void case_largest(void *arg)
+{
+	(void)arg;
+	long gib = 1L << 30;
+	int fd = make_file("big", 0, O_RDWR);
+	int dst = make_file("dst", 0, O_RDWR);
+
+	tap_check_long(ftruncate(fd, gib), 0, "a sparse file of 1 GiB");
+	pwrite(fd, "L", 1, gib - 1);
+	char *s = (char *)sys_mmap(NULL, gib, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+	tap_check(s != MAP_FAILED, "mmap: all of it, shared", "errno %d", errno);
+	if (s == MAP_FAILED)
+		return;
+	tap_check_long(s[gib - 1], 'L', "... its last byte");
+	char *g = (char *)sys_mremap(s, gib, gib + 2 * PAGE, MREMAP_MAYMOVE, NULL);
+	tap_check(g != MAP_FAILED, "mremap: grown 2 pages past its end", "errno %d", errno);
+	if (g == MAP_FAILED)
+		return;
+	tap_check(killed_by(child_status(poke, g + gib + PAGE), SIGBUS),
+		  "... a store past the end: SIGBUS", "not SIGBUS");
+	check_err(madvise(g + gib, 2 * PAGE, 23 /* MADV_POPULATE_WRITE */), running_on_linux() ? EFAULT : EINVAL,
+		  "MADV_POPULATE_WRITE past the end: EFAULT (Linux), EINVAL (no such advice here)");
+	tap_check_long(madvise(g + gib - PAGE, 3 * PAGE, MADV_DONTNEED), 0,
+		       "MADV_DONTNEED across the end");
+	tap_check_long(madvise(g + gib - PAGE, 3 * PAGE, MADV_WILLNEED), 0,
+		       "MADV_WILLNEED across the end");
+	long r = clone_range(dst, fd, 0, 0, PAGE);
+	check_clone(r, clone_ok(EINVAL), "FICLONERANGE: 1 GiB onto offset 4096 (would pass the largest file): EINVAL");
+	check_clone(clone_range(dst, fd, gib - PAGE, 0, gib - PAGE), clone_ok(0),
+		    "FICLONERANGE: the last page onto the last page");
+	struct stat st;
+	fstat(dst, &st);
+	if (!running_on_linux())
+		tap_check_long(st.st_size, gib, "... the destination is 1 GiB");
+	if (running_on_linux())
+		tap_check_long(pwrite(fd, "x", 1, gib), 1, "write(): at 1 GiB (Linux: no such limit)");
+	else
+		check_err(pwrite(fd, "x", 1, gib), EFBIG, "write(): at 1 GiB: EFBIG here (the largest file)");
+	munmap(g, gib + 2 * PAGE);
+	close(fd), close(dst);
+}
+
 /* ---- a mounted tmpfs that holds a mapped file ---- */
 
 static void case_umount_mapped(void *arg)
@@ -1538,6 +1582,7 @@ int main(int argc, char **argv)
 	run("seals against read-only and older mappings", case_seals_maywrite, 30);
 	run("the count of writable shared mappings behind F_SEAL_WRITE", case_seal_counting, 30);
 	run("/proc/self/mem into file mappings that may not be written", case_proc_mem, 30);
+	run("the largest file, and mappings running past it", case_largest, 60);
 	run("a mounted tmpfs holding a mapped file", case_umount_mapped, 30);
 	run("mremap, ftruncate, FICLONE and stores racing on one file", case_move_truncate_race, 60);
 	run("fork racing truncation and FICLONE", case_fork_race, 60);
