@@ -1293,6 +1293,46 @@ static void case_largest(void *arg)
 	close(fd), close(dst);
 }
 
+/* ---- O_PATH descriptors: they name a file and do nothing else ---- */
+
+static void case_o_path(void *arg)
+{
+	(void)arg;
+	int fd = make_file("f", PAGE, O_RDWR), src = dup(fd);
+	int op = open(path_in("f"), O_PATH | O_TRUNC | O_RDWR);
+	int od = open(dir, O_PATH | O_DIRECTORY);
+	char c;
+	struct stat st;
+
+	tap_check(op >= 0 && od >= 0, "O_PATH: open a file and a directory", "errno %d", errno);
+	tap_check(fstat(fd, &st) == 0 && st.st_size == PAGE, "O_PATH: O_TRUNC is ignored",
+		  "size %ld", (long)st.st_size);
+	check_err(read(op, &c, 1), EBADF, "O_PATH: read: EBADF");
+	check_err(write(op, "x", 1), EBADF, "O_PATH: write (O_RDWR asked): EBADF");
+	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, op, 0), EBADF, "O_PATH: mmap: EBADF");
+	check_err(ioctl(op, FICLONE, src), EBADF, "O_PATH: FICLONE onto it: EBADF");
+	check_err(ioctl(fd, FICLONE, op), EBADF, "O_PATH: FICLONE from it: EBADF");
+	check_err(ftruncate(op, 0), EBADF, "O_PATH: ftruncate: EBADF");
+	check_err(lseek(op, 0, SEEK_SET), EBADF, "O_PATH: lseek: EBADF");
+	check_err(fcntl(op, F_SETFL, O_NONBLOCK), EBADF, "O_PATH: F_SETFL: EBADF");
+	check_err(fcntl(op, F_GET_SEALS), EBADF, "O_PATH: F_GET_SEALS: EBADF");
+	tap_check((fcntl(op, F_GETFL) & O_PATH) != 0, "O_PATH: F_GETFL shows it", "%#x", fcntl(op, F_GETFL));
+	tap_check(fstat(op, &st) == 0 && st.st_size == PAGE, "O_PATH: fstat works", "errno %d", errno);
+	int d = dup(op);
+	tap_check(d >= 0 && (fcntl(d, F_GETFL) & O_PATH), "O_PATH: dup works and stays O_PATH", "errno %d", errno);
+	close(d);
+	check_err(syscall(SYS_getdents64, od, &st, sizeof st), EBADF, "O_PATH: getdents of a directory: EBADF");
+	int in = openat(od, "f", O_RDONLY);
+	tap_check(in >= 0 && read(in, &c, 1) == 1 && c == 'a', "O_PATH: a directory as openat's dirfd",
+		  "errno %d", errno);
+	close(in);
+	int cwd = open(".", O_PATH | O_DIRECTORY);
+	tap_check_long(fchdir(od), 0, "O_PATH: fchdir");
+	tap_check(access("f", F_OK) == 0, "... into the directory", "errno %d", errno);
+	fchdir(cwd);
+	close(cwd), close(op), close(od), close(fd), close(src);
+}
+
 /* ---- a mounted tmpfs that holds a mapped file ---- */
 
 static void case_umount_mapped(void *arg)
@@ -1583,6 +1623,7 @@ int main(int argc, char **argv)
 	run("the count of writable shared mappings behind F_SEAL_WRITE", case_seal_counting, 30);
 	run("/proc/self/mem into file mappings that may not be written", case_proc_mem, 30);
 	run("the largest file, and mappings running past it", case_largest, 60);
+	run("O_PATH descriptors", case_o_path, 30);
 	run("a mounted tmpfs holding a mapped file", case_umount_mapped, 30);
 	run("mremap, ftruncate, FICLONE and stores racing on one file", case_move_truncate_race, 60);
 	run("fork racing truncation and FICLONE", case_fork_race, 60);
