@@ -19,6 +19,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
 #include "kernel/fs/memfd.h"
+#include "kernel/fs/procfs.h"
 #include "kernel/fs/tmpfs.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
@@ -176,9 +177,9 @@ static int anon_region(int flags, uint64_t len, struct region *r)
  * file not open for reading -EACCES; /dev/zero is anonymous memory
  * (anon_region, Linux's mmap_zero: any offset, private or shared on a new
  * shmem file, which may become writable only if the fd is); something
- * else that is not a tmpfs regular file (a directory, a pipe, /proc)
- * -ENODEV; MAP_GROWSDOWN -EINVAL; a
- * shared writable mapping of a write-sealed file -EPERM
+ * else that is not a tmpfs regular file (a directory, a pipe, /dev/null)
+ * -ENODEV, or -EIO for /proc's own files (procfs_mmap_error);
+ * MAP_GROWSDOWN -EINVAL; a shared writable mapping of a write-sealed file -EPERM
  * (memfd_check_mmap, Linux's shmem_mmap).  A shared mapping of a file
  * open read-only or write-sealed is still shared (it sees the file's
  * stores) but may never become writable (region.maywrite, Linux's
@@ -207,8 +208,10 @@ static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64
 		r->maywrite = r->maywrite && file_writable(f);
 		return err;
 	}
-	if (!tmpfs_file_inode(f))
-		return -ENODEV;
+	if (!tmpfs_file_inode(f)) {
+		err = procfs_mmap_error(f);
+		return err ? err : -ENODEV;
+	}
 	if (flags & MAP_GROWSDOWN)
 		return -EINVAL;
 	r->shared = type != MAP_PRIVATE;

@@ -163,6 +163,18 @@ static void case_mmap_kinds(void *arg)
 	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, pm, 0), ENODEV,
 		  "mmap: /proc/self/maps: ENODEV");
 	close(pm);
+	static const struct { const char *path; int err; } pseudo[] = {
+		{ "/proc/meminfo", EIO }, { "/proc/kpagecount", EIO }, { "/proc/self/mem", ENODEV },
+		{ "/proc/self/pagemap", ENODEV }, { "/proc/sys/vm/overcommit_memory", ENODEV },
+		{ "/sys/kernel/mm/ksm/run", ENODEV },
+	};
+	for (size_t i = 0; i < sizeof pseudo / sizeof pseudo[0]; i++) {
+		char what[96];
+		int pf = open(pseudo[i].path, O_RDONLY);
+		snprintf(what, sizeof what, "mmap: %s: %s", pseudo[i].path, strerror(pseudo[i].err));
+		check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pf, 0), pseudo[i].err, what);
+		close(pf);
+	}
 	int dn = open("/dev/null", O_RDWR);
 	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, dn, 0), ENODEV,
 		  "mmap: /dev/null: ENODEV");
@@ -603,6 +615,18 @@ static void case_clone_kinds(void *arg)
 	check_err(ioctl(dst, FICLONE, pfd[0]), EXDEV, "FICLONE: from a pipe: EXDEV");
 	check_err(ioctl(pfd[1], FICLONE, src), EXDEV, "FICLONE: onto a pipe: EXDEV");
 	close(pfd[0]), close(pfd[1]);
+	static const struct { const char *path; int err; } pseudo[] = {
+		{ "/proc/meminfo", EIO }, { "/proc/kpagecount", EIO }, { "/proc/self/mem", ENODEV },
+		{ "/proc/self/pagemap", ENODEV }, { "/proc/sys/vm/overcommit_memory", ENODEV },
+		{ "/sys/kernel/mm/ksm/run", ENODEV },
+	};
+	for (size_t i = 0; i < sizeof pseudo / sizeof pseudo[0]; i++) {
+		char what[96];
+		int pf = open(pseudo[i].path, O_RDONLY);
+		snprintf(what, sizeof what, "mmap: %s: %s", pseudo[i].path, strerror(pseudo[i].err));
+		check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pf, 0), pseudo[i].err, what);
+		close(pf);
+	}
 	int dn = open("/dev/null", O_RDWR);
 	check_err(ioctl(dn, FICLONE, src), EXDEV, "FICLONE: onto /dev/null: EXDEV");
 	close(dn);
