@@ -427,6 +427,39 @@ static void case_mremap_shared(void *arg)
 	close(fd);
 }
 
+/* ---- mremap of the heap, and of memory with fork advice ---- */
+
+static void case_mremap_odd(void *arg)
+{
+	(void)arg;
+	char *cur = (char *)syscall(SYS_brk, 0);
+	char *top = (char *)syscall(SYS_brk, cur + 4 * PAGE);
+	tap_check(top == cur + 4 * PAGE, "brk: grow the heap 4 pages", "brk %p -> %p", (void *)cur, (void *)top);
+	char *heap = (char *)((unsigned long)(cur + PAGE - 1) & ~(PAGE - 1));
+	long n = (top - heap) / PAGE * PAGE;
+	memset(heap, 'h', n);
+	char *moved = (char *)sys_mremap(heap, n, n, MREMAP_MAYMOVE | MREMAP_FIXED,
+					 (char *)sys_mmap(NULL, n, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0));
+	tap_check(moved != MAP_FAILED && moved[0] == 'h', "mremap: move the heap's top away", "errno %d", errno);
+	char *again = (char *)syscall(SYS_brk, top + 2 * PAGE);
+	tap_check(again == top + 2 * PAGE, "brk: grows again after the move", "%p", (void *)again);
+	tap_check(again == top + 2 * PAGE && top[PAGE] == 0, "... the new heap pages read 0", "%d", top[PAGE]);
+	tap_check((char *)syscall(SYS_brk, cur) == cur, "brk: shrinks back past the moved part", "errno %d", errno);
+	tap_check_long(moved[n - 1], 'h', "... which stays where it went");
+	char *w = (char *)sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	w[0] = 'w';
+	madvise(w, 2 * PAGE, MADV_WIPEONFORK);
+	char *wm = (char *)sys_mremap(w, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE, NULL);
+	wm[3 * PAGE] = 'x';
+	pid_t kid = fork();
+	if (kid == 0)
+		_exit(wm[0] == 0 && wm[3 * PAGE] == 0 ? 0 : 1);
+	int st = tap_wait(kid);
+	tap_check(WIFEXITED(st) && WEXITSTATUS(st) == 0, "mremap: MADV_WIPEONFORK moves with the memory",
+		  "%s", tap_status_str(st));
+	tap_check(wm[0] == 'w' && wm[3 * PAGE] == 'x', "... the parent keeps its data", "%c", wm[0]);
+}
+
 /* ---- memfd_create and seals ---- */
 
 static void case_memfd_names(void *arg)
@@ -1629,6 +1662,7 @@ int main(int argc, char **argv)
 	run("msync flags and ranges", case_msync, 30);
 	run("mremap bad ranges", case_mremap, 30);
 	run("mremap of shared mappings", case_mremap_shared, 30);
+	run("mremap of the heap and of memory with fork advice", case_mremap_odd, 30);
 	run("memfd_create names and flags", case_memfd_names, 30);
 	run("seals", case_seals, 30);
 	run("F_SEAL_WRITE against a writing child", case_seal_race, 60);
