@@ -1000,6 +1000,23 @@ static void case_exec_interp(void *arg)
 	image_init(&im, path_in("wideld"));
 	image_write("towide", &im);
 	check_exec_refused("towide", "exec: an interpreter spanning 112 TiB: refused");
+	/* an ET_DYN interpreter linked at 256 MiB: placed by its lowest segment */
+	image_init(&im, NULL);
+	im.ph[0].p_vaddr = 0x10000000;
+	im.eh.e_entry = 0x10000000 + IMG_CODE;
+	image_write("highld", &im);
+	image_init(&im, path_in("highld"));
+	image_write("tohigh", &im);
+	check_exec("tohigh", 0, "exec: an ET_DYN interpreter whose segment starts at 256 MiB runs");
+	/* its entry point outside its segments: it starts and faults */
+	image_init(&im, NULL);
+	im.eh.e_entry = 0x100000;
+	image_write("badentry", &im);
+	image_init(&im, path_in("badentry"));
+	image_write("tobadentry", &im);
+	int st = run_image("tobadentry");
+	tap_check(WIFSIGNALED(st) && WTERMSIG(st) == SIGSEGV,
+		  "exec: an interpreter entering outside its segments: SIGSEGV", "%s", tap_status_str(st));
 	/* two PT_INTERPs: the first counts */
 	image_init(&im, path_in("self"));
 	im.ph[2] = im.ph[1];
