@@ -17,7 +17,9 @@
  */
 #include "kernel/errno.h"
 #include "kernel/fs/file.h"
+#include "kernel/fs/fs.h"
 #include "kernel/fs/memfd.h"
+#include "kernel/fs/procfs.h"
 #include "kernel/fs/tmpfs.h"
 #include "kernel/proc.h"
 #include "kernel/syscall.h"
@@ -142,54 +144,6 @@ static long place_mapping(struct vmspace *vm, uint64_t addr, uint64_t len, int f
 	return at ? (long)at : -ENOMEM;
 }
 
-/*
- * The region a mapping of file F will be, checked as Linux's do_mmap checks
- * it, in its order: -EOVERFLOW past the largest file (file_mmap_ok);
- * neither MAP_SHARED nor MAP_PRIVATE -EINVAL; MAP_SHARED_VALIDATE with an
- * unknown flag -EOPNOTSUPP; a shared writable mapping of a file not open
- * for writing -EACCES (O_APPEND does not matter: Linux refuses only the
- * append-only inode attribute, which tmpfs here lacks); any mapping of a
- * file not open for reading -EACCES; something that is not a tmpfs regular
- * file (a directory, a pipe, /proc) -ENODEV; MAP_GROWSDOWN -EINVAL; a
- * shared writable mapping of a write-sealed file -EPERM
- * (memfd_check_mmap, Linux's shmem_mmap).  A shared mapping of a file
- * open read-only or write-sealed is still shared (it sees the file's
- * stores) but may never become writable (region.maywrite, Linux's
- * VM_MAYWRITE: vm_protect refuses).
- */
-static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64_t len,
-		       struct region *r)
-{
-	int type = flags & MAP_TYPE, err;
-
-	/* past the largest file: Linux file_mmap_ok's -EOVERFLOW */
-	if (off > PAGECACHE_BYTES || len > PAGECACHE_BYTES - off)
-		return -EOVERFLOW;
-	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE && type != MAP_PRIVATE)
-		return -EINVAL;
-	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_LEGACY))
-		return -EOPNOTSUPP;
-	if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !file_writable(f))
-		return -EACCES;
-	if (!file_readable(f))
-		return -EACCES;
-	if (!tmpfs_file_inode(f))
-		return -ENODEV;
-	if (flags & MAP_GROWSDOWN)
-		return -EINVAL;
-	r->shared = type != MAP_PRIVATE;
-	if ((err = memfd_check_mmap(f, r->shared, prot, &r->maywrite)))
-		return err;
-	r->kind = REGION_FILE;
-	r->file = f;
-	r->file_off = off;
-	/* the whole mapping shows the file as it is at each fault, so that
-	 * what it grows by after the mmap shows too (Linux); pages wholly
-	 * past its end then are SIGBUS (beyond_eof in mm/fault.c) */
-	r->file_bytes = len;
-	return 0;
-}
-
 /* The region of an anonymous mapping: private, or shared on a new unlinked
  * tmpfs file of LEN bytes (R->file, the caller's reference); -EINVAL for
  * any other type (MAP_SHARED_VALIDATE included, as on Linux) and for shared
@@ -209,6 +163,66 @@ static int anon_region(int flags, uint64_t len, struct region *r)
 		return err;
 	r->kind = REGION_FILE;
 	r->shared = r->maywrite = true;
+	r->file_bytes = len;
+	return 0;
+}
+
+/*
+ * The region a mapping of file F will be, checked as Linux's do_mmap checks
+ * it, in its order: -EOVERFLOW past the largest file (file_mmap_ok);
+ * neither MAP_SHARED nor MAP_PRIVATE -EINVAL; MAP_SHARED_VALIDATE with an
+ * unknown flag -EOPNOTSUPP; a shared writable mapping of a file not open
+ * for writing -EACCES (O_APPEND does not matter: Linux refuses only the
+ * append-only inode attribute, which tmpfs here lacks); any mapping of a
+ * file not open for reading -EACCES; /dev/zero is anonymous memory
+ * (anon_region, Linux's mmap_zero: any offset, private or shared on a new
+ * shmem file, which may become writable only if the fd is); something
+ * else that is not a tmpfs regular file (a directory, a pipe, /dev/null)
+ * -ENODEV, or -EIO for /proc's own files (procfs_mmap_error);
+ * MAP_GROWSDOWN -EINVAL; a shared writable mapping of a write-sealed file -EPERM
+ * (memfd_check_mmap, Linux's shmem_mmap).  A shared mapping of a file
+ * open read-only or write-sealed is still shared (it sees the file's
+ * stores) but may never become writable (region.maywrite, Linux's
+ * VM_MAYWRITE: vm_protect refuses).
+ */
+static int file_region(struct file *f, int prot, int flags, uint64_t off, uint64_t len,
+		       struct region *r)
+{
+	int type = flags & MAP_TYPE, err;
+
+	/* past the largest file: Linux file_mmap_ok's -EOVERFLOW (a device's
+	 * limit is the address space) */
+	if (!dev_is_zero(f) && (off > PAGECACHE_BYTES || len > PAGECACHE_BYTES - off))
+		return -EOVERFLOW;
+	if (type != MAP_SHARED && type != MAP_SHARED_VALIDATE && type != MAP_PRIVATE)
+		return -EINVAL;
+	if (type == MAP_SHARED_VALIDATE && (flags & ~MAP_LEGACY))
+		return -EOPNOTSUPP;
+	if (type != MAP_PRIVATE && (prot & PROT_WRITE) && !file_writable(f))
+		return -EACCES;
+	if (!file_readable(f))
+		return -EACCES;
+	if (dev_is_zero(f)) {
+		flags = (flags & ~MAP_TYPE) | (type == MAP_PRIVATE ? MAP_PRIVATE : MAP_SHARED);
+		err = anon_region(flags, len, r);
+		r->maywrite = r->maywrite && file_writable(f);
+		return err;
+	}
+	if (!tmpfs_file_inode(f)) {
+		err = procfs_mmap_error(f);
+		return err ? err : -ENODEV;
+	}
+	if (flags & MAP_GROWSDOWN)
+		return -EINVAL;
+	r->shared = type != MAP_PRIVATE;
+	if ((err = memfd_check_mmap(f, r->shared, prot, &r->maywrite)))
+		return err;
+	r->kind = REGION_FILE;
+	r->file = f;
+	r->file_off = off;
+	/* the whole mapping shows the file as it is at each fault, so that
+	 * what it grows by after the mmap shows too (Linux); pages wholly
+	 * past its end then are SIGBUS (beyond_eof in mm/fault.c) */
 	r->file_bytes = len;
 	return 0;
 }
@@ -237,7 +251,7 @@ static long do_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct fil
 	/* hold the file's count of writable shared mappings open until the
 	 * region holds its own place in it: F_SEAL_WRITE cannot slip between */
 	if (r.maywrite && (err = inode_map_writable(r.file->inode))) {
-		if (!f)
+		if (r.file != f)
 			file_put(r.file);
 		return err;
 	}
@@ -254,7 +268,7 @@ static long do_mmap(uint64_t addr, uint64_t len, int prot, int flags, struct fil
 	up_write(&vm->mmap_lock);
 	if (r.maywrite)
 		inode_unmap_writable(r.file->inode);
-	if (!f && r.file)
+	if (r.file && r.file != f)
 		file_put(r.file);	/* the shmem file: the region holds it now */
 	if (at >= 0 && (flags & MAP_POPULATE)) {
 		down_read(&vm->mmap_lock);
@@ -394,8 +408,10 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 
 /*
  * msync(2), checked as Linux's: -EINVAL for unknown flags, an unaligned
- * ADDR, or MS_ASYNC with MS_SYNC; -ENOMEM for a wrapping length or a range
- * not wholly mapped; else 0.  Nothing is written anywhere: a tmpfs file has
+ * ADDR, or MS_ASYNC with MS_SYNC; 0 for a length that rounds up to 0
+ * (Linux rounds before it looks: 2^64 - 1 is an empty range, not a
+ * wrapping one); -ENOMEM for a wrapping length or a range not wholly
+ * mapped; else 0.  Nothing is written anywhere: a tmpfs file has
  * no backing store, and a store through a shared mapping is in the
  * page-cache frame itself, which read() and every other mapping already
  * see (Linux's msync does no more for tmpfs).  MS_INVALIDATE has nothing to
@@ -404,14 +420,14 @@ long sys_madvise(uint64_t addr, size_t len, int advice)
 long sys_msync(uint64_t addr, size_t len, int flags)
 {
 	struct vmspace *vm = current()->vm;
-	uint64_t end = range_end(addr, len);
+	uint64_t alen = ALIGN_UP(len, PAGE_SIZE), end = addr + alen;
 
 	if ((flags & ~(MS_ASYNC | MS_INVALIDATE | MS_SYNC)) || !page_aligned(addr) ||
 	    ((flags & MS_ASYNC) && (flags & MS_SYNC)))
 		return -EINVAL;
-	if (len && !end)
+	if (end < addr)
 		return -ENOMEM;
-	if (!len)
+	if (!alen)
 		return 0;
 	down_read(&vm->mmap_lock);
 	bool mapped = vm_range_mapped(vm, addr, end);

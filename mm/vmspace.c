@@ -49,6 +49,35 @@ static void all_spaces_remove(struct vmspace *vm)
 	spin_unlock(&all_spaces_lock);
 }
 
+/*
+ * Fork's CHILD, its mmap_lock held by the caller, moves to right after
+ * PARENT on the list and stops being "building", so that
+ * unmap_mapping_range visits it (and waits for its lock) whenever it
+ * visits PARENT after this: a truncation or a clone whose unmapping
+ * overlaps the copy of PARENT's entries then drops the copies too.  A
+ * walk past PARENT already has dropped PARENT's entries before fork
+ * copies them.  (Skipped as "building", at the head, the child kept
+ * entries of pages its file no longer had: Linux's dup_mmap links the
+ * child's vmas into the file's rmap as it copies them.)
+ */
+static void all_spaces_follow(struct vmspace *child, struct vmspace *parent)
+{
+	spin_lock(&all_spaces_lock);
+	if (child->all_prev)
+		child->all_prev->all_next = child->all_next;
+	else
+		all_spaces = child->all_next;
+	if (child->all_next)
+		child->all_next->all_prev = child->all_prev;
+	child->all_prev = parent;
+	child->all_next = parent->all_next;
+	if (parent->all_next)
+		parent->all_next->all_prev = child;
+	parent->all_next = child;
+	__atomic_store_n(&child->building, false, __ATOMIC_RELEASE);
+	spin_unlock(&all_spaces_lock);
+}
+
 void vmspace_for_each(void (*fn)(struct vmspace *vm, void *arg), void *arg)
 {
 	spin_lock(&all_spaces_lock);
@@ -287,9 +316,8 @@ static void set_mergeable(struct region *r, void *arg)
 
 /* The address space after PREV on the list (the first when PREV is NULL),
  * pinned, or NULL at the end; PREV's pin is dropped.  Skipped: a space
- * whose last user is gone (being freed), and one still being built (its
- * builder changes it without mmap_lock: fork copies the parent's pages
- * under the parent's lock only). */
+ * whose last user is gone (being freed), and one exec is still building
+ * (it changes it without mmap_lock; it has no page of a file yet). */
 static struct vmspace *pin_next_space(struct vmspace *prev)
 {
 	spin_lock(&all_spaces_lock);
@@ -512,7 +540,9 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 
 	if (!child)
 		return NULL;
+	down_write(&child->mmap_lock);	/* new: no one else waits for it yet */
 	down_write(&parent->mmap_lock);
+	all_spaces_follow(child, parent);
 	child->heap_start = parent->heap_start;
 	child->brk = parent->brk;
 	/* Where exec left argv and envp: a forked child's /proc/PID/cmdline
@@ -527,6 +557,7 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 	if (sysctl_cow_fork)
 		flush_tlb_mm(parent);	/* its entries were write-protected */
 	up_write(&parent->mmap_lock);
+	up_write(&child->mmap_lock);
 	if (err) {
 		vmspace_put(child);
 		return NULL;

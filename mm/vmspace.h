@@ -80,7 +80,8 @@ struct vmspace {
 	int users;			/* processes and threads using it, plus pins (atomic) */
 	int pins;			/* users that are not processes: vmspace_pin (atomic) */
 	bool building;			/* from vmspace_new to vmspace_attach: its builder
-					 * (fork, exec) fills it without its mmap_lock */
+					 * (exec) fills it without its mmap_lock; fork
+					 * ends it early, holding the lock (vmspace_fork) */
 	struct rwsem mmap_lock;
 	struct spinlock page_table_lock;
 	uint64_t cpu_mask;		/* CPUs that may cache its entries: bit = cpu index (mm/tlb.c) */

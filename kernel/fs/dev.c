@@ -153,6 +153,11 @@ static const struct file_ops zero_ops = {
 	.read = zero_read, .write = sink_write, .stat = dev_stat, .seekable = true,
 };
 
+bool dev_is_zero(const struct file *f)
+{
+	return f->ops == &zero_ops;
+}
+
 /* ---- /dev/full and /dev/random, /dev/urandom ---- */
 
 /* /dev/full: reads as /dev/zero, every write fails: the disk is full. */

@@ -147,7 +147,7 @@ int fd_alloc(struct file *f, int min, int fdflags)
 	return alloc_in(current()->files, f, min, fdflags, limit);
 }
 
-struct file *fget(int fd)
+struct file *fget_raw(int fd)
 {
 	struct files_struct *t = current()->files;
 	struct file *f = NULL;
@@ -158,6 +158,17 @@ struct file *fget(int fd)
 	if (t->fd[fd])
 		f = file_get(t->fd[fd]);
 	spin_unlock(&t->lock);
+	return f;
+}
+
+struct file *fget(int fd)
+{
+	struct file *f = fget_raw(fd);
+
+	if (f && (f->flags & O_PATH)) {
+		file_put(f);
+		return NULL;
+	}
 	return f;
 }
 

@@ -72,8 +72,13 @@ struct file *file_alloc(const struct file_ops *ops, int flags, void *priv);
 struct file *file_get(struct file *f);
 void file_put(struct file *f);
 /* A reference to the file behind FD of the current task (file_put it when
- * done), or NULL (Linux: fget). */
+ * done), or NULL (Linux: fget), also for an O_PATH descriptor: it only
+ * names a file, so reading, writing, mapping, ioctl... are -EBADF. */
 struct file *fget(int fd);
+/* The same, O_PATH descriptors included (Linux: fget_raw): for what
+ * such a descriptor is for - a directory for *at, fstat, fstatfs,
+ * fchdir, dup, fcntl's descriptor commands. */
+struct file *fget_raw(int fd);
 /* The descriptor table (Linux files_struct). */
 struct files_struct {
 	int refcount;			/* tasks using it (atomic) */

@@ -93,6 +93,8 @@ extern const struct fs_mount dev_mount;
 /* fstat of a file opened through /dev (its priv is the device-table row):
  * mode, inode and major:minor as stat of its /dev name shows them. */
 int dev_stat(struct file *f, struct stat *st);
+/* Is F an open /dev/zero?  mmap makes its mappings anonymous memory. */
+bool dev_is_zero(const struct file *f);
 /* Init's descriptors: /dev/console opened without making it anyone's
  * controlling tty (Linux console_on_rootfs).  0 or -ENOMEM. */
 int dev_open_console(struct file **out);

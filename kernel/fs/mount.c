@@ -256,7 +256,7 @@ long sys_statfs(uint64_t path, uint64_t buf)
 
 long sys_fstatfs(int fd, uint64_t buf)
 {
-	struct file *f = fget(fd);
+	struct file *f = fget_raw(fd);
 	struct fs_node n = { .path = "/" };
 
 	if (!f)

@@ -1647,6 +1647,14 @@ static const struct file_ops mem_ops = {
 	.seekable = true, .unsigned_offsets = true,
 };
 
+int procfs_mmap_error(const struct file *f)
+{
+	if (f->ops != &text_ops && f->ops != &knob_ops && f->ops != &bin_ops && f->ops != &mem_ops)
+		return 0;
+	const struct pstate *s = f->priv;
+	return s->pid == 0 && strncmp(s->pf->path, "sys/", 4) ? -EIO : -ENODEV;
+}
+
 static bool is_knob(const struct pfile *pf)
 {
 	return pf->store || pf->store_proc;

@@ -9,3 +9,9 @@
 #include "kernel/fs/fs.h"
 
 extern const struct fs_mount proc_mount;
+
+/* mmap's errno for F when it is a file of /proc, else 0.  None can be
+ * mapped; Linux's answers differ by kind: /proc's own files (meminfo,
+ * kpagecount) -EIO (proc_reg_mmap finds no proc_mmap), a process's files
+ * and /proc/sys's -ENODEV (their file operations have no mmap at all). */
+int procfs_mmap_error(const struct file *f);

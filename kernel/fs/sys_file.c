@@ -293,7 +293,7 @@ long base_dir(int dirfd, const char *path, char *buf, const char **base)
 		*base = buf;
 		return 0;
 	}
-	struct file *f = fget(dirfd);
+	struct file *f = fget_raw(dirfd);
 	if (!f)
 		return -EBADF;
 	const char *dir = fs_dir_path(f);
@@ -333,8 +333,13 @@ long sys_openat(int dirfd, uint64_t upath, int flags, int mode)
 
 	if (r < 0)
 		return r;
+	/* O_PATH: a descriptor that only names the file (Linux's
+	 * build_open_flags keeps these flags alone); fget refuses it */
+	if (flags & O_PATH)
+		flags &= O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC;
 	if ((r = base_dir(dirfd, path, buf, &base)) == 0 &&
 	    (r = fs_open(base, path, flags, mode & ~fd_umask(), &f)) == 0) {
+		f->flags |= flags & O_PATH;
 		r = fd_alloc(f, 0, flags & O_CLOEXEC ? FD_CLOEXEC : 0);
 		if (r < 0)
 			file_put(f);
@@ -379,7 +384,7 @@ int file_getattr(struct file *f, struct stat *st)
 
 long sys_fstat(int fd, uint64_t ust)
 {
-	struct file *f = fget(fd);
+	struct file *f = fget_raw(fd);
 	struct stat st;
 
 	if (!f)
@@ -596,7 +601,7 @@ long sys_ioctl(int fd, unsigned long cmd, uint64_t arg)
 /* A new descriptor >= MIN for the file behind FD. */
 static long dup_from(int fd, uint64_t min, int fdflags)
 {
-	struct file *f = fget(fd);
+	struct file *f = fget_raw(fd);
 
 	if (!f)
 		return -EBADF;
@@ -609,6 +614,11 @@ static long dup_from(int fd, uint64_t min, int fdflags)
 /* fcntl on F, open as FD. */
 static long do_fcntl(struct file *f, int fd, int cmd, uint64_t arg)
 {
+	/* an O_PATH descriptor has its descriptor commands only (Linux's
+	 * check_fcntl_cmd) */
+	if ((f->flags & O_PATH) && cmd != F_DUPFD && cmd != F_DUPFD_CLOEXEC && cmd != F_GETFD &&
+	    cmd != F_SETFD && cmd != F_GETFL)
+		return -EBADF;
 	switch (cmd) {
 	case F_DUPFD:
 	case F_DUPFD_CLOEXEC:
@@ -635,7 +645,7 @@ static long do_fcntl(struct file *f, int fd, int cmd, uint64_t arg)
 
 long sys_fcntl(int fd, int cmd, uint64_t arg)
 {
-	struct file *f = fget(fd);
+	struct file *f = fget_raw(fd);
 
 	if (!f)
 		return -EBADF;
@@ -726,7 +736,7 @@ long sys_chdir(uint64_t upath)
 
 long sys_fchdir(int fd)
 {
-	struct file *f = fget(fd);
+	struct file *f = fget_raw(fd);
 
 	if (!f)
 		return -EBADF;

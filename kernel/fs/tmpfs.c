@@ -15,6 +15,7 @@
 #include "kernel/fs/file.h"
 #include "kernel/fs/fs.h"
 #include "kernel/fs/memfd.h"
+#include "kernel/fs/mount.h"
 #include "kernel/rwsem.h"
 #include "kernel/proc.h"
 #include "kernel/uaccess.h"
@@ -211,9 +212,12 @@ int tmpfs_open(struct inode *inode, const char *path, int flags, struct file **o
 	return 0;
 }
 
-/* The device unlinked shmem files report: the root tmpfs's (maps shows
- * 00:01, as Linux's internal shm mount does on most systems). */
-#define SHMEM_DEV 1
+/* The device unlinked shmem files report: one of their own, past every
+ * mount's, as Linux's internal shm mount is a file system of its own, so
+ * that FICLONE between a memfd and a file of the tree is -EXDEV as there.
+ * (maps shows 00:01 for every file, as Linux does for the shm mount on
+ * most systems.) */
+#define SHMEM_DEV (NMOUNTS + 1)
 
 int shmem_file_new(const char *name, uint64_t size, struct file **out)
 {

@@ -83,14 +83,25 @@ static int clone_into(int srcfd, const char *src, const struct stat *sst, const 
 	return 0;
 }
 
-/* Map file PATH read-only and read each page: its address, *PAGES set. */
+/* Map file PATH read-only and read each page: its address, *PAGES set;
+ * NULL with errno set when it cannot (EISDIR, ENODEV: not a regular file,
+ * whose size says nothing of its pages). */
 static const char *map_pages(const char *path, size_t *pages)
 {
 	struct stat st;
-	int fd = open(path, O_RDONLY);
+	int fd = open(path, O_RDONLY), err = 0;
 
-	if (fd < 0 || fstat(fd, &st) < 0)
+	if (fd < 0)
 		return NULL;
+	if (fstat(fd, &st) < 0)
+		err = errno;
+	else if (!S_ISREG(st.st_mode))
+		err = S_ISDIR(st.st_mode) ? EISDIR : ENODEV;
+	if (err) {
+		close(fd);
+		errno = err;
+		return NULL;
+	}
 	*pages = ((size_t)st.st_size + 4095) / 4096;
 	const char *p = *pages ? mmap(NULL, *pages * 4096, PROT_READ, MAP_PRIVATE, fd, 0) : "";
 	close(fd);

@@ -443,15 +443,17 @@ static void test_race(bool store)
 	unlink(at("b"));
 }
 
-/* Run the reflink tool with ARGS; its exit status (-1: not run). */
-static int run_reflink(const char *a1, const char *a2)
+/* Run the reflink tool with up to three ARGS (NULL ends them); its exit
+ * status (-1: not run). */
+static int run_reflink(const char *a1, const char *a2, const char *a3)
 {
 	pid_t pid = fork();
 
 	if (pid == 0) {
 		int null = open("/dev/null", O_WRONLY);
+		dup2(null, 1);
 		dup2(null, 2);
-		execl(tap_bin("reflink"), "reflink", a1, a2, (char *)NULL);
+		execl(tap_bin("reflink"), "reflink", a1, a2, a3, (char *)NULL);
 		_exit(127);
 	}
 	int status = tap_wait(pid);
@@ -463,18 +465,20 @@ static void test_tool(void)
 	int src = make_file("a", 9, 4);
 	char *ms = map_read(src, 4, false);
 
-	tap_check_long(run_reflink(at("a"), at("b")), 0, "reflink SRC DST");
+	tap_check_long(run_reflink(at("a"), at("b"), NULL), 0, "reflink SRC DST");
 	int dst = open(at("b"), O_RDONLY);
 	char *md = dst >= 0 ? map_read(dst, 4, false) : MAP_FAILED;
 	tap_check(md != MAP_FAILED && shared_frames(ms, md, 4) == 4 && page_is(dst, 3, byte_of(9, 3)),
 		  "DST has SRC's data in SRC's frames", "%s", strerror(errno));
-	tap_check_long(run_reflink(at("a"), at("a")), 1, "reflink onto itself: exit 1");
+	tap_check_long(run_reflink(at("a"), at("a"), NULL), 1, "reflink onto itself: exit 1");
 	tap_check(page_is(src, 0, byte_of(9, 0)), "... and SRC is intact", "read back");
-	tap_check_long(run_reflink(at("none"), at("c")), 1, "a missing SRC: exit 1");
-	tap_check_long(run_reflink(at("a"), NULL), 2, "one argument: usage, exit 2");
+	tap_check_long(run_reflink(at("none"), at("c"), NULL), 1, "a missing SRC: exit 1");
+	tap_check_long(run_reflink(at("a"), NULL, NULL), 2, "one argument: usage, exit 2");
 	mkdir(at("d"), 0755);
-	tap_check(run_reflink(at("a"), at("d")) == 0 && access(at("d/a"), F_OK) == 0,
+	tap_check(run_reflink(at("a"), at("d"), NULL) == 0 && access(at("d/a"), F_OK) == 0,
 		  "DST a directory: the clone is DST/basename(SRC)", "%s", strerror(errno));
+	tap_check_long(run_reflink("-s", at("a"), at("b")), 0, "reflink -s A B");
+	tap_check_long(run_reflink("-s", at("a"), at("d")), 1, "reflink -s of a directory: exit 1");
 	if (md != MAP_FAILED)
 		munmap(md, 4 * PG);
 	munmap(ms, 4 * PG);
