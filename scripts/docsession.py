@@ -21,9 +21,11 @@ and scripts/gdb/walkthrough-test (the gdb sessions): not run by itself.
 """
 import re
 
-# A number: a decimal fraction (a time), 0x hex, or a word of hex digits holding a digit
-# (frame numbers, addresses, counts, pids).  Words such as `v16` or `fork_0MiB` are text.
-NUMBER = re.compile(r"\b\d+\.\d+\b|\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]*[0-9][0-9a-fA-F]*\b")
+# A number: a decimal fraction (a time), 0x hex, a word of hex digits holding a digit (frame
+# numbers, addresses, counts, pids), or decimal digits before a unit (`536kB`, `64MiB`).
+# Words such as `v16` or `fork_0MiB` are text.
+NUMBER = re.compile(r"\b\d+\.\d+\b|\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]*[0-9][0-9a-fA-F]*\b|"
+                    r"\b\d+(?=[A-Za-z])")
 MARKER = re.compile(r"^<!--\s*(.*?)\s*-->$")
 WORD = re.compile(r'(\w+)(?:=(?:"([^"]*)"|(\S+)))?')
 
