@@ -209,7 +209,8 @@ def explain(shown, got, bindings):
         if s in bindings.literals and s != g:
             return " (%s is literal)" % s
         if s in bindings.real and bindings.real[s] != g:
-            return " (%s was %s before)" % (s, bindings.real[s])
+            return " (the page's %s stood for %s above, here for %s)" % (s, bindings.real[s], g)
         if g in bindings.page and bindings.page[g] != s:
-            return " (%s was shown as %s before)" % (g, bindings.page[g])
+            return " (the real %s was the page's %s above, here the page shows %s)" % (
+                g, bindings.page[g], s)
     return ""
