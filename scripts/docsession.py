@@ -1,7 +1,8 @@
 """scripts/docsession.py - reading the sessions that docs/ pages show, and matching them.
 
 A Python module, imported by scripts/docs-test (the guest shell sessions of docs/ and README)
-and scripts/gdb/walkthrough-test (the gdb sessions): not run by itself.
+and scripts/gdb/walkthrough-test (the gdb sessions), and by scripts/shell/run for Tap: not run
+by itself.
 
   blocks(path)      the page's fenced blocks: (line number of the fence, info string, the
                     HTML comment marker just above it or None, the block's lines)
@@ -15,6 +16,9 @@ and scripts/gdb/walkthrough-test (the gdb sessions): not run by itself.
                     do the real lines show what the page shows?  `...` alone on a line stands
                     for any number of lines; blanks match blanks of any width.  Returns None
                     (and keeps the new bindings) or a text saying which line differs.
+  Tap               TAP lines: ok(good, what, why) prints `ok N - what` or `not ok N - what:
+                    why` (further lines of why as `# ` comments); end() the `# passed P
+                    failed F` line
   regenerate(expected, actual, bindings)
                     the page's lines as a real run shows them (for a page whose code changed
                     on purpose): shown lines replaced by the real ones, `...` kept.
@@ -28,6 +32,21 @@ NUMBER = re.compile(r"\b\d+\.\d+\b|\b0x[0-9a-fA-F]+\b|\b[0-9a-fA-F]*[0-9][0-9a-f
                     r"\b\d+(?=[A-Za-z])")
 MARKER = re.compile(r"^<!--\s*(.*?)\s*-->$")
 WORD = re.compile(r'(\w+)(?:=(?:"([^"]*)"|(\S+)))?')
+
+
+class Tap:
+    def __init__(self):
+        self.n = self.failed = 0
+
+    def ok(self, good, what, why=""):
+        self.n += 1
+        self.failed += not good
+        print("%s %d - %s%s" % ("ok" if good else "not ok", self.n, what,
+                                "" if good else ": " + str(why).replace("\n", "\n# ")),
+              flush=True)
+
+    def end(self):
+        print("# passed %d failed %d" % (self.n - self.failed, self.failed), flush=True)
 
 
 def blocks(path):
