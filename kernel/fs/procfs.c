@@ -496,7 +496,7 @@ static int store_hostname(const struct pfile *pf, const char *s, size_t n)
 	return hostname_set(s, n);
 }
 
-/* ---- knobs: /proc/sys/vm/cow_fork, zero_page ---- */
+/* ---- knobs: /proc/sys/vm/cow_fork, zero_page, share_page_tables ---- */
 
 static int show_int(struct text *t, const struct pfile *pf)
 {
@@ -1316,6 +1316,7 @@ static const struct pfile proc_files[] = {
 	DIR_ROW("sys/vm", 0555),
 	KNOB_ROW("sys/vm/cow_fork", sysctl_cow_fork, 1),
 	KNOB_ROW("sys/vm/zero_page", sysctl_zero_page, 1),
+	KNOB_ROW("sys/vm/share_page_tables", sysctl_share_page_tables, 1),
 	KNOB_ROW("sys/vm/max_map_count", sysctl_max_map_count, 0x7fffffff),
 	KNOB_ROW("sys/vm/overcommit_memory", sysctl_overcommit_memory, OVERCOMMIT_NEVER),
 	KNOB_ROW("sys/vm/overcommit_ratio", sysctl_overcommit_ratio, 0x7fffffff),
