@@ -92,6 +92,7 @@
 #include "mm/layout.h"
 #include "mm/oom_kill.h"
 #include "mm/pagecache.h"
+#include "mm/ptshare.h"
 #include "mm/smaps.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -1225,16 +1226,18 @@ static void show_smaps_rollup(struct text *t, struct proc *p)
  * not a "normal page" there either. */
 static uint64_t pagemap_entry(pte_t *pml4, uint64_t va)
 {
-	uint64_t pa;
+	/* the user half has no huge pages: each page has its own entry */
+	pte_t *pte = walk(pml4, va, false);
 
-	if (!translate(pml4, va, &pa))
+	if (!pte || !pte_present(*pte))
 		return 0;
-	uint64_t pfn = pa >> PAGE_SHIFT, e = PM_PRESENT | (pfn & PM_PFN_MASK);
-	if (ALIGN_DOWN(pa, PAGE_SIZE) == zero_frame || pfn >= nframes)
+	uint64_t pa = pte_addr(*pte), pfn = pa >> PAGE_SHIFT;
+	uint64_t e = PM_PRESENT | (pfn & PM_PFN_MASK);
+	if (pa == zero_frame || pfn >= nframes)
 		return e;
 	if (frames[pfn].flags & FRAME_FILE)
 		e |= PM_FILE;
-	if (frame_mapcount(pfn) == 1)
+	if (pte_mapcount(pte) == 1)
 		e |= PM_EXCLUSIVE;
 	return e;
 }
@@ -1277,10 +1280,16 @@ static long fill_frames(uint64_t first, uint64_t *out, size_t max, uint64_t (*fn
 	return (long)max;
 }
 
+/* kpagecount: frame_mapcount, plus the other sharers of the page tables
+ * fork shared (pt_mapcounts, mm/ptshare.c): how many address spaces map
+ * each frame. */
 static long fill_kpagecount(int pid, uint64_t first, uint64_t *out, size_t max)
 {
 	(void)pid;
-	return fill_frames(first, out, max, frame_mapcount);
+	long n = fill_frames(first, out, max, frame_mapcount);
+	if (n > 0)
+		pt_mapcounts(first, out, (size_t)n);
+	return n;
 }
 
 static long fill_kpageflags(int pid, uint64_t first, uint64_t *out, size_t max)

@@ -1,0 +1,45 @@
+/*
+ * mm/ptshare.h - last-level page tables shared by fork and copied on their
+ * first change: copy-on-write one level up (mm/ptshare.c explains the
+ * algorithm, the representation and the locking; docs/cow.md draws it).
+ */
+#pragma once
+#include "kernel/lib.h"
+#include "mm/pte.h"
+
+struct vmspace;
+
+/* fork: CHILD's PD entry for the 2 MiB at BASE (aligned) becomes PARENT's,
+ * both write-protected with PDE_TABLE_COW, and the table gains a reference.
+ * Nothing when PARENT has no table there.  PARENT's mmap_lock is held for
+ * writing; the caller flushes PARENT's TLBs (its PD entry lost PTE_W).
+ * 0, or -ENOMEM (no frame for CHILD's upper tables). */
+int pt_share(struct vmspace *parent, struct vmspace *child, uint64_t base);
+
+/* Make the page table mapping VA VM's own before its entries change: reuse
+ * it in place when VM holds its last reference (table_reuse), else copy it
+ * (table_copy).  Caller holds VM's mmap_lock (read or write), not its
+ * page_table_lock.  1 when a shared table was made VM's own (the entries
+ * of VA's table must be read again), 0 when it was not shared, -ENOMEM. */
+int pt_unshare(struct vmspace *vm, uint64_t va);
+/* pt_unshare for every shared table that maps part of [start, end): what
+ * every writer of a range of entries calls first.  0 or -ENOMEM (the
+ * tables before stay unshared, which changes nothing visible). */
+int pt_unshare_range(struct vmspace *vm, uint64_t start, uint64_t end);
+
+/* Drop one reference of the page table at physical address TABLE (a PD
+ * entry pointing at it is gone).  The last one drops the references of
+ * its leaf entries and frees it: no CPU may still cache it (exit,
+ * pt_unshare after its flush). */
+void pt_put(uint64_t table);
+
+/* How many PD entries share the page table that holds leaf entry PTE
+ * (1 for a table of one address space). */
+uint32_t pt_sharers(const pte_t *pte);
+
+/* /proc/kpagecount: OUT[i] holds frame_mapcount of frame FIRST + i (each
+ * shared table counted once); add the other sharers of every shared table
+ * that maps it, so that OUT[i] is how many address spaces map it.  Visits
+ * every address space's PD entries (mmap_lock held for reading in turn),
+ * and each shared table's entries once.  Sleeps; queries take turns. */
+void pt_mapcounts(uint64_t first, uint64_t *out, size_t n);
