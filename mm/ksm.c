@@ -952,10 +952,20 @@ int ksm_knob_set(enum ksm_knob k, uint64_t v)
 	return err;
 }
 
+/* A merged frame mapped through a page table that several address spaces
+ * share (mm/ptshare.c) has one reference for all of them: count the
+ * others' mappings too. */
+static void add_ksm_sharers(uint64_t pfn, uint32_t others, void *mappings)
+{
+	if (pfn < nframes && (frames[pfn].flags & FRAME_KSM))
+		*(uint64_t *)mappings += others;
+}
+
 void ksm_get_stats(struct ksm_stats *s)
 {
 	uint64_t mappings = 0;
 
+	pt_for_each_shared_entry(add_ksm_sharers, &mappings);
 	spin_lock(&ksm_lock);
 	for (struct rb_node *n = rb_first(&stable_tree); n; n = rb_next(n))
 		mappings += frame_refcount(stable_entry(n)->pa);

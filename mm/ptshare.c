@@ -239,49 +239,48 @@ uint32_t pt_sharers(const pte_t *pte)
 	return frame_refcount(ALIGN_DOWN(virt_to_phys(pte), PAGE_SIZE));
 }
 
-/* One pt_mapcounts query: the frames [first, first + n) and their counts. */
-struct mapcount_query {
-	uint64_t first, n, *out;
-	uint32_t tag;		/* marks the tables this query has counted */
+/* One pt_for_each_shared_entry walk. */
+struct shared_walk {
+	void (*fn)(uint64_t pfn, uint32_t others, void *arg);
+	void *arg;
+	uint32_t tag;		/* marks the tables this walk has visited */
 };
 
-/* Queries take turns: each marks the tables it counted (frame.aux). */
-static struct rwsem mapcount_sem = RWSEM_INIT("pt_mapcount");
-static uint32_t mapcount_tag;
+/* Walks take turns: each marks the tables it visited (frame.aux). */
+static struct rwsem shared_walk_sem = RWSEM_INIT("pt_mapcount");
+static uint32_t shared_walk_tag;
 
-/* The other sharers of the table PDE points at add their mappings of its
- * frames to query Q: once per table, however many of them reach it. */
-static int count_shared_table(pte_t *pde, uint64_t va, void *q_)
+/* The entries of the table PDE points at, if it is shared and this walk
+ * has not visited it from another of its sharers. */
+static int visit_shared_table(pte_t *pde, uint64_t va, void *w_)
 {
-	struct mapcount_query *q = q_;
+	struct shared_walk *w = w_;
 	uint64_t table = pte_addr(*pde);
 	uint32_t others = frame_refcount(table) - 1;
 	struct frame *f = pa_to_frame(table);
 
 	(void)va;
-	if (!(*pde & PDE_TABLE_COW) || !others || f->aux == q->tag)
+	if (!(*pde & PDE_TABLE_COW) || !others || f->aux == w->tag)
 		return 0;
-	f->aux = q->tag;
+	f->aux = w->tag;
 	const pte_t *e = phys_to_virt(table);
-	for (int i = 0; i < PT_ENTRIES; i++) {
-		uint64_t i_frame = (pte_addr(e[i]) >> PAGE_SHIFT) - q->first;
-		if (pte_present(e[i]) && i_frame < q->n)
-			q->out[i_frame] += others;
-	}
+	for (int i = 0; i < PT_ENTRIES; i++)
+		if (pte_present(e[i]))
+			w->fn(pte_addr(e[i]) >> PAGE_SHIFT, others, w->arg);
 	return 0;
 }
 
-static void count_space_tables(struct vmspace *vm, void *q)
+static void visit_space_tables(struct vmspace *vm, void *w)
 {
-	walk_range_level(vm->pml4, 0, USER_TOP, 2, count_shared_table, q);
+	walk_range_level(vm->pml4, 0, USER_TOP, 2, visit_shared_table, w);
 }
 
-void pt_mapcounts(uint64_t first, uint64_t *out, size_t n)
+void pt_for_each_shared_entry(void (*fn)(uint64_t pfn, uint32_t others, void *arg), void *arg)
 {
-	down_write(&mapcount_sem);
-	if (!++mapcount_tag)
-		mapcount_tag++;		/* 0 is a new table's aux */
-	struct mapcount_query q = { .first = first, .n = n, .out = out, .tag = mapcount_tag };
-	vmspace_for_each_locked(count_space_tables, &q);
-	up_write(&mapcount_sem);
+	down_write(&shared_walk_sem);
+	if (!++shared_walk_tag)
+		shared_walk_tag++;		/* 0 is a new table's aux */
+	struct shared_walk w = { .fn = fn, .arg = arg, .tag = shared_walk_tag };
+	vmspace_for_each_locked(visit_space_tables, &w);
+	up_write(&shared_walk_sem);
 }

@@ -37,9 +37,11 @@ void pt_put(uint64_t table);
  * (1 for a table of one address space). */
 uint32_t pt_sharers(const pte_t *pte);
 
-/* /proc/kpagecount: OUT[i] holds frame_mapcount of frame FIRST + i (each
- * shared table counted once); add the other sharers of every shared table
- * that maps it, so that OUT[i] is how many address spaces map it.  Visits
- * every address space's PD entries (mmap_lock held for reading in turn),
- * and each shared table's entries once.  Sleeps; queries take turns. */
-void pt_mapcounts(uint64_t first, uint64_t *out, size_t n);
+/* Call FN(pfn, others, ARG) for each present entry of each page table
+ * shared by several address spaces, once per table however many reach
+ * it: OTHERS is how many sharers beyond one map frame PFN through it (what
+ * a count of mappings must add to frame_mapcount, which counts the table
+ * once).  For /proc/kpagecount and KSM's pages_sharing.  Visits every
+ * address space's PD entries (its mmap_lock held for reading in turn);
+ * sleeps; such walks take turns. */
+void pt_for_each_shared_entry(void (*fn)(uint64_t pfn, uint32_t others, void *arg), void *arg);

@@ -1280,15 +1280,28 @@ static long fill_frames(uint64_t first, uint64_t *out, size_t max, uint64_t (*fn
 	return (long)max;
 }
 
+/* A fill_kpagecount in progress: frames [first, first + n) in out[]. */
+struct kpagecount_fill {
+	uint64_t first, n, *out;
+};
+
+static void add_sharers(uint64_t pfn, uint32_t others, void *arg)
+{
+	struct kpagecount_fill *k = arg;
+
+	if (pfn - k->first < k->n)
+		k->out[pfn - k->first] += others;
+}
+
 /* kpagecount: frame_mapcount, plus the other sharers of the page tables
- * fork shared (pt_mapcounts, mm/ptshare.c): how many address spaces map
- * each frame. */
+ * fork shared (mm/ptshare.c): how many address spaces map each frame. */
 static long fill_kpagecount(int pid, uint64_t first, uint64_t *out, size_t max)
 {
 	(void)pid;
 	long n = fill_frames(first, out, max, frame_mapcount);
+	struct kpagecount_fill k = { .first = first, .n = n > 0 ? (uint64_t)n : 0, .out = out };
 	if (n > 0)
-		pt_mapcounts(first, out, (size_t)n);
+		pt_for_each_shared_entry(add_sharers, &k);
 	return n;
 }
 
