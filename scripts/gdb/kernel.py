@@ -533,7 +533,8 @@ Table memory is read through the kernel's direct map (0xFFFF800000000000 + phys)
 For each level (PML4, PDPT, PD, PT) prints the index, the physical address of the entry,
 its value, the frame it points to and its flags (P W U PWT PCD A D PS G COW NX).  A PD
 entry with TABLE_COW points at a page table fork shared (mm/ptshare.c): `(PT shared by N)`
-gives the table's reference count, the number of PD entries that point at it.
+gives the table's reference count, the number of PD entries that point at it (1: the other
+sharers copied it; the next change here takes it back in place, table_reuse).
 Stops at a not-present entry or at a huge page (PS in a PDPT or PD entry); the last
 entry also shows, in brackets, the reference count and kind of the frame VA lands in
 (see `help frame pfn`). Then prints the physical address and the effective access rights
