@@ -440,6 +440,7 @@ struct fork_target {
 	struct vmspace *parent, *child;
 	uint64_t table_va;	/* the 2 MiB range TABLE maps */
 	pte_t *table;
+	const struct region *region;	/* the parent's region being given */
 	uint64_t shared_end;	/* below it, the tables fork decided on are done */
 };
 
@@ -538,18 +539,20 @@ static bool table_shareable(struct vmspace *parent, uint64_t base)
 	return true;
 }
 
-/* The pages of [start, end), part of region R within one 2 MiB: the whole
- * page table shared (once, however many regions overlap it), or page by
- * page. */
-static int fork_chunk(struct fork_target *t, const struct region *r, uint64_t start,
-		      uint64_t end)
+/* The pages of region T->r in the 2 MiB at BASE, which the parent's PD
+ * entry PDE maps (walk_range_level visits only those that exist): the
+ * whole page table shared (once, however many regions overlap it), or
+ * page by page. */
+static int fork_chunk(pte_t *pde, uint64_t base, void *arg)
 {
-	uint64_t base = ALIGN_DOWN(start, HUGE_2M);
+	struct fork_target *t = arg;
+	const struct region *r = t->region;
 
+	(void)pde;
 	if (base < t->shared_end)
 		return 0;	/* its table is shared already, by the region before */
 	if (!table_shareable(t->parent, base))
-		return fork_pages(t, r, start, end);
+		return fork_pages(t, r, MAX(base, r->start), MIN(base + HUGE_2M, r->end));
 	t->shared_end = base + HUGE_2M;
 	return pt_share(t->parent, t->child, base);
 }
@@ -568,19 +571,16 @@ static int fork_region(struct fork_target *t, const struct region *r)
 	int err = region_copy(t->child, r);
 	if (err || r->wipeonfork)
 		return err;
-	for (uint64_t va = r->start, next; va < r->end && !err; va = next) {
-		next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, r->end);
-		err = fork_chunk(t, r, va, next);
-	}
-	return err;
+	t->region = r;
+	return walk_range_level(t->parent->pml4, r->start, r->end, 2, fork_chunk, t);
 }
 
 /*
  * vmspace_fork (xv6's uvmcopy): the child's address space for fork, shared
  * copy-on-write or copied eagerly as /proc/sys/vm/cow_fork says, region by
  * region; copy-on-write by whole page tables where it can, as
- * /proc/sys/vm/share_page_tables says.  On failure the partial child is destroyed, which drops every
- * reference it took.
+ * /proc/sys/vm/share_page_tables says.  On failure the partial child is
+ * destroyed, which drops every reference it took.
  */
 struct vmspace *vmspace_fork(struct vmspace *parent)
 {
