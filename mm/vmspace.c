@@ -338,18 +338,27 @@ static int drop_cache_page(pte_t *pte, uint64_t va, void *tlb)
 	return 0;
 }
 
-/* unmap_file_pages for [start, end) of one region, page table by page
- * table: a shared one is made VM's own first (pt_unshare).  Without memory
- * for its copy, its pages stay mapped (their frames keep their references:
- * a later access sees the old page instead of SIGBUS), since truncate
- * cannot fail. */
-static void unmap_file_range(struct vmspace *vm, uint64_t start, uint64_t end, bool even_cows,
-			     struct mmu_gather *tlb)
+/* unmap_file_pages' work in one region: [start, end) of VM. */
+struct file_unmap {
+	struct vmspace *vm;
+	uint64_t start, end;
+	bool even_cows;
+	struct mmu_gather *tlb;
+};
+
+/* The part in the page table of PD entry PDE, at BASE: a shared one is
+ * made VM's own first (pt_unshare).  Without memory for its copy, its
+ * pages stay mapped (their frames keep their references: a later access
+ * sees the old page instead of SIGBUS), since truncate cannot fail. */
+static int unmap_file_table(pte_t *pde, uint64_t base, void *arg)
 {
-	for (uint64_t va = ALIGN_DOWN(start, HUGE_2M); va < end; va += HUGE_2M)
-		if (pt_unshare(vm, va) >= 0)
-			walk_range(vm->pml4, MAX(va, start), MIN(va + HUGE_2M, end),
-				   even_cows ? drop_page : drop_cache_page, tlb);
+	struct file_unmap *u = arg;
+
+	(void)pde;
+	if (pt_unshare(u->vm, base) >= 0)
+		walk_range(u->vm->pml4, MAX(base, u->start), MIN(base + HUGE_2M, u->end),
+			   u->even_cows ? drop_page : drop_cache_page, u->tlb);
+	return 0;
 }
 
 /* In VM, drop the pages of INODE's file regions that show file bytes
@@ -366,8 +375,10 @@ static void unmap_file_pages(struct vmspace *vm, const struct inode *inode, uint
 			continue;
 		uint64_t skip = from > r->file_off ? from - r->file_off : 0;
 		uint64_t len = MIN(to - r->file_off, r->end - r->start);
+		struct file_unmap u = { .vm = vm, .start = r->start + skip, .end = r->start + len,
+					.even_cows = even_cows, .tlb = &tlb };
 		if (skip < len)
-			unmap_file_range(vm, r->start + skip, r->start + len, even_cows, &tlb);
+			walk_range_level(vm->pml4, u.start, u.end, 2, unmap_file_table, &u);
 	}
 	tlb_finish_mmu(&tlb);
 	up_write(&vm->mmap_lock);
