@@ -733,7 +733,10 @@ static int scan_pte(pte_t *pte, uint64_t va, void *arg)
 	struct scan_walk *w = arg;
 	struct page_ref ref = { .vm = w->vm, .pte = pte, .va = va, .pa = pte_addr(*pte) };
 
-	scan_page(w->pid, &ref);
+	/* a walk without page_table_lock may read a page table a copy just
+	 * replaced and freed (mm/ptshare.c): what it finds is checked */
+	if (ref.pa >> PAGE_SHIFT < nframes)
+		scan_page(w->pid, &ref);
 	w->next_va = va + PAGE_SIZE;
 	return --*w->budget == 0 || this_cpu()->need_resched;
 }
