@@ -3,12 +3,15 @@
  * (mm/ptshare.c): fork shares a table (one reference more, PD entries
  * write-protected, no leaf touched); the first change in one sharer copies
  * it and write-protects the source; the last sharer reuses it in place;
- * the last pt_put drops the leaf frames' references.
+ * the last pt_put drops the leaf frames' references; without a frame for
+ * the copy, -ENOMEM and nothing changed.
  */
+#include "kernel/errno.h"
 #include "kernel/ktest.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
+#include "mm/ktest_frames.h"
 #include "mm/layout.h"
 #include "mm/ptshare.h"
 #include "mm/vm.h"
@@ -146,6 +149,31 @@ KTEST(ptshare_last_put_drops_leaves)
 	       frame_refcount(page));
 	frame_put(page);
 out:
+	sysctl_share_page_tables = saved;
+	sysctl_cow_fork = cow;
+}
+
+KTEST(ptshare_copy_enomem)
+{
+	int saved = sysctl_share_page_tables, cow = sysctl_cow_fork;
+	sysctl_share_page_tables = sysctl_cow_fork = 1;
+	struct vmspace *parent = space_with_table(), *child = parent ? fork_of(parent) : NULL;
+
+	KCHECK(child != NULL, "a space with two written pages, and its fork");
+	if (child) {
+		pte_t before = pde(child);
+		uint64_t chain = drain_frames(0);
+		int r = unshare(child);
+		release_frames(chain);
+		KCHECK(r == -ENOMEM && pde(child) == before &&
+		       frame_refcount(pte_addr(before)) == 2,
+		       "without a frame the copy fails with -ENOMEM, nothing changed (%d)", r);
+		KCHECK(vm_fault(child, BASE, FAULT_WRITE) == 0 && pde(child) != before,
+		       "with memory again, the write copies the table");
+		vmspace_put(child);
+	}
+	if (parent)
+		vmspace_put(parent);
 	sysctl_share_page_tables = saved;
 	sysctl_cow_fork = cow;
 }
