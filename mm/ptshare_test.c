@@ -39,6 +39,26 @@ static struct vmspace *space_with_table(void)
 	return vm;
 }
 
+/* The switches as these tests need them: cow_fork and share_page_tables
+ * on; sharing_restore puts back what sharing_on found. */
+struct switches {
+	int cow_fork, share_page_tables;
+};
+
+static struct switches sharing_on(void)
+{
+	struct switches old = { sysctl_cow_fork, sysctl_share_page_tables };
+
+	sysctl_cow_fork = sysctl_share_page_tables = 1;
+	return old;
+}
+
+static void sharing_restore(struct switches old)
+{
+	sysctl_cow_fork = old.cow_fork;
+	sysctl_share_page_tables = old.share_page_tables;
+}
+
 static struct vmspace *fork_of(struct vmspace *parent)
 {
 	struct vmspace *child = vmspace_fork(parent);
@@ -80,8 +100,7 @@ static void count_page(uint64_t pfn, uint32_t others, void *count)
 
 KTEST(ptshare_share_copy_reuse)
 {
-	int saved = sysctl_share_page_tables, cow = sysctl_cow_fork;
-	sysctl_share_page_tables = sysctl_cow_fork = 1;
+	struct switches saved = sharing_on();
 	struct vmspace *parent = space_with_table(), *child = parent ? fork_of(parent) : NULL;
 
 	KCHECK(parent && child, "a space with two written pages, and its fork");
@@ -116,14 +135,12 @@ KTEST(ptshare_share_copy_reuse)
 out:
 	if (parent)
 		vmspace_put(parent);
-	sysctl_share_page_tables = saved;
-	sysctl_cow_fork = cow;
+	sharing_restore(saved);
 }
 
 KTEST(ptshare_last_put_drops_leaves)
 {
-	int saved = sysctl_share_page_tables, cow = sysctl_cow_fork;
-	sysctl_share_page_tables = sysctl_cow_fork = 1;
+	struct switches saved = sharing_on();
 	struct vmspace *parent = space_with_table(), *child = parent ? fork_of(parent) : NULL;
 	struct vmspace *grandchild = child ? fork_of(child) : NULL;
 
@@ -149,14 +166,12 @@ KTEST(ptshare_last_put_drops_leaves)
 	       frame_refcount(page));
 	frame_put(page);
 out:
-	sysctl_share_page_tables = saved;
-	sysctl_cow_fork = cow;
+	sharing_restore(saved);
 }
 
 KTEST(ptshare_copy_enomem)
 {
-	int saved = sysctl_share_page_tables, cow = sysctl_cow_fork;
-	sysctl_share_page_tables = sysctl_cow_fork = 1;
+	struct switches saved = sharing_on();
 	struct vmspace *parent = space_with_table(), *child = parent ? fork_of(parent) : NULL;
 
 	KCHECK(child != NULL, "a space with two written pages, and its fork");
@@ -174,6 +189,5 @@ KTEST(ptshare_copy_enomem)
 	}
 	if (parent)
 		vmspace_put(parent);
-	sysctl_share_page_tables = saved;
-	sysctl_cow_fork = cow;
+	sharing_restore(saved);
 }
