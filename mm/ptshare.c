@@ -46,7 +46,8 @@
  *   3. a shared table's entries are identical for all its sharers, so each
  *      sharer's regions must account for them: every path that changes an
  *      entry or a table under a shared PD entry calls pt_unshare first
- *      (vm_fault once, the range writers pt_unshare_range).
+ *      (vm_fault once, the range writers pt_unshare_range, munmap
+ *      pt_drop_range).
  *
  * Locking.  A shared table is reachable from several address spaces, each
  * with its own mmap_lock and page_table_lock; no lock covers them all.
