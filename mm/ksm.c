@@ -63,17 +63,20 @@
  * swept at its end.
  *
  * Frame lifetime: the stable tree holds no reference of its own; a merged
- * frame's reference count is exactly its number of mappings.  When the last
+ * frame's reference count is exactly its number of page-table entries (a
+ * page table that fork shared, mm/ptshare.c, counted once).  When the last
  * one goes (munmap, exit, exec, MADV_DONTNEED), frame_put calls
  * ksm_frame_freed() and the node leaves the tree before the frame is freed.
  * When the last user writes to it, cow_fault calls ksm_try_release(): the
  * frame leaves the tree and is reused in place.  fork shares merged frames
- * like any other copy-on-write page (one more reference, one more sharer).
+ * like any other copy-on-write page (one more reference, one more sharer),
+ * or with the page table that maps it (no reference more).
  *
  * Statistics, with Linux's meanings: pages_shared = stable frames in use;
  * pages_sharing = their mappings beyond the first of each (the pages saved),
- * both computed from the reference counts when read, so fork, exit and
- * munmap need no bookkeeping here; pages_unshared and pages_volatile = items
+ * both computed from the reference counts when read (plus the other
+ * sharers of shared page tables: pt_for_each_shared_entry), so fork, exit
+ * and munmap need no bookkeeping here; pages_unshared and pages_volatile = items
  * whose last visit put them in the unstable tree / found them changed.
  * /proc/vmstat's ksm_merge counts the page-table entries the scanner pointed
  * at a merged frame or the zero frame.  Zero-page merges are not counted in
@@ -117,6 +120,7 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/rbtree.h"
+#include "mm/ptshare.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -467,6 +471,17 @@ static bool ref_still(const struct page_ref *ref)
 	return pte_present(*ref->pte) && pte_addr(*ref->pte) == ref->pa;
 }
 
+/* REF's entry is about to change: a page table fork shared becomes VM's
+ * own first (mm/ptshare.c), and REF's entry is found again in it.  False
+ * without memory for the copy, or when the page is gone. */
+static bool ref_own_table(struct page_ref *ref)
+{
+	if (pt_unshare(ref->vm, ref->va) < 0)
+		return false;
+	ref->pte = walk(ref->vm->pml4, ref->va, false);
+	return ref->pte != NULL;
+}
+
 /* Make the entry read-only and copy-on-write, so its page cannot change,
  * and flush it from every CPU that may still write through it.  PTE_COW
  * goes on a read-only (or PROT_NONE) entry too: make_stable may keep this
@@ -497,6 +512,10 @@ static void remap(struct page_ref *ref, uint64_t kpa)
  * protect, compare, remap. */
 static bool merge_into(struct page_ref *ref, uint64_t kpa)
 {
+	if (!ref_own_table(ref)) {
+		frame_put(kpa);
+		return false;
+	}
 	spin_lock(&ref->vm->page_table_lock);
 	bool ok = ref_still(ref);
 	if (ok)
@@ -563,8 +582,10 @@ static bool merge_locked_pair(struct page_ref *a, struct page_ref *b)
 {
 	struct stable_node *n = kmalloc(sizeof(*n));
 
-	if (!n)
+	if (!n || !ref_own_table(a) || !ref_own_table(b)) {
+		kfree(n);
 		return false;
+	}
 	lock_pair(a, b, true);
 	bool ok = ref_still(a) && ref_still(b);
 	if (ok) {
@@ -715,7 +736,10 @@ static int scan_pte(pte_t *pte, uint64_t va, void *arg)
 	struct scan_walk *w = arg;
 	struct page_ref ref = { .vm = w->vm, .pte = pte, .va = va, .pa = pte_addr(*pte) };
 
-	scan_page(w->pid, &ref);
+	/* a walk without page_table_lock may read a page table a copy just
+	 * replaced and freed (mm/ptshare.c): what it finds is checked */
+	if (ref.pa >> PAGE_SHIFT < nframes)
+		scan_page(w->pid, &ref);
 	w->next_va = va + PAGE_SIZE;
 	return --*w->budget == 0 || this_cpu()->need_resched;
 }
@@ -867,9 +891,25 @@ static int unshare_pte(pte_t *pte, uint64_t va, void *arg)
 	return 0;
 }
 
+/* A page table fork shared (mm/ptshare.c) that maps a merged frame is made
+ * VM's own before unshare_pte changes its entries; the others stay shared. */
+static int own_table_if_merged(pte_t *pde, uint64_t va, void *vm)
+{
+	const pte_t *e = phys_to_virt(pte_addr(*pde));
+
+	if (!(*pde & PDE_TABLE_COW))
+		return 0;
+	for (int i = 0; i < 512; i++)
+		if (pte_present(e[i]) && (pa_to_frame(pte_addr(e[i]))->flags & FRAME_KSM))
+			return pt_unshare(vm, va) < 0 ? -ENOMEM : 0;
+	return 0;
+}
+
 int ksm_unmerge_range(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	return walk_range(vm->pml4, start, end, unshare_pte, vm);
+	int err = walk_range_level(vm->pml4, start, end, 2, own_table_if_merged, vm);
+
+	return err ? err : walk_range(vm->pml4, start, end, unshare_pte, vm);
 }
 
 static bool keep_none(const struct rmap_item *it)
@@ -932,10 +972,20 @@ int ksm_knob_set(enum ksm_knob k, uint64_t v)
 	return err;
 }
 
+/* A merged frame mapped through a page table that several address spaces
+ * share (mm/ptshare.c) has one reference for all of them: count the
+ * others' mappings too. */
+static void add_ksm_sharers(uint64_t pfn, uint32_t others, void *mappings)
+{
+	if (pfn < nframes && (frames[pfn].flags & FRAME_KSM))
+		*(uint64_t *)mappings += others;
+}
+
 void ksm_get_stats(struct ksm_stats *s)
 {
 	uint64_t mappings = 0;
 
+	pt_for_each_shared_entry(add_ksm_sharers, &mappings);
 	spin_lock(&ksm_lock);
 	for (struct rb_node *n = rb_first(&stable_tree); n; n = rb_next(n))
 		mappings += frame_refcount(stable_entry(n)->pa);
