@@ -97,10 +97,9 @@ void fault_init(void)
  */
 static void trace(uint64_t va, const char *what, uint64_t old, uint64_t pa)
 {
-	struct proc *p = current();
-
 	if (!trace_faults)
 		return;
+	struct proc *p = current();
 	if (old)
 		printk(LOG_INFO, "fault: pid %d (%s) 0x%lx %s frame 0x%lx -> 0x%lx\n", p ? p->pid : 0,
 		       p ? p->name : "-", va, what, old >> PAGE_SHIFT, pa >> PAGE_SHIFT);
