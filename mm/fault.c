@@ -432,7 +432,9 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 		if (beyond_eof(r, va))
 			return -EIO;
 		int err = do_first_touch(vm, r, va, flags);
-		if (err || !(flags & FAULT_WRITE))
+		/* done, unless a write found a file page: do_first_touch
+		 * gave anonymous memory a zeroed frame of its own */
+		if (err || !(flags & FAULT_WRITE) || r->kind != REGION_FILE)
 			return err;
 		e = read_pte(vm, va);
 	}
