@@ -25,6 +25,7 @@ static const char *const lock_order[] = {
 	"fs_tree",		/* the counts inside the sleeping locks (kernel/rwsem.c); */
 	"pagecache_stale",	/* fs_tree first: read() and write() may fault under it; */
 	"ksm_scan_sem",		/* pagecache_stale's drain takes every mmap_lock */
+	"pt_mapcount",		/* /proc/kpagecount takes every mmap_lock in turn */
 	"mmap_lock",
 	"pipe",			/* these five hand over to proc_lock to sleep */
 	"tty",

@@ -40,7 +40,11 @@ static int get_user_page(struct vmspace *vm, uint64_t addr, int gup_flags, pte_t
 		spin_lock(&vm->page_table_lock);
 		pte_t *e = walk(vm->pml4, addr, false);
 		if (e && pte_present(*e) && !pte_needs_cow(*e, flags)) {
-			*e |= PTE_A | (gup_flags & FOLL_WRITE ? PTE_D : 0);
+			/* atomic: a read may find the entry in a page table
+			 * fork shared, which another sharer's pt_unshare
+			 * write-protects meanwhile (mm/ptshare.c) */
+			__atomic_fetch_or(e, PTE_A | (gup_flags & FOLL_WRITE ? PTE_D : 0),
+					  __ATOMIC_RELAXED);
 			*pte = e;
 			return 0;
 		}

@@ -8,12 +8,15 @@
  * per frame (kvmalloc buffers taken by the first run and kept, so a run
  * allocates nothing) is cleared, and every holder of a frame reference adds
  * one to its frame's counter:
- *   - each user leaf entry of each address space (walk_range): every space
- *     that exists (vmspace_for_each), also one fork or exec is still
- *     building; a space that threads or vfork share is walked once;
  *   - each page-table frame: every space's PML4 and the tables of its user
  *     half, the kernel's PML4 and the tables of its half
- *     (pagetable_visit_tables);
+ *     (pagetable_visit_tables); a page table fork shared (mm/ptshare.c) is
+ *     held once by each PD entry that points at it, in every space;
+ *   - each user leaf entry of each distinct page table (walk_range): of
+ *     every space that exists (vmspace_for_each), also one fork or exec is
+ *     still building; a space that threads or vfork share is walked once,
+ *     and a shared page table's entries are counted with the first space
+ *     that reaches it (its counter is then 1: count_pte);
  *   - each 4 KiB kernel mapping below the kernel image: kernel stacks and
  *     kvmalloc buffers (FRAME_KSTACK); the image maps reserved frames and
  *     the direct map uses 2 MiB entries, neither holds a reference;
@@ -28,7 +31,9 @@
  *
  * Then, with every holder known:
  *   1. each frame's refcount equals its count (check_frame);
- *   2. an entry with PTE_W maps a FRAME_USER frame with one holder and
+ *   2. an entry writable in effect (PTE_W in it and in its PD entry: the
+ *      access rights of the levels combine, Intel SDM vol. 3A, 4.6) maps a
+ *      FRAME_USER frame with one holder and
  *      refcount 1; a frame with two holders, or of a kind that is shared by
  *      nature (zero, page cache, KSM), is mapped read-only with PTE_COW
  *      everywhere, since mprotect makes a non-COW entry writable
@@ -42,7 +47,9 @@
  *   4. free frames are on the free list, with refcount 0, mapped and held
  *      by nothing; allocated frames are not on the list (hold, check_frame,
  *      free_listed);
- *   5. /proc/meminfo's categories add up to MemTotal (check_meminfo).
+ *   5. /proc/meminfo's categories add up to MemTotal (check_meminfo);
+ *   6. a PD entry with PDE_TABLE_COW has PTE_W clear, and a page table with
+ *      refcount > 1 is reached only through such entries (check_pde).
  * Each violation is one console line `audit: ...`.
  *
  * A fault, fork or merge in progress holds a reference its PTE does not
@@ -340,11 +347,36 @@ static void check_region(pte_t e, uint64_t va)
 			  pid, va, e, r->prot, bad);
 }
 
+/* The physical address of the page table that holds entry PTE. */
+static uint64_t table_pa(const pte_t *pte)
+{
+	return ALIGN_DOWN(virt_to_phys(pte), PAGE_SIZE);
+}
+
+/* Every space's regions must account for its entries; the frame is held
+ * once per distinct table: by the first space whose walk reaches it (its
+ * tables are counted before its entries, so the table's counter is 1). */
 static int count_pte(pte_t *pte, uint64_t va, void *arg)
 {
 	(void)arg;
 	check_region(*pte, va);
-	hold(pte_addr(*pte), USER_KINDS, "a user entry", audit.sp->pid, va);
+	if ((*counter(table_pa(pte) >> PAGE_SHIFT) & HOLDERS) == 1)
+		hold(pte_addr(*pte), USER_KINDS, "a user entry", audit.sp->pid, va);
+	return 0;
+}
+
+/* Invariant 6 for the PD entry PDE of VA. */
+static int check_pde(pte_t *pde, uint64_t va, void *arg)
+{
+	uint32_t ref = frame_refcount(pte_addr(*pde));
+
+	(void)arg;
+	if ((*pde & PDE_TABLE_COW) && (*pde & PTE_W))
+		violation(AUDIT_TABLE_SHARE, "pid %d 0x%lx: PD entry %lx is writable with "
+			  "PDE_TABLE_COW", audit.sp->pid, va, *pde);
+	else if (ref > 1 && !(*pde & PDE_TABLE_COW))
+		violation(AUDIT_TABLE_SHARE, "pid %d 0x%lx: PD entry %lx reaches a page table of "
+			  "refcount %u without PDE_TABLE_COW", audit.sp->pid, va, *pde, ref);
 	return 0;
 }
 
@@ -359,6 +391,7 @@ static void count_space(const struct space *s)
 			  "%d processes use it", s->pid, s->vm->users, s->vm->pins, s->procs);
 	hold(virt_to_phys(s->vm->pml4), FRAME_PAGETABLE, "a PML4", s->pid, 0);
 	pagetable_visit_tables(s->vm->pml4, false, table_held, &pid);
+	walk_range_level(s->vm->pml4, 0, USER_TOP, 2, check_pde, NULL);
 	walk_range(s->vm->pml4, 0, USER_TOP, count_pte, NULL);
 }
 
@@ -370,6 +403,15 @@ static void check_shared_entry(pte_t e, uint64_t va, uint16_t flags)
 		violation(AUDIT_KIND, "pid %d 0x%lx: shared mapping's entry %lx on a %s frame%s",
 			  audit.sp->pid, va, e, kind_name(flags),
 			  e & PTE_COW ? " with PTE_COW" : "");
+}
+
+/* Is leaf entry PTE of VA writable in effect: PTE_W in it and in its PD
+ * entry (a shared page table's is read-only: mm/ptshare.c)? */
+static bool writable(const pte_t *pte, uint64_t va)
+{
+	const pte_t *pde = walk_level(audit.sp->vm->pml4, va, 2, false);
+
+	return (*pte & PTE_W) && pde && (*pde & PTE_W);
 }
 
 /* Invariant 2 for one user entry, every holder being counted now. */
@@ -388,7 +430,7 @@ static int check_sharing(pte_t *pte, uint64_t va, void *arg)
 	}
 	uint32_t holders = *counter(pfn) & HOLDERS, ref = frame_refcount(pa);
 	bool shared = holders > 1 || (flags & SHARED_KINDS);
-	if ((*pte & PTE_W) && (shared || ref != 1))
+	if (writable(pte, va) && (shared || ref != 1))
 		violation(AUDIT_WRITABLE_SHARED,
 			  "pid %d 0x%lx: writable entry on frame 0x%lx (%s, refcount %u, %u holders)",
 			  audit.sp->pid, va, pfn, kind_name(flags), ref, holders);

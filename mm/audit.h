@@ -23,6 +23,7 @@ enum audit_kind {
 	AUDIT_KSM,		/* the stable tree and FRAME_KSM disagree */
 	AUDIT_VMSPACE,		/* vmspace.users differs from the processes using it */
 	AUDIT_MEMINFO,		/* /proc/meminfo's categories do not add up to MemTotal */
+	AUDIT_TABLE_SHARE,	/* a shared page table's PD entry writable or not PDE_TABLE_COW */
 	NR_AUDIT_KINDS,
 };
 

@@ -42,6 +42,11 @@
  * that every mapping and read() see its stores: its entries map the
  * page-cache frame without PTE_COW, writable once written (shared_fault).
  *
+ * Before anything installs or changes an entry, vm_fault makes a page
+ * table that fork shared VM's own (pt_unshare, mm/ptshare.c: reused in
+ * place or copied, table_reuse / table_copy); the decisions above then
+ * run on a table of VM's own.
+ *
  * A bad access from user mode ends the process with SIGSEGV (a bus error
  * with SIGBUS); from kernel mode (copy_to_user and friends) the exception
  * table turns it into -EFAULT; a kernel fault on a kernel address is a bug
@@ -68,6 +73,7 @@
 #include "mm/oom_kill.h"
 #include "mm/layout.h"
 #include "mm/pagecache.h"
+#include "mm/ptshare.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -106,6 +112,11 @@ static void trace(uint64_t va, const char *what, uint64_t old, uint64_t pa)
 	else
 		printk(LOG_INFO, "fault: pid %d (%s) 0x%lx %s frame 0x%lx\n", p ? p->pid : 0,
 		       p ? p->name : "-", va, what, pa >> PAGE_SHIFT);
+}
+
+void fault_trace(uint64_t va, const char *what, uint64_t old, uint64_t pa)
+{
+	trace(va, what, old, pa);
 }
 
 static bool access_allowed(const struct region *r, int flags)
@@ -428,9 +439,19 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 	if (!r || !access_allowed(r, flags))
 		return -EFAULT;
 	pte_t e = read_pte(vm, va);
+	if (!pte_present(e) && beyond_eof(r, va))
+		return -EIO;
+	/* Under a shared page table (mm/ptshare.c) an entry is installed or
+	 * changed only in a table of VM's own; a read of a present page
+	 * changes nothing and copies nothing. */
+	if (!pte_present(e) || (flags & FAULT_WRITE)) {
+		int own = pt_unshare(vm, va);
+		if (own < 0)
+			return own;
+		if (own)
+			e = read_pte(vm, va);
+	}
 	if (!pte_present(e)) {
-		if (beyond_eof(r, va))
-			return -EIO;
 		int err = do_first_touch(vm, r, va, flags);
 		/* done, unless a write found a file page: do_first_touch
 		 * gave anonymous memory a zeroed frame of its own */

@@ -27,6 +27,10 @@ void fault_init(void);
  * R's protection (or another CPU changed it: the access retries).  Caller
  * holds VM's mmap_lock.  0 or -ENOMEM. */
 int cow_fault(struct vmspace *vm, const struct region *r, uint64_t va, pte_t orig);
+/* trace=fault: one console line for the decision WHAT at VA (frames OLD ->
+ * PA; OLD 0 for a first mapping).  mm/ptshare.c names its table decisions
+ * with it. */
+void fault_trace(uint64_t va, const char *what, uint64_t old, uint64_t pa);
 /* From trap(): resolve the fault, or end the process, or panic. */
 void page_fault(struct trapframe *tf);
 /* Make ADDR accessible in VM for the access in FLAGS, as the region allows

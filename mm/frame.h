@@ -31,7 +31,9 @@ struct frame {
 	uint32_t aux;		/* owner-specific: FRAME_SLAB its objects in use
 				 * (mm/heap.c), FRAME_FILE the page caches holding
 				 * it, more than 1 for a frame file clones share
-				 * (mm/pagecache.c) */
+				 * (mm/pagecache.c), FRAME_PAGETABLE the last
+				 * /proc/kpagecount query that counted the table
+				 * (mm/ptshare.c) */
 };
 
 extern struct frame *frames;

@@ -20,6 +20,11 @@
  *                           kernel-stack frames are never mapped into user
  *                           space.
  *
+ * A page table that fork shared (mm/ptshare.c) holds one reference of each
+ * frame it maps, however many address spaces share it: frame_mapcount
+ * counts it once, and pte_mapcount and /proc/kpagecount (pt_mapcounts) add
+ * the other sharers.
+ *
  * A fault in progress holds a reference for a moment before it maps the
  * frame; with one CPU and a kernel that is not preemptive, no reader sees
  * that moment.  Reads are lock-free snapshots (counts are atomic).
@@ -27,7 +32,9 @@
 #include "mm/frame_info.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
+#include "mm/layout.h"
 #include "mm/pagecache.h"
+#include "mm/ptshare.h"
 
 /* Linux's stable page-flag bits (include/uapi/linux/kernel-page-flags.h). */
 #define KPF_UPTODATE 3
@@ -61,6 +68,11 @@ uint64_t frame_mapcount(uint64_t pfn)
 	if (flags & FRAME_ZERO)
 		return ref ? ref - 1 : 0;
 	return 0;
+}
+
+uint64_t pte_mapcount(const pte_t *pte)
+{
+	return frame_mapcount(pte_addr(*pte) >> PAGE_SHIFT) + pt_sharers(pte) - 1;
 }
 
 /* The flags of a page that user space can map, before KPF_MMAP. */

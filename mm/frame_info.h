@@ -6,10 +6,18 @@
  */
 #pragma once
 #include "kernel/lib.h"
+#include "mm/pte.h"
 
-/* How many page-table entries map frame PFN (/proc/kpagecount); 0 for a
- * frame number past the end of RAM.  mm/frame_info.c says how it is derived. */
+/* How many page-table entries map frame PFN, a page table that fork shared
+ * counted once (mm/ptshare.c); 0 for a frame number past the end of RAM.
+ * mm/frame_info.c says how it is derived.  /proc/kpagecount adds the other
+ * sharers of shared tables (pt_mapcounts). */
 uint64_t frame_mapcount(uint64_t pfn);
+/* How many address spaces map the frame of the present user entry PTE, as
+ * its own page table tells: frame_mapcount plus the other sharers of that
+ * table (exact unless a second shared table maps the frame too).  For
+ * smaps' Pss and pagemap's exclusive bit, which look entry by entry. */
+uint64_t pte_mapcount(const pte_t *pte);
 
 /* Linux's KPF_* bits (include/uapi/linux/kernel-page-flags.h) for frame PFN
  * (/proc/kpageflags). */

@@ -117,6 +117,7 @@
 #include "mm/heap.h"
 #include "mm/layout.h"
 #include "mm/rbtree.h"
+#include "mm/ptshare.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -467,6 +468,17 @@ static bool ref_still(const struct page_ref *ref)
 	return pte_present(*ref->pte) && pte_addr(*ref->pte) == ref->pa;
 }
 
+/* REF's entry is about to change: a page table fork shared becomes VM's
+ * own first (mm/ptshare.c), and REF's entry is found again in it.  False
+ * without memory for the copy, or when the page is gone. */
+static bool ref_own_table(struct page_ref *ref)
+{
+	if (pt_unshare(ref->vm, ref->va) < 0)
+		return false;
+	ref->pte = walk(ref->vm->pml4, ref->va, false);
+	return ref->pte != NULL;
+}
+
 /* Make the entry read-only and copy-on-write, so its page cannot change,
  * and flush it from every CPU that may still write through it.  PTE_COW
  * goes on a read-only (or PROT_NONE) entry too: make_stable may keep this
@@ -497,6 +509,10 @@ static void remap(struct page_ref *ref, uint64_t kpa)
  * protect, compare, remap. */
 static bool merge_into(struct page_ref *ref, uint64_t kpa)
 {
+	if (!ref_own_table(ref)) {
+		frame_put(kpa);
+		return false;
+	}
 	spin_lock(&ref->vm->page_table_lock);
 	bool ok = ref_still(ref);
 	if (ok)
@@ -563,8 +579,10 @@ static bool merge_locked_pair(struct page_ref *a, struct page_ref *b)
 {
 	struct stable_node *n = kmalloc(sizeof(*n));
 
-	if (!n)
+	if (!n || !ref_own_table(a) || !ref_own_table(b)) {
+		kfree(n);
 		return false;
+	}
 	lock_pair(a, b, true);
 	bool ok = ref_still(a) && ref_still(b);
 	if (ok) {
@@ -869,7 +887,9 @@ static int unshare_pte(pte_t *pte, uint64_t va, void *arg)
 
 int ksm_unmerge_range(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	return walk_range(vm->pml4, start, end, unshare_pte, vm);
+	int err = pt_unshare_range(vm, start, end);
+
+	return err ? err : walk_range(vm->pml4, start, end, unshare_pte, vm);
 }
 
 static bool keep_none(const struct rmap_item *it)
@@ -932,10 +952,20 @@ int ksm_knob_set(enum ksm_knob k, uint64_t v)
 	return err;
 }
 
+/* A merged frame mapped through a page table that several address spaces
+ * share (mm/ptshare.c) has one reference for all of them: count the
+ * others' mappings too. */
+static void add_ksm_sharers(uint64_t pfn, uint32_t others, void *mappings)
+{
+	if (pfn < nframes && (frames[pfn].flags & FRAME_KSM))
+		*(uint64_t *)mappings += others;
+}
+
 void ksm_get_stats(struct ksm_stats *s)
 {
 	uint64_t mappings = 0;
 
+	pt_for_each_shared_entry(add_ksm_sharers, &mappings);
 	spin_lock(&ksm_lock);
 	for (struct rb_node *n = rb_first(&stable_tree); n; n = rb_next(n))
 		mappings += frame_refcount(stable_entry(n)->pa);

@@ -39,6 +39,9 @@ uint64_t ksm_knob_get(enum ksm_knob k);
  * -ENOMEM (run=1 without memory for the thread; run=2 that could not copy
  * every merged page back: what was copied stays copied). */
 int ksm_knob_set(enum ksm_knob k, uint64_t v);
+/* The statistics now (pages_sharing counts the mappings through page
+ * tables fork shared too: mm/ptshare.c).  Sleeps: takes each address
+ * space's mmap_lock in turn; the caller holds none. */
 void ksm_get_stats(struct ksm_stats *s);
 
 /* ---- hooks for the rest of mm ---- */

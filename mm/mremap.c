@@ -58,6 +58,7 @@
 #include "mm/commit.h"
 #include "mm/layout.h"
 #include "mm/mremap.h"
+#include "mm/ptshare.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -211,7 +212,10 @@ static int move_mapping(struct remap *rm, struct region *r, uint64_t to)
 
 	if (!nr)
 		return -ENOMEM;
-	if (charge && vm_enough_memory(vm, charge)) {
+	/* entries move out of and into page tables of VM's own (mm/ptshare.c) */
+	if (pt_unshare_range(vm, rm->addr, rm->addr + rm->old_len) ||
+	    pt_unshare_range(vm, to, to + rm->new_len) ||
+	    (charge && vm_enough_memory(vm, charge))) {
 		region_remove(vm, nr);
 		return -ENOMEM;
 	}

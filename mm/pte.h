@@ -26,6 +26,20 @@ typedef uint64_t pte_t;
 #define PTE_PROTNONE (1UL << 10) /* software: PROT_NONE page, mapped with PTE_P clear */
 #define PTE_NX  (1UL << 63)	/* no execute */
 
+/*
+ * A PD entry (level 2) that points at a page table shared by several
+ * address spaces (mm/ptshare.c): fork shares each last-level table instead
+ * of copying its entries, and the first change under it copies the table.
+ * Such an entry has PTE_W clear and PDE_TABLE_COW set.  Intel SDM vol. 3A,
+ * 4.6 "Access Rights": the R/W flags of every level combine, so R/W=0 in
+ * the PD entry makes each of the 512 pages below read-only to user mode
+ * and, with CR0.WP, to the kernel, whatever the leaf entries' own PTE_W
+ * says; the leaf entries keep their bits.  Bit 9 is ignored by the CPU in
+ * a PD entry too (4.5, table 4-17); the value equals PTE_COW's, the name
+ * says which level is meant.
+ */
+#define PDE_TABLE_COW (1UL << 9)
+
 #define PTE_ADDR_MASK 0x000FFFFFFFFFF000UL
 /* The bits map_page and protect_page take as "protection". */
 #define PTE_PROT_MASK (PTE_W | PTE_U | PTE_NX | PTE_COW | PTE_G | PTE_PCD | PTE_PWT | PTE_PROTNONE)

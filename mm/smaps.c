@@ -21,10 +21,11 @@
 #include "mm/vm.h"
 #include "mm/vmspace.h"
 
-static void smaps_account(struct mem_size_stats *mss, uint64_t pfn, pte_t e)
+static void smaps_account(struct mem_size_stats *mss, uint64_t pfn, const pte_t *pte)
 {
+	pte_t e = *pte;
 	uint16_t flags = frames[pfn].flags;
-	uint64_t mapcount = frame_mapcount(pfn);
+	uint64_t mapcount = pte_mapcount(pte);
 	uint64_t pss = (PAGE_SIZE << PSS_SHIFT) / (mapcount >= 2 ? mapcount : 1);
 	bool anon = flags & (FRAME_USER | FRAME_KSM);
 	/* merging moved the dirty bits of the entries it replaced to the page
@@ -51,7 +52,7 @@ static int smaps_pte_entry(pte_t *pte, uint64_t va, void *arg)
 	(void)va;
 	if (pa == zero_frame || pfn >= nframes)
 		return 0;
-	smaps_account(arg, pfn, *pte);
+	smaps_account(arg, pfn, pte);
 	return 0;
 }
 

@@ -5,7 +5,9 @@
  * address; walk_range() visits the leaf entries of a range for the bulk
  * operations (fork, exit, mprotect, pagemap, the checker of mm/audit.c);
  * pagetable_visit_tables() visits the table frames themselves.  Page-table
- * frames are counted like any other frame (refcount 1, FRAME_PAGETABLE).
+ * frames are counted like any other frame (FRAME_PAGETABLE): refcount 1, or
+ * for a last-level table that fork shares, the number of PD entries that
+ * point at it (mm/ptshare.c).
  *
  * The kernel half (PML4 entries 256..511) is built once by vm_init_kernel and
  * shared by pointer with every address space, so after boot no new kernel
@@ -20,6 +22,7 @@
 #include "kernel/x86/x86.h"
 #include "mm/frame.h"
 #include "mm/layout.h"
+#include "mm/ptshare.h"
 
 #define KERNEL_HALF_FIRST 256
 #define TABLE_FLAGS (PTE_P | PTE_W | PTE_U)
@@ -124,7 +127,9 @@ static uint64_t sign_extend(uint64_t va)
 	return va & (1UL << 47) ? va | 0xFFFF000000000000UL : va;
 }
 
-static int walk_table(pte_t *table, int level, uint64_t base, uint64_t start,
+/* Visit the present entries at level WANT below TABLE (at LEVEL, mapping
+ * from BASE) that lie in [start, end); huge pages are skipped. */
+static int walk_table(pte_t *table, int level, int want, uint64_t base, uint64_t start,
 		      uint64_t end, pte_visit_fn fn, void *arg)
 {
 	uint64_t span = level_span(level);
@@ -136,27 +141,25 @@ static int walk_table(pte_t *table, int level, uint64_t base, uint64_t start,
 		pte_t *e = &table[i];
 		if (!pte_present(*e))
 			continue;
-		int r;
-		if (level == 1)
-			r = fn(e, va, arg);
-		else if (*e & PTE_PS)
-			continue;
-		else
-			r = walk_table(table_of(*e), level - 1, va, MAX(start, va), end, fn, arg);
+		if (level > 1 && (*e & PTE_PS))
+			continue;	/* a huge page (at level 1, bit 7 is PAT) */
+		int r = level == want ? fn(e, va, arg) :
+			walk_table(table_of(*e), level - 1, want, va, MAX(start, va), end, fn, arg);
 		if (r)
 			return r;
 	}
 	return 0;
 }
 
-int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg)
+int walk_range_level(pte_t *pml4, uint64_t start, uint64_t end, int level, pte_visit_fn fn,
+		     void *arg)
 {
 	/* a user range never runs on into the kernel half, whatever END says */
 	if (is_user_addr(start))
 		end = MIN(end, USER_TOP);
 	if (start >= end)
 		return 0;
-	return walk_table(pml4, 4, 0, start, end, fn, arg);
+	return walk_table(pml4, 4, level, 0, start, end, fn, arg);
 }
 
 static bool table_empty(const pte_t *table)
@@ -211,19 +214,19 @@ pte_t *pagetable_new(void)
 	return pml4;
 }
 
-/* Free the tables below ENTRY (at LEVEL), dropping leaf frame references. */
+/* Free the table ENTRY points at (at LEVEL) and the tables below it.  A
+ * page table may be shared (mm/ptshare.c): pt_put drops this entry's
+ * reference, and the leaf frames' references only with the table's last. */
 static void free_subtree(pte_t e, int level)
 {
-	pte_t *table = table_of(e);
-
-	for (int i = 0; i < 512; i++) {
-		if (!pte_present(table[i]))
-			continue;
-		if (level == 1)
-			frame_put(pte_addr(table[i]));
-		else
-			free_subtree(table[i], level - 1);
+	if (level == 1) {
+		pt_put(pte_addr(e));
+		return;
 	}
+	pte_t *table = table_of(e);
+	for (int i = 0; i < 512; i++)
+		if (pte_present(table[i]))
+			free_subtree(table[i], level - 1);
 	frame_put(pte_addr(e));
 }
 

@@ -43,7 +43,15 @@ bool translate(pte_t *pml4, uint64_t va, uint64_t *pa);
  * range starting in the user half stops at USER_TOP.  FN may change the
  * entry; a nonzero return stops the walk and is returned. */
 typedef int (*pte_visit_fn)(pte_t *pte, uint64_t va, void *arg);
-int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn, void *arg);
+/* The same for the present entries at LEVEL (2: the PD entries that point
+ * at page tables, with the VA each maps from; huge pages are skipped). */
+int walk_range_level(pte_t *pml4, uint64_t start, uint64_t end, int level, pte_visit_fn fn,
+		     void *arg);
+static inline int walk_range(pte_t *pml4, uint64_t start, uint64_t end, pte_visit_fn fn,
+			     void *arg)
+{
+	return walk_range_level(pml4, start, end, 1, fn, arg);
+}
 
 /* Free the page tables below PML4 that cover part of the user range
  * [start, end) and no longer map anything (munmap; Linux: free_pgtables),
@@ -53,8 +61,9 @@ struct mmu_gather;
 void pagetable_prune(pte_t *pml4, uint64_t start, uint64_t end, struct mmu_gather *tlb);
 /* A new PML4 sharing the kernel half; NULL when out of memory. */
 pte_t *pagetable_new(void);
-/* Unmap the whole user half (dropping each mapped frame's reference) and free
- * its page-table frames.  The PML4 itself stays. */
+/* Unmap the whole user half and free its page-table frames: each page
+ * table's reference is dropped (pt_put), and with a table's last reference
+ * its mapped frames' references.  The PML4 itself stays. */
 void pagetable_free_user(pte_t *pml4);
 /* pagetable_free_user, then free the PML4. */
 void pagetable_destroy(pte_t *pml4);

@@ -18,6 +18,7 @@
 #include "mm/heap.h"
 #include "mm/ksm.h"
 #include "mm/layout.h"
+#include "mm/ptshare.h"
 #include "mm/tlb.h"
 #include "mm/vm.h"
 #include "mm/vmstat.h"
@@ -165,7 +166,9 @@ int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
 {
 	struct mmu_gather tlb;
 
-	if (split_range(vm, start, end))
+	/* shared page tables first, while the regions still tell private
+	 * entries from MAP_SHARED ones (pt_unshare's copy needs them) */
+	if (split_range(vm, start, end) || pt_unshare_range(vm, start, end))
 		return -ENOMEM;
 	for (struct region *r = region_find_after(vm, start), *next; r && r->start < end; r = next) {
 		next = region_next(r);
@@ -241,7 +244,8 @@ int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot)
 		return -ENOMEM;
 	for (struct region *r = region_find(vm, start); r && r->start == done && done < end;
 	     r = region_next(r)) {
-		if ((err = may_protect(r, prot)) || (err = region_account(vm, r, prot)))
+		if ((err = may_protect(r, prot)) || (err = pt_unshare_range(vm, r->start, r->end)) ||
+		    (err = region_account(vm, r, prot)))
 			break;
 		struct reprotect rp = { .prot = prot, .shared = r->shared };
 		r->prot = prot;
@@ -265,14 +269,18 @@ bool vm_range_has_file(struct vmspace *vm, uint64_t start, uint64_t end)
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end)
 {
 	struct mmu_gather tlb;
+	int err = 0;
 
 	tlb_gather_mmu(&tlb, vm);
 	/* only where regions are: the range may run past the user half */
-	for (struct region *r = region_find_after(vm, start); r && r->start < end;
-	     r = region_next(r))
-		walk_range(vm->pml4, MAX(r->start, start), MIN(r->end, end), drop_page, &tlb);
+	for (struct region *r = region_find_after(vm, start); r && r->start < end && !err;
+	     r = region_next(r)) {
+		uint64_t from = MAX(r->start, start), to = MIN(r->end, end);
+		if (!(err = pt_unshare_range(vm, from, to)))
+			walk_range(vm->pml4, from, to, drop_page, &tlb);
+	}
 	tlb_finish_mmu(&tlb);
-	return vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
+	return !err && vm_range_mapped(vm, start, end) ? 0 : -ENOMEM;
 }
 
 /* Only private anonymous memory is ever merged (Linux's ksm_madvise skips
@@ -312,6 +320,15 @@ static struct vmspace *pin_next_space(struct vmspace *prev)
 	return vm;
 }
 
+void vmspace_for_each_locked(void (*fn)(struct vmspace *vm, void *arg), void *arg)
+{
+	for (struct vmspace *vm = pin_next_space(NULL); vm; vm = pin_next_space(vm)) {
+		down_read(&vm->mmap_lock);
+		fn(vm, arg);
+		up_read(&vm->mmap_lock);
+	}
+}
+
 /* drop_page for the entries that map a page-cache frame itself (not a
  * private copy, nor the zero frame). */
 static int drop_cache_page(pte_t *pte, uint64_t va, void *tlb)
@@ -319,6 +336,20 @@ static int drop_cache_page(pte_t *pte, uint64_t va, void *tlb)
 	if (pa_to_frame(pte_addr(*pte))->flags & FRAME_FILE)
 		return drop_page(pte, va, tlb);
 	return 0;
+}
+
+/* unmap_file_pages for [start, end) of one region, page table by page
+ * table: a shared one is made VM's own first (pt_unshare).  Without memory
+ * for its copy, its pages stay mapped (their frames keep their references:
+ * a later access sees the old page instead of SIGBUS), since truncate
+ * cannot fail. */
+static void unmap_file_range(struct vmspace *vm, uint64_t start, uint64_t end, bool even_cows,
+			     struct mmu_gather *tlb)
+{
+	for (uint64_t va = ALIGN_DOWN(start, HUGE_2M); va < end; va += HUGE_2M)
+		if (pt_unshare(vm, va) >= 0)
+			walk_range(vm->pml4, MAX(va, start), MIN(va + HUGE_2M, end),
+				   even_cows ? drop_page : drop_cache_page, tlb);
 }
 
 /* In VM, drop the pages of INODE's file regions that show file bytes
@@ -336,8 +367,7 @@ static void unmap_file_pages(struct vmspace *vm, const struct inode *inode, uint
 		uint64_t skip = from > r->file_off ? from - r->file_off : 0;
 		uint64_t len = MIN(to - r->file_off, r->end - r->start);
 		if (skip < len)
-			walk_range(vm->pml4, r->start + skip, r->start + len,
-				   even_cows ? drop_page : drop_cache_page, &tlb);
+			unmap_file_range(vm, r->start + skip, r->start + len, even_cows, &tlb);
 	}
 	tlb_finish_mmu(&tlb);
 	up_write(&vm->mmap_lock);
@@ -410,6 +440,7 @@ struct fork_target {
 	struct vmspace *parent, *child;
 	uint64_t table_va;	/* the 2 MiB range TABLE maps */
 	pte_t *table;
+	uint64_t shared_end;	/* below it, the tables fork decided on are done */
 };
 
 /* The child's (empty) entry for VA, or NULL when a table cannot be allocated. */
@@ -479,9 +510,53 @@ static int copy_page(pte_t *pte, uint64_t va, void *arg)
 	return 0;
 }
 
+/* Give the child the pages of [start, end) of region R entry by entry: a
+ * shared region's as they are, the others copy-on-write or copied.
+ * share_page changes the parent's entries: a page table it shares with
+ * others (a fork before) becomes the parent's own first. */
+static int fork_pages(struct fork_target *t, const struct region *r, uint64_t start, uint64_t end)
+{
+	int (*give)(pte_t *pte, uint64_t va, void *arg) =
+		r->shared ? share_shared_page : sysctl_cow_fork ? share_page : copy_page;
+
+	if (give == share_page && pt_unshare_range(t->parent, start, end))
+		return -ENOMEM;
+	return walk_range(t->parent->pml4, start, end, give, t);
+}
+
+/* May fork share the parent's page table of the 2 MiB at BASE?  With
+ * share_page_tables (and cow_fork) on, when every region overlapping it
+ * goes to the child whole with its pages. */
+static bool table_shareable(struct vmspace *parent, uint64_t base)
+{
+	if (!sysctl_cow_fork || !sysctl_share_page_tables)
+		return false;
+	for (struct region *r = region_find_after(parent, base); r && r->start < base + HUGE_2M;
+	     r = region_next(r))
+		if (r->dontfork || r->wipeonfork)
+			return false;
+	return true;
+}
+
+/* The pages of [start, end), part of region R within one 2 MiB: the whole
+ * page table shared (once, however many regions overlap it), or page by
+ * page. */
+static int fork_chunk(struct fork_target *t, const struct region *r, uint64_t start,
+		      uint64_t end)
+{
+	uint64_t base = ALIGN_DOWN(start, HUGE_2M);
+
+	if (base < t->shared_end)
+		return 0;	/* its table is shared already, by the region before */
+	if (!table_shareable(t->parent, base))
+		return fork_pages(t, r, start, end);
+	t->shared_end = base + HUGE_2M;
+	return pt_share(t->parent, t->child, base);
+}
+
 /*
- * Give the child region R of the parent, and its pages: a shared region's
- * as they are, the others copy-on-write or copied.  MADV_DONTFORK
+ * Give the child region R of the parent, and its pages: page tables shared
+ * (mm/ptshare.c), or entry by entry (fork_pages).  MADV_DONTFORK
  * (r->dontfork): the child gets neither, so an access there is SIGSEGV.
  * MADV_WIPEONFORK (r->wipeonfork): the region without its pages, so the
  * child reads zeros.  Linux: mm/mmap.c dup_mmap, VM_DONTCOPY, VM_WIPEONFORK.
@@ -493,15 +568,18 @@ static int fork_region(struct fork_target *t, const struct region *r)
 	int err = region_copy(t->child, r);
 	if (err || r->wipeonfork)
 		return err;
-	int (*give)(pte_t *pte, uint64_t va, void *arg) =
-		r->shared ? share_shared_page : sysctl_cow_fork ? share_page : copy_page;
-	return walk_range(t->parent->pml4, r->start, r->end, give, t);
+	for (uint64_t va = r->start, next; va < r->end && !err; va = next) {
+		next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, r->end);
+		err = fork_chunk(t, r, va, next);
+	}
+	return err;
 }
 
 /*
  * vmspace_fork (xv6's uvmcopy): the child's address space for fork, shared
  * copy-on-write or copied eagerly as /proc/sys/vm/cow_fork says, region by
- * region.  On failure the partial child is destroyed, which drops every
+ * region; copy-on-write by whole page tables where it can, as
+ * /proc/sys/vm/share_page_tables says.  On failure the partial child is destroyed, which drops every
  * reference it took.
  */
 struct vmspace *vmspace_fork(struct vmspace *parent)
@@ -525,7 +603,7 @@ struct vmspace *vmspace_fork(struct vmspace *parent)
 	for (struct region *r = region_first(parent); r && !err; r = region_next(r))
 		err = fork_region(&target, r);
 	if (sysctl_cow_fork)
-		flush_tlb_mm(parent);	/* its entries were write-protected */
+		flush_tlb_mm(parent);	/* its entries (or PD entries) were write-protected */
 	up_write(&parent->mmap_lock);
 	if (err) {
 		vmspace_put(child);

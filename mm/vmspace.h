@@ -120,6 +120,11 @@ struct vmspace *vmspace_fork(struct vmspace *parent);
  * and those still being built (fork, exec) or kept alive only by a /proc
  * reader's pin.  Under a spin lock: FN must not sleep (mm/audit.c). */
 void vmspace_for_each(void (*fn)(struct vmspace *vm, void *arg), void *arg);
+/* Call FN(vm, ARG) for every address space that processes use (not one
+ * still being built, nor one being freed), each pinned and with its
+ * mmap_lock held for reading: FN may sleep, and its tables stay.  The
+ * caller holds no mmap_lock. */
+void vmspace_for_each_locked(void (*fn)(struct vmspace *vm, void *arg), void *arg);
 
 /* ---- the region tree (mm/region.c); every lookup is O(log n) ---- */
 

@@ -18,6 +18,9 @@ const char *const vm_event_names[NR_VM_EVENTS] = {
 	[KSM_MERGE] = "ksm_merge",
 	[COW_KSM] = "cow_ksm",
 	[FORK_COPY] = "fork_copy",
+	[TABLE_SHARE] = "table_share",
+	[TABLE_COPY] = "table_copy",
+	[TABLE_REUSE] = "table_reuse",
 	[NR_TLB_REMOTE_FLUSH] = "nr_tlb_remote_flush",
 	[NR_TLB_REMOTE_FLUSH_RECEIVED] = "nr_tlb_remote_flush_received",
 	[NR_TLB_LOCAL_FLUSH_ONE] = "nr_tlb_local_flush_one",
@@ -35,9 +38,11 @@ uint64_t vm_event_sum(enum vm_event e)
 
 int sysctl_cow_fork = 1;
 int sysctl_zero_page = 1;
+int sysctl_share_page_tables = 1;
 
 void vmstat_init(void)
 {
 	sysctl_cow_fork = cmdline_bool("cow_fork", true);
 	sysctl_zero_page = cmdline_bool("zero_page", true);
+	sysctl_share_page_tables = cmdline_bool("share_page_tables", true);
 }

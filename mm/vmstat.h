@@ -1,6 +1,6 @@
 /*
  * mm/vmstat.h - event counters of the memory manager, shown in /proc/vmstat
- * with these names, and the two switches of /proc/sys/vm.
+ * with these names, and the switches of /proc/sys/vm.
  */
 #pragma once
 #include <stdint.h>
@@ -17,6 +17,9 @@ enum vm_event {
 	KSM_MERGE,	/* pages merged by the KSM scanner */
 	COW_KSM,	/* merged pages broken by a write */
 	FORK_COPY,	/* pages copied by an eager (cow_fork=0) fork */
+	TABLE_SHARE,	/* page tables fork shared instead of copying (mm/ptshare.c) */
+	TABLE_COPY,	/* shared page tables copied on a first change */
+	TABLE_REUSE,	/* ... made writable in place: this space was the last sharer */
 	NR_TLB_REMOTE_FLUSH,		/* shootdowns sent: one per operation (mm/tlb.c) */
 	NR_TLB_REMOTE_FLUSH_RECEIVED,	/* shootdown requests a CPU answered */
 	NR_TLB_LOCAL_FLUSH_ONE,		/* single pages flushed here (INVLPG) */
@@ -39,7 +42,11 @@ static inline void count_vm_event(enum vm_event e)
 /* Event E summed over every CPU (/proc/vmstat). */
 uint64_t vm_event_sum(enum vm_event e);
 
-/* /proc/sys/vm/cow_fork and zero_page (and cow_fork=, zero_page= at boot). */
+/* /proc/sys/vm/cow_fork, zero_page and share_page_tables (and cow_fork=,
+ * zero_page=, share_page_tables= at boot).  share_page_tables (default 1):
+ * a copy-on-write fork shares the last-level page tables (mm/ptshare.c);
+ * it means nothing when cow_fork is 0. */
 extern int sysctl_cow_fork;
 extern int sysctl_zero_page;
+extern int sysctl_share_page_tables;
 void vmstat_init(void);

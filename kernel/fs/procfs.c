@@ -92,6 +92,7 @@
 #include "mm/layout.h"
 #include "mm/oom_kill.h"
 #include "mm/pagecache.h"
+#include "mm/ptshare.h"
 #include "mm/smaps.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
@@ -496,7 +497,7 @@ static int store_hostname(const struct pfile *pf, const char *s, size_t n)
 	return hostname_set(s, n);
 }
 
-/* ---- knobs: /proc/sys/vm/cow_fork, zero_page ---- */
+/* ---- knobs: /proc/sys/vm/cow_fork, zero_page, share_page_tables ---- */
 
 static int show_int(struct text *t, const struct pfile *pf)
 {
@@ -1225,16 +1226,18 @@ static void show_smaps_rollup(struct text *t, struct proc *p)
  * not a "normal page" there either. */
 static uint64_t pagemap_entry(pte_t *pml4, uint64_t va)
 {
-	uint64_t pa;
+	/* the user half has no huge pages: each page has its own entry */
+	pte_t *pte = walk(pml4, va, false);
 
-	if (!translate(pml4, va, &pa))
+	if (!pte || !pte_present(*pte))
 		return 0;
-	uint64_t pfn = pa >> PAGE_SHIFT, e = PM_PRESENT | (pfn & PM_PFN_MASK);
-	if (ALIGN_DOWN(pa, PAGE_SIZE) == zero_frame || pfn >= nframes)
+	uint64_t pa = pte_addr(*pte), pfn = pa >> PAGE_SHIFT;
+	uint64_t e = PM_PRESENT | (pfn & PM_PFN_MASK);
+	if (pa == zero_frame || pfn >= nframes)
 		return e;
 	if (frames[pfn].flags & FRAME_FILE)
 		e |= PM_FILE;
-	if (frame_mapcount(pfn) == 1)
+	if (pte_mapcount(pte) == 1)
 		e |= PM_EXCLUSIVE;
 	return e;
 }
@@ -1277,10 +1280,29 @@ static long fill_frames(uint64_t first, uint64_t *out, size_t max, uint64_t (*fn
 	return (long)max;
 }
 
+/* A fill_kpagecount in progress: frames [first, first + n) in out[]. */
+struct kpagecount_fill {
+	uint64_t first, n, *out;
+};
+
+static void add_sharers(uint64_t pfn, uint32_t others, void *arg)
+{
+	struct kpagecount_fill *k = arg;
+
+	if (pfn - k->first < k->n)
+		k->out[pfn - k->first] += others;
+}
+
+/* kpagecount: frame_mapcount, plus the other sharers of the page tables
+ * fork shared (mm/ptshare.c): how many address spaces map each frame. */
 static long fill_kpagecount(int pid, uint64_t first, uint64_t *out, size_t max)
 {
 	(void)pid;
-	return fill_frames(first, out, max, frame_mapcount);
+	long n = fill_frames(first, out, max, frame_mapcount);
+	struct kpagecount_fill k = { .first = first, .n = n > 0 ? (uint64_t)n : 0, .out = out };
+	if (n > 0)
+		pt_for_each_shared_entry(add_sharers, &k);
+	return n;
 }
 
 static long fill_kpageflags(int pid, uint64_t first, uint64_t *out, size_t max)
@@ -1316,6 +1338,7 @@ static const struct pfile proc_files[] = {
 	DIR_ROW("sys/vm", 0555),
 	KNOB_ROW("sys/vm/cow_fork", sysctl_cow_fork, 1),
 	KNOB_ROW("sys/vm/zero_page", sysctl_zero_page, 1),
+	KNOB_ROW("sys/vm/share_page_tables", sysctl_share_page_tables, 1),
 	KNOB_ROW("sys/vm/max_map_count", sysctl_max_map_count, 0x7fffffff),
 	KNOB_ROW("sys/vm/overcommit_memory", sysctl_overcommit_memory, OVERCOMMIT_NEVER),
 	KNOB_ROW("sys/vm/overcommit_ratio", sysctl_overcommit_ratio, 0x7fffffff),

@@ -2,7 +2,8 @@
  * kernel/fs/procfs.h - the /proc pseudo file system (kernel/fs/procfs.c), a struct
  * fs_mount (kernel/fs/fs.h) listed in pseudo_mounts[] in kernel/fs/fs.c.
  *
- * /proc: meminfo, vmstat, kpagecount, kpageflags, sys/vm/{cow_fork,zero_page},
+ * /proc: meminfo, vmstat, kpagecount, kpageflags,
+ * sys/vm/{cow_fork,zero_page,share_page_tables},
  * self and one directory per process with comm, maps, pagemap and status.
  */
 #pragma once

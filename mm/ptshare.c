@@ -1,0 +1,286 @@
+/*
+ * mm/ptshare.c - copy-on-write one level up: fork shares the last-level
+ * page tables (PTs, 512 entries, 2 MiB each) instead of visiting their
+ * entries, and the first change under a shared table copies that one
+ * table, or reuses it in place when no one else holds it.  It is cow_fault's
+ * decision (mm/fault.c) for page tables, and the path copying of persistent
+ * data structures: of the tree PML4 -> PDPT -> PD -> PT, a change copies
+ * the path to the changed leaf; here the path below the PD is one PT.
+ * docs/cow.md, "Sharing the page tables too", draws the trees.
+ *
+ * Representation (mm/pte.h):
+ *   - a PD entry pointing at a shared table has PTE_W clear and
+ *     PDE_TABLE_COW set; the access rights of all levels combine (Intel SDM
+ *     vol. 3A, 4.6), so every page below is read-only to the hardware;
+ *   - the table frame (FRAME_PAGETABLE) has refcount = the number of PD
+ *     entries, in all address spaces, that point at it;
+ *   - a leaf frame holds one reference per entry of each distinct table
+ *     that maps it, not per address space: sharing a table touches no leaf
+ *     (fork is O(1) per table).  Entries keep their bits, PTE_W included.
+ *
+ * Algorithm:
+ *   fork (pt_share): the parent's PD entry loses PTE_W and gains
+ *     PDE_TABLE_COW, the child gets the same entry, the table one reference.
+ *   first change (pt_unshare), in the address space VM that changes it:
+ *     refcount 1  -> table_reuse: PTE_W back on, PDE_TABLE_COW off.  Gaining
+ *                    a permission needs no shootdown (see cow_reuse).
+ *     refcount >1 -> table_copy: a new table takes every present entry, and
+ *                    each leaf frame one reference.  A private entry is
+ *                    first made read-only + PTE_COW in the SOURCE too (one
+ *                    atomic compare-and-swap: the hardware may be setting
+ *                    the accessed flag): both tables then map the frame,
+ *                    and whoever reuses the source in place later must not
+ *                    find a PTE_W there.  A MAP_SHARED entry is copied as
+ *                    is.  VM's PD entry then points at the copy, writable;
+ *                    VM's CPUs are flushed (their paging-structure caches
+ *                    may hold the old PD entry), and only then is VM's
+ *                    reference of the source dropped (pt_put).
+ *   the last pt_put of a table (exit, or the copy of the last but one
+ *     sharer meanwhile) drops its leaf references and frees it.
+ *
+ * Invariants (mm/audit.c checks them):
+ *   1. a PD entry with PDE_TABLE_COW has PTE_W clear;
+ *   2. a table with refcount > 1 is reached only through such entries;
+ *   3. a shared table's entries are identical for all its sharers, so each
+ *      sharer's regions must account for them: every path that changes an
+ *      entry or a table under a shared PD entry calls pt_unshare first
+ *      (vm_fault once, the range writers pt_unshare_range).
+ *
+ * Locking.  A shared table is reachable from several address spaces, each
+ * with its own mmap_lock and page_table_lock; no lock covers them all.
+ *   - pt_unshare runs with VM's mmap_lock held (read or write) and decides
+ *     under VM's page_table_lock, so two threads of VM decide once (the
+ *     second finds PDE_TABLE_COW gone).
+ *   - Two sharers unsharing at once each take their own lock: both may see
+ *     refcount 2 and both copy (one copy wasted, both correct); the source's
+ *     entries change meanwhile only by the copiers' atomic write-protection
+ *     (idempotent) and the hardware's accessed flag, since nobody may write
+ *     through a shared table.  Their pt_put is an atomic decrement-and-test
+ *     (frame_put_deferred), so exactly one of them frees it.
+ *   - refcount 1 means VM is the only holder, and only a fork of VM (which
+ *     holds VM's mmap_lock for writing, excluded here) could add one: the
+ *     reuse decision cannot be undone under it.  refcount > 1 read before
+ *     allocating the copy can only fall, to 1 at the least: then the
+ *     allocated copy is freed unused and the table reused.
+ *   - Exit of one sharer while another copies: exit drops its reference
+ *     only after its CPUs left the space (tlb_release_mm), the copier only
+ *     after its flush; whoever drops last frees, and no CPU caches the
+ *     table any more by then.
+ *   - Fork of a sharer: under that sharer's mmap_lock, it only adds a
+ *     reference; the copiers of other sharers are unaffected.
+ *   - The merging scanner (mm/ksm.c) changes entries only after pt_unshare
+ *     and finds the entry again in the table that is now VM's own.
+ *   - Readers that walk without page_table_lock (a fault's read_pte, smaps,
+ *     pagemap, the scanner's look) may have loaded a PD entry just before a
+ *     copy replaced it, and read a source table that the copier's pt_put
+ *     freed as the last sharer; like read_pte's readings, what they find is
+ *     a hint, checked under page_table_lock before anything changes, or
+ *     only reported.
+ * Lock order (docs/smp.md): page_table_lock of one space only; frames.
+ */
+#include "mm/ptshare.h"
+#include "kernel/panic.h"
+#include "kernel/errno.h"
+#include "kernel/rwsem.h"
+#include "mm/fault.h"
+#include "mm/frame.h"
+#include "mm/layout.h"
+#include "mm/tlb.h"
+#include "mm/vm.h"
+#include "mm/vmspace.h"
+#include "mm/vmstat.h"
+
+#define PT_ENTRIES 512
+
+static pte_t *table_of(pte_t pde)
+{
+	return phys_to_virt(pte_addr(pde));
+}
+
+int pt_share(struct vmspace *parent, struct vmspace *child, uint64_t base)
+{
+	pte_t *from = walk_level(parent->pml4, base, 2, false);
+
+	if (!from || !pte_present(*from))
+		return 0;
+	pte_t *to = walk_level(child->pml4, base, 2, true);
+	if (!to)
+		return -ENOMEM;
+	/* atomic: the CPUs of the parent's other threads may set the
+	 * entry's accessed flag meanwhile */
+	__atomic_fetch_and(from, ~PTE_W, __ATOMIC_RELAXED);
+	__atomic_fetch_or(from, PDE_TABLE_COW, __ATOMIC_RELAXED);
+	frame_get(pte_addr(*from));
+	*to = *from;
+	count_vm_event(TABLE_SHARE);
+	fault_trace(base, "table_share", 0, pte_addr(*from));
+	return 0;
+}
+
+/* Make the private entry E read-only + PTE_COW in place (one atomic step,
+ * as the hardware may set PTE_A meanwhile); returns it as it now is. */
+static pte_t write_protect_entry(pte_t *e)
+{
+	pte_t old = __atomic_load_n(e, __ATOMIC_RELAXED), new;
+
+	do {
+		new = (old & ~PTE_W) | PTE_COW;
+	} while (!__atomic_compare_exchange_n(e, &old, new, false, __ATOMIC_RELAXED,
+					      __ATOMIC_RELAXED));
+	return new;
+}
+
+/* Is page VA of VM in a MAP_SHARED region?  *R walks VM's regions along
+ * with VA, which only grows. */
+static bool in_shared_region(const struct region **r, uint64_t va)
+{
+	while (*r && (*r)->end <= va)
+		*r = region_next(*r);
+	return *r && va >= (*r)->start && (*r)->shared;
+}
+
+/* Fill the new table COPY from the source table of PD entry PDE, which
+ * maps the 2 MiB at BASE of VM (see the opening comment). */
+static void fill_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t copy)
+{
+	pte_t *src = table_of(*pde), *dst = phys_to_virt(copy);
+	const struct region *r = region_find_after(vm, base);
+
+	for (int i = 0; i < PT_ENTRIES; i++) {
+		pte_t e = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
+		if (pte_present(e)) {
+			if (!in_shared_region(&r, base + i * PAGE_SIZE))
+				e = write_protect_entry(&src[i]);
+			frame_get(pte_addr(e));
+		}
+		dst[i] = e;
+	}
+}
+
+/* table_reuse: VM holds the table's last reference; it is VM's own again. */
+static void table_reuse(uint64_t base, pte_t *pde)
+{
+	*pde = (*pde | PTE_W) & ~PDE_TABLE_COW;
+	count_vm_event(TABLE_REUSE);
+	fault_trace(base, "table_reuse", pte_addr(*pde), pte_addr(*pde));
+}
+
+/* table_copy: VM's PD entry PDE moves to the filled copy COPY, writable;
+ * returns the source table, whose reference VM still holds. */
+static uint64_t table_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t copy)
+{
+	uint64_t old = pte_addr(*pde);
+
+	fill_copy(vm, base, pde, copy);
+	*pde = copy | (*pde & ~(PTE_ADDR_MASK | PDE_TABLE_COW)) | PTE_W;
+	count_vm_event(TABLE_COPY);
+	fault_trace(base, "table_copy", old, copy);
+	return old;
+}
+
+int pt_unshare(struct vmspace *vm, uint64_t va)
+{
+	uint64_t base = ALIGN_DOWN(va, HUGE_2M), copy = 0, old = 0;
+	pte_t *pde = walk_level(vm->pml4, va, 2, false);
+
+	/* only VM's own pt_unshare clears the bit, and fork (excluded by
+	 * mmap_lock) sets it: a look without the lock is enough to pass */
+	if (!pde || !(__atomic_load_n(pde, __ATOMIC_RELAXED) & PDE_TABLE_COW))
+		return 0;
+	if (frame_refcount(pte_addr(*pde)) > 1 && !(copy = frame_alloc(FRAME_PAGETABLE)))
+		return -ENOMEM;
+	spin_lock(&vm->page_table_lock);
+	int done = (*pde & PDE_TABLE_COW) != 0;
+	if (done && frame_refcount(pte_addr(*pde)) == 1)
+		table_reuse(base, pde);
+	else if (done && copy)
+		old = table_copy(vm, base, pde, copy);
+	else if (done)
+		panic("pt_unshare: refcount of table %lx rose without a fork", pte_addr(*pde));
+	spin_unlock(&vm->page_table_lock);
+	if (old) {
+		flush_tlb_range(vm, base, base + HUGE_2M);
+		pt_put(old);
+	} else if (copy) {
+		frame_put(copy);	/* reused after all, or another thread did it */
+	}
+	return done;
+}
+
+static int unshare_pde(pte_t *pde, uint64_t va, void *vm)
+{
+	if (!(*pde & PDE_TABLE_COW))
+		return 0;
+	int err = pt_unshare(vm, va);
+	return err < 0 ? err : 0;
+}
+
+int pt_unshare_range(struct vmspace *vm, uint64_t start, uint64_t end)
+{
+	return walk_range_level(vm->pml4, start, end, 2, unshare_pde, vm);
+}
+
+void pt_put(uint64_t table)
+{
+	uint32_t last = 0;
+
+	frame_put_deferred(table, &last);
+	if (!last)
+		return;
+	pte_t *e = phys_to_virt(table);
+	for (int i = 0; i < PT_ENTRIES; i++)
+		if (pte_present(e[i]))
+			frame_put(pte_addr(e[i]));
+	frame_free_deferred(last);
+}
+
+uint32_t pt_sharers(const pte_t *pte)
+{
+	return frame_refcount(ALIGN_DOWN(virt_to_phys(pte), PAGE_SIZE));
+}
+
+/* One pt_for_each_shared_entry walk. */
+struct shared_walk {
+	void (*fn)(uint64_t pfn, uint32_t others, void *arg);
+	void *arg;
+	uint32_t tag;		/* marks the tables this walk has visited */
+};
+
+/* Walks take turns: each marks the tables it visited (frame.aux). */
+static struct rwsem shared_walk_sem = RWSEM_INIT("pt_mapcount");
+static uint32_t shared_walk_tag;
+
+/* The entries of the table PDE points at, if it is shared and this walk
+ * has not visited it from another of its sharers. */
+static int visit_shared_table(pte_t *pde, uint64_t va, void *w_)
+{
+	struct shared_walk *w = w_;
+	uint64_t table = pte_addr(*pde);
+	uint32_t others = frame_refcount(table) - 1;
+	struct frame *f = pa_to_frame(table);
+
+	(void)va;
+	if (!(*pde & PDE_TABLE_COW) || !others || f->aux == w->tag)
+		return 0;
+	f->aux = w->tag;
+	const pte_t *e = phys_to_virt(table);
+	for (int i = 0; i < PT_ENTRIES; i++)
+		if (pte_present(e[i]))
+			w->fn(pte_addr(e[i]) >> PAGE_SHIFT, others, w->arg);
+	return 0;
+}
+
+static void visit_space_tables(struct vmspace *vm, void *w)
+{
+	walk_range_level(vm->pml4, 0, USER_TOP, 2, visit_shared_table, w);
+}
+
+void pt_for_each_shared_entry(void (*fn)(uint64_t pfn, uint32_t others, void *arg), void *arg)
+{
+	down_write(&shared_walk_sem);
+	if (!++shared_walk_tag)
+		shared_walk_tag++;		/* 0 is a new table's aux */
+	struct shared_walk w = { .fn = fn, .arg = arg, .tag = shared_walk_tag };
+	vmspace_for_each_locked(visit_space_tables, &w);
+	up_write(&shared_walk_sem);
+}

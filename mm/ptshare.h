@@ -1,0 +1,47 @@
+/*
+ * mm/ptshare.h - last-level page tables shared by fork and copied on their
+ * first change: copy-on-write one level up (mm/ptshare.c explains the
+ * algorithm, the representation and the locking; docs/cow.md draws it).
+ */
+#pragma once
+#include "kernel/lib.h"
+#include "mm/pte.h"
+
+struct vmspace;
+
+/* fork: CHILD's PD entry for the 2 MiB at BASE (aligned) becomes PARENT's,
+ * both write-protected with PDE_TABLE_COW, and the table gains a reference.
+ * Nothing when PARENT has no table there.  PARENT's mmap_lock is held for
+ * writing; the caller flushes PARENT's TLBs (its PD entry lost PTE_W).
+ * 0, or -ENOMEM (no frame for CHILD's upper tables). */
+int pt_share(struct vmspace *parent, struct vmspace *child, uint64_t base);
+
+/* Make the page table mapping VA VM's own before its entries change: reuse
+ * it in place when VM holds its last reference (table_reuse), else copy it
+ * (table_copy).  Caller holds VM's mmap_lock (read or write), not its
+ * page_table_lock.  1 when a shared table was made VM's own (the entries
+ * of VA's table must be read again), 0 when it was not shared, -ENOMEM. */
+int pt_unshare(struct vmspace *vm, uint64_t va);
+/* pt_unshare for every shared table that maps part of [start, end): what
+ * every writer of a range of entries calls first.  0 or -ENOMEM (the
+ * tables before stay unshared, which changes nothing visible). */
+int pt_unshare_range(struct vmspace *vm, uint64_t start, uint64_t end);
+
+/* Drop one reference of the page table at physical address TABLE (a PD
+ * entry pointing at it is gone).  The last one drops the references of
+ * its leaf entries and frees it: no CPU may still cache it (exit,
+ * pt_unshare after its flush). */
+void pt_put(uint64_t table);
+
+/* How many PD entries share the page table that holds leaf entry PTE
+ * (1 for a table of one address space). */
+uint32_t pt_sharers(const pte_t *pte);
+
+/* Call FN(pfn, others, ARG) for each present entry of each page table
+ * shared by several address spaces, once per table however many reach
+ * it: OTHERS is how many sharers beyond one map frame PFN through it (what
+ * a count of mappings must add to frame_mapcount, which counts the table
+ * once).  For /proc/kpagecount and KSM's pages_sharing.  Visits every
+ * address space's PD entries (its mmap_lock held for reading in turn);
+ * sleeps; such walks take turns. */
+void pt_for_each_shared_entry(void (*fn)(uint64_t pfn, uint32_t others, void *arg), void *arg);
