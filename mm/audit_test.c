@@ -24,6 +24,7 @@
 #include "mm/layout.h"
 #include "mm/vm.h"
 #include "mm/vmspace.h"
+#include "mm/vmstat.h"
 
 #define RW_VA 0x0000000040000000UL	/* 4 pages, PROT_READ | PROT_WRITE */
 #define RO_VA 0x0000000040100000UL	/* 4 pages, PROT_READ */
@@ -250,5 +251,39 @@ KTEST(audit_shared)
 	proc_free(p);
 	KCHECK(vm_audit(NULL) == 0, "no violation at the end");
 	KCHECK(frame_free_count() == before, "no frame leaked (%lu -> %lu)", before,
+	       frame_free_count());
+}
+
+KTEST(audit_shared_tables)
+{
+	int saved = sysctl_share_page_tables;
+	uint64_t before = settled_free_count();
+	struct proc *p = scratch_new(NULL), *c = NULL;
+
+	sysctl_share_page_tables = 1;
+	KCHECK(p && vm_fault(p->vm, PAGE2, FAULT_WRITE) == 0, "a scratch process with a written page");
+	if (p)
+		c = scratch_new(built(vmspace_fork(p->vm)));
+	pte_t *pde = c ? walk_level(p->vm->pml4, RW_VA, 2, false) : NULL;
+	KCHECK(pde && (*pde & PDE_TABLE_COW) && vm_audit(NULL) == 0,
+	       "no violation after a fork that shares the page table");
+	if (pde) {
+		*pde |= PTE_W;
+		KCHECK(finds(AUDIT_TABLE_SHARE, 1), "a writable PD entry with PDE_TABLE_COW is found");
+		*pde &= ~(PTE_W | PDE_TABLE_COW);
+		KCHECK(finds(AUDIT_TABLE_SHARE, 1),
+		       "a PD entry without PDE_TABLE_COW to a table of refcount 2 is found");
+		*pde |= PDE_TABLE_COW;
+		KCHECK(vm_audit(NULL) == 0, "... and no violation once it is as fork left it");
+		KCHECK(vm_fault(c->vm, PAGE2, FAULT_WRITE) == 0 && vm_audit(NULL) == 0,
+		       "no violation after the child's write copies the table");
+	}
+	if (c)
+		proc_free(c);
+	if (p)
+		proc_free(p);
+	sysctl_share_page_tables = saved;
+	KCHECK(vm_audit(NULL) == 0 && frame_free_count() == before,
+	       "no violation and no frame leaked once they are gone (%lu -> %lu)", before,
 	       frame_free_count());
 }

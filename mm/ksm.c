@@ -733,7 +733,10 @@ static int scan_pte(pte_t *pte, uint64_t va, void *arg)
 	struct scan_walk *w = arg;
 	struct page_ref ref = { .vm = w->vm, .pte = pte, .va = va, .pa = pte_addr(*pte) };
 
-	scan_page(w->pid, &ref);
+	/* a walk without page_table_lock may read a page table a copy just
+	 * replaced and freed (mm/ptshare.c): what it finds is checked */
+	if (ref.pa >> PAGE_SHIFT < nframes)
+		scan_page(w->pid, &ref);
 	w->next_va = va + PAGE_SIZE;
 	return --*w->budget == 0 || this_cpu()->need_resched;
 }
@@ -885,9 +888,23 @@ static int unshare_pte(pte_t *pte, uint64_t va, void *arg)
 	return 0;
 }
 
+/* A page table fork shared (mm/ptshare.c) that maps a merged frame is made
+ * VM's own before unshare_pte changes its entries; the others stay shared. */
+static int own_table_if_merged(pte_t *pde, uint64_t va, void *vm)
+{
+	const pte_t *e = phys_to_virt(pte_addr(*pde));
+
+	if (!(*pde & PDE_TABLE_COW))
+		return 0;
+	for (int i = 0; i < 512; i++)
+		if (pte_present(e[i]) && (pa_to_frame(pte_addr(e[i]))->flags & FRAME_KSM))
+			return pt_unshare(vm, va) < 0 ? -ENOMEM : 0;
+	return 0;
+}
+
 int ksm_unmerge_range(struct vmspace *vm, uint64_t start, uint64_t end)
 {
-	int err = pt_unshare_range(vm, start, end);
+	int err = walk_range_level(vm->pml4, start, end, 2, own_table_if_merged, vm);
 
 	return err ? err : walk_range(vm->pml4, start, end, unshare_pte, vm);
 }

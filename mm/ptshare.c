@@ -71,11 +71,18 @@
  *   - The merging scanner (mm/ksm.c) changes entries only after pt_unshare
  *     and finds the entry again in the table that is now VM's own.
  *   - Readers that walk without page_table_lock (a fault's read_pte, smaps,
- *     pagemap, the scanner's look) may have loaded a PD entry just before a
- *     copy replaced it, and read a source table that the copier's pt_put
- *     freed as the last sharer; like read_pte's readings, what they find is
- *     a hint, checked under page_table_lock before anything changes, or
- *     only reported.
+ *     pagemap, the scanner's look, pt_for_each_shared_entry) hold only
+ *     mmap_lock for reading, as pt_unshare does: one may have loaded a PD
+ *     entry just before a copy replaced it, and still read the source table
+ *     when its last sharer frees it (the copier itself, or another sharer's
+ *     exit).  Before page tables were shared they were freed only under
+ *     mmap_lock held for writing; now such a reader may read a freed frame
+ *     for the few instructions of one table's walk.  Each treats what it
+ *     reads as a hint: frame numbers are bounds-checked, and every change
+ *     is decided again under page_table_lock on a fresh walk (read_pte's
+ *     rule).  Linux closes the same window for its lockless walkers by
+ *     walking with interrupts off and freeing page tables only after an
+ *     IPI to every CPU (tlb_remove_table); this kernel does not yet.
  * Lock order (docs/smp.md): page_table_lock of one space only; frames.
  */
 #include "mm/ptshare.h"
@@ -260,7 +267,7 @@ static int visit_shared_table(pte_t *pde, uint64_t va, void *w_)
 	struct frame *f = pa_to_frame(table);
 
 	(void)va;
-	if (!(*pde & PDE_TABLE_COW) || !others || f->aux == w->tag)
+	if (!(*pde & PDE_TABLE_COW) || !others || !(f->flags & FRAME_PAGETABLE) || f->aux == w->tag)
 		return 0;
 	f->aux = w->tag;
 	const pte_t *e = phys_to_virt(table);

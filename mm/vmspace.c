@@ -338,18 +338,27 @@ static int drop_cache_page(pte_t *pte, uint64_t va, void *tlb)
 	return 0;
 }
 
-/* unmap_file_pages for [start, end) of one region, page table by page
- * table: a shared one is made VM's own first (pt_unshare).  Without memory
- * for its copy, its pages stay mapped (their frames keep their references:
- * a later access sees the old page instead of SIGBUS), since truncate
- * cannot fail. */
-static void unmap_file_range(struct vmspace *vm, uint64_t start, uint64_t end, bool even_cows,
-			     struct mmu_gather *tlb)
+/* unmap_file_pages' work in one region: [start, end) of VM. */
+struct file_unmap {
+	struct vmspace *vm;
+	uint64_t start, end;
+	bool even_cows;
+	struct mmu_gather *tlb;
+};
+
+/* The part in the page table of PD entry PDE, at BASE: a shared one is
+ * made VM's own first (pt_unshare).  Without memory for its copy, its
+ * pages stay mapped (their frames keep their references: a later access
+ * sees the old page instead of SIGBUS), since truncate cannot fail. */
+static int unmap_file_table(pte_t *pde, uint64_t base, void *arg)
 {
-	for (uint64_t va = ALIGN_DOWN(start, HUGE_2M); va < end; va += HUGE_2M)
-		if (pt_unshare(vm, va) >= 0)
-			walk_range(vm->pml4, MAX(va, start), MIN(va + HUGE_2M, end),
-				   even_cows ? drop_page : drop_cache_page, tlb);
+	struct file_unmap *u = arg;
+
+	(void)pde;
+	if (pt_unshare(u->vm, base) >= 0)
+		walk_range(u->vm->pml4, MAX(base, u->start), MIN(base + HUGE_2M, u->end),
+			   u->even_cows ? drop_page : drop_cache_page, u->tlb);
+	return 0;
 }
 
 /* In VM, drop the pages of INODE's file regions that show file bytes
@@ -366,8 +375,10 @@ static void unmap_file_pages(struct vmspace *vm, const struct inode *inode, uint
 			continue;
 		uint64_t skip = from > r->file_off ? from - r->file_off : 0;
 		uint64_t len = MIN(to - r->file_off, r->end - r->start);
+		struct file_unmap u = { .vm = vm, .start = r->start + skip, .end = r->start + len,
+					.even_cows = even_cows, .tlb = &tlb };
 		if (skip < len)
-			unmap_file_range(vm, r->start + skip, r->start + len, even_cows, &tlb);
+			walk_range_level(vm->pml4, u.start, u.end, 2, unmap_file_table, &u);
 	}
 	tlb_finish_mmu(&tlb);
 	up_write(&vm->mmap_lock);
@@ -440,6 +451,7 @@ struct fork_target {
 	struct vmspace *parent, *child;
 	uint64_t table_va;	/* the 2 MiB range TABLE maps */
 	pte_t *table;
+	const struct region *region;	/* the parent's region being given */
 	uint64_t shared_end;	/* below it, the tables fork decided on are done */
 };
 
@@ -538,18 +550,20 @@ static bool table_shareable(struct vmspace *parent, uint64_t base)
 	return true;
 }
 
-/* The pages of [start, end), part of region R within one 2 MiB: the whole
- * page table shared (once, however many regions overlap it), or page by
- * page. */
-static int fork_chunk(struct fork_target *t, const struct region *r, uint64_t start,
-		      uint64_t end)
+/* The pages of region T->r in the 2 MiB at BASE, which the parent's PD
+ * entry PDE maps (walk_range_level visits only those that exist): the
+ * whole page table shared (once, however many regions overlap it), or
+ * page by page. */
+static int fork_chunk(pte_t *pde, uint64_t base, void *arg)
 {
-	uint64_t base = ALIGN_DOWN(start, HUGE_2M);
+	struct fork_target *t = arg;
+	const struct region *r = t->region;
 
+	(void)pde;
 	if (base < t->shared_end)
 		return 0;	/* its table is shared already, by the region before */
 	if (!table_shareable(t->parent, base))
-		return fork_pages(t, r, start, end);
+		return fork_pages(t, r, MAX(base, r->start), MIN(base + HUGE_2M, r->end));
 	t->shared_end = base + HUGE_2M;
 	return pt_share(t->parent, t->child, base);
 }
@@ -568,19 +582,16 @@ static int fork_region(struct fork_target *t, const struct region *r)
 	int err = region_copy(t->child, r);
 	if (err || r->wipeonfork)
 		return err;
-	for (uint64_t va = r->start, next; va < r->end && !err; va = next) {
-		next = MIN(ALIGN_DOWN(va, HUGE_2M) + HUGE_2M, r->end);
-		err = fork_chunk(t, r, va, next);
-	}
-	return err;
+	t->region = r;
+	return walk_range_level(t->parent->pml4, r->start, r->end, 2, fork_chunk, t);
 }
 
 /*
  * vmspace_fork (xv6's uvmcopy): the child's address space for fork, shared
  * copy-on-write or copied eagerly as /proc/sys/vm/cow_fork says, region by
  * region; copy-on-write by whole page tables where it can, as
- * /proc/sys/vm/share_page_tables says.  On failure the partial child is destroyed, which drops every
- * reference it took.
+ * /proc/sys/vm/share_page_tables says.  On failure the partial child is
+ * destroyed, which drops every reference it took.
  */
 struct vmspace *vmspace_fork(struct vmspace *parent)
 {

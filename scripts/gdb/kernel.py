@@ -125,9 +125,24 @@ def read_phys_u64(pa):
     return int.from_bytes(read_phys(pa, 8), "little")
 
 
-def decode_flags(entry):
-    """PTE value -> 'P W U ... NX' (only the bits that are set)."""
-    return " ".join(name for bit, name in PTE_FLAGS if entry & (1 << bit)) or "-"
+def decode_flags(entry, level="PT"):
+    """PTE value -> 'P W U ... NX' (only the bits that are set). In a PD entry bit 9 is
+    PDE_TABLE_COW (mm/pte.h): the page table below is shared by fork (mm/ptshare.c)."""
+    names = [("TABLE_COW" if level == "PD" and bit == 9 else name)
+             for bit, name in PTE_FLAGS if entry & (1 << bit)]
+    return " ".join(names) or "-"
+
+
+def table_note(step):
+    """'  (PT shared by N)' for a PD entry with PDE_TABLE_COW: N PD entries, in all address
+    spaces, point at the page table (its frame's reference count); else ''."""
+    if step["level"] != "PD" or step["huge"] or not step["entry"] & PTE_COW:
+        return ""
+    try:
+        refs = int(frame_desc(step["frame"] >> 12)["refcount"])
+    except gdb.GdbError:
+        return "  (PT shared)"
+    return "  (PT shared by %d)" % refs
 
 
 def current_cr3():
@@ -168,7 +183,8 @@ def effective_access(steps):
     w = all(s["entry"] & PTE_W for s in steps)
     u = all(s["entry"] & PTE_U for s in steps)
     nx = any(s["entry"] & PTE_NX for s in steps)
-    cow = bool(steps[-1]["entry"] & PTE_COW)
+    cow = bool(steps[-1]["entry"] & PTE_COW) or any(
+        s["level"] == "PD" and s["entry"] & PTE_COW for s in steps)
     parts = ["read"]
     if w:
         parts.append("write")
@@ -515,7 +531,10 @@ CR3 defaults to the current $cr3 register (as QEMU's gdbstub reports it).
 Table memory is read through the kernel's direct map (0xFFFF800000000000 + phys).
 
 For each level (PML4, PDPT, PD, PT) prints the index, the physical address of the entry,
-its value, the frame it points to and its flags (P W U PWT PCD A D PS G COW NX).
+its value, the frame it points to and its flags (P W U PWT PCD A D PS G COW NX).  A PD
+entry with TABLE_COW points at a page table fork shared (mm/ptshare.c): `(PT shared by N)`
+gives the table's reference count, the number of PD entries that point at it (1: the other
+sharers copied it; the next change here takes it back in place, table_reuse).
 Stops at a not-present entry or at a huge page (PS in a PDPT or PD entry); the last
 entry also shows, in brackets, the reference count and kind of the frame VA lands in
 (see `help frame pfn`). Then prints the physical address and the effective access rights
@@ -538,10 +557,10 @@ entry also shows, in brackets, the reference count and kind of the frame VA land
         steps, pa, size = walk(va, cr3)
         for s in steps:
             leaf = pa is not None and s is steps[-1]
-            gdb.write("  %-4s[%3d] @0x%012x = 0x%016x  frame 0x%012x  %s%s%s\n" % (
+            gdb.write("  %-4s[%3d] @0x%012x = 0x%016x  frame 0x%012x  %s%s%s%s\n" % (
                 s["level"], s["index"], s["slot"], s["entry"], s["frame"],
-                decode_flags(s["entry"]), "  (huge page)" if s["huge"] else "",
-                "  [%s]" % frame_note(pa) if leaf else ""))
+                decode_flags(s["entry"], s["level"]), "  (huge page)" if s["huge"] else "",
+                table_note(s), "  [%s]" % frame_note(pa) if leaf else ""))
         if pa is None:
             gdb.write("  not mapped: %s entry not present\n" % steps[-1]["level"])
             return
