@@ -253,8 +253,10 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
  * entry above it (0 when none), from one walk: read without
  * page_table_lock (Linux's ptep_get_lockless), since every decision made on
  * them is checked again under the lock (install, lock_pte_same,
- * pt_unshare).  The tables themselves cannot go: they are freed only under
- * mmap_lock held for writing, and the caller holds it. */
+ * pt_unshare).  The caller holds mmap_lock, so no table of VM's own goes
+ * meanwhile; a shared one being copied away may (mm/ptshare.c, the
+ * readers' window), which is one more reason to take what is read here as
+ * a hint only. */
 static pte_t read_entries(struct vmspace *vm, uint64_t va, pte_t *pde)
 {
 	pte_t *d = walk_level(vm->pml4, va, 2, false);
