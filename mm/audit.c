@@ -409,9 +409,10 @@ static void check_shared_entry(pte_t e, uint64_t va, uint16_t flags)
  * entry (a shared page table's is read-only: mm/ptshare.c)? */
 static bool writable(const pte_t *pte, uint64_t va)
 {
+	if (!(*pte & PTE_W))
+		return false;	/* most entries: no walk */
 	const pte_t *pde = walk_level(audit.sp->vm->pml4, va, 2, false);
-
-	return (*pte & PTE_W) && pde && (*pde & PTE_W);
+	return pde && (*pde & PTE_W);
 }
 
 /* Invariant 2 for one user entry, every holder being counted now. */

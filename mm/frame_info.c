@@ -22,7 +22,7 @@
  *
  * A page table that fork shared (mm/ptshare.c) holds one reference of each
  * frame it maps, however many address spaces share it: frame_mapcount
- * counts it once, and pte_mapcount and /proc/kpagecount (pt_mapcounts) add
+ * counts it once, and pte_mapcount and /proc/kpagecount (pt_for_each_shared_entry) add
  * the other sharers.
  *
  * A fault in progress holds a reference for a moment before it maps the

@@ -11,7 +11,7 @@
 /* How many page-table entries map frame PFN, a page table that fork shared
  * counted once (mm/ptshare.c); 0 for a frame number past the end of RAM.
  * mm/frame_info.c says how it is derived.  /proc/kpagecount adds the other
- * sharers of shared tables (pt_mapcounts). */
+ * sharers of shared tables (pt_for_each_shared_entry). */
 uint64_t frame_mapcount(uint64_t pfn);
 /* How many address spaces map the frame of the present user entry PTE, as
  * its own page table tells: frame_mapcount plus the other sharers of that

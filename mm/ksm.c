@@ -63,17 +63,20 @@
  * swept at its end.
  *
  * Frame lifetime: the stable tree holds no reference of its own; a merged
- * frame's reference count is exactly its number of mappings.  When the last
+ * frame's reference count is exactly its number of page-table entries (a
+ * page table that fork shared, mm/ptshare.c, counted once).  When the last
  * one goes (munmap, exit, exec, MADV_DONTNEED), frame_put calls
  * ksm_frame_freed() and the node leaves the tree before the frame is freed.
  * When the last user writes to it, cow_fault calls ksm_try_release(): the
  * frame leaves the tree and is reused in place.  fork shares merged frames
- * like any other copy-on-write page (one more reference, one more sharer).
+ * like any other copy-on-write page (one more reference, one more sharer),
+ * or with the page table that maps it (no reference more).
  *
  * Statistics, with Linux's meanings: pages_shared = stable frames in use;
  * pages_sharing = their mappings beyond the first of each (the pages saved),
- * both computed from the reference counts when read, so fork, exit and
- * munmap need no bookkeeping here; pages_unshared and pages_volatile = items
+ * both computed from the reference counts when read (plus the other
+ * sharers of shared page tables: pt_for_each_shared_entry), so fork, exit
+ * and munmap need no bookkeeping here; pages_unshared and pages_volatile = items
  * whose last visit put them in the unstable tree / found them changed.
  * /proc/vmstat's ksm_merge counts the page-table entries the scanner pointed
  * at a merged frame or the zero frame.  Zero-page merges are not counted in

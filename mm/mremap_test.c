@@ -8,6 +8,7 @@
 #include "kernel/ktest.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
+#include "mm/ktest_frames.h"
 #include "mm/layout.h"
 #include "mm/mremap.h"
 #include "mm/vm.h"
@@ -16,28 +17,6 @@
 #define SRC 0x40000000UL
 #define SRC_LEN (3 * HUGE_2M)
 #define NPAGES 3	/* one written page in each 2 MiB of SRC */
-
-/* Take every free frame but LEAVE; they are linked through their first
- * word from the returned chain (as frame_test does). */
-static uint64_t drain_frames(uint64_t leave)
-{
-	uint64_t chain = 0, pa;
-
-	while (frame_free_count() > leave && (pa = frame_alloc(FRAME_USER))) {
-		*(uint64_t *)phys_to_virt(pa) = chain;
-		chain = pa;
-	}
-	return chain;
-}
-
-static void release_frames(uint64_t chain)
-{
-	while (chain) {
-		uint64_t next = *(uint64_t *)phys_to_virt(chain);
-		frame_put(chain);
-		chain = next;
-	}
-}
 
 /* A space with a writable region at SRC, a written page in each of its
  * 2 MiB ranges (their entries go to PTES), and a read-only page just above

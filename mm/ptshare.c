@@ -35,8 +35,10 @@
  *                    VM's CPUs are flushed (their paging-structure caches
  *                    may hold the old PD entry), and only then is VM's
  *                    reference of the source dropped (pt_put).
- *   the last pt_put of a table (exit, or the copy of the last but one
- *     sharer meanwhile) drops its leaf references and frees it.
+ *   munmap of a whole 2 MiB under a shared table (pt_drop_range): VM's PD
+ *     entry is cleared, VM's CPUs flushed, VM's reference dropped: no copy.
+ *   the last pt_put of a table (exit, munmap, or the copy of the last but
+ *     one sharer meanwhile) drops its leaf references and frees it.
  *
  * Invariants (mm/audit.c checks them):
  *   1. a PD entry with PDE_TABLE_COW has PTE_W clear;
@@ -44,7 +46,8 @@
  *   3. a shared table's entries are identical for all its sharers, so each
  *      sharer's regions must account for them: every path that changes an
  *      entry or a table under a shared PD entry calls pt_unshare first
- *      (vm_fault once, the range writers pt_unshare_range).
+ *      (vm_fault once, the range writers pt_unshare_range, munmap
+ *      pt_drop_range).
  *
  * Locking.  A shared table is reachable from several address spaces, each
  * with its own mmap_lock and page_table_lock; no lock covers them all.
@@ -225,6 +228,51 @@ static int unshare_pde(pte_t *pde, uint64_t va, void *vm)
 int pt_unshare_range(struct vmspace *vm, uint64_t start, uint64_t end)
 {
 	return walk_range_level(vm->pml4, start, end, 2, unshare_pde, vm);
+}
+
+#define DROP_BATCH 32	/* tables pt_drop_range drops per flush */
+
+/* One pt_drop_range batch: the tables whose PD entries it cleared. */
+struct table_drop {
+	uint64_t start, end;		/* the range being unmapped */
+	uint64_t table[DROP_BATCH];
+	int n;
+	uint64_t lo, hi;		/* what their entries mapped */
+};
+
+/* Clear PD entry PDE of BASE if it points at a shared table and its 2 MiB
+ * lies wholly in the range; stop the walk when the batch is full. */
+static int drop_pde(pte_t *pde, uint64_t base, void *d_)
+{
+	struct table_drop *d = d_;
+
+	if (!(*pde & PDE_TABLE_COW) || base < d->start || base + HUGE_2M > d->end)
+		return 0;
+	d->table[d->n++] = pte_addr(*pde);
+	*pde = 0;
+	d->lo = MIN(d->lo, base);
+	d->hi = MAX(d->hi, base + HUGE_2M);
+	return d->n == DROP_BATCH;
+}
+
+int pt_drop_range(struct vmspace *vm, uint64_t start, uint64_t end)
+{
+	struct table_drop d = { .start = start, .end = end = MIN(end, USER_TOP) };
+
+	/* the tables at the edges, covered in part, first: what may fail */
+	if ((start % HUGE_2M && pt_unshare(vm, start) < 0) ||
+	    (end % HUGE_2M && pt_unshare(vm, end - 1) < 0))
+		return -ENOMEM;
+	do {
+		d.n = 0;
+		d.lo = UINT64_MAX, d.hi = 0;
+		walk_range_level(vm->pml4, start, end, 2, drop_pde, &d);
+		if (d.n)
+			flush_tlb_range(vm, d.lo, d.hi);
+		for (int i = 0; i < d.n; i++)
+			pt_put(d.table[i]);
+	} while (d.n == DROP_BATCH);
+	return 0;
 }
 
 void pt_put(uint64_t table)

@@ -27,10 +27,17 @@ int pt_unshare(struct vmspace *vm, uint64_t va);
  * tables before stay unshared, which changes nothing visible). */
 int pt_unshare_range(struct vmspace *vm, uint64_t start, uint64_t end);
 
+/* munmap of [start, end), before its entries go: a shared page table it
+ * covers in part (at most two: at its edges) is made VM's own (pt_unshare),
+ * and one it covers whole leaves VM without a copy: VM's PD entry is
+ * cleared, VM's CPUs flushed, then its reference dropped (pt_put).  Caller
+ * holds VM's mmap_lock for writing.  0, or -ENOMEM with no table dropped. */
+int pt_drop_range(struct vmspace *vm, uint64_t start, uint64_t end);
+
 /* Drop one reference of the page table at physical address TABLE (a PD
  * entry pointing at it is gone).  The last one drops the references of
  * its leaf entries and frees it: no CPU may still cache it (exit,
- * pt_unshare after its flush). */
+ * pt_unshare and pt_drop_range after their flush). */
 void pt_put(uint64_t table);
 
 /* How many PD entries share the page table that holds leaf entry PTE

@@ -3,12 +3,15 @@
  * (mm/ptshare.c): fork shares a table (one reference more, PD entries
  * write-protected, no leaf touched); the first change in one sharer copies
  * it and write-protects the source; the last sharer reuses it in place;
- * the last pt_put drops the leaf frames' references.
+ * the last pt_put drops the leaf frames' references; without a frame for
+ * the copy, -ENOMEM and nothing changed.
  */
+#include "kernel/errno.h"
 #include "kernel/ktest.h"
 #include "mm/fault.h"
 #include "mm/frame.h"
 #include "mm/frame_info.h"
+#include "mm/ktest_frames.h"
 #include "mm/layout.h"
 #include "mm/ptshare.h"
 #include "mm/vm.h"
@@ -34,6 +37,26 @@ static struct vmspace *space_with_table(void)
 		return NULL;
 	}
 	return vm;
+}
+
+/* The switches as these tests need them: cow_fork and share_page_tables
+ * on; sharing_restore puts back what sharing_on found. */
+struct switches {
+	int cow_fork, share_page_tables;
+};
+
+static struct switches sharing_on(void)
+{
+	struct switches old = { sysctl_cow_fork, sysctl_share_page_tables };
+
+	sysctl_cow_fork = sysctl_share_page_tables = 1;
+	return old;
+}
+
+static void sharing_restore(struct switches old)
+{
+	sysctl_cow_fork = old.cow_fork;
+	sysctl_share_page_tables = old.share_page_tables;
 }
 
 static struct vmspace *fork_of(struct vmspace *parent)
@@ -77,8 +100,7 @@ static void count_page(uint64_t pfn, uint32_t others, void *count)
 
 KTEST(ptshare_share_copy_reuse)
 {
-	int saved = sysctl_share_page_tables, cow = sysctl_cow_fork;
-	sysctl_share_page_tables = sysctl_cow_fork = 1;
+	struct switches saved = sharing_on();
 	struct vmspace *parent = space_with_table(), *child = parent ? fork_of(parent) : NULL;
 
 	KCHECK(parent && child, "a space with two written pages, and its fork");
@@ -113,14 +135,12 @@ KTEST(ptshare_share_copy_reuse)
 out:
 	if (parent)
 		vmspace_put(parent);
-	sysctl_share_page_tables = saved;
-	sysctl_cow_fork = cow;
+	sharing_restore(saved);
 }
 
 KTEST(ptshare_last_put_drops_leaves)
 {
-	int saved = sysctl_share_page_tables, cow = sysctl_cow_fork;
-	sysctl_share_page_tables = sysctl_cow_fork = 1;
+	struct switches saved = sharing_on();
 	struct vmspace *parent = space_with_table(), *child = parent ? fork_of(parent) : NULL;
 	struct vmspace *grandchild = child ? fork_of(child) : NULL;
 
@@ -146,6 +166,28 @@ KTEST(ptshare_last_put_drops_leaves)
 	       frame_refcount(page));
 	frame_put(page);
 out:
-	sysctl_share_page_tables = saved;
-	sysctl_cow_fork = cow;
+	sharing_restore(saved);
+}
+
+KTEST(ptshare_copy_enomem)
+{
+	struct switches saved = sharing_on();
+	struct vmspace *parent = space_with_table(), *child = parent ? fork_of(parent) : NULL;
+
+	KCHECK(child != NULL, "a space with two written pages, and its fork");
+	if (child) {
+		pte_t before = pde(child);
+		uint64_t chain = drain_frames(0);
+		int r = unshare(child);
+		release_frames(chain);
+		KCHECK(r == -ENOMEM && pde(child) == before &&
+		       frame_refcount(pte_addr(before)) == 2,
+		       "without a frame the copy fails with -ENOMEM, nothing changed (%d)", r);
+		KCHECK(vm_fault(child, BASE, FAULT_WRITE) == 0 && pde(child) != before,
+		       "with memory again, the write copies the table");
+		vmspace_put(child);
+	}
+	if (parent)
+		vmspace_put(parent);
+	sharing_restore(saved);
 }

@@ -167,8 +167,9 @@ int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end)
 	struct mmu_gather tlb;
 
 	/* shared page tables first, while the regions still tell private
-	 * entries from MAP_SHARED ones (pt_unshare's copy needs them) */
-	if (split_range(vm, start, end) || pt_unshare_range(vm, start, end))
+	 * entries from MAP_SHARED ones (pt_unshare's copy needs them); one
+	 * that goes whole is dropped, not copied */
+	if (split_range(vm, start, end) || pt_drop_range(vm, start, end))
 		return -ENOMEM;
 	for (struct region *r = region_find_after(vm, start), *next; r && r->start < end; r = next) {
 		next = region_next(r);

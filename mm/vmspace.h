@@ -175,11 +175,13 @@ bool vm_range_free(struct vmspace *vm, uint64_t start, uint64_t end);
 /* True when regions cover every page of [start, end). */
 bool vm_range_mapped(struct vmspace *vm, uint64_t start, uint64_t end);
 
-/* Remove [start, end) from the regions (splitting them) and unmap its pages. */
+/* Remove [start, end) from the regions (splitting them) and unmap its pages:
+ * 0, or -ENOMEM with nothing unmapped (no memory to split a region, or to
+ * copy a page table fork shared that the range covers in part). */
 int vm_unmap(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Change the protection of [start, end), up to its first hole: -ENOMEM if
  * there is one, or the commit charge for making it writable is refused
- * (mm/commit.c); -EACCES for write access to a shared mapping that may not
+ * (mm/commit.c), or a page table fork shared cannot be copied; -EACCES for write access to a shared mapping that may not
  * write (region.maywrite); the regions before keep their new protection. */
 int vm_protect(struct vmspace *vm, uint64_t start, uint64_t end, int prot);
 /* Fault in the pages of the one region [start, end) (MAP_POPULATE); stops
@@ -188,7 +190,8 @@ void vm_populate(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Does a file region (shared anonymous memory included) overlap [start, end)? */
 bool vm_range_has_file(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Drop the pages of [start, end) (MADV_DONTNEED): they read as new again.
- * -ENOMEM when part of the range is unmapped (the rest is dropped). */
+ * -ENOMEM when part of the range is unmapped (the rest is dropped), or a
+ * page table fork shared cannot be copied (the pages from there stay). */
 int vm_discard(struct vmspace *vm, uint64_t start, uint64_t end);
 /* Mark the anonymous regions of [start, end) (un)mergeable (madvise):
  * 0, or -ENOMEM when part of the range is unmapped (the rest is marked). */

@@ -226,7 +226,10 @@ static void case_first_touch(long free0)
 
 static int child_unmaps(char *a)
 {
+	struct counts c0 = counts();
 	munmap(a + TABLE, TABLE);			/* a whole table */
+	struct counts c1 = counts();
+	rep->copies = c1.copies - c0.copies;
 	munmap(a + 2 * TABLE + 4 * PAGE, 8 * PAGE);	/* part of one */
 	rep->bad = bad_page(a, 0, TABLE, 1) ? 1 : bad_page(a, 2 * TABLE, 4 * PAGE, 1) ? 2 :
 		   bad_page(a, 2 * TABLE + 12 * PAGE, 2 * TABLE - 12 * PAGE, 1) ? 3 : 0;
@@ -272,6 +275,9 @@ static void case_range(long free0, int (*fn)(char *a), const char *what)
 	if (fn == child_protects)	/* checked before the parent writes, below */
 		ok = ok && !bad_page(a, TABLE, TABLE, 1);
 	tap_check(ok && !rep->bad, line, "exit ok %d, bad %ld", ok, rep->bad);
+	if (fn == child_unmaps)
+		tap_check(rep->copies == 0, "munmap of a whole 2 MiB drops the shared table, no copy",
+			  "table_copy +%ld", rep->copies);
 	snprintf(line, sizeof line, "%s: kpagecount 2 for a page both still share", what);
 	tap_check_long(rep->count, 2, line);
 	write_pages(a, 0, AREA, 6);	/* the parent's pages are all there, writable */
