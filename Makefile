@@ -71,7 +71,7 @@ help:
 	@echo "make test       run every test suite; ends with 'N passed, M failed'"
 	@echo "make gdb        QEMU paused, gdb attached at kmain with the project's commands"
 	@echo "make debug      QEMU waiting for a debugger on port GDBPORT (for IDEs)"
-	@echo "make bench      run the benchmarks in both fork modes: table and plot in $(B)/bench/"
+	@echo "make bench      run the benchmarks in the three fork modes: table and plot in $(B)/bench/"
 	@echo "make bench-linux  the same benchmark on Debian's Linux kernel too (downloads it)"
 	@echo "make shell-linux  the shell suite's session on this kernel and on Debian's Linux: the differences"
 	@echo "make fuzz       the fuzzer for FUZZ_TIME seconds (default 600; FUZZ_SEED=N replays a seed)"

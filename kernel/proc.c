@@ -38,11 +38,6 @@ static uint8_t fpu_initial[512] __attribute__((aligned(16)));
 
 extern char proc_entry_user[], proc_entry_kthread[];
 
-struct proc *current(void)
-{
-	return this_cpu()->proc;
-}
-
 struct proc *proc_find(int pid)
 {
 	for (struct proc *p = proc_table; p < proc_table + NPROC; p++)

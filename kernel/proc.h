@@ -163,8 +163,12 @@ void proc_free(struct proc *p);
  * P's slot if P was a thread that exited (DEAD), the one moment its kernel
  * stack is certainly no longer in use (Linux: finish_task_switch). */
 void proc_release(struct proc *p);
-/* The task running on this CPU. */
-struct proc *current(void);
+/* The task running on this CPU.  Inline: every fault and system call asks,
+ * and under QEMU's TCG each return from a call is a jump-cache lookup. */
+static inline struct proc *current(void)
+{
+	return this_cpu()->proc;
+}
 /* The task with thread id PID, unless its slot is free, DEAD or an EMBRYO
  * still being built; NULL otherwise.  proc_lock held. */
 struct proc *proc_find(int pid);

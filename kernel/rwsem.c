@@ -3,7 +3,8 @@
  * they promise.
  *
  * Fast paths: a reader adds one to `state` by compare-and-swap while neither
- * RWSEM_WRITER nor RWSEM_WAITING is set; a writer swaps 0 for RWSEM_WRITER.
+ * RWSEM_WRITER nor RWSEM_WAITING is set (inline, kernel/rwsem.h); a writer
+ * swaps 0 for RWSEM_WRITER.
  * Slow paths take s->lock, count themselves in `sleepers` and sleep on the
  * lock's address (kernel/sched.c, uninterruptibly) until the state lets
  * them in.  Whoever may unblock a sleeper (the last reader leaving while a
@@ -22,49 +23,24 @@ void rwsem_init(struct rwsem *s, const char *name)
 	*s = (struct rwsem){ .lock = SPINLOCK_INIT(name) };
 }
 
-/* One attempt to add a reader: false when a writer holds or waits. */
-static bool try_read(struct rwsem *s)
+/* down_read when the first attempt failed: sleep until no writer holds or
+ * waits. */
+void down_read_slow(struct rwsem *s)
 {
-	uint32_t old = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
-
-	while (!(old & (RWSEM_WRITER | RWSEM_WAITING)))
-		if (__atomic_compare_exchange_n(&s->state, &old, old + 1, true, __ATOMIC_ACQUIRE,
-						__ATOMIC_RELAXED))
-			return true;
-	return false;
-}
-
-bool down_read_trylock(struct rwsem *s)
-{
-	return try_read(s);
-}
-
-void down_read(struct rwsem *s)
-{
-	if (try_read(s))
-		return;
 	spin_lock(&s->lock);
 	__atomic_add_fetch(&s->sleepers, 1, __ATOMIC_SEQ_CST);
-	while (!try_read(s))
+	while (!down_read_trylock(s))
 		sleep_on_uninterruptible(s, &s->lock);
 	__atomic_sub_fetch(&s->sleepers, 1, __ATOMIC_RELAXED);
 	spin_unlock(&s->lock);
 }
 
 /* Wake every sleeper; each re-checks the state. */
-static void wake_waiters(struct rwsem *s)
+void rwsem_wake_waiters(struct rwsem *s)
 {
 	spin_lock(&s->lock);
 	wakeup(s);
 	spin_unlock(&s->lock);
-}
-
-void up_read(struct rwsem *s)
-{
-	uint32_t now = __atomic_sub_fetch(&s->state, 1, __ATOMIC_RELEASE);
-
-	if (!(now & RWSEM_READERS) && (now & RWSEM_WAITING))
-		wake_waiters(s);	/* the last reader lets a writer in */
 }
 
 /* One attempt to take it for writing: no writer, no reader. */
@@ -99,5 +75,5 @@ void up_write(struct rwsem *s)
 {
 	__atomic_and_fetch(&s->state, ~RWSEM_WRITER, __ATOMIC_SEQ_CST);
 	if (__atomic_load_n(&s->sleepers, __ATOMIC_SEQ_CST))
-		wake_waiters(s);
+		rwsem_wake_waiters(s);
 }

@@ -32,9 +32,38 @@ struct rwsem {
 #define RWSEM_INIT(n) { .lock = SPINLOCK_INIT(n) }
 
 void rwsem_init(struct rwsem *s, const char *name);
-void down_read(struct rwsem *s);
-void up_read(struct rwsem *s);
 void down_write(struct rwsem *s);
 void up_write(struct rwsem *s);
-/* Take it for reading only if that needs no wait: true when taken. */
-bool down_read_trylock(struct rwsem *s);
+/* The slow paths of down_read and up_read (kernel/rwsem.c). */
+void down_read_slow(struct rwsem *s);
+void rwsem_wake_waiters(struct rwsem *s);
+
+/* Take it for reading only if that needs no wait: true when taken.  One
+ * attempt to add a reader; false when a writer holds or waits. */
+static inline bool down_read_trylock(struct rwsem *s)
+{
+	uint32_t old = __atomic_load_n(&s->state, __ATOMIC_RELAXED);
+
+	while (!(old & (RWSEM_WRITER | RWSEM_WAITING)))
+		if (__atomic_compare_exchange_n(&s->state, &old, old + 1, true, __ATOMIC_ACQUIRE,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
+
+/* down_read and up_read are inline for the uncontended case: every page
+ * fault takes mmap_lock for reading, and under QEMU's TCG each return from
+ * a call costs a jump-cache lookup (docs/cow.md, "What a fault costs"). */
+static inline void down_read(struct rwsem *s)
+{
+	if (!down_read_trylock(s))
+		down_read_slow(s);
+}
+
+static inline void up_read(struct rwsem *s)
+{
+	uint32_t now = __atomic_sub_fetch(&s->state, 1, __ATOMIC_RELEASE);
+
+	if (!(now & RWSEM_READERS) && (now & RWSEM_WAITING))
+		rwsem_wake_waiters(s);	/* the last reader lets a writer in */
+}

@@ -103,10 +103,9 @@ void fault_init(void)
  */
 static void trace(uint64_t va, const char *what, uint64_t old, uint64_t pa)
 {
-	struct proc *p = current();
-
 	if (!trace_faults)
 		return;
+	struct proc *p = current();
 	if (old)
 		printk(LOG_INFO, "fault: pid %d (%s) 0x%lx %s frame 0x%lx -> 0x%lx\n", p ? p->pid : 0,
 		       p ? p->name : "-", va, what, old >> PAGE_SHIFT, pa >> PAGE_SHIFT);
@@ -250,16 +249,31 @@ static int do_first_touch(struct vmspace *vm, const struct region *r, uint64_t v
 	return 0;
 }
 
-/* The entry of VA as it is now, 0 when there is none: read without
+/* The entry of VA as it is now, 0 when there is none, and in *PDE the PD
+ * entry above it (0 when none), from one walk: read without
  * page_table_lock (Linux's ptep_get_lockless), since every decision made on
- * it is checked again under the lock (install, lock_pte_same).  The tables
- * themselves cannot go: they are freed only under mmap_lock held for
- * writing, and the caller holds it. */
+ * them is checked again under the lock (install, lock_pte_same,
+ * pt_unshare).  The caller holds mmap_lock, so no table of VM's own goes
+ * meanwhile; a shared one being copied away may (mm/ptshare.c, the
+ * readers' window), which is one more reason to take what is read here as
+ * a hint only. */
+static pte_t read_entries(struct vmspace *vm, uint64_t va, pte_t *pde)
+{
+	pte_t *d = walk_level(vm->pml4, va, 2, false);
+
+	*pde = d ? __atomic_load_n(d, __ATOMIC_RELAXED) : 0;
+	if (!pte_present(*pde) || (*pde & PTE_PS))
+		return 0;
+	pte_t *table = phys_to_virt(pte_addr(*pde));
+	return __atomic_load_n(&table[pt_index(va, 1)], __ATOMIC_RELAXED);
+}
+
+/* read_entries without the PD entry. */
 static pte_t read_pte(struct vmspace *vm, uint64_t va)
 {
-	pte_t *e = walk(vm->pml4, va, false);
+	pte_t pde;
 
-	return e ? __atomic_load_n(e, __ATOMIC_RELAXED) : 0;
+	return read_entries(vm, va, &pde);
 }
 
 /* Lock the page tables and return VA's entry if it still holds ORIG (Linux's
@@ -439,13 +453,14 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 
 	if (!r || !access_allowed(r, flags))
 		return -EFAULT;
-	pte_t e = read_pte(vm, va);
+	pte_t pde, e = read_entries(vm, va, &pde);
 	if (!pte_present(e) && beyond_eof(r, va))
 		return -EIO;
 	/* Under a shared page table (mm/ptshare.c) an entry is installed or
 	 * changed only in a table of VM's own; a read of a present page
-	 * changes nothing and copies nothing. */
-	if (!pte_present(e) || (flags & FAULT_WRITE)) {
+	 * changes nothing and copies nothing.  The PD entry read above says
+	 * whether the table is shared: no second walk when it is not. */
+	if ((pde & PDE_TABLE_COW) && (!pte_present(e) || (flags & FAULT_WRITE))) {
 		int own = pt_unshare(vm, va);
 		if (own < 0)
 			return own;
@@ -454,7 +469,9 @@ int vm_fault(struct vmspace *vm, uint64_t addr, int flags)
 	}
 	if (!pte_present(e)) {
 		int err = do_first_touch(vm, r, va, flags);
-		if (err || !(flags & FAULT_WRITE))
+		/* done, unless a write found a file page: do_first_touch
+		 * gave anonymous memory a zeroed frame of its own */
+		if (err || !(flags & FAULT_WRITE) || r->kind != REGION_FILE)
 			return err;
 		e = read_pte(vm, va);
 	}

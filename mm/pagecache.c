@@ -29,11 +29,10 @@ static struct address_space all_spaces = { .prev = &all_spaces, .next = &all_spa
 static uint64_t nframes_cached;
 static struct spinlock cache_lock = SPINLOCK_INIT("pagecache");
 
-/* How many address spaces have stale pages or are being unmapped (atomic):
- * pagecache_unmap_stale's work.  Its drains run one at a time under
- * stale_sem, so a caller that finds work pending waits for a drain that
- * took its record. */
-static uint64_t stale_pending;
+/* pagecache_stale_pending (mm/pagecache.h) counts the work.  Drains run
+ * one at a time under stale_sem, so a caller that finds work pending waits
+ * for a drain that took its record. */
+uint64_t pagecache_stale_pending;
 static struct rwsem stale_sem = RWSEM_INIT("pagecache_stale");
 
 /* The file whose cache M is. */
@@ -108,7 +107,7 @@ static void mark_stale(struct address_space *m, uint64_t index)
 	}
 	m->stale_from = (uint32_t)index;
 	m->stale_to = (uint32_t)index + 1;
-	__atomic_add_fetch(&stale_pending, 1, __ATOMIC_ACQ_REL);
+	__atomic_add_fetch(&pagecache_stale_pending, 1, __ATOMIC_ACQ_REL);
 }
 
 /* Give M a copy of the frame in slot S (page INDEX), which other caches
@@ -187,16 +186,14 @@ static const struct inode *pop_stale(uint64_t *from, uint64_t *to)
  * files, so at worst a new file at the same address loses some cache
  * entries, which fault back in.
  */
-void pagecache_unmap_stale(void)
+void pagecache_drain_stale(void)
 {
 	uint64_t from, to;
 
-	if (!__atomic_load_n(&stale_pending, __ATOMIC_ACQUIRE))
-		return;
 	down_write(&stale_sem);
 	for (const struct inode *host; (host = pop_stale(&from, &to));) {
 		unmap_mapping_range(host, from, to, false);
-		__atomic_sub_fetch(&stale_pending, 1, __ATOMIC_ACQ_REL);
+		__atomic_sub_fetch(&pagecache_stale_pending, 1, __ATOMIC_ACQ_REL);
 	}
 	up_write(&stale_sem);
 }
@@ -281,7 +278,7 @@ void pagecache_release(struct address_space *m)
 		panic("pagecache_release: %lu frames left", m->nrpages);
 	/* stale pages of a file that is gone: no mapping shows them */
 	if (m->stale_from < m->stale_to)
-		__atomic_sub_fetch(&stale_pending, 1, __ATOMIC_ACQ_REL);
+		__atomic_sub_fetch(&pagecache_stale_pending, 1, __ATOMIC_ACQ_REL);
 	m->prev->next = m->next;
 	m->next->prev = m->prev;
 	spin_unlock(&cache_lock);

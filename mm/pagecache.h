@@ -65,13 +65,23 @@ uint64_t pagecache_get(struct address_space *m, uint64_t index);
  * no sleeping lock: the fault path may call it under mmap_lock.  0 when out
  * of memory or INDEX is too large. */
 uint64_t pagecache_get_exclusive(struct address_space *m, uint64_t index);
+/* How many address spaces have stale pages or are being unmapped (atomic):
+ * pagecache_unmap_stale's work. */
+extern uint64_t pagecache_stale_pending;
+/* pagecache_unmap_stale's work, when some is pending. */
+void pagecache_drain_stale(void);
 /* Drop, from every address space, the entries that still map frames that
  * pagecache_get_exclusive replaced, so that they fault again and see the
  * copy; returns once every replacement recorded before the call is unmapped
- * (a drain in progress on another CPU is waited for).  Nearly free when
- * nothing is recorded.  May sleep: the caller holds no mmap_lock and no
- * spin lock (fs_tree may be held). */
-void pagecache_unmap_stale(void);
+ * (a drain in progress on another CPU is waited for).  One load when
+ * nothing is recorded (inline: every page fault and system call asks).
+ * May sleep: the caller holds no mmap_lock and no spin lock (fs_tree may
+ * be held). */
+static inline void pagecache_unmap_stale(void)
+{
+	if (__atomic_load_n(&pagecache_stale_pending, __ATOMIC_ACQUIRE))
+		pagecache_drain_stale();
+}
 /* Does PA, a frame of the page cache, sit in more than one file's cache? */
 bool pagecache_frame_shared(uint64_t pa);
 /* Make pages [DST_INDEX, DST_INDEX + N) of DST the frames of pages

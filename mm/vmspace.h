@@ -88,6 +88,7 @@ struct vmspace {
 	struct vmspace *all_prev, *all_next;	/* every address space (vmspace_for_each) */
 	pte_t *pml4;
 	struct rb_root regions;		/* by address, no overlaps (mm/region.c) */
+	struct region *region_cache;	/* what region_find found last, or NULL (atomic) */
 	uint64_t map_count;		/* regions in the tree (<= max_map_count) */
 	uint64_t total_pages;		/* pages the regions span (Linux's total_vm) */
 	uint64_t free_area_cache;	/* where vm_find_free's search starts */

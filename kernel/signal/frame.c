@@ -382,15 +382,15 @@ static void handle_signal(int sig, const struct siginfo *info, const struct k_si
 	spin_unlock(&proc_lock);
 }
 
-void signal_deliver(void)
+/* signal_deliver's work once there is some.  Not inlined: its frame (a
+ * siginfo, a k_sigaction) would be set up and torn down on every return to
+ * user mode, every page fault's included, for the usual "nothing to do". */
+static __attribute__((noinline)) void deliver_pending(struct proc *p)
 {
-	struct proc *p = current();
 	struct siginfo info;
 	struct k_sigaction ka;
 	int sig;
 
-	if (!task_signal_pending(p) && !p->in_syscall && !p->restore_sigmask)
-		return;
 	while ((sig = get_signal(&info, &ka)))
 		handle_signal(sig, &info, &ka);
 	syscall_restart(NULL);
@@ -400,6 +400,14 @@ void signal_deliver(void)
 		p->restore_sigmask = false;
 		spin_unlock(&proc_lock);
 	}
+}
+
+void signal_deliver(void)
+{
+	struct proc *p = current();
+
+	if (task_signal_pending(p) || p->in_syscall || p->restore_sigmask)
+		deliver_pending(p);
 }
 
 /* ---- rt_sigreturn ---- */

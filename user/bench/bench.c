@@ -1,23 +1,31 @@
 /*
  * bench - what copy-on-write and same-page merging cost and buy: process
- * creation, page faults and merging, first with copy-on-write fork
- * (cow_fork=1), then with the eager copy (cow_fork=0), in one run.  Only
- * Linux interfaces are used, so the same binary runs on Linux (also as the
- * /init of an initramfs: scripts/bench-linux).  Each measurement prints one
- * line
+ * creation, page faults and merging, in one run in each of the three fork
+ * modes of this kernel: copy-on-write with shared page tables (cow_fork=1,
+ * share_page_tables=1, the default), copy-on-write (cow_fork=1,
+ * share_page_tables=0) and the eager copy (cow_fork=0).  Only Linux
+ * interfaces are used, so the same binary runs on Linux (also as the /init
+ * of an initramfs: scripts/bench-linux).  Each measurement prints one line
  *
  *     bench NAME VALUE UNIT
  *
  * with VALUE the median of the rounds, followed by a comment line
  * "# NAME min MIN max MAX rounds N".  Before each mode's lines:
- * "# mode cow_fork=1" or "# mode cow_fork=0" (on Linux, which has only
- * copy-on-write fork: "# mode linux", once).
+ * "# mode cow_fork=1 share_page_tables=1", "# mode cow_fork=1
+ * share_page_tables=0" or "# mode cow_fork=0".  Linux has one fork mode
+ * and two page sizes: "# mode linux" (as shipped: transparent huge pages
+ * give large anonymous mappings 2 MiB pages), then "# mode linux
+ * nohugepage" (madvise(MADV_NOHUGEPAGE) on every buffer: 4 KiB pages).
  *
  *   fork_exit_wait_{0,1,16,64,256}MiB  us: fork, the child _exits, the parent
  *                                  waits; that much memory written before
  *   fork_exec_wait                 us: fork, the child execs /bin/true, wait
  *   cow_fault_per_page             ns per page: a child writing every page of
  *                                  64 MiB its parent wrote before the fork
+ *   cow_fault_shared_table_per_table  ns per 2 MiB: the same child writing
+ *                                  one page in each 2 MiB of it, the first
+ *                                  write under each page table; with shared
+ *                                  tables it copies the table, then the page
  *   zero_read_fault_per_page       ns per page: first read of untouched memory
  *   write_after_zero_read_per_page ns per page: first write after that read
  *   first_write_fault_per_page     ns per page: first write of untouched memory
@@ -54,21 +62,28 @@
  *
  * The thread measurements need clone (pthread_create); they are meant for
  * several CPUs (SMP=2 or 4 for scripts/bench; at one CPU the threads take
- * turns).  The ksm_, cow_fault_per_page_Nthreads and tlb_ measurements do not
- * depend on the fork mode: they run once, with cow_fork=1.  The ksm_ ones run
+ * turns).  The ksm_, region_, cow_fault_per_page_Nthreads and tlb_
+ * measurements do not depend on the fork mode: they run once, in the first
+ * mode (on Linux: as shipped).  The ksm_ ones run
  * at pages_to_scan=100000 and sleep_millisecs=0; everything merged is
  * unmerged (run=2) before and after, and the controls are put back.
  * A measurement whose memory does not fit in MemFree (twice the size for the
  * eager fork) prints "# skip NAME: ..." instead: give the guest 1 GiB for the
  * 256 MiB ones (scripts/bench does).
  *
- *     bench [-q] [-1] [NAME...]
+ *     bench [-q] [-1] [-n] [NAME...]
  *
  * -q  quick: few rounds, 16 MiB for the per-page and merging measurements,
  *     no 64 and 256 MiB forks (a regression check: scripts/bench --check);
- * -1  the current mode only (do not touch /proc/sys/vm/cow_fork);
+ * -1  the current mode only (do not touch /proc/sys/vm/cow_fork and
+ *     share_page_tables; on Linux, one run as shipped, or with -n);
+ * -n  madvise(MADV_NOHUGEPAGE) on every buffer (Linux: 4 KiB pages; this
+ *     kernel has no others);
  * NAME... just these measurements.
- * cow_fork is put back to what it was at the end.  Exit status 0, or 1 when
+ * cow_fork and share_page_tables are put back to what they were at the end.
+ * A control that cannot be set (a kernel without share_page_tables) is
+ * said ("# bench: cannot set ...") and its mode is not measured: exit
+ * status 1.  Exit status 0, or 1 when
  * something could not be measured (a fork failed...).  As process 1 on
  * Linux, bench mounts /proc and /sys first and powers the machine off at the
  * end ("# bench: exit status N" tells the status).
@@ -80,6 +95,7 @@
 #include <pthread.h>
 #include <sched.h>
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -97,14 +113,19 @@
 #define MAX_ROUNDS 256
 
 static int quick, failed;
+static int nohuge;		/* -n, or Linux's second run: madvise(MADV_NOHUGEPAGE) */
 
 /* ---- helpers ---------------------------------------------------------- */
 
-static long sysctl_cow_fork(void)
+#define COW_FORK "/proc/sys/vm/cow_fork"
+#define SHARE_PAGE_TABLES "/proc/sys/vm/share_page_tables"
+
+/* The number in a control file (/proc/sys/vm/...); -1 when there is none. */
+static long read_knob(const char *path)
 {
 	char buf[16];
 
-	return read_file("/proc/sys/vm/cow_fork", buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
+	return read_file(path, buf, sizeof buf) > 0 ? strtol(buf, NULL, 10) : -1;
 }
 
 /* Write a number to a control file (/proc/sys/..., /sys/...); 0 or -1. */
@@ -125,7 +146,8 @@ static char *map(long len)
 		say("# bench: mmap %ld MiB: %s\n", len / MiB, strerror(errno));
 		return NULL;
 	}
-	madvise(p, len, MADV_NOHUGEPAGE);	/* Linux: count 4 KiB faults */
+	if (nohuge)
+		madvise(p, len, MADV_NOHUGEPAGE);	/* Linux: 4 KiB pages */
 	return p;
 }
 
@@ -198,9 +220,10 @@ struct bench {
 };
 
 #define QUICK	1	/* run with -q too */
-#define ONCE	2	/* independent of the fork mode: with cow_fork=1 only */
+#define ONCE	2	/* independent of the fork mode: in the first mode only */
 
 static int eager;		/* the mode being measured: cow_fork=0 */
+static int later_mode;		/* not the first mode: no ONCE measurements */
 
 static int rounds_of(const struct bench *b)
 {
@@ -347,45 +370,72 @@ static void fork_frames(const struct bench *b)
 
 /* ---- page faults ------------------------------------------------------- */
 
-/* A child writes every page its parent wrote before the fork. */
-static void cow_fault_per_page(const struct bench *b)
+#define TABLE_SPAN (2 * MiB)	/* what one last-level page table maps */
+
+/* One round: a forked child writes one byte in every STRIDE bytes of the
+ * LEN at P; the child's ns per write, or -1. */
+static double child_write_round(char *p, long len, long stride)
 {
-	long len = size_of(b), pages = len / PAGE;
+	int fd[2];
+	double ns = 0;
+
+	if (pipe(fd) < 0)
+		return -1;
+	pid_t pid = fork();
+	if (pid == 0) {
+		double start = now_ns();
+		for (long off = 0; off < len; off += stride)
+			p[off] = 2;
+		double t = now_ns() - start;
+		_exit(write(fd[1], &t, sizeof t) == sizeof t ? 0 : 1);
+	}
+	close(fd[1]);
+	int got = pid > 0 && read(fd[0], &ns, sizeof ns) == sizeof ns;
+	close(fd[0]);
+	wait_child(pid);
+	return got ? ns / (len / stride) : -1;
+}
+
+/* A child writes one byte in every STRIDE bytes of memory its parent wrote
+ * before the fork.  The memory starts on a 2 MiB boundary (one more 2 MiB
+ * is mapped and written to find one), so that each 2 MiB of it is one
+ * whole page table, shared by the fork when the kernel shares tables. */
+static void cow_child_writes(const struct bench *b, long stride)
+{
+	long len = size_of(b), mapped = len + TABLE_SPAN;
 	double v[MAX_ROUNDS];
 	int rounds = rounds_of(b), n = 0;
 
-	if (!fits(b->name, 2 * len))	/* either mode: the memory and the child's copy */
+	if (!fits(b->name, 2 * mapped))	/* either mode: the memory and the child's copy */
 		return;
-	char *p = touch_memory(len / MiB);
-	if (!p) {
+	char *memory = touch_memory(mapped / MiB);
+	if (!memory) {
 		failed = 1;
 		return;
 	}
+	char *p = (char *)(((uintptr_t)memory + TABLE_SPAN - 1) & ~(uintptr_t)(TABLE_SPAN - 1));
 	for (int i = 0; i < rounds; i++) {
-		int fd[2];
-		double ns = 0;
-		if (pipe(fd) < 0)
-			break;
-		pid_t pid = fork();
-		if (pid == 0) {
-			double start = now_ns();
-			for (long off = 0; off < len; off += PAGE)
-				p[off] = 2;
-			double t = now_ns() - start;
-			_exit(write(fd[1], &t, sizeof t) == sizeof t ? 0 : 1);
-		}
-		close(fd[1]);
-		int got = pid > 0 && read(fd[0], &ns, sizeof ns) == sizeof ns;
-		close(fd[0]);
-		wait_child(pid);
-		if (!got) {
+		double ns = child_write_round(p, len, stride);
+		if (ns < 0) {
 			failed = 1;
 			break;
 		}
-		v[n++] = ns / pages;
+		v[n++] = ns;
 	}
-	munmap(p, len);
+	munmap(memory, mapped);
 	report(b->name, b->unit, v, n);
+}
+
+/* A child writes every page its parent wrote before the fork. */
+static void cow_fault_per_page(const struct bench *b)
+{
+	cow_child_writes(b, PAGE);
+}
+
+/* ... one page in each 2 MiB: the first write under each page table. */
+static void cow_fault_shared_table(const struct bench *b)
+{
+	cow_child_writes(b, TABLE_SPAN);
 }
 
 enum touch { READ_ONLY, READ_THEN_WRITE, WRITE_ONLY };
@@ -896,6 +946,7 @@ static const struct bench benches[] = {
 	{ "fork_exit_wait_256MiB", "us", fork_exit_wait, 256, 9, 0 },
 	{ "fork_exec_wait", "us", fork_exec_wait, 0, 101, QUICK },
 	{ "cow_fault_per_page", "ns", cow_fault_per_page, 64, 9, QUICK },
+	{ "cow_fault_shared_table_per_table", "ns", cow_fault_shared_table, 64, 9, QUICK },
 	{ "zero_read_fault_per_page", "ns", zero_read, 64, 9, QUICK },
 	{ "write_after_zero_read_per_page", "ns", write_after_zero_read, 64, 9, QUICK },
 	{ "first_write_fault_per_page", "ns", first_write, 64, 9, QUICK },
@@ -954,38 +1005,89 @@ static void run_mode(int argc, char **argv, int first)
 		if (!wanted(b, argc, argv, first)) {
 			if (first == argc)
 				say("# skip %s: not in quick mode\n", b->name);
-		} else if (eager && (b->flags & ONCE)) {
-			say("# skip %s: measured with cow_fork=1 only\n", b->name);
+		} else if (later_mode && (b->flags & ONCE)) {
+			say("# skip %s: measured in the first mode only\n", b->name);
 		} else {
 			b->run(b);
 		}
 	}
 }
 
-/* Both modes, one after the other, when /proc/sys/vm/cow_fork can switch them. */
+/* Set a control file to VALUE and read it back; false (said on the
+ * console, and the run fails) when that is not possible, e.g. a kernel
+ * without share_page_tables. */
+static bool set_knob(const char *path, long value)
+{
+	if (write_number(path, value) == 0 && read_knob(path) == value)
+		return true;
+	say("# bench: cannot set %s to %ld: %s\n", path, value,
+	    access(path, F_OK) ? "the file is missing" : "it does not take the value");
+	failed = 1;
+	return false;
+}
+
+/* This kernel's three fork modes, in the order measured. */
+static const struct fork_mode {
+	int cow_fork, share_page_tables;	/* -1: not set (no meaning with cow_fork=0) */
+} fork_modes[] = { { 1, 1 }, { 1, 0 }, { 0, -1 } };
+
+#define NMODES (sizeof fork_modes / sizeof fork_modes[0])
+
+/* Say which mode the lines that follow belong to. */
+static void say_mode(long cow_fork, long share)
+{
+	if (cow_fork != 0 && share >= 0)
+		say("# mode cow_fork=%ld share_page_tables=%ld\n", cow_fork, share);
+	else
+		say("# mode cow_fork=%ld\n", cow_fork);
+}
+
+/* Every mode of this kernel in turn, the controls put back at the end. */
+static void run_fork_modes(int argc, char **argv, int first)
+{
+	long cow_fork = read_knob(COW_FORK), share = read_knob(SHARE_PAGE_TABLES);
+
+	for (size_t i = 0; i < NMODES; i++) {
+		const struct fork_mode *m = &fork_modes[i];
+		if (!set_knob(COW_FORK, m->cow_fork) ||
+		    (m->share_page_tables >= 0 && !set_knob(SHARE_PAGE_TABLES, m->share_page_tables)))
+			continue;
+		eager = m->cow_fork == 0;
+		say_mode(m->cow_fork, m->share_page_tables);
+		run_mode(argc, argv, first);
+		later_mode = 1;
+	}
+	write_number(COW_FORK, cow_fork);
+	if (share >= 0)
+		write_number(SHARE_PAGE_TABLES, share);
+}
+
+/* Linux: as shipped, then with MADV_NOHUGEPAGE (-n: that one only). */
+static void run_linux(int argc, char **argv, int first, int one_mode)
+{
+	for (int pass = nohuge; pass <= (one_mode ? nohuge : 1); pass++) {
+		nohuge = pass;
+		say("# mode linux%s\n", nohuge ? " nohugepage" : "");
+		run_mode(argc, argv, first);
+		later_mode = 1;
+	}
+}
+
+/* Every mode, one after the other, unless ONE_MODE or the controls are
+ * missing: then the current one. */
 static void run_modes(int argc, char **argv, int first, int one_mode)
 {
-	long initial = sysctl_cow_fork();
+	long cow_fork = read_knob(COW_FORK);
 
-	if (running_on_linux() || initial < 0 || one_mode) {
-		if (running_on_linux())
-			say("# mode linux\n");
-		else
-			say("# mode cow_fork=%ld\n", initial);
-		eager = initial == 0;
+	if (running_on_linux()) {
+		run_linux(argc, argv, first, one_mode);
+	} else if (cow_fork < 0 || one_mode) {
+		say_mode(cow_fork, read_knob(SHARE_PAGE_TABLES));
+		eager = cow_fork == 0;
 		run_mode(argc, argv, first);
-		return;
+	} else {
+		run_fork_modes(argc, argv, first);
 	}
-	for (eager = 0; eager <= 1; eager++) {
-		if (write_number("/proc/sys/vm/cow_fork", !eager) < 0 || sysctl_cow_fork() != !eager) {
-			say("# bench: cannot set /proc/sys/vm/cow_fork to %d\n", !eager);
-			failed = 1;
-			continue;
-		}
-		say("# mode cow_fork=%d\n", !eager);
-		run_mode(argc, argv, first);
-	}
-	write_number("/proc/sys/vm/cow_fork", initial);
 }
 
 /* Options and names; the index of the first name, or -1 after a usage error. */
@@ -998,8 +1100,10 @@ static int parse_args(int argc, char **argv, int *one_mode)
 			quick = 1;
 		else if (!strcmp(argv[first], "-1"))
 			*one_mode = 1;
+		else if (!strcmp(argv[first], "-n"))
+			nohuge = 1;
 		else {
-			say("usage: bench [-q] [-1] [NAME...]\n");
+			say("usage: bench [-q] [-1] [-n] [NAME...]\n");
 			return -1;
 		}
 	}
