@@ -107,15 +107,8 @@ static pte_t *table_of(pte_t pde)
 	return phys_to_virt(pte_addr(pde));
 }
 
-int pt_share(struct vmspace *parent, struct vmspace *child, uint64_t base)
+void pt_share(pte_t *from, pte_t *to, uint64_t base)
 {
-	pte_t *from = walk_level(parent->pml4, base, 2, false);
-
-	if (!from || !pte_present(*from))
-		return 0;
-	pte_t *to = walk_level(child->pml4, base, 2, true);
-	if (!to)
-		return -ENOMEM;
 	/* atomic: the CPUs of the parent's other threads may set the
 	 * entry's accessed flag meanwhile */
 	__atomic_fetch_and(from, ~PTE_W, __ATOMIC_RELAXED);
@@ -124,7 +117,6 @@ int pt_share(struct vmspace *parent, struct vmspace *child, uint64_t base)
 	*to = *from;
 	count_vm_event(TABLE_SHARE);
 	fault_trace(base, "table_share", 0, pte_addr(*from));
-	return 0;
 }
 
 /* Make the private entry E read-only + PTE_COW in place (one atomic step,
