@@ -16,7 +16,8 @@
 
 #define PAGE_SIZE 4096UL
 #define PAGE_SHIFT 12
-#define HUGE_2M (2UL << 20)
+#define HUGE_2M (2UL << 20)	/* what one page table (512 entries) maps */
+#define HUGE_1G (1UL << 30)	/* what one page directory (512 PD entries) maps */
 
 #define USER_TOP 0x0000800000000000UL
 /*

@@ -33,8 +33,9 @@
  *                    find a PTE_W there.  A MAP_SHARED entry is copied as
  *                    is.  VM's PD entry then points at the copy, writable;
  *                    VM's CPUs are flushed (their paging-structure caches
- *                    may hold the old PD entry), and only then is VM's
- *                    reference of the source dropped (pt_put).
+ *                    may hold the old PD entry: flush_tlb_pgtable, one
+ *                    INVLPG here, the 2 MiB on VM's other CPUs), and only
+ *                    then is VM's reference of the source dropped (pt_put).
  *   munmap of a whole 2 MiB under a shared table (pt_drop_range): VM's PD
  *     entry is cleared, VM's CPUs flushed, VM's reference dropped: no copy.
  *   the last pt_put of a table (exit, munmap, or the copy of the last but
@@ -107,15 +108,8 @@ static pte_t *table_of(pte_t pde)
 	return phys_to_virt(pte_addr(pde));
 }
 
-int pt_share(struct vmspace *parent, struct vmspace *child, uint64_t base)
+void pt_share(pte_t *from, pte_t *to, uint64_t base)
 {
-	pte_t *from = walk_level(parent->pml4, base, 2, false);
-
-	if (!from || !pte_present(*from))
-		return 0;
-	pte_t *to = walk_level(child->pml4, base, 2, true);
-	if (!to)
-		return -ENOMEM;
 	/* atomic: the CPUs of the parent's other threads may set the
 	 * entry's accessed flag meanwhile */
 	__atomic_fetch_and(from, ~PTE_W, __ATOMIC_RELAXED);
@@ -124,7 +118,6 @@ int pt_share(struct vmspace *parent, struct vmspace *child, uint64_t base)
 	*to = *from;
 	count_vm_event(TABLE_SHARE);
 	fault_trace(base, "table_share", 0, pte_addr(*from));
-	return 0;
 }
 
 /* Make the private entry E read-only + PTE_COW in place (one atomic step,
@@ -209,7 +202,7 @@ int pt_unshare(struct vmspace *vm, uint64_t va)
 		panic("pt_unshare: refcount of table %lx rose without a fork", pte_addr(*pde));
 	spin_unlock(&vm->page_table_lock);
 	if (old) {
-		flush_tlb_range(vm, base, base + HUGE_2M);
+		flush_tlb_pgtable(vm, va);
 		pt_put(old);
 	} else if (copy) {
 		frame_put(copy);	/* reused after all, or another thread did it */

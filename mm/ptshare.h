@@ -9,12 +9,12 @@
 
 struct vmspace;
 
-/* fork: CHILD's PD entry for the 2 MiB at BASE (aligned) becomes PARENT's,
- * both write-protected with PDE_TABLE_COW, and the table gains a reference.
- * Nothing when PARENT has no table there.  PARENT's mmap_lock is held for
- * writing; the caller flushes PARENT's TLBs (its PD entry lost PTE_W).
- * 0, or -ENOMEM (no frame for CHILD's upper tables). */
-int pt_share(struct vmspace *parent, struct vmspace *child, uint64_t base);
+/* fork: the child's empty PD entry TO for the 2 MiB at BASE (aligned)
+ * becomes the parent's present PD entry FROM, both write-protected with
+ * PDE_TABLE_COW, and the table gains a reference.  The parent's mmap_lock
+ * is held for writing; the caller flushes the parent's TLBs (its PD entry
+ * lost PTE_W). */
+void pt_share(pte_t *from, pte_t *to, uint64_t base);
 
 /* Make the page table mapping VA VM's own before its entries change: reuse
  * it in place when VM holds its last reference (table_reuse), else copy it

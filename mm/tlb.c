@@ -182,6 +182,28 @@ void flush_tlb_mm(struct vmspace *vm)
 	flush_tlb_range(vm, 0, 0);
 }
 
+/*
+ * A CPU may hold the old PD entry in its paging-structure caches and walk
+ * the old table through it, which its other sharer may change later.  One
+ * INVLPG empties all paging-structure caches (Intel SDM vol. 3A, 4.10.4.1),
+ * and this CPU's TLB entries for the 2 MiB may stay: they map the frames
+ * the copy maps, read-only (the old PD entry was), and each has its
+ * accessed flag in the copy (a CPU caches only translations whose flag is
+ * set, SDM 4.10.2.3, and this CPU, in the kernel from the copy to here, set
+ * none since), so cow_replace still flushes the ones it replaces.  A
+ * full flush here would empty the whole TLB at every first write under a
+ * shared table.  Other CPUs may run VM's threads and set accessed flags in
+ * the old table meanwhile: they flush the whole 2 MiB.
+ */
+void flush_tlb_pgtable(struct vmspace *vm, uint64_t va)
+{
+	uint64_t base = ALIGN_DOWN(va, HUGE_2M);
+
+	if (active_mm[cpu_id()] == vm)
+		local_flush_tlb_page(va);
+	shootdown(vm, base, base + HUGE_2M, false);
+}
+
 void flush_tlb_kernel_range(uint64_t start, uint64_t end)
 {
 	local_flush_tlb_range(start, end, true);

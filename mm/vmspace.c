@@ -482,6 +482,8 @@ struct fork_target {
 	pte_t *table;
 	const struct region *region;	/* the parent's region being given */
 	uint64_t shared_end;	/* below it, the tables fork decided on are done */
+	uint64_t pd_va;		/* the 1 GiB range PD maps */
+	pte_t *pd;		/* the child's page directory there */
 };
 
 /* The child's (empty) entry for VA, or NULL when a table cannot be allocated. */
@@ -565,18 +567,35 @@ static int fork_pages(struct fork_target *t, const struct region *r, uint64_t st
 	return walk_range(t->parent->pml4, start, end, give, t);
 }
 
-/* May fork share the parent's page table of the 2 MiB at BASE?  With
- * share_page_tables (and cow_fork) on, when every region overlapping it
- * goes to the child whole with its pages. */
-static bool table_shareable(struct vmspace *parent, uint64_t base)
+/* May fork share the parent's page table of the 2 MiB at BASE, part of
+ * region R?  With share_page_tables (and cow_fork) on, when every region
+ * overlapping it goes to the child whole with its pages.  R alone needs
+ * no search of the tree: the common case of a table inside one region. */
+static bool table_shareable(struct vmspace *parent, const struct region *r, uint64_t base)
 {
 	if (!sysctl_cow_fork || !sysctl_share_page_tables)
 		return false;
-	for (struct region *r = region_find_after(parent, base); r && r->start < base + HUGE_2M;
+	if (r->start <= base && base + HUGE_2M <= r->end)
+		return true;	/* fork_region gives R whole: not dontfork, not wipeonfork */
+	for (r = region_find_after(parent, base); r && r->start < base + HUGE_2M;
 	     r = region_next(r))
 		if (r->dontfork || r->wipeonfork)
 			return false;
 	return true;
+}
+
+/* The child's (empty) PD entry for VA, or NULL when a table cannot be
+ * allocated; as child_pte, one walk from the PML4 per 1 GiB. */
+static pte_t *child_pde(struct fork_target *t, uint64_t va)
+{
+	if (!t->pd || ALIGN_DOWN(va, HUGE_1G) != t->pd_va) {
+		pte_t *e = walk_level(t->child->pml4, va, 2, true);
+		if (!e)
+			return NULL;
+		t->pd = e - pt_index(va, 2);
+		t->pd_va = ALIGN_DOWN(va, HUGE_1G);
+	}
+	return &t->pd[pt_index(va, 2)];
 }
 
 /* The pages of region T->r in the 2 MiB at BASE, which the parent's PD
@@ -588,13 +607,16 @@ static int fork_chunk(pte_t *pde, uint64_t base, void *arg)
 	struct fork_target *t = arg;
 	const struct region *r = t->region;
 
-	(void)pde;
 	if (base < t->shared_end)
 		return 0;	/* its table is shared already, by the region before */
-	if (!table_shareable(t->parent, base))
+	if (!table_shareable(t->parent, r, base))
 		return fork_pages(t, r, MAX(base, r->start), MIN(base + HUGE_2M, r->end));
+	pte_t *to = child_pde(t, base);
+	if (!to)
+		return -ENOMEM;
 	t->shared_end = base + HUGE_2M;
-	return pt_share(t->parent, t->child, base);
+	pt_share(pde, to, base);
+	return 0;
 }
 
 /*
