@@ -433,7 +433,11 @@ static bool page_exclusive(pte_t e)
 {
 	uint64_t pa = pte_addr(e);
 
-	return (pa_to_frame(pa)->flags & FRAME_USER) && frame_refcount(pa) == 1;
+	/* E is read without page_table_lock and may come from a page table
+	 * freed meanwhile (mm/ptshare.c, "the readers' window"): an address
+	 * past RAM names no frame */
+	return (pa >> PAGE_SHIFT) < nframes && (pa_to_frame(pa)->flags & FRAME_USER) &&
+	       frame_refcount(pa) == 1;
 }
 
 /* Does a write with FLAGS to the present entry E need cow_fault? */
