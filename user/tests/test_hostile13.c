@@ -15,7 +15,7 @@
  * Cases that need this kernel's files say so when run on Linux.
  * Runs on Linux: yes
  */
-#include "tap.h"
+#include "scratch.h"
 
 #include <ftw.h>
 #include <limits.h>
@@ -35,16 +35,6 @@
 
 #define PAGE 4096L
 
-/* Expect CALL to fail with errno WANT (errno read after the call). */
-#define check_err(call, want, what)                        \
-	do {                                               \
-		long ret_ = (long)(call);                  \
-		int err_ = errno;                          \
-		tap_check_errno(ret_, err_, want, what);   \
-	} while (0)
-
-static char base[128];  /* the scratch directory of the whole run */
-static char dir[160];   /* the one each case works in, removed after it */
 
 /* A page followed by an unmapped page: a pointer N bytes before its end
  * is a user buffer of which only N bytes are readable. */
@@ -77,16 +67,16 @@ static void case_poll(void *arg)
 	struct pollfd *last = (struct pollfd *)(edge + PAGE - sizeof *last);
 	(void)arg;
 
-	check_err(syscall(SYS_poll, NULL, 1u << 30, 0), EINVAL,
+	CHECK_ERRNO(syscall(SYS_poll, NULL, 1u << 30, 0), EINVAL,
 			"poll: nfds 2^30 is EINVAL");
-	check_err(syscall(SYS_poll, NULL, UINT_MAX, 0), EINVAL,
+	CHECK_ERRNO(syscall(SYS_poll, NULL, UINT_MAX, 0), EINVAL,
 			"poll: nfds UINT_MAX is EINVAL");
 	last->fd = 0, last->events = POLLIN;
-	check_err(syscall(SYS_poll, last, 2, 0), EFAULT,
+	CHECK_ERRNO(syscall(SYS_poll, last, 2, 0), EFAULT,
 			"poll: the second pollfd past the end of the page is EFAULT");
 	tap_check_long(syscall(SYS_poll, last, 1, 0) >= 0, 1,
 		       "poll: the one pollfd at the very end of the page works");
-	check_err(syscall(SYS_poll, (void *)0x8000000000000000ULL, 1, 0),
+	CHECK_ERRNO(syscall(SYS_poll, (void *)0x8000000000000000ULL, 1, 0),
 			EFAULT, "poll: a non-canonical array is EFAULT");
 	struct pollfd bad = { .fd = 1 << 30, .events = POLLIN };
 	tap_check_long(syscall(SYS_poll, &bad, 1, 0), 1, "poll: a huge fd is one ready entry");
@@ -95,15 +85,15 @@ static void case_poll(void *arg)
 	tap_check_long(syscall(SYS_poll, &neg, 1, 0), 0, "poll: a negative fd is ignored");
 	tap_check_long(neg.revents, 0, "... and its revents cleared");
 	struct timespec ts = { .tv_sec = 0, .tv_nsec = 2000000000L };
-	check_err(syscall(SYS_ppoll, &neg, 1, &ts, NULL, 8), EINVAL,
+	CHECK_ERRNO(syscall(SYS_ppoll, &neg, 1, &ts, NULL, 8), EINVAL,
 			"ppoll: tv_nsec of 2e9 is EINVAL");
 	ts.tv_nsec = 0;
-	check_err(syscall(SYS_ppoll, &neg, 1, &ts, edge + PAGE - 4, 8),
+	CHECK_ERRNO(syscall(SYS_ppoll, &neg, 1, &ts, edge + PAGE - 4, 8),
 			EFAULT, "ppoll: a sigmask crossing into unmapped memory is EFAULT");
 	uint64_t mask = 0;
-	check_err(syscall(SYS_ppoll, &neg, 1, &ts, &mask, 4), EINVAL,
+	CHECK_ERRNO(syscall(SYS_ppoll, &neg, 1, &ts, &mask, 4), EINVAL,
 			"ppoll: sigsetsize 4 is EINVAL");
-	check_err(syscall(SYS_ppoll, &neg, 1, (void *)16, NULL, 8), EFAULT,
+	CHECK_ERRNO(syscall(SYS_ppoll, &neg, 1, (void *)16, NULL, 8), EFAULT,
 			"ppoll: a timeout at address 16 is EFAULT");
 }
 
@@ -114,7 +104,7 @@ static void case_select(void *arg)
 	fd_set *big = calloc(1, 1 << 16);
 	(void)arg;
 
-	check_err(syscall(SYS_select, -1, NULL, NULL, NULL, &tv), EINVAL,
+	CHECK_ERRNO(syscall(SYS_select, -1, NULL, NULL, NULL, &tv), EINVAL,
 			"select: nfds -1 is EINVAL");
 	tap_check_long(syscall(SYS_select, INT_MAX, NULL, NULL, NULL, &tv), 0,
 		       "select: nfds INT_MAX with no sets is 0 (cut to the fd table)");
@@ -128,24 +118,24 @@ static void case_select(void *arg)
 		  "errno %d", errno);
 	/* Linux reads whole longs of the sets, up to the fd table's size (at
 	 * least 64): 33 fds in the last 4 bytes cross into unmapped memory */
-	check_err(syscall(SYS_select, 33, edge + PAGE - 4, NULL, NULL, &tv),
+	CHECK_ERRNO(syscall(SYS_select, 33, edge + PAGE - 4, NULL, NULL, &tv),
 			EFAULT, "select: 33 fds in the last 4 bytes of a page: EFAULT");
-	check_err(syscall(SYS_select, 1024, NULL, edge + PAGE - 4, NULL, &tv),
+	CHECK_ERRNO(syscall(SYS_select, 1024, NULL, edge + PAGE - 4, NULL, &tv),
 			EFAULT, "select: a write set crossing the page end is EFAULT");
 	tv.tv_sec = -1;
-	check_err(syscall(SYS_select, 1, NULL, NULL, NULL, &tv), EINVAL,
+	CHECK_ERRNO(syscall(SYS_select, 1, NULL, NULL, NULL, &tv), EINVAL,
 			"select: a negative timeout is EINVAL");
 	tv.tv_sec = 0, tv.tv_usec = 2000000;
 	r = syscall(SYS_select, 0, NULL, NULL, NULL, &tv);
 	tap_check(r == 0 || (r < 0 && errno == EINVAL), "select: tv_usec 2e6 is normalised or EINVAL",
 		  "returned %ld errno %d", r, errno);
-	check_err(syscall(SYS_select, 1, NULL, NULL, NULL, edge + PAGE - 8),
+	CHECK_ERRNO(syscall(SYS_select, 1, NULL, NULL, NULL, edge + PAGE - 8),
 			EFAULT, "select: a timeval crossing the page end is EFAULT");
 	memset(big, 0xff, 1 << 16);
 	tv.tv_sec = 0, tv.tv_usec = 0;
-	check_err(syscall(SYS_select, 1 << 19, big, NULL, NULL, &tv), EBADF,
+	CHECK_ERRNO(syscall(SYS_select, 1 << 19, big, NULL, NULL, &tv), EBADF,
 			"select: every bit of 2^19 fds set is EBADF");
-	check_err(syscall(SYS_pselect6, 1, NULL, NULL, NULL, NULL, (void *)8),
+	CHECK_ERRNO(syscall(SYS_pselect6, 1, NULL, NULL, NULL, NULL, (void *)8),
 			EFAULT, "pselect6: a sigmask descriptor at address 8 is EFAULT");
 }
 
@@ -162,48 +152,48 @@ static void case_misc(void *arg)
 		  "getrandom: SIZE_MAX bytes into 16 mapped ones: 16 or EFAULT",
 		  "returned %ld errno %d", r, errno);
 	tap_check_long(syscall(SYS_getrandom, small, 0, 0), 0, "getrandom: length 0 is 0");
-	check_err(syscall(SYS_getrandom, small, 16, 0x7fffffff), EINVAL,
+	CHECK_ERRNO(syscall(SYS_getrandom, small, 16, 0x7fffffff), EINVAL,
 			"getrandom: unknown flags are EINVAL");
-	check_err(syscall(SYS_getrandom, NULL, 16, 0), EFAULT,
+	CHECK_ERRNO(syscall(SYS_getrandom, NULL, 16, 0), EFAULT,
 			"getrandom: NULL is EFAULT");
 	r = syscall(SYS_getrandom, edge, 1L << 40, 0);
 	tap_check(r > 0 || (r < 0 && errno == EFAULT), "getrandom: 2^40 bytes into one page",
 		  "returned %ld errno %d", r, errno);
 	struct rlimit rl;
-	check_err(syscall(SYS_prlimit64, 0, 1000, NULL, &rl), EINVAL,
+	CHECK_ERRNO(syscall(SYS_prlimit64, 0, 1000, NULL, &rl), EINVAL,
 			"prlimit64: resource 1000 is EINVAL");
-	check_err(syscall(SYS_prlimit64, 0, -1, NULL, &rl), EINVAL,
+	CHECK_ERRNO(syscall(SYS_prlimit64, 0, -1, NULL, &rl), EINVAL,
 			"prlimit64: resource -1 is EINVAL");
-	check_err(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, edge + PAGE - 8),
+	CHECK_ERRNO(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, NULL, edge + PAGE - 8),
 			 EFAULT, "prlimit64: old limit crossing the page end is EFAULT");
-	check_err(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, edge + PAGE - 8, NULL),
+	CHECK_ERRNO(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, edge + PAGE - 8, NULL),
 			 EFAULT, "prlimit64: new limit crossing the page end is EFAULT");
-	check_err(syscall(SYS_prlimit64, 999999, RLIMIT_NOFILE, NULL, &rl),
+	CHECK_ERRNO(syscall(SYS_prlimit64, 999999, RLIMIT_NOFILE, NULL, &rl),
 			ESRCH, "prlimit64: pid 999999 is ESRCH");
 	rl.rlim_cur = 100, rl.rlim_max = 10;
-	check_err(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL), EINVAL,
+	CHECK_ERRNO(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL), EINVAL,
 			"prlimit64: cur above max is EINVAL");
 	rl.rlim_cur = 0, rl.rlim_max = 0;
 	tap_check_long(syscall(SYS_prlimit64, 0, RLIMIT_NOFILE, &rl, NULL), 0,
 		       "prlimit64: NOFILE 0 is allowed");
-	check_err(open("/", O_RDONLY), EMFILE, "... and then open is EMFILE");
+	CHECK_ERRNO(open("/", O_RDONLY), EMFILE, "... and then open is EMFILE");
 	int fds[2];
-	check_err(pipe(fds), EMFILE, "... and pipe is EMFILE");
-	check_err(dup(1), EMFILE, "... and dup is EMFILE");
-	check_err(syscall(SYS_syslog, 3, small, -1), EINVAL,
+	CHECK_ERRNO(pipe(fds), EMFILE, "... and pipe is EMFILE");
+	CHECK_ERRNO(dup(1), EMFILE, "... and dup is EMFILE");
+	CHECK_ERRNO(syscall(SYS_syslog, 3, small, -1), EINVAL,
 			"syslog: length -1 is EINVAL");
 	r = syscall(SYS_syslog, 3, edge + PAGE - 16, INT_MAX);
 	tap_check(r >= 0 || errno == EFAULT, "syslog: INT_MAX bytes into 16 mapped ones",
 		  "returned %ld errno %d", r, errno);
-	check_err(syscall(SYS_syslog, 3, NULL, 16), EINVAL,
+	CHECK_ERRNO(syscall(SYS_syslog, 3, NULL, 16), EINVAL,
 			"syslog: a NULL buffer is EINVAL");
-	check_err(syscall(SYS_syslog, 99, small, 16), EINVAL,
+	CHECK_ERRNO(syscall(SYS_syslog, 99, small, 16), EINVAL,
 			"syslog: action 99 is EINVAL");
-	check_err(syscall(SYS_sysinfo, edge + PAGE - 8), EFAULT,
+	CHECK_ERRNO(syscall(SYS_sysinfo, edge + PAGE - 8), EFAULT,
 			"sysinfo: a struct crossing the page end is EFAULT");
-	check_err(syscall(SYS_uname, edge + PAGE - 8), EFAULT,
+	CHECK_ERRNO(syscall(SYS_uname, edge + PAGE - 8), EFAULT,
 			"uname: a struct crossing the page end is EFAULT");
-	check_err(syscall(SYS_prctl, 15 /* PR_SET_NAME */, 16), EFAULT,
+	CHECK_ERRNO(syscall(SYS_prctl, 15 /* PR_SET_NAME */, 16), EFAULT,
 			"prctl PR_SET_NAME: address 16 is EFAULT");
 	memset(edge, 'x', PAGE);
 	r = syscall(SYS_prctl, 15, edge + PAGE - 3);
@@ -219,9 +209,9 @@ static void case_readlink(void *arg)
 	char buf[8];
 	(void)arg;
 
-	check_err(syscall(SYS_readlink, "/proc/self/exe", buf, 0), EINVAL,
+	CHECK_ERRNO(syscall(SYS_readlink, "/proc/self/exe", buf, 0), EINVAL,
 			"readlink: buffer size 0 is EINVAL");
-	check_err(syscall(SYS_readlink, "/proc/self/exe", buf, -1), EINVAL,
+	CHECK_ERRNO(syscall(SYS_readlink, "/proc/self/exe", buf, -1), EINVAL,
 			"readlink: buffer size -1 is EINVAL");
 	long r = syscall(SYS_readlink, "/proc/self/exe", edge + PAGE - 4, INT_MAX);
 	tap_check(r == 4 || (r < 0 && errno == EFAULT),
@@ -234,9 +224,9 @@ static void case_readlink(void *arg)
 	r = syscall(SYS_readlink, path_in("l"), edge + PAGE - 4, 1 << 30);
 	tap_check(r == 4 || (r < 0 && errno == EFAULT), "readlink of a tmpfs link: 2^30 into 4 bytes",
 		  "returned %ld errno %d", r, errno);
-	check_err(readlink(dir, buf, sizeof buf), EINVAL,
+	CHECK_ERRNO(readlink(dir, buf, sizeof buf), EINVAL,
 			"readlink of a directory is EINVAL");
-	check_err(readlink("/proc/self/fd/999", buf, sizeof buf), ENOENT,
+	CHECK_ERRNO(readlink("/proc/self/fd/999", buf, sizeof buf), ENOENT,
 			"readlink /proc/self/fd/999 is ENOENT");
 }
 
@@ -254,11 +244,11 @@ static void case_names(void *arg)
 	close(fd);
 	tap_check_long(unlink(path_in(name)), 0, "... and removed");
 	name[255] = 'n', name[256] = 0;
-	check_err(open(path_in(name), O_CREAT | O_RDWR, 0644), ENAMETOOLONG,
+	CHECK_ERRNO(open(path_in(name), O_CREAT | O_RDWR, 0644), ENAMETOOLONG,
 			"a name of 256 bytes is ENAMETOOLONG");
-	check_err(mkdir(path_in(name), 0755), ENAMETOOLONG,
+	CHECK_ERRNO(mkdir(path_in(name), 0755), ENAMETOOLONG,
 			"mkdir of a 256-byte name is ENAMETOOLONG");
-	check_err(symlink("x", path_in(name)), ENAMETOOLONG,
+	CHECK_ERRNO(symlink("x", path_in(name)), ENAMETOOLONG,
 			"symlink to a 256-byte name is ENAMETOOLONG");
 	for (int len = 4095; len <= 4097; len++) {
 		char what[80];
@@ -271,25 +261,25 @@ static void case_names(void *arg)
 		if (len == 4095)
 			tap_check_long(r, 0, what);
 		else
-			check_err(r, ENAMETOOLONG, what);
+			CHECK_ERRNO(r, ENAMETOOLONG, what);
 	}
 	memset(long_path, 'x', 8191);
 	long_path[8191] = 0;
-	check_err(open(long_path, O_RDONLY), ENAMETOOLONG,
+	CHECK_ERRNO(open(long_path, O_RDONLY), ENAMETOOLONG,
 			"an 8191-byte path is ENAMETOOLONG");
-	check_err(symlink(long_path, path_in("s")), ENAMETOOLONG,
+	CHECK_ERRNO(symlink(long_path, path_in("s")), ENAMETOOLONG,
 			"a symlink target of 8191 bytes is ENAMETOOLONG");
 	long_path[4095] = 0;
 	long r = symlink(long_path, path_in("s4095"));
 	tap_check_long(r, 0, "a symlink target of 4095 bytes is fine");
 	char *back = malloc(8192);
 	tap_check_long(readlink(path_in("s4095"), back, 8192), 4095, "... and reads back whole");
-	check_err(open("", O_RDONLY), ENOENT, "open of \"\" is ENOENT");
-	check_err(mkdir("", 0755), ENOENT, "mkdir of \"\" is ENOENT");
-	check_err(open((char *)0x10, O_RDONLY), EFAULT, "open of address 16 is EFAULT");
+	CHECK_ERRNO(open("", O_RDONLY), ENOENT, "open of \"\" is ENOENT");
+	CHECK_ERRNO(mkdir("", 0755), ENOENT, "mkdir of \"\" is ENOENT");
+	CHECK_ERRNO(open((char *)0x10, O_RDONLY), EFAULT, "open of address 16 is EFAULT");
 	char *edge = edge_page();
 	memset(edge, 'a', PAGE);
-	check_err(open(edge + PAGE - 100, O_RDONLY), EFAULT,
+	CHECK_ERRNO(open(edge + PAGE - 100, O_RDONLY), EFAULT,
 			"a path running into unmapped memory without its NUL is EFAULT");
 }
 
@@ -298,13 +288,13 @@ static void case_loops(void *arg)
 	(void)arg;
 
 	symlink("self", path_in("self"));
-	check_err(open(path_in("self"), O_RDONLY), ELOOP, "a link to itself is ELOOP");
-	check_err(open(path_in("self/x"), O_RDONLY), ELOOP, "... as a directory too");
-	check_err(mkdir(path_in("self/x"), 0755), ELOOP, "... for mkdir");
+	CHECK_ERRNO(open(path_in("self"), O_RDONLY), ELOOP, "a link to itself is ELOOP");
+	CHECK_ERRNO(open(path_in("self/x"), O_RDONLY), ELOOP, "... as a directory too");
+	CHECK_ERRNO(mkdir(path_in("self/x"), 0755), ELOOP, "... for mkdir");
 	symlink("b", path_in("a"));
 	symlink("a", path_in("b"));
-	check_err(stat(path_in("a"), &(struct stat){0}), ELOOP, "a 2-cycle is ELOOP");
-	check_err(open(path_in("a"), O_CREAT | O_RDWR, 0644), ELOOP,
+	CHECK_ERRNO(stat(path_in("a"), &(struct stat){0}), ELOOP, "a 2-cycle is ELOOP");
+	CHECK_ERRNO(open(path_in("a"), O_CREAT | O_RDWR, 0644), ELOOP,
 			"O_CREAT through a 2-cycle is ELOOP");
 	struct stat st;
 	tap_check_long(lstat(path_in("a"), &st), 0, "lstat of a looping link is fine");
@@ -314,13 +304,13 @@ static void case_loops(void *arg)
 		snprintf(target, sizeof target, i == 59 ? "." : "c%d", i + 1);
 		symlink(target, path_in(name));
 	}
-	check_err(open(path_in("c0"), O_RDONLY), ELOOP, "a chain of 60 links is ELOOP");
+	CHECK_ERRNO(open(path_in("c0"), O_RDONLY), ELOOP, "a chain of 60 links is ELOOP");
 	tap_check_long(open(path_in("c30"), O_RDONLY) >= 0, 1, "a chain of 30 links resolves");
 	symlink("../../../../../../../../../../..", path_in("up"));
 	tap_check_long(stat(path_in("up/up"), &st) == 0 || errno == ENOENT, 1,
 		       "a link climbing past / stays at /");
-	check_err(chdir(path_in("self")), ELOOP, "chdir into a loop is ELOOP");
-	check_err(truncate(path_in("a"), 0), ELOOP, "truncate through a loop is ELOOP");
+	CHECK_ERRNO(chdir(path_in("self")), ELOOP, "chdir into a loop is ELOOP");
+	CHECK_ERRNO(truncate(path_in("a"), 0), ELOOP, "truncate through a loop is ELOOP");
 }
 
 static void case_rename(void *arg)
@@ -330,44 +320,44 @@ static void case_rename(void *arg)
 	mkdir(path_in("d"), 0755);
 	mkdir(path_in("d/e"), 0755);
 	mkdir(path_in("d/e/f"), 0755);
-	check_err(rename(path_in("d"), path_in("d/e/f/g")), EINVAL,
+	CHECK_ERRNO(rename(path_in("d"), path_in("d/e/f/g")), EINVAL,
 			"rename of a directory into its own subdirectory is EINVAL");
-	check_err(rename(path_in("d"), path_in("d/x")), EINVAL,
+	CHECK_ERRNO(rename(path_in("d"), path_in("d/x")), EINVAL,
 			"rename of a directory into itself is EINVAL");
-	check_err(rename(path_in("d/e"), path_in("d")), ENOTEMPTY,
+	CHECK_ERRNO(rename(path_in("d/e"), path_in("d")), ENOTEMPTY,
 			"rename of a directory over its non-empty parent is ENOTEMPTY");
 	tap_check_long(rename(path_in("d"), path_in("d")), 0, "rename of a directory onto itself is 0");
-	check_err(rename(path_in("d/."), path_in("q")), EBUSY,
+	CHECK_ERRNO(rename(path_in("d/."), path_in("q")), EBUSY,
 			"rename of \"d/.\" is EBUSY");
-	check_err(rename(path_in("d/e/.."), path_in("q")), EBUSY,
+	CHECK_ERRNO(rename(path_in("d/e/.."), path_in("q")), EBUSY,
 			"rename of \"..\" is EBUSY");
-	check_err(rename("/", path_in("root")), EBUSY, "rename of / is EBUSY");
-	check_err(rename(path_in("d"), "/"), EBUSY, "rename onto / is EBUSY");
-	check_err(rename("/proc", path_in("p")), EBUSY, "rename of /proc is EBUSY");
-	check_err(rename(path_in("d"), "/proc"), EBUSY, "rename onto /proc is EBUSY");
+	CHECK_ERRNO(rename("/", path_in("root")), EBUSY, "rename of / is EBUSY");
+	CHECK_ERRNO(rename(path_in("d"), "/"), EBUSY, "rename onto / is EBUSY");
+	CHECK_ERRNO(rename("/proc", path_in("p")), EBUSY, "rename of /proc is EBUSY");
+	CHECK_ERRNO(rename(path_in("d"), "/proc"), EBUSY, "rename onto /proc is EBUSY");
 	int fd = open(path_in("file"), O_CREAT | O_RDWR, 0644);
 	close(fd);
-	check_err(rename(path_in("d"), path_in("file")), ENOTDIR,
+	CHECK_ERRNO(rename(path_in("d"), path_in("file")), ENOTDIR,
 			"rename of a directory over a file is ENOTDIR");
-	check_err(rename(path_in("file"), path_in("d")), EISDIR,
+	CHECK_ERRNO(rename(path_in("file"), path_in("d")), EISDIR,
 			"rename of a file over a directory is EISDIR");
 	tap_check_long(chdir(path_in("d/e/f")), 0, "chdir into d/e/f");
-	check_err(mkdir(".", 0755), EEXIST, "mkdir \".\" is EEXIST");
-	check_err(rmdir("."), EINVAL, "rmdir \".\" is EINVAL");
-	check_err(rmdir(".."), ENOTEMPTY, "rmdir \"..\" is ENOTEMPTY");
+	CHECK_ERRNO(mkdir(".", 0755), EEXIST, "mkdir \".\" is EEXIST");
+	CHECK_ERRNO(rmdir("."), EINVAL, "rmdir \".\" is EINVAL");
+	CHECK_ERRNO(rmdir(".."), ENOTEMPTY, "rmdir \"..\" is ENOTEMPTY");
 	tap_check_long(rmdir(path_in("d/e/f")), 0, "rmdir of the cwd works");
-	check_err(open("x", O_CREAT | O_RDWR, 0644), ENOENT,
+	CHECK_ERRNO(open("x", O_CREAT | O_RDWR, 0644), ENOENT,
 			"creating a file in a removed cwd is ENOENT");
 	chdir("/");
-	check_err(rmdir("/"), EBUSY, "rmdir / is EBUSY");
-	check_err(rmdir("/proc"), EBUSY, "rmdir /proc is EBUSY");
-	check_err(rmdir("/dev"), EBUSY, "rmdir /dev is EBUSY");
-	check_err(unlink("/proc"), EISDIR, "unlink /proc is EISDIR");
-	check_err(unlink("/"), EISDIR, "unlink / is EISDIR");
-	check_err(link(dir, path_in("dirlink")), EPERM, "link of a directory is EPERM");
-	check_err(link("/proc/self/status", path_in("pl")), EXDEV,
+	CHECK_ERRNO(rmdir("/"), EBUSY, "rmdir / is EBUSY");
+	CHECK_ERRNO(rmdir("/proc"), EBUSY, "rmdir /proc is EBUSY");
+	CHECK_ERRNO(rmdir("/dev"), EBUSY, "rmdir /dev is EBUSY");
+	CHECK_ERRNO(unlink("/proc"), EISDIR, "unlink /proc is EISDIR");
+	CHECK_ERRNO(unlink("/"), EISDIR, "unlink / is EISDIR");
+	CHECK_ERRNO(link(dir, path_in("dirlink")), EPERM, "link of a directory is EPERM");
+	CHECK_ERRNO(link("/proc/self/status", path_in("pl")), EXDEV,
 			"link of a /proc file into tmpfs is EXDEV");
-	check_err(rename("/proc/self/status", path_in("pr")), EXDEV,
+	CHECK_ERRNO(rename("/proc/self/status", path_in("pr")), EXDEV,
 			"rename of a /proc file into tmpfs is EXDEV");
 }
 
@@ -468,17 +458,17 @@ static void case_huge(void *arg)
 	r = pwrite(fd, "x", 1, LLONG_MAX);
 	tap_check(r < 0 && (errno == EFBIG || errno == EINVAL), "pwrite at LLONG_MAX is EFBIG",
 		  "returned %ld errno %d", r, errno);
-	check_err(pwrite(fd, "x", 1, -1), EINVAL, "pwrite at -1 is EINVAL");
-	check_err(pread(fd, &c, 1, -1), EINVAL, "pread at -1 is EINVAL");
+	CHECK_ERRNO(pwrite(fd, "x", 1, -1), EINVAL, "pwrite at -1 is EINVAL");
+	CHECK_ERRNO(pread(fd, &c, 1, -1), EINVAL, "pread at -1 is EINVAL");
 	r = lseek(fd, LLONG_MAX, SEEK_SET);
 	tap_check(r == LLONG_MAX || (r < 0 && errno == EINVAL), "lseek to LLONG_MAX: there or EINVAL",
 		  "returned %ld errno %d", r, errno);
 	if (r == LLONG_MAX) {
 		r = write(fd, "x", 1);
 		tap_check(r < 0 && errno == EFBIG, "write there is EFBIG", "returned %ld errno %d", r, errno);
-		check_err(lseek(fd, 1, SEEK_CUR), EINVAL, "lseek past LLONG_MAX is EINVAL");
+		CHECK_ERRNO(lseek(fd, 1, SEEK_CUR), EINVAL, "lseek past LLONG_MAX is EINVAL");
 	}
-	check_err(ftruncate(fd, -1), EINVAL, "ftruncate to -1 is EINVAL");
+	CHECK_ERRNO(ftruncate(fd, -1), EINVAL, "ftruncate to -1 is EINVAL");
 	r = ftruncate(fd, LLONG_MAX);
 	tap_check(r == 0 || errno == EFBIG, "ftruncate to LLONG_MAX: 0 or EFBIG", "errno %d", errno);
 	r = ftruncate(fd, 1LL << 62);
@@ -496,9 +486,9 @@ static void case_huge(void *arg)
 	tap_check(meminfo_kb("MemFree") > free0 - 1024, "... and the memory is back",
 		  "MemFree %ld -> %ld kB", free0, meminfo_kb("MemFree"));
 	int rd = open(path_in("sparse"), O_RDONLY);
-	check_err(ftruncate(rd, 0), EINVAL, "ftruncate of a read-only fd is EINVAL");
-	check_err(ftruncate(0x7fffffff, 0), EBADF, "ftruncate of a huge fd is EBADF");
-	check_err(truncate(dir, 0), EISDIR, "truncate of a directory is EISDIR");
+	CHECK_ERRNO(ftruncate(rd, 0), EINVAL, "ftruncate of a read-only fd is EINVAL");
+	CHECK_ERRNO(ftruncate(0x7fffffff, 0), EBADF, "ftruncate of a huge fd is EBADF");
+	CHECK_ERRNO(truncate(dir, 0), EISDIR, "truncate of a directory is EISDIR");
 }
 
 /* A private mapping of a 4-page file that then shrinks to PAGE + 10 bytes.
@@ -591,11 +581,11 @@ static void case_txtbsy(void *arg)
 
 	long n = readlink("/proc/self/exe", self, sizeof self - 1);
 	self[n > 0 ? n : 0] = 0;
-	check_err(truncate(self, 0), ETXTBSY, "truncate of the running program is ETXTBSY");
-	check_err(open(self, O_WRONLY), ETXTBSY, "open for writing of it is ETXTBSY");
-	check_err(open(self, O_RDWR | O_TRUNC), ETXTBSY, "O_TRUNC of it is ETXTBSY");
+	CHECK_ERRNO(truncate(self, 0), ETXTBSY, "truncate of the running program is ETXTBSY");
+	CHECK_ERRNO(open(self, O_WRONLY), ETXTBSY, "open for writing of it is ETXTBSY");
+	CHECK_ERRNO(open(self, O_RDWR | O_TRUNC), ETXTBSY, "O_TRUNC of it is ETXTBSY");
 	int fd = open(self, O_RDONLY);
-	check_err(ftruncate(fd, 0), EINVAL, "ftruncate of a read-only fd of it is EINVAL");
+	CHECK_ERRNO(ftruncate(fd, 0), EINVAL, "ftruncate of a read-only fd of it is EINVAL");
 }
 
 /* Fill memory with one file, then fork and exec: ENOSPC on write, never a panic. */
@@ -703,35 +693,35 @@ static void case_sigbad(void *arg)
 	tap_check_killed(handler_bad_restorer, NULL, SIGSEGV,
 			 "a handler at a non-canonical address: SIGSEGV");
 	stack_t ss = { .ss_flags = 0x1234, .ss_size = 1 << 16, .ss_sp = malloc(1 << 16) };
-	check_err(sigaltstack(&ss, NULL), EINVAL, "sigaltstack with bad flags is EINVAL");
+	CHECK_ERRNO(sigaltstack(&ss, NULL), EINVAL, "sigaltstack with bad flags is EINVAL");
 	ss.ss_flags = 0, ss.ss_size = 100;
-	check_err(sigaltstack(&ss, NULL), ENOMEM, "sigaltstack of 100 bytes is ENOMEM");
-	check_err(syscall(SYS_sigaltstack, (void *)16, NULL), EFAULT,
+	CHECK_ERRNO(sigaltstack(&ss, NULL), ENOMEM, "sigaltstack of 100 bytes is ENOMEM");
+	CHECK_ERRNO(syscall(SYS_sigaltstack, (void *)16, NULL), EFAULT,
 			"sigaltstack at address 16 is EFAULT");
-	check_err(syscall(SYS_rt_sigaction, 65, NULL, NULL, 8), EINVAL,
+	CHECK_ERRNO(syscall(SYS_rt_sigaction, 65, NULL, NULL, 8), EINVAL,
 			"rt_sigaction of signal 65 is EINVAL");
-	check_err(syscall(SYS_rt_sigaction, 0, NULL, NULL, 8), EINVAL,
+	CHECK_ERRNO(syscall(SYS_rt_sigaction, 0, NULL, NULL, 8), EINVAL,
 			"rt_sigaction of signal 0 is EINVAL");
-	check_err(syscall(SYS_rt_sigaction, SIGUSR1, NULL, NULL, 4), EINVAL,
+	CHECK_ERRNO(syscall(SYS_rt_sigaction, SIGUSR1, NULL, NULL, 4), EINVAL,
 			"rt_sigaction with sigsetsize 4 is EINVAL");
-	check_err(syscall(SYS_rt_sigaction, SIGUSR1, (void *)16, NULL, 8), EFAULT,
+	CHECK_ERRNO(syscall(SYS_rt_sigaction, SIGUSR1, (void *)16, NULL, 8), EFAULT,
 			"rt_sigaction with act at 16 is EFAULT");
 	struct sigaction sa = { .sa_handler = SIG_IGN };
-	check_err(sigaction(SIGKILL, &sa, NULL), EINVAL, "a SIGKILL handler is EINVAL");
-	check_err(kill(getpid(), 65), EINVAL, "kill with signal 65 is EINVAL");
-	check_err(kill(INT_MIN, 0), ESRCH, "kill of pid INT_MIN is ESRCH");
-	check_err(syscall(SYS_tgkill, getpid(), -1, 0), EINVAL, "tgkill tid -1 is EINVAL");
+	CHECK_ERRNO(sigaction(SIGKILL, &sa, NULL), EINVAL, "a SIGKILL handler is EINVAL");
+	CHECK_ERRNO(kill(getpid(), 65), EINVAL, "kill with signal 65 is EINVAL");
+	CHECK_ERRNO(kill(INT_MIN, 0), ESRCH, "kill of pid INT_MIN is ESRCH");
+	CHECK_ERRNO(syscall(SYS_tgkill, getpid(), -1, 0), EINVAL, "tgkill tid -1 is EINVAL");
 	struct timespec ts = { 0, -1 };
 	sigset_t set;
 	sigemptyset(&set);
 	sigaddset(&set, SIGUSR2);
-	check_err(syscall(SYS_rt_sigtimedwait, &set, NULL, &ts, 8), EINVAL,
+	CHECK_ERRNO(syscall(SYS_rt_sigtimedwait, &set, NULL, &ts, 8), EINVAL,
 			"rt_sigtimedwait with tv_nsec -1 is EINVAL");
-	check_err(syscall(SYS_rt_sigsuspend, (void *)16, 8), EFAULT,
+	CHECK_ERRNO(syscall(SYS_rt_sigsuspend, (void *)16, 8), EFAULT,
 			"rt_sigsuspend of a mask at 16 is EFAULT");
-	check_err(syscall(SYS_rt_sigpending, (void *)16, 8), EFAULT,
+	CHECK_ERRNO(syscall(SYS_rt_sigpending, (void *)16, 8), EFAULT,
 			"rt_sigpending into address 16 is EFAULT");
-	check_err(syscall(SYS_rt_sigprocmask, 99, &set, NULL, 8), EINVAL,
+	CHECK_ERRNO(syscall(SYS_rt_sigprocmask, 99, &set, NULL, 8), EINVAL,
 			"rt_sigprocmask how 99 is EINVAL");
 	int st;
 	pid_t kid = fork();
@@ -741,7 +731,7 @@ static void case_sigbad(void *arg)
 	tap_check(r < 0 && errno == EFAULT, "wait4 with status at 16 is EFAULT",
 		  "returned %ld errno %d", r, errno);
 	waitpid(kid, &st, WNOHANG);
-	check_err(syscall(SYS_wait4, -1, &st, 0x7fffffff, NULL), EINVAL,
+	CHECK_ERRNO(syscall(SYS_wait4, -1, &st, 0x7fffffff, NULL), EINVAL,
 			"wait4 with every option bit is EINVAL");
 }
 
@@ -997,29 +987,29 @@ static void case_tty(void *arg)
 		return;
 	}
 	tap_check_long(ioctl(fd, TIOCSCTTY, 0), 0, "TIOCSCTTY of the console in a new session");
-	check_err(ioctl(fd, TIOCSTI, (char *)16), EFAULT, "TIOCSTI from address 16 is EFAULT");
-	check_err(ioctl(fd, TIOCSPGRP, (pid_t *)16), EFAULT,
+	CHECK_ERRNO(ioctl(fd, TIOCSTI, (char *)16), EFAULT, "TIOCSTI from address 16 is EFAULT");
+	CHECK_ERRNO(ioctl(fd, TIOCSPGRP, (pid_t *)16), EFAULT,
 			"TIOCSPGRP from address 16 is EFAULT");
-	check_err(ioctl(fd, TIOCGPGRP, (pid_t *)16), EFAULT,
+	CHECK_ERRNO(ioctl(fd, TIOCGPGRP, (pid_t *)16), EFAULT,
 			"TIOCGPGRP into address 16 is EFAULT");
 	pid_t pg = -1;
-	check_err(ioctl(fd, TIOCSPGRP, &pg), EINVAL, "TIOCSPGRP of pgid -1 is EINVAL");
+	CHECK_ERRNO(ioctl(fd, TIOCSPGRP, &pg), EINVAL, "TIOCSPGRP of pgid -1 is EINVAL");
 	pg = 999999;
-	check_err(ioctl(fd, TIOCSPGRP, &pg), ESRCH, "TIOCSPGRP of pgid 999999 is ESRCH");
+	CHECK_ERRNO(ioctl(fd, TIOCSPGRP, &pg), ESRCH, "TIOCSPGRP of pgid 999999 is ESRCH");
 	pg = 1;
-	check_err(ioctl(fd, TIOCSPGRP, &pg), EPERM,
+	CHECK_ERRNO(ioctl(fd, TIOCSPGRP, &pg), EPERM,
 			"TIOCSPGRP of another session's group is EPERM");
 	pg = getpid();
 	tap_check_long(ioctl(fd, TIOCSPGRP, &pg), 0, "TIOCSPGRP of our own group");
 	struct termios t;
-	check_err(ioctl(fd, TCGETS, (void *)16), EFAULT, "TCGETS into 16 is EFAULT");
-	check_err(ioctl(fd, TCSETS, (void *)16), EFAULT, "TCSETS from 16 is EFAULT");
+	CHECK_ERRNO(ioctl(fd, TCGETS, (void *)16), EFAULT, "TCGETS into 16 is EFAULT");
+	CHECK_ERRNO(ioctl(fd, TCSETS, (void *)16), EFAULT, "TCSETS from 16 is EFAULT");
 	tap_check_long(tcgetattr(fd, &t), 0, "tcgetattr still works");
-	check_err(ioctl(fd, TIOCGWINSZ, (void *)16), EFAULT, "TIOCGWINSZ into 16 is EFAULT");
-	check_err(ioctl(fd, 0xdeadbeef, NULL), ENOTTY, "an unknown ioctl is ENOTTY");
+	CHECK_ERRNO(ioctl(fd, TIOCGWINSZ, (void *)16), EFAULT, "TIOCGWINSZ into 16 is EFAULT");
+	CHECK_ERRNO(ioctl(fd, 0xdeadbeef, NULL), ENOTTY, "an unknown ioctl is ENOTTY");
 	int p[2];
 	pipe(p);
-	check_err(ioctl(p[0], TIOCSPGRP, &pg), ENOTTY, "TIOCSPGRP on a pipe is ENOTTY");
+	CHECK_ERRNO(ioctl(p[0], TIOCSPGRP, &pg), ENOTTY, "TIOCSPGRP on a pipe is ENOTTY");
 }
 
 /* ---- /proc of exiting processes ---- */
@@ -1104,14 +1094,14 @@ static void case_dents(void *arg)
 	(void)arg;
 
 	int fd = open("/proc", O_RDONLY | O_DIRECTORY);
-	check_err(syscall(SYS_getdents64, fd, edge + PAGE - 8, 4096), EFAULT,
+	CHECK_ERRNO(syscall(SYS_getdents64, fd, edge + PAGE - 8, 4096), EFAULT,
 			"getdents64 /proc into 8 mapped bytes is EFAULT");
-	check_err(syscall(SYS_getdents64, fd, edge, 4), EINVAL,
+	CHECK_ERRNO(syscall(SYS_getdents64, fd, edge, 4), EINVAL,
 			"getdents64 /proc into 4 bytes is EINVAL");
 	fd = open("/", O_RDONLY | O_DIRECTORY);
-	check_err(syscall(SYS_getdents64, fd, edge + PAGE - 8, 4096), EFAULT,
+	CHECK_ERRNO(syscall(SYS_getdents64, fd, edge + PAGE - 8, 4096), EFAULT,
 			"getdents64 / into 8 mapped bytes is EFAULT");
-	check_err(syscall(SYS_getdents64, fd, edge, 4), EINVAL,
+	CHECK_ERRNO(syscall(SYS_getdents64, fd, edge, 4), EINVAL,
 			"getdents64 / into 4 bytes is EINVAL");
 	long r = syscall(SYS_getdents64, fd, edge, (size_t)-1);
 	tap_check(r > 0 || errno == EFAULT || errno == EINVAL, "getdents64 / with count SIZE_MAX",
@@ -1125,78 +1115,17 @@ static void case_dents(void *arg)
 	tap_check(r == 16 || (r < 0 && errno == EFAULT), "/dev/zero: 1 MB into 16 mapped bytes",
 		  "returned %ld errno %d", r, errno);
 	fd = open("/dev/full", O_WRONLY);
-	check_err(write(fd, edge, 10), ENOSPC, "/dev/full: write is ENOSPC");
+	CHECK_ERRNO(write(fd, edge, 10), ENOSPC, "/dev/full: write is ENOSPC");
 	fd = open("/dev/null", O_WRONLY);
 	r = write(fd, (void *)16, 100);
 	tap_check(r == 100 || errno == EFAULT, "/dev/null: a write from address 16", "errno %d", errno);
 }
 
-/* Free memory as the leak check counts it: file data (the cases' files are
- * removed after each) and this process's own anonymous pages (its stack and
- * heap grow as it goes) count as free. */
-static long free_kb(void)
-{
-	return meminfo_kb("MemFree") + meminfo_kb("Cached") + meminfo_kb("AnonPages");
-}
-
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-/* Run one case in a fresh scratch directory, remove what it left, reap the
- * orphans this process inherits as init, and check no frame leaked. */
-static char **only;  /* the arguments: run only the cases whose names have one */
-
-static bool wanted(const char *what)
-{
-	if (!only || !*only)
-		return true;
-	for (char **w = only; *w; w++)
-		if (strstr(what, *w))
-			return true;
-	return false;
-}
-
-static void run(const char *what, void (*fn)(void *), double timeout)
-{
-	static int n;
-	int status;
-
-	if (!wanted(what))
-		return;
-	snprintf(dir, sizeof dir, "%s/%d", base, ++n);
-	mkdir(dir, 0755);
-	long before = free_kb(), slab = meminfo_kb("Slab");
-	tap_case(what, fn, NULL, timeout);
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	while (waitpid(-1, &status, WNOHANG) > 0)
-		;
-	if (running_on_linux())
-		return;
-	long after = free_kb();
-	for (int i = 0; i < 50 && after < before; i++) {
-		sleep_ms(20);
-		while (waitpid(-1, &status, WNOHANG) > 0)
-			;
-		after = free_kb();
-	}
-	tap_check(after >= before, "no frame leaked", "%s: %ld kB missing (Slab %ld -> %ld kB)", what,
-		  before - after, slab, meminfo_kb("Slab"));
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
-	only = argv + 1;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(base, sizeof base, "%s/hostile13.%d", tmp && *tmp ? tmp : "/tmp", getpid());
-	mkdir(tmp && *tmp ? tmp : "/tmp", 01777);
-	if (mkdir(base, 0755) != 0) {
-		tap_fail("scratch directory", "mkdir %s: %s", base, strerror(errno));
+	if (scratch_begin("hostile13", argv))
 		return tap_done();
-	}
 	run("poll: bad nfds and arrays", case_poll, 30);
 	run("select: bad nfds, sets and timeouts", case_select, 30);
 	run("getrandom, prlimit, syslog, sysinfo, uname, prctl", case_misc, 30);

@@ -19,7 +19,7 @@
  * docs/pagecache.md's answers past that point here.
  * Runs on Linux: yes
  */
-#include "tap.h"
+#include "scratch.h"
 
 #include <elf.h>
 #include <ftw.h>
@@ -69,8 +69,6 @@ struct file_clone_range {
 };
 #endif
 
-static char base[128];  /* the scratch directory of the whole run */
-static char dir[160];   /* the one each case works in, removed after it */
 
 static const char *path_in(const char *name)
 {
@@ -110,15 +108,6 @@ static long sys_mremap(void *old, long old_len, long new_len, int flags, void *n
 	return syscall(SYS_mremap, old, old_len, new_len, flags, new);
 }
 
-/* Expect a raw system call to fail with errno WANT. */
-#define check_err(call, want, what)                      \
-	do {                                             \
-		errno = 0;                               \
-		long ret_ = (long)(call);                \
-		int err_ = errno;                        \
-		tap_check_errno(ret_, err_, want, what); \
-	} while (0)
-
 /* The wait status of fn(arg) run in a child: to see a SIGBUS coming. */
 static int child_status(void (*fn)(void *), void *arg)
 {
@@ -141,26 +130,26 @@ static void case_mmap_kinds(void *arg)
 	(void)arg;
 
 	int d = open(dir, O_RDONLY | O_DIRECTORY);
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, d, 0), ENODEV,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, d, 0), ENODEV,
 		  "mmap: a directory, private: ENODEV");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, d, 0), ENODEV,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, d, 0), ENODEV,
 		  "mmap: a directory, shared: ENODEV");
 	close(d);
 	int wo = make_file("wo", PAGE, O_WRONLY);
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, wo, 0), EACCES,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, wo, 0), EACCES,
 		  "mmap: a write-only fd, private read: EACCES");
-	check_err(sys_mmap(NULL, PAGE, PROT_WRITE, MAP_SHARED, wo, 0), EACCES,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_WRITE, MAP_SHARED, wo, 0), EACCES,
 		  "mmap: a write-only fd, shared write: EACCES");
 	close(wo);
 	if (pipe(pfd) == 0) {
-		check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pfd[0], 0), ENODEV,
+		CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pfd[0], 0), ENODEV,
 			  "mmap: a pipe's read end: ENODEV");
-		check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, pfd[1], 0), EACCES,
+		CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, pfd[1], 0), EACCES,
 			  "mmap: a pipe's write end (not readable): EACCES");
 		close(pfd[0]), close(pfd[1]);
 	}
 	int pm = open("/proc/self/maps", O_RDONLY);
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, pm, 0), ENODEV,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, pm, 0), ENODEV,
 		  "mmap: /proc/self/maps: ENODEV");
 	close(pm);
 	static const struct { const char *path; int err; } pseudo[] = {
@@ -172,16 +161,16 @@ static void case_mmap_kinds(void *arg)
 		char what[96];
 		int pf = open(pseudo[i].path, O_RDONLY);
 		snprintf(what, sizeof what, "mmap: %s: %s", pseudo[i].path, strerror(pseudo[i].err));
-		check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pf, 0), pseudo[i].err, what);
+		CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pf, 0), pseudo[i].err, what);
 		close(pf);
 	}
 	int dn = open("/dev/null", O_RDWR);
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, dn, 0), ENODEV,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, dn, 0), ENODEV,
 		  "mmap: /dev/null: ENODEV");
 	close(dn);
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 1 << 20, 0), EBADF,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, 1 << 20, 0), EBADF,
 		  "mmap: a huge fd number: EBADF");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, -1, 0), EBADF,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, -1, 0), EBADF,
 		  "mmap: fd -1 without MAP_ANONYMOUS: EBADF");
 }
 
@@ -206,7 +195,7 @@ static void case_dev_zero(void *arg)
 	tap_check(p[0] == 0, "... a child's write to the private one is not", "read %d", p[0]);
 	munmap(s, 2 * PAGE), munmap(p, 2 * PAGE);
 	int zr = open("/dev/zero", O_RDONLY);
-	check_err(sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, zr, 0), EACCES,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, zr, 0), EACCES,
 		  "mmap: /dev/zero read-only, shared writable: EACCES");
 	s = (char *)sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, zr, PAGE * 1000);
 	tap_check(s != MAP_FAILED && s[0] == 0, "mmap: /dev/zero read-only, private, offset 4 MB",
@@ -221,44 +210,44 @@ static void case_mmap_ranges(void *arg)
 	int ro = open(path_in("f"), O_RDONLY);
 	long r;
 
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100), EINVAL,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, fd, 100), EINVAL,
 		  "mmap: an unaligned offset: EINVAL");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, -1, 100), EINVAL,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, -1, 100), EINVAL,
 		  "mmap: an unaligned offset with a bad fd: EINVAL first");
-	check_err(sys_mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, -PAGE), EOVERFLOW,
+	CHECK_ERRNO(sys_mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE, fd, -PAGE), EOVERFLOW,
 		  "mmap: offset -4096 (offset + length wraps): EOVERFLOW");
 	r = sys_mmap(NULL, 2 * PAGE, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1, -PAGE);
 	tap_check(r != -1, "mmap: anonymous memory ignores an offset of -4096", "errno %d", errno);
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0x7ffffffffffff000L), EOVERFLOW,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0x7ffffffffffff000L), EOVERFLOW,
 		  "mmap: offset 2^63 - 4096, shared: EOVERFLOW");
-	check_err(sys_mmap(NULL, -1L, PROT_READ, MAP_PRIVATE, fd, 0), ENOMEM,
+	CHECK_ERRNO(sys_mmap(NULL, -1L, PROT_READ, MAP_PRIVATE, fd, 0), ENOMEM,
 		  "mmap: length 2^64 - 1 (rounds to 0): ENOMEM");
-	check_err(sys_mmap(NULL, 1L << 47, PROT_READ, MAP_SHARED, fd, 0), ENOMEM,
+	CHECK_ERRNO(sys_mmap(NULL, 1L << 47, PROT_READ, MAP_SHARED, fd, 0), ENOMEM,
 		  "mmap: length 2^47: ENOMEM");
-	check_err(sys_mmap(NULL, 0, PROT_READ, MAP_SHARED, fd, 0), EINVAL,
+	CHECK_ERRNO(sys_mmap(NULL, 0, PROT_READ, MAP_SHARED, fd, 0), EINVAL,
 		  "mmap: length 0: EINVAL");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, 0, fd, 0), EINVAL,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, 0, fd, 0), EINVAL,
 		  "mmap: neither shared nor private: EINVAL");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0),
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED_VALIDATE | MAP_ANONYMOUS, -1, 0),
 		  EINVAL, "mmap: anonymous MAP_SHARED|MAP_PRIVATE: EINVAL");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED_VALIDATE | 0x800000, fd, 0),
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED_VALIDATE | 0x800000, fd, 0),
 		  EOPNOTSUPP, "mmap: MAP_SHARED_VALIDATE with unknown flag 0x800000: EOPNOTSUPP");
 	r = sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED | 0x800000, fd, 0);
 	tap_check(r != -1, "mmap: MAP_SHARED ignores the unknown flag", "errno %d", errno);
-	check_err(sys_mmap(KERNEL_HALF, PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0), ENOMEM,
+	CHECK_ERRNO(sys_mmap(KERNEL_HALF, PAGE, PROT_READ, MAP_SHARED | MAP_FIXED, fd, 0), ENOMEM,
 		  "mmap: MAP_FIXED in the kernel half: ENOMEM");
-	check_err(sys_mmap((void *)(0x800000000000L - PAGE), 2 * PAGE, PROT_READ,
+	CHECK_ERRNO(sys_mmap((void *)(0x800000000000L - PAGE), 2 * PAGE, PROT_READ,
 			   MAP_SHARED | MAP_FIXED, fd, 0),
 		  ENOMEM, "mmap: MAP_FIXED across the top of user space: ENOMEM");
 	r = sys_mmap(KERNEL_HALF, PAGE, PROT_READ, MAP_SHARED, fd, 0);
 	tap_check(r != -1 && r < 0x800000000000L, "mmap: a hint in the kernel half goes elsewhere",
 		  "returned %#lx errno %d", r, errno);
-	check_err(sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), EACCES,
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, ro, 0), EACCES,
 		  "mmap: shared writable of a read-only fd: EACCES");
 	char *p = (char *)sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, ro, 0);
-	check_err(mprotect(p, PAGE, PROT_READ | PROT_WRITE), EACCES,
+	CHECK_ERRNO(mprotect(p, PAGE, PROT_READ | PROT_WRITE), EACCES,
 		  "mprotect: write on a shared mapping of a read-only fd: EACCES");
-	check_err(mprotect(p, PAGE, PROT_READ | PROT_EXEC | PROT_WRITE), EACCES,
+	CHECK_ERRNO(mprotect(p, PAGE, PROT_READ | PROT_EXEC | PROT_WRITE), EACCES,
 		  "mprotect: ... with exec too: EACCES");
 	tap_check_long(mprotect(p, PAGE, PROT_NONE), 0, "mprotect: ... PROT_NONE is fine");
 	tap_check_long(mprotect(p, PAGE, PROT_READ), 0, "mprotect: ... and back to read");
@@ -270,9 +259,9 @@ static void case_mmap_ranges(void *arg)
 	char c = 0;
 	tap_check(pread(fd, &c, 1, 0) == 1 && c == 'a', "... and its write stays private",
 		  "file has '%c'", c);
-	check_err(mprotect(KERNEL_HALF, PAGE, PROT_READ), ENOMEM,
+	CHECK_ERRNO(mprotect(KERNEL_HALF, PAGE, PROT_READ), ENOMEM,
 		  "mprotect: the kernel half: ENOMEM");
-	check_err(munmap(KERNEL_HALF, PAGE), EINVAL, "munmap: the kernel half: EINVAL");
+	CHECK_ERRNO(munmap(KERNEL_HALF, PAGE), EINVAL, "munmap: the kernel half: EINVAL");
 	close(fd), close(ro);
 }
 
@@ -310,23 +299,23 @@ static void case_msync(void *arg)
 	int fd = make_file("f", 4 * PAGE, O_RDWR);
 	char *s = (char *)sys_mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 
-	check_err(msync(s, PAGE, MS_ASYNC | MS_SYNC), EINVAL, "msync: MS_ASYNC|MS_SYNC: EINVAL");
-	check_err(msync(s, PAGE, 8), EINVAL, "msync: unknown flag 8: EINVAL");
-	check_err(msync(s + 1, PAGE, MS_SYNC), EINVAL, "msync: an unaligned address: EINVAL");
-	check_err(msync(s + 1, PAGE, 8), EINVAL, "msync: unknown flag before alignment: EINVAL");
+	CHECK_ERRNO(msync(s, PAGE, MS_ASYNC | MS_SYNC), EINVAL, "msync: MS_ASYNC|MS_SYNC: EINVAL");
+	CHECK_ERRNO(msync(s, PAGE, 8), EINVAL, "msync: unknown flag 8: EINVAL");
+	CHECK_ERRNO(msync(s + 1, PAGE, MS_SYNC), EINVAL, "msync: an unaligned address: EINVAL");
+	CHECK_ERRNO(msync(s + 1, PAGE, 8), EINVAL, "msync: unknown flag before alignment: EINVAL");
 	tap_check_long(msync(s, 1, MS_SYNC), 0, "msync: an unaligned length is rounded up");
 	tap_check_long(msync(s, 0, MS_SYNC), 0, "msync: length 0: 0");
 	tap_check_long(msync(s, 0, 0), 0, "msync: no flags: 0");
 	tap_check_long(msync(s, 4 * PAGE, MS_INVALIDATE), 0, "msync: MS_INVALIDATE alone: 0");
 	tap_check_long(msync(s, (size_t)-1, MS_SYNC), 0,
 		       "msync: length 2^64 - 1 (rounds to 0): 0");
-	check_err(msync(s, (size_t)-2 * PAGE, MS_SYNC), ENOMEM,
+	CHECK_ERRNO(msync(s, (size_t)-2 * PAGE, MS_SYNC), ENOMEM,
 		  "msync: a length that wraps the address space: ENOMEM");
 	munmap(s + 3 * PAGE, PAGE);
-	check_err(msync(s, 4 * PAGE, MS_SYNC), ENOMEM, "msync: a range past the mapping: ENOMEM");
+	CHECK_ERRNO(msync(s, 4 * PAGE, MS_SYNC), ENOMEM, "msync: a range past the mapping: ENOMEM");
 	munmap(s + PAGE, PAGE);
-	check_err(msync(s, 4 * PAGE, MS_SYNC), ENOMEM, "msync: a range with a hole: ENOMEM");
-	check_err(msync(KERNEL_HALF, PAGE, MS_SYNC), ENOMEM, "msync: the kernel half: ENOMEM");
+	CHECK_ERRNO(msync(s, 4 * PAGE, MS_SYNC), ENOMEM, "msync: a range with a hole: ENOMEM");
+	CHECK_ERRNO(msync(KERNEL_HALF, PAGE, MS_SYNC), ENOMEM, "msync: the kernel half: ENOMEM");
 	char *a = (char *)sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	tap_check_long(msync(a, PAGE, MS_SYNC), 0, "msync: private anonymous memory: 0");
 	close(fd);
@@ -340,38 +329,38 @@ static void case_mremap(void *arg)
 	char *p = (char *)sys_mmap(NULL, 8 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	memset(p, 'p', 8 * PAGE);
 
-	check_err(sys_mremap(p, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + 2 * PAGE),
+	CHECK_ERRNO(sys_mremap(p, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p + 2 * PAGE),
 		  EINVAL, "mremap: onto an overlapping range: EINVAL");
-	check_err(sys_mremap(p, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, 4 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p), EINVAL,
 		  "mremap: MREMAP_FIXED onto itself: EINVAL");
-	check_err(sys_mremap(p + 2 * PAGE, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p),
+	CHECK_ERRNO(sys_mremap(p + 2 * PAGE, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, p),
 		  EINVAL, "mremap: a target overlapping from below: EINVAL");
-	check_err(sys_mremap(p, 0, 4 * PAGE, MREMAP_MAYMOVE, NULL), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, 0, 4 * PAGE, MREMAP_MAYMOVE, NULL), EINVAL,
 		  "mremap: old_len 0 on private memory: EINVAL");
-	check_err(sys_mremap(p, 4 * PAGE, 0, MREMAP_MAYMOVE, NULL), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, 4 * PAGE, 0, MREMAP_MAYMOVE, NULL), EINVAL,
 		  "mremap: new_len 0: EINVAL");
-	check_err(sys_mremap(p, 4 * PAGE, -1L, MREMAP_MAYMOVE, NULL), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, 4 * PAGE, -1L, MREMAP_MAYMOVE, NULL), EINVAL,
 		  "mremap: new_len 2^64 - 1 (rounds to 0): EINVAL");
-	check_err(sys_mremap(p, 4 * PAGE, 1L << 47, MREMAP_MAYMOVE, NULL), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, 4 * PAGE, 1L << 47, MREMAP_MAYMOVE, NULL), EINVAL,
 		  "mremap: new_len 2^47: EINVAL");
-	check_err(sys_mremap(p, 4 * PAGE, 1L << 62, MREMAP_MAYMOVE, NULL), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, 4 * PAGE, 1L << 62, MREMAP_MAYMOVE, NULL), EINVAL,
 		  "mremap: new_len 2^62: EINVAL");
-	check_err(sys_mremap(p, -1L, PAGE, 0, NULL), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, -1L, PAGE, 0, NULL), EINVAL,
 		  "mremap: old_len 2^64 - 1 (rounds to 0) on private memory: EINVAL");
-	check_err(sys_mremap(KERNEL_HALF, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL), EFAULT,
+	CHECK_ERRNO(sys_mremap(KERNEL_HALF, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL), EFAULT,
 		  "mremap: old_addr in the kernel half: EFAULT");
-	check_err(sys_mremap(p, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, KERNEL_HALF), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_FIXED, KERNEL_HALF), EINVAL,
 		  "mremap: new_addr in the kernel half: EINVAL");
-	check_err(sys_mremap(p, PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
+	CHECK_ERRNO(sys_mremap(p, PAGE, 2 * PAGE, MREMAP_MAYMOVE | MREMAP_FIXED,
 			     (void *)(0x800000000000L - PAGE)),
 		  EINVAL, "mremap: a target across the top of user space: EINVAL");
-	check_err(sys_mremap(p, 8 * PAGE, 16 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, 8 * PAGE, 16 * PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL), EINVAL,
 		  "mremap: DONTUNMAP with a new length: EINVAL");
-	check_err(sys_mremap(p, 4 * PAGE, 4 * PAGE, 64, NULL), EINVAL,
+	CHECK_ERRNO(sys_mremap(p, 4 * PAGE, 4 * PAGE, 64, NULL), EINVAL,
 		  "mremap: unknown flag 64: EINVAL");
 	/* two regions of different protections: a move across both is EFAULT */
 	mprotect(p + 4 * PAGE, 4 * PAGE, PROT_READ);
-	check_err(sys_mremap(p, 8 * PAGE, 16 * PAGE, MREMAP_MAYMOVE, NULL), EFAULT,
+	CHECK_ERRNO(sys_mremap(p, 8 * PAGE, 16 * PAGE, MREMAP_MAYMOVE, NULL), EFAULT,
 		  "mremap: a range across two regions: EFAULT");
 	char *q = (char *)sys_mremap(p + 2 * PAGE, PAGE, 3 * PAGE, MREMAP_MAYMOVE, NULL);
 	tap_check(q != MAP_FAILED && q[0] == 'p' && q[2 * PAGE] == 0,
@@ -407,7 +396,7 @@ static void case_mremap_shared(void *arg)
 		return;
 	d[0] = 'D';
 	tap_check_long(s[0], 'D', "... a store through the duplicate is seen in the original");
-	check_err(sys_mremap(s, 0, 2 * PAGE, 0, NULL), ENOMEM,
+	CHECK_ERRNO(sys_mremap(s, 0, 2 * PAGE, 0, NULL), ENOMEM,
 		  "mremap: old_len 0 without MAYMOVE: ENOMEM");
 	char *g = (char *)sys_mremap(d, 2 * PAGE, 4 * PAGE, MREMAP_MAYMOVE, NULL);
 	tap_check(g != MAP_FAILED && g[0] == 'D', "mremap: grow a shared mapping past EOF", "errno %d", errno);
@@ -473,24 +462,24 @@ static void case_memfd_names(void *arg)
 	tap_check(fd >= 0, "memfd_create: a name of 249 bytes is fine", "errno %d", errno);
 	close(fd);
 	name[249] = 'n', name[250] = 0;
-	check_err(memfd_create(name, 0), EINVAL, "memfd_create: a name of 250 bytes: EINVAL");
+	CHECK_ERRNO(memfd_create(name, 0), EINVAL, "memfd_create: a name of 250 bytes: EINVAL");
 	name[sizeof name - 1] = 0;
-	check_err(memfd_create(name, 0), EINVAL, "memfd_create: a name of 299 bytes: EINVAL");
-	check_err(syscall(SYS_memfd_create, (char *)16, 0), EFAULT,
+	CHECK_ERRNO(memfd_create(name, 0), EINVAL, "memfd_create: a name of 299 bytes: EINVAL");
+	CHECK_ERRNO(syscall(SYS_memfd_create, (char *)16, 0), EFAULT,
 		  "memfd_create: name at address 16: EFAULT");
-	check_err(syscall(SYS_memfd_create, KERNEL_HALF, 0), EFAULT,
+	CHECK_ERRNO(syscall(SYS_memfd_create, KERNEL_HALF, 0), EFAULT,
 		  "memfd_create: a name in the kernel half: EFAULT");
 	char *edge = (char *)sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	munmap(edge + PAGE, PAGE);
 	memset(edge + PAGE - 8, 'e', 8);
-	check_err(syscall(SYS_memfd_create, edge + PAGE - 8, 0), EFAULT,
+	CHECK_ERRNO(syscall(SYS_memfd_create, edge + PAGE - 8, 0), EFAULT,
 		  "memfd_create: a name running into unmapped memory: EFAULT");
 	edge[PAGE - 1] = 0;
 	fd = syscall(SYS_memfd_create, edge + PAGE - 8, 0);
 	tap_check(fd >= 0, "memfd_create: a name ending at a page's last byte", "errno %d", errno);
 	close(fd);
-	check_err(memfd_create("x", 0x1000), EINVAL, "memfd_create: unknown flag 0x1000: EINVAL");
-	check_err(memfd_create("x", 0x80000000U), EINVAL, "memfd_create: flag bit 31: EINVAL");
+	CHECK_ERRNO(memfd_create("x", 0x1000), EINVAL, "memfd_create: unknown flag 0x1000: EINVAL");
+	CHECK_ERRNO(memfd_create("x", 0x80000000U), EINVAL, "memfd_create: flag bit 31: EINVAL");
 	fd = memfd_create("", MFD_CLOEXEC);
 	tap_check(fd >= 0, "memfd_create: an empty name is fine", "errno %d", errno);
 	close(fd);
@@ -505,29 +494,29 @@ static void case_seals(void *arg)
 	int fd = memfd_create("s", 0);
 
 	tap_check_long(fcntl(fd, F_GET_SEALS), F_SEAL_SEAL, "seals: without ALLOW_SEALING: F_SEAL_SEAL");
-	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM, "seals: ... so adding one: EPERM");
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EPERM, "seals: ... so adding one: EPERM");
 	close(fd);
 	int pfd[2];
 	pipe(pfd);
-	check_err(fcntl(pfd[0], F_GET_SEALS), EINVAL, "seals: F_GET_SEALS of a pipe: EINVAL");
-	check_err(fcntl(pfd[0], F_ADD_SEALS, F_SEAL_SEAL), EPERM,
+	CHECK_ERRNO(fcntl(pfd[0], F_GET_SEALS), EINVAL, "seals: F_GET_SEALS of a pipe: EINVAL");
+	CHECK_ERRNO(fcntl(pfd[0], F_ADD_SEALS, F_SEAL_SEAL), EPERM,
 		  "seals: F_ADD_SEALS on a pipe's read end (not writable): EPERM");
-	check_err(fcntl(pfd[1], F_ADD_SEALS, F_SEAL_SEAL), EINVAL,
+	CHECK_ERRNO(fcntl(pfd[1], F_ADD_SEALS, F_SEAL_SEAL), EINVAL,
 		  "seals: F_ADD_SEALS on a pipe's write end: EINVAL");
 	close(pfd[0]), close(pfd[1]);
 	fd = memfd_create("s", MFD_ALLOW_SEALING);
-	check_err(fcntl(fd, F_ADD_SEALS, 0x100), EINVAL, "seals: an unknown seal: EINVAL");
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, 0x100), EINVAL, "seals: an unknown seal: EINVAL");
 	ftruncate(fd, 2 * PAGE);
 	char *w = (char *)sys_mmap(NULL, 2 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
 		  "seals: F_SEAL_WRITE with a writable shared mapping: EBUSY");
 	char *dup = (char *)sys_mremap(w, 0, 2 * PAGE, MREMAP_MAYMOVE, NULL);
 	char *moved = (char *)sys_mremap(w, 2 * PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL);
 	munmap(moved, PAGE);
-	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
 		  "seals: ... still EBUSY after a duplicate, a move and a partial unmap");
 	munmap(moved + PAGE, PAGE);
-	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY, "seals: ... the duplicate still counts");
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY, "seals: ... the duplicate still counts");
 	munmap(dup, 2 * PAGE);
 	pid_t kid = fork();
 	if (kid == 0)
@@ -535,12 +524,12 @@ static void case_seals(void *arg)
 	tap_wait(kid);
 	tap_check_long(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0,
 		       "seals: F_SEAL_WRITE once every writable mapping is gone");
-	check_err(write(fd, "x", 1), EPERM, "seals: write after F_SEAL_WRITE: EPERM");
-	check_err(pwrite(fd, "x", 1, 100 * PAGE), EPERM, "seals: pwrite past the end: EPERM");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EPERM,
+	CHECK_ERRNO(write(fd, "x", 1), EPERM, "seals: write after F_SEAL_WRITE: EPERM");
+	CHECK_ERRNO(pwrite(fd, "x", 1, 100 * PAGE), EPERM, "seals: pwrite past the end: EPERM");
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EPERM,
 		  "seals: a writable shared mapping after it: EPERM");
 	char *r = (char *)sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	check_err(mprotect(r, PAGE, PROT_READ | PROT_WRITE), EACCES,
+	CHECK_ERRNO(mprotect(r, PAGE, PROT_READ | PROT_WRITE), EACCES,
 		  "seals: mprotect of a read-only shared mapping to write: EACCES");
 	char *p = (char *)sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
 	tap_check(p != MAP_FAILED, "seals: a private writable mapping is fine", "errno %d", errno);
@@ -549,11 +538,11 @@ static void case_seals(void *arg)
 	tap_check_long(r[0], 0, "... and its store stays private");
 	tap_check_long(ftruncate(fd, PAGE), 0, "seals: F_SEAL_WRITE does not stop ftruncate");
 	tap_check_long(fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW), 0, "seals: add SHRINK|GROW");
-	check_err(ftruncate(fd, 0), EPERM, "seals: ftruncate smaller: EPERM");
-	check_err(ftruncate(fd, 2 * PAGE), EPERM, "seals: ftruncate larger: EPERM");
+	CHECK_ERRNO(ftruncate(fd, 0), EPERM, "seals: ftruncate smaller: EPERM");
+	CHECK_ERRNO(ftruncate(fd, 2 * PAGE), EPERM, "seals: ftruncate larger: EPERM");
 	tap_check_long(ftruncate(fd, PAGE), 0, "seals: ftruncate to the same size: 0");
 	tap_check_long(fcntl(fd, F_ADD_SEALS, F_SEAL_SEAL), 0, "seals: add SEAL");
-	check_err(fcntl(fd, F_ADD_SEALS, 0), EPERM, "seals: adding nothing after SEAL: EPERM");
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, 0), EPERM, "seals: adding nothing after SEAL: EPERM");
 	tap_check_long(fcntl(fd, F_GET_SEALS), F_SEAL_SEAL | F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE,
 		       "seals: F_GET_SEALS shows all four");
 	close(fd);
@@ -566,8 +555,8 @@ static void case_seals(void *arg)
 	w[0] = 'w';
 	char c = 0;
 	tap_check(pread(fd, &c, 1, 0) == 1 && c == 'w', "... the old mapping still writes", "read %d", c);
-	check_err(write(fd, "x", 1), EPERM, "... write(): EPERM");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EPERM,
+	CHECK_ERRNO(write(fd, "x", 1), EPERM, "... write(): EPERM");
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0), EPERM,
 		  "... a new writable shared mapping: EPERM");
 	close(fd);
 }
@@ -636,17 +625,17 @@ static void case_clone_kinds(void *arg)
 	int dst = make_file("dst", 0, O_RDWR);
 	int pfd[2];
 
-	check_err(ioctl(dst, FICLONE, -1), EBADF, "FICLONE: source fd -1: EBADF");
-	check_err(ioctl(dst, FICLONE, 1 << 20), EBADF, "FICLONE: a huge source fd: EBADF");
+	CHECK_ERRNO(ioctl(dst, FICLONE, -1), EBADF, "FICLONE: source fd -1: EBADF");
+	CHECK_ERRNO(ioctl(dst, FICLONE, 1 << 20), EBADF, "FICLONE: a huge source fd: EBADF");
 	int op = open(path_in("src"), O_PATH);
-	check_err(ioctl(op, FICLONE, src), EBADF, "FICLONE: onto an O_PATH fd: EBADF");
+	CHECK_ERRNO(ioctl(op, FICLONE, src), EBADF, "FICLONE: onto an O_PATH fd: EBADF");
 	close(op);
 	int pm = open("/proc/self/maps", O_RDONLY);
-	check_err(ioctl(dst, FICLONE, pm), EXDEV, "FICLONE: from /proc: EXDEV");
+	CHECK_ERRNO(ioctl(dst, FICLONE, pm), EXDEV, "FICLONE: from /proc: EXDEV");
 	close(pm);
 	pipe(pfd);
-	check_err(ioctl(dst, FICLONE, pfd[0]), EXDEV, "FICLONE: from a pipe: EXDEV");
-	check_err(ioctl(pfd[1], FICLONE, src), EXDEV, "FICLONE: onto a pipe: EXDEV");
+	CHECK_ERRNO(ioctl(dst, FICLONE, pfd[0]), EXDEV, "FICLONE: from a pipe: EXDEV");
+	CHECK_ERRNO(ioctl(pfd[1], FICLONE, src), EXDEV, "FICLONE: onto a pipe: EXDEV");
 	close(pfd[0]), close(pfd[1]);
 	static const struct { const char *path; int err; } pseudo[] = {
 		{ "/proc/meminfo", EIO }, { "/proc/kpagecount", EIO }, { "/proc/self/mem", ENODEV },
@@ -657,32 +646,32 @@ static void case_clone_kinds(void *arg)
 		char what[96];
 		int pf = open(pseudo[i].path, O_RDONLY);
 		snprintf(what, sizeof what, "mmap: %s: %s", pseudo[i].path, strerror(pseudo[i].err));
-		check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pf, 0), pseudo[i].err, what);
+		CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pf, 0), pseudo[i].err, what);
 		close(pf);
 	}
 	int dn = open("/dev/null", O_RDWR);
-	check_err(ioctl(dn, FICLONE, src), EXDEV, "FICLONE: onto /dev/null: EXDEV");
+	CHECK_ERRNO(ioctl(dn, FICLONE, src), EXDEV, "FICLONE: onto /dev/null: EXDEV");
 	close(dn);
 	int mfd = memfd_create("m", 0);
 	ftruncate(mfd, PAGE);
-	check_err(ioctl(dst, FICLONE, mfd), EXDEV, "FICLONE: from a memfd: EXDEV");
-	check_err(ioctl(mfd, FICLONE, src), EXDEV, "FICLONE: onto a memfd: EXDEV");
+	CHECK_ERRNO(ioctl(dst, FICLONE, mfd), EXDEV, "FICLONE: from a memfd: EXDEV");
+	CHECK_ERRNO(ioctl(mfd, FICLONE, src), EXDEV, "FICLONE: onto a memfd: EXDEV");
 	close(mfd);
 	int d = open(dir, O_RDONLY | O_DIRECTORY);
-	check_err(ioctl(dst, FICLONE, d), EISDIR, "FICLONE: from a directory: EISDIR");
-	check_err(ioctl(d, FICLONE, src), EISDIR, "FICLONE: onto a directory: EISDIR");
+	CHECK_ERRNO(ioctl(dst, FICLONE, d), EISDIR, "FICLONE: from a directory: EISDIR");
+	CHECK_ERRNO(ioctl(d, FICLONE, src), EISDIR, "FICLONE: onto a directory: EISDIR");
 	close(d);
 	int ro = open(path_in("dst"), O_RDONLY);
 	int ap = open(path_in("dst"), O_WRONLY | O_APPEND);
 	int wo = open(path_in("src"), O_WRONLY);
-	check_err(ioctl(ro, FICLONE, src), EBADF, "FICLONE: onto a read-only fd: EBADF");
-	check_err(ioctl(ap, FICLONE, src), EBADF, "FICLONE: onto an O_APPEND fd: EBADF");
-	check_err(ioctl(dst, FICLONE, wo), EBADF, "FICLONE: from a write-only fd: EBADF");
-	check_err(clone_range(ro, src, 1, PAGE, 0), EBADF,
+	CHECK_ERRNO(ioctl(ro, FICLONE, src), EBADF, "FICLONE: onto a read-only fd: EBADF");
+	CHECK_ERRNO(ioctl(ap, FICLONE, src), EBADF, "FICLONE: onto an O_APPEND fd: EBADF");
+	CHECK_ERRNO(ioctl(dst, FICLONE, wo), EBADF, "FICLONE: from a write-only fd: EBADF");
+	CHECK_ERRNO(clone_range(ro, src, 1, PAGE, 0), EBADF,
 		  "FICLONERANGE: a read-only destination before an unaligned offset: EBADF");
 	close(ro), close(ap), close(wo);
-	check_err(ioctl(dst, FICLONERANGE, (void *)16), EFAULT, "FICLONERANGE: argument at 16: EFAULT");
-	check_err(ioctl(dst, FICLONERANGE, KERNEL_HALF), EFAULT,
+	CHECK_ERRNO(ioctl(dst, FICLONERANGE, (void *)16), EFAULT, "FICLONERANGE: argument at 16: EFAULT");
+	CHECK_ERRNO(ioctl(dst, FICLONERANGE, KERNEL_HALF), EFAULT,
 		  "FICLONERANGE: an argument in the kernel half: EFAULT");
 	check_clone(ioctl(src, FICLONE, src), clone_ok(EINVAL), "FICLONE: a file onto itself: EINVAL");
 	int empty = make_file("empty", 0, O_RDWR);
@@ -1118,9 +1107,9 @@ static void case_self_buffers(void *arg)
 		       "read(): into the file's own private mapping (copies on write)");
 	tap_check(pread(fd, &c, 1, 3 * PAGE) == 1 && c == 'b',
 		  "... the file is unchanged by it", "'%c'", c);
-	check_err(pwrite(fd, s + 8 * PAGE, 100, 0), EFAULT,
+	CHECK_ERRNO(pwrite(fd, s + 8 * PAGE, 100, 0), EFAULT,
 		  "write(): from a shared page past EOF: EFAULT, no SIGBUS");
-	check_err(pread(fd, s + 9 * PAGE, 100, 0), EFAULT,
+	CHECK_ERRNO(pread(fd, s + 9 * PAGE, 100, 0), EFAULT,
 		  "read(): into a shared page past EOF: EFAULT, no SIGBUS");
 	long r = pwrite(fd, s + 7 * PAGE, 2 * PAGE, 0);
 	tap_check(r == PAGE, "write(): a buffer running past EOF is a short write", "returned %ld errno %d",
@@ -1216,22 +1205,22 @@ static void case_seals_maywrite(void *arg)
 	ftruncate(fd, 2 * PAGE);
 	char *r = (char *)sys_mmap(NULL, 2 * PAGE, PROT_READ, MAP_SHARED, fd, 0);
 
-	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY,
 		  "seals: F_SEAL_WRITE with a read-only shared mapping of an O_RDWR fd: EBUSY (it may write)");
 	munmap(r, 2 * PAGE);
 	char *old = (char *)sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY, "seals: ... again with a new one");
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY, "seals: ... again with a new one");
 	tap_check_long(fcntl(fd, F_ADD_SEALS, F_SEAL_FUTURE_WRITE), 0, "seals: FUTURE_WRITE with it: fine");
 	tap_check_long(mprotect(old, PAGE, PROT_READ | PROT_WRITE), 0,
 		       "seals: ... the mapping made before it may still become writable");
 	char *ro = (char *)sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, fd, 0);
-	check_err(mprotect(ro, PAGE, PROT_READ | PROT_WRITE), EACCES,
+	CHECK_ERRNO(mprotect(ro, PAGE, PROT_READ | PROT_WRITE), EACCES,
 		  "seals: a read-only shared mapping made after FUTURE_WRITE cannot: EACCES");
 	char *grown = (char *)sys_mremap(ro, PAGE, 2 * PAGE, MREMAP_MAYMOVE, NULL);
-	check_err(mprotect(grown, 2 * PAGE, PROT_READ | PROT_WRITE), EACCES,
+	CHECK_ERRNO(mprotect(grown, 2 * PAGE, PROT_READ | PROT_WRITE), EACCES,
 		  "seals: ... nor once mremap moved and grew it");
 	char *dup = (char *)sys_mremap(grown, 0, PAGE, MREMAP_MAYMOVE, NULL);
-	check_err(mprotect(dup, PAGE, PROT_READ | PROT_WRITE), EACCES, "seals: ... nor its duplicate");
+	CHECK_ERRNO(mprotect(dup, PAGE, PROT_READ | PROT_WRITE), EACCES, "seals: ... nor its duplicate");
 	pid_t kid = fork();
 	if (kid == 0) {
 		old[1] = 'k';
@@ -1247,7 +1236,7 @@ static void case_seals_maywrite(void *arg)
 /* Expect F_SEAL_WRITE on FD to be EBUSY: a mapping may still write. */
 static void expect_busy(int fd, const char *what)
 {
-	check_err(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY, what);
+	CHECK_ERRNO(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), EBUSY, what);
 }
 
 static void case_seal_counting(void *arg)
@@ -1307,7 +1296,7 @@ static void case_proc_mem(void *arg)
 	char c = 0;
 
 	tap_check(mem >= 0, "open /proc/self/mem", "errno %d", errno);
-	check_err(pwrite(mem, "X", 1, (long)s), EIO,
+	CHECK_ERRNO(pwrite(mem, "X", 1, (long)s), EIO,
 		  "/proc/self/mem: a write into a read-only shared file mapping: EIO");
 	tap_check(pread(fd, &c, 1, 0) == 1 && c == 'a', "... the file is unchanged", "'%c'", c);
 	tap_check_long(pwrite(mem, "Y", 1, (long)p + PAGE), 1,
@@ -1317,7 +1306,7 @@ static void case_proc_mem(void *arg)
 	tap_check_long(s[PAGE], 'b', "... nor a shared mapping of the file");
 	int rw = open(path_in("ro"), O_RDWR);
 	char *w = (char *)sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, rw, 0);
-	check_err(pwrite(mem, "Z", 1, (long)w), EIO,
+	CHECK_ERRNO(pwrite(mem, "Z", 1, (long)w), EIO,
 		  "/proc/self/mem: a write into a read-only shared mapping of an O_RDWR fd: EIO");
 	tap_check(pread(fd, &c, 1, 0) == 1 && c == 'a', "... the file is unchanged", "'%c'", c);
 	close(rw), close(mem), close(fd);
@@ -1345,7 +1334,7 @@ static void case_largest(void *arg)
 		return;
 	tap_check(killed_by(child_status(poke, g + gib + PAGE), SIGBUS),
 		  "... a store past the end: SIGBUS", "not SIGBUS");
-	check_err(madvise(g + gib, 2 * PAGE, 23 /* MADV_POPULATE_WRITE */), running_on_linux() ? EFAULT : EINVAL,
+	CHECK_ERRNO(madvise(g + gib, 2 * PAGE, 23 /* MADV_POPULATE_WRITE */), running_on_linux() ? EFAULT : EINVAL,
 		  "MADV_POPULATE_WRITE past the end: EFAULT (Linux), EINVAL (no such advice here)");
 	tap_check_long(madvise(g + gib - PAGE, 3 * PAGE, MADV_DONTNEED), 0,
 		       "MADV_DONTNEED across the end");
@@ -1362,7 +1351,7 @@ static void case_largest(void *arg)
 	if (running_on_linux())
 		tap_check_long(pwrite(fd, "x", 1, gib), 1, "write(): at 1 GiB (Linux: no such limit)");
 	else
-		check_err(pwrite(fd, "x", 1, gib), EFBIG, "write(): at 1 GiB: EFBIG here (the largest file)");
+		CHECK_ERRNO(pwrite(fd, "x", 1, gib), EFBIG, "write(): at 1 GiB: EFBIG here (the largest file)");
 	munmap(g, gib + 2 * PAGE);
 	close(fd), close(dst);
 }
@@ -1381,21 +1370,21 @@ static void case_o_path(void *arg)
 	tap_check(op >= 0 && od >= 0, "O_PATH: open a file and a directory", "errno %d", errno);
 	tap_check(fstat(fd, &st) == 0 && st.st_size == PAGE, "O_PATH: O_TRUNC is ignored",
 		  "size %ld", (long)st.st_size);
-	check_err(read(op, &c, 1), EBADF, "O_PATH: read: EBADF");
-	check_err(write(op, "x", 1), EBADF, "O_PATH: write (O_RDWR asked): EBADF");
-	check_err(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, op, 0), EBADF, "O_PATH: mmap: EBADF");
-	check_err(ioctl(op, FICLONE, src), EBADF, "O_PATH: FICLONE onto it: EBADF");
-	check_err(ioctl(fd, FICLONE, op), EBADF, "O_PATH: FICLONE from it: EBADF");
-	check_err(ftruncate(op, 0), EBADF, "O_PATH: ftruncate: EBADF");
-	check_err(lseek(op, 0, SEEK_SET), EBADF, "O_PATH: lseek: EBADF");
-	check_err(fcntl(op, F_SETFL, O_NONBLOCK), EBADF, "O_PATH: F_SETFL: EBADF");
-	check_err(fcntl(op, F_GET_SEALS), EBADF, "O_PATH: F_GET_SEALS: EBADF");
+	CHECK_ERRNO(read(op, &c, 1), EBADF, "O_PATH: read: EBADF");
+	CHECK_ERRNO(write(op, "x", 1), EBADF, "O_PATH: write (O_RDWR asked): EBADF");
+	CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_PRIVATE, op, 0), EBADF, "O_PATH: mmap: EBADF");
+	CHECK_ERRNO(ioctl(op, FICLONE, src), EBADF, "O_PATH: FICLONE onto it: EBADF");
+	CHECK_ERRNO(ioctl(fd, FICLONE, op), EBADF, "O_PATH: FICLONE from it: EBADF");
+	CHECK_ERRNO(ftruncate(op, 0), EBADF, "O_PATH: ftruncate: EBADF");
+	CHECK_ERRNO(lseek(op, 0, SEEK_SET), EBADF, "O_PATH: lseek: EBADF");
+	CHECK_ERRNO(fcntl(op, F_SETFL, O_NONBLOCK), EBADF, "O_PATH: F_SETFL: EBADF");
+	CHECK_ERRNO(fcntl(op, F_GET_SEALS), EBADF, "O_PATH: F_GET_SEALS: EBADF");
 	tap_check((fcntl(op, F_GETFL) & O_PATH) != 0, "O_PATH: F_GETFL shows it", "%#x", fcntl(op, F_GETFL));
 	tap_check(fstat(op, &st) == 0 && st.st_size == PAGE, "O_PATH: fstat works", "errno %d", errno);
 	int d = dup(op);
 	tap_check(d >= 0 && (fcntl(d, F_GETFL) & O_PATH), "O_PATH: dup works and stays O_PATH", "errno %d", errno);
 	close(d);
-	check_err(syscall(SYS_getdents64, od, &st, sizeof st), EBADF, "O_PATH: getdents of a directory: EBADF");
+	CHECK_ERRNO(syscall(SYS_getdents64, od, &st, sizeof st), EBADF, "O_PATH: getdents of a directory: EBADF");
 	int in = openat(od, "f", O_RDONLY);
 	tap_check(in >= 0 && read(in, &c, 1) == 1 && c == 'a', "O_PATH: a directory as openat's dirfd",
 		  "errno %d", errno);
@@ -1424,10 +1413,10 @@ static void case_umount_mapped(void *arg)
 	ftruncate(fd, 4 * PAGE);
 	char *s = (char *)sys_mmap(NULL, 4 * PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	int other = make_file("other", 4 * PAGE, O_RDWR);
-	check_err(ioctl(other, FICLONE, fd), EXDEV, "FICLONE: across tmpfs mounts: EXDEV");
+	CHECK_ERRNO(ioctl(other, FICLONE, fd), EXDEV, "FICLONE: across tmpfs mounts: EXDEV");
 	close(fd);
 	s[0] = 'm';
-	check_err(umount(mnt), EBUSY, "umount: a tmpfs with a mapped file: EBUSY");
+	CHECK_ERRNO(umount(mnt), EBUSY, "umount: a tmpfs with a mapped file: EBUSY");
 	tap_check_long(umount2(mnt, MNT_DETACH), 0, "umount: ... lazily: fine");
 	s[PAGE] = 'n';
 	tap_check(s[0] == 'm' && s[PAGE] == 'n', "... the mapping still works", "%c %c", s[0], s[PAGE]);
@@ -1607,71 +1596,11 @@ static void case_fork_race(void *arg)
 	tap_diag("%d forks\n", rounds);
 }
 
-/* Free memory as the leak check counts it: file data (the cases' files are
- * removed after each) and this process's own anonymous pages count as free. */
-static long free_kb(void)
-{
-	return meminfo_kb("MemFree") + meminfo_kb("Cached") + meminfo_kb("AnonPages");
-}
-
-static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw)
-{
-	(void)st, (void)ftw;
-	return type == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static char **only;  /* the arguments: run only the cases whose names have one */
-
-static bool wanted(const char *what)
-{
-	if (!only || !*only)
-		return true;
-	for (char **w = only; *w; w++)
-		if (strstr(what, *w))
-			return true;
-	return false;
-}
-
-/* Run one case in a fresh scratch directory, remove what it left, reap the
- * orphans, and check no frame leaked. */
-static void run(const char *what, void (*fn)(void *), double timeout)
-{
-	static int n;
-	int status;
-
-	if (!wanted(what))
-		return;
-	snprintf(dir, sizeof dir, "%s/%d", base, ++n);
-	mkdir(dir, 0755);
-	long before = free_kb(), slab = meminfo_kb("Slab");
-	tap_case(what, fn, NULL, timeout);
-	nftw(dir, remove_one, 16, FTW_DEPTH | FTW_PHYS);
-	while (waitpid(-1, &status, WNOHANG) > 0)
-		;
-	if (running_on_linux())
-		return;
-	long after = free_kb();
-	for (int i = 0; i < 50 && after < before; i++) {
-		sleep_ms(20);
-		while (waitpid(-1, &status, WNOHANG) > 0)
-			;
-		after = free_kb();
-	}
-	tap_check(after >= before, "no frame leaked", "%s: %ld kB missing (Slab %ld -> %ld kB)", what,
-		  before - after, slab, meminfo_kb("Slab"));
-}
-
 int main(int argc, char **argv)
 {
 	(void)argc;
-	only = argv + 1;
-	const char *tmp = getenv("TMPDIR");
-	snprintf(base, sizeof base, "%s/hostile14.%d", tmp && *tmp ? tmp : "/tmp", getpid());
-	mkdir(tmp && *tmp ? tmp : "/tmp", 01777);
-	if (mkdir(base, 0755) != 0) {
-		tap_fail("scratch directory", "mkdir %s: %s", base, strerror(errno));
+	if (scratch_begin("hostile14", argv))
 		return tap_done();
-	}
 	run("mmap of what cannot be mapped", case_mmap_kinds, 30);
 	run("/dev/zero shared and private", case_dev_zero, 30);
 	run("mmap offsets, lengths, flags, mprotect", case_mmap_ranges, 30);
