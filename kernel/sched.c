@@ -222,6 +222,17 @@ void scheduler(void)
 	struct proc *last = proc_table;
 
 	for (;;) {
+		/* Interrupts on between two processes (xv6's intr_on).  The
+		 * spin_lock below records this state, and a new task's first
+		 * spin_unlock(&proc_lock) (proc_first_run) restores it.  Left as
+		 * the last task gave up the CPU - off when it yielded on its
+		 * way back from an interrupt - a new kernel thread would run
+		 * with interrupts off for good (each sched() gives it back its
+		 * own state): ksmd then never sees a tick, scans whole passes
+		 * at once, and the tick held pending is charged to the user
+		 * task it switches to, which yields at once - no progress at
+		 * one CPU once a pass outlasts a tick. */
+		sti();
 		stop_machine_park();	/* between two processes: a safe point */
 		spin_lock(&proc_lock);
 		c->idle = false;
