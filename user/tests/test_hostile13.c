@@ -261,7 +261,7 @@ static void case_names(void *arg)
 		if (len == 4095)
 			tap_check_long(r, 0, what);
 		else
-			CHECK_ERRNO(r, ENAMETOOLONG, what);
+			tap_check_errno(r, errno, ENAMETOOLONG, what);
 	}
 	memset(long_path, 'x', 8191);
 	long_path[8191] = 0;
