@@ -1259,14 +1259,19 @@ static void case_seal_counting(void *arg)
 	char *k = (char *)sys_mremap(b, PAGE, PAGE, MREMAP_MAYMOVE | MREMAP_DONTUNMAP, NULL);
 	munmap(b, 2 * PAGE);
 	expect_busy(fd, "seal count: ... the DONTUNMAP copy still counts: EBUSY");
+	int ready[2];
+	pipe(ready);
 	pid_t kid = fork();
 	if (kid == 0) {
 		munmap(k, PAGE);
 		char *c = (char *)sys_mmap(NULL, PAGE, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 		c[0] = 'c';
 		execl("/nonexistent", "x", NULL);
+		write(ready[1], "r", 1);	/* between its munmap and mmap it held none */
 		pause();
 	}
+	char r;
+	read(ready[0], &r, 1);
 	munmap(k, PAGE);
 	expect_busy(fd, "seal count: a child holds one: EBUSY");
 	kill(kid, SIGKILL);
@@ -1281,6 +1286,8 @@ static void case_seal_counting(void *arg)
 	tap_wait(kid);
 	tap_check_long(fcntl(fd, F_ADD_SEALS, F_SEAL_WRITE), 0,
 		       "seal count: 0 once all are gone (unmapped, killed, exec'd)");
+	close(ready[0]);
+	close(ready[1]);
 	close(fd);
 }
 
