@@ -20,6 +20,7 @@
  * Runs on Linux: yes
  */
 #include "scratch.h"
+#include "uapi.h"
 
 #include <elf.h>
 #include <ftw.h>
@@ -38,37 +39,6 @@
 
 #define PAGE 4096L
 #define KERNEL_HALF ((void *)0xffff800000000000UL)
-
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#define F_GET_SEALS 1034
-#define F_SEAL_SEAL 0x0001
-#define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
-#endif
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
-#ifndef MFD_ALLOW_SEALING
-#define MFD_CLOEXEC 1U
-#define MFD_ALLOW_SEALING 2U
-#endif
-#ifndef FICLONE
-#define FICLONE _IOW(0x94, 9, int)
-#define FICLONERANGE _IOW(0x94, 13, struct file_clone_range)
-struct file_clone_range {
-	int64_t src_fd;
-	uint64_t src_offset, src_length, dest_offset;
-};
-#endif
-
 
 static const char *path_in(const char *name)
 {
@@ -637,18 +607,6 @@ static void case_clone_kinds(void *arg)
 	CHECK_ERRNO(ioctl(dst, FICLONE, pfd[0]), EXDEV, "FICLONE: from a pipe: EXDEV");
 	CHECK_ERRNO(ioctl(pfd[1], FICLONE, src), EXDEV, "FICLONE: onto a pipe: EXDEV");
 	close(pfd[0]), close(pfd[1]);
-	static const struct { const char *path; int err; } pseudo[] = {
-		{ "/proc/meminfo", EIO }, { "/proc/kpagecount", EIO }, { "/proc/self/mem", ENODEV },
-		{ "/proc/self/pagemap", ENODEV }, { "/proc/sys/vm/overcommit_memory", ENODEV },
-		{ "/sys/kernel/mm/ksm/run", ENODEV },
-	};
-	for (size_t i = 0; i < sizeof pseudo / sizeof pseudo[0]; i++) {
-		char what[96];
-		int pf = open(pseudo[i].path, O_RDONLY);
-		snprintf(what, sizeof what, "mmap: %s: %s", pseudo[i].path, strerror(pseudo[i].err));
-		CHECK_ERRNO(sys_mmap(NULL, PAGE, PROT_READ, MAP_SHARED, pf, 0), pseudo[i].err, what);
-		close(pf);
-	}
 	int dn = open("/dev/null", O_RDWR);
 	CHECK_ERRNO(ioctl(dn, FICLONE, src), EXDEV, "FICLONE: onto /dev/null: EXDEV");
 	close(dn);

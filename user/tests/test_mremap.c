@@ -26,6 +26,7 @@
  * Runs on Linux: yes
  */
 #include "tap.h"
+#include "uapi.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -37,9 +38,6 @@
 #define PAGE 4096UL
 #define RW (PROT_READ | PROT_WRITE)
 #define ANON (MAP_PRIVATE | MAP_ANONYMOUS)
-#ifndef MREMAP_DONTUNMAP
-#define MREMAP_DONTUNMAP 4
-#endif
 
 /* The raw system call: musl's wrapper passes new_addr only with FIXED. */
 static void *mr(void *old, size_t old_len, size_t new_len, int flags, void *new_addr)

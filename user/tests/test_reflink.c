@@ -25,6 +25,7 @@
  * Runs on Linux: no - Linux's tmpfs has no clones (FICLONE answers EOPNOTSUPP)
  */
 #include "tap.h"
+#include "uapi.h"
 
 #include <limits.h>
 #include <stdbool.h>
@@ -36,15 +37,6 @@
 
 #define PG 4096
 #define NPAGES 16
-
-#ifndef FICLONE
-#define FICLONE _IOW(0x94, 9, int)
-#define FICLONERANGE _IOW(0x94, 13, struct file_clone_range)
-struct file_clone_range {
-	int64_t src_fd;
-	uint64_t src_offset, src_length, dest_offset;
-};
-#endif
 
 static char dir[256];
 

@@ -36,6 +36,7 @@
  * Runs on Linux: yes
  */
 #include "tap.h"
+#include "uapi.h"
 
 #include <pthread.h>
 #include <setjmp.h>
@@ -46,14 +47,8 @@
 
 #define PAGE 4096UL
 
-#ifndef MAP_SHARED_VALIDATE
-#define MAP_SHARED_VALIDATE 0x03
-#endif
 #ifndef MADV_WIPEONFORK
 #define MADV_WIPEONFORK 18
-#endif
-#ifndef MFD_CLOEXEC
-#define MFD_CLOEXEC 1U
 #endif
 #ifndef MFD_HUGETLB
 #define MFD_HUGETLB 4U
@@ -871,27 +866,6 @@ static void test_memfd(void)
 }
 
 /* ---- file seals ---- */
-
-#ifndef F_ADD_SEALS
-#define F_ADD_SEALS 1033
-#define F_GET_SEALS 1034
-#define F_SEAL_SEAL 0x0001
-#define F_SEAL_SHRINK 0x0002
-#define F_SEAL_GROW 0x0004
-#define F_SEAL_WRITE 0x0008
-#endif
-#ifndef F_SEAL_FUTURE_WRITE
-#define F_SEAL_FUTURE_WRITE 0x0010
-#endif
-#ifndef F_SEAL_EXEC
-#define F_SEAL_EXEC 0x0020
-#endif
-#ifndef MFD_ALLOW_SEALING
-#define MFD_ALLOW_SEALING 2U
-#endif
-#ifndef MFD_NOEXEC_SEAL
-#define MFD_NOEXEC_SEAL 8U
-#endif
 
 static void test_seal_size(void)
 {
