@@ -115,21 +115,12 @@ static void frame_free(uint64_t pa)
 	spin_unlock(&frame_lock);
 }
 
-static struct frame *checked_frame(uint64_t pa, const char *who)
+void frame_bad(uint64_t pa, const char *who)
 {
 	if ((pa & (PAGE_SIZE - 1)) || (pa >> PAGE_SHIFT) >= nframes)
 		panic("%s: bad physical address %lx", who, pa);
-	struct frame *f = pa_to_frame(pa);
-	if (f->flags & (FRAME_FREE | FRAME_RESERVED))
-		panic("%s: frame %lx is %s", who, pa,
-		      f->flags & FRAME_FREE ? "free" : "reserved");
-	return f;
-}
-
-void frame_get(uint64_t pa)
-{
-	struct frame *f = checked_frame(pa, "frame_get");
-	__atomic_add_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL);
+	panic("%s: frame %lx is %s", who, pa,
+	      pa_to_frame(pa)->flags & FRAME_FREE ? "free" : "reserved");
 }
 
 /* Drop one reference of PA; at the last one the frame leaves the KSM

@@ -48,8 +48,51 @@ void frame_init(void);
 uint64_t frame_alloc(uint16_t flags);
 /* Like frame_alloc, with the contents zeroed. */
 uint64_t frame_alloc_zeroed(uint16_t flags);
+/* Panic: PA is not an allocated frame (unaligned, past the end of RAM,
+ * free or reserved); WHO names the caller. */
+void frame_bad(uint64_t pa, const char *who) __attribute__((noreturn));
+/* The descriptor of PA, which must be an allocated frame (a bug otherwise).
+ * Inline, as frame_get: fork and a table copy take one reference per entry. */
+static inline struct frame *checked_frame(uint64_t pa, const char *who)
+{
+	struct frame *f = pa_to_frame(pa);
+
+	if ((pa & 0xfff) || (pa >> 12) >= nframes || (f->flags & (FRAME_FREE | FRAME_RESERVED)))
+		frame_bad(pa, who);
+	return f;
+}
 /* Take another reference. */
-void frame_get(uint64_t pa);
+static inline void frame_get(uint64_t pa)
+{
+	__atomic_add_fetch(&checked_frame(pa, "frame_get")->refcount, 1, __ATOMIC_ACQ_REL);
+}
+/* frame_get for a loop that takes one reference per entry of a page table
+ * (mm/ptshare.c's table copy: up to 512 in a row; Linux's page_ref_inc).
+ * DESCS and N are the caller's copies of frames and nframes, read once
+ * before the loop: each store in it would make the compiler read the
+ * globals again.  Only the frame number is checked: a present entry of a
+ * live table names an allocated frame (mm/audit.c checks that). */
+static inline void frame_ref_inc(struct frame *descs, uint64_t n, uint64_t pa)
+{
+	if ((pa >> 12) >= n)
+		frame_bad(pa, "frame_ref_inc");
+	__atomic_add_fetch(&descs[pa >> 12].refcount, 1, __ATOMIC_RELAXED);
+}
+/* Drop a reference unless it is the last one (Linux's atomic_add_unless(v,
+ * -1, 1)): true when dropped; false leaves the count at 1, for a caller
+ * that must clean up before it puts the last one (mm/ptshare.c's pt_put,
+ * whose last reference drops 512 more).  Inline: exit puts every table. */
+static inline bool frame_put_unless_last(uint64_t pa)
+{
+	struct frame *f = checked_frame(pa, "frame_put");
+	uint32_t n = __atomic_load_n(&f->refcount, __ATOMIC_RELAXED);
+
+	while (n > 1)
+		if (__atomic_compare_exchange_n(&f->refcount, &n, n - 1, true, __ATOMIC_ACQ_REL,
+						__ATOMIC_RELAXED))
+			return true;
+	return false;
+}
 /* Drop a reference; the frame is freed when the last one goes.  Returns the new count. */
 uint32_t frame_put(uint64_t pa);
 uint32_t frame_refcount(uint64_t pa);

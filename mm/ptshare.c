@@ -28,7 +28,8 @@
  *                    each leaf frame one reference.  A private entry is
  *                    first made read-only + PTE_COW in the SOURCE too (one
  *                    atomic compare-and-swap: the hardware may be setting
- *                    the accessed flag): both tables then map the frame,
+ *                    the accessed flag), unless an earlier copy did: both
+ *                    tables then map the frame,
  *                    and whoever reuses the source in place later must not
  *                    find a PTE_W there.  A MAP_SHARED entry is copied as
  *                    is.  VM's PD entry then points at the copy, writable;
@@ -111,9 +112,12 @@ static pte_t *table_of(pte_t pde)
 void pt_share(pte_t *from, pte_t *to, uint64_t base)
 {
 	/* atomic: the CPUs of the parent's other threads may set the
-	 * entry's accessed flag meanwhile */
-	__atomic_fetch_and(from, ~PTE_W, __ATOMIC_RELAXED);
-	__atomic_fetch_or(from, PDE_TABLE_COW, __ATOMIC_RELAXED);
+	 * entry's accessed flag meanwhile; a table shared before (and not
+	 * written since) is marked already */
+	if ((*from & (PTE_W | PDE_TABLE_COW)) != PDE_TABLE_COW) {
+		__atomic_fetch_and(from, ~PTE_W, __ATOMIC_RELAXED);
+		__atomic_fetch_or(from, PDE_TABLE_COW, __ATOMIC_RELAXED);
+	}
 	frame_get(pte_addr(*from));
 	*to = *from;
 	count_vm_event(TABLE_SHARE);
@@ -133,6 +137,13 @@ static pte_t write_protect_entry(pte_t *e)
 	return new;
 }
 
+/* Is E read-only + PTE_COW already (by an earlier copy of its table)?  The
+ * common case of a table copied again after another fork: no atomic step. */
+static bool pte_cow(pte_t e)
+{
+	return (e & (PTE_W | PTE_COW)) == PTE_COW;
+}
+
 /* Is page VA of VM in a MAP_SHARED region?  *R walks VM's regions along
  * with VA, which only grows. */
 static bool in_shared_region(const struct region **r, uint64_t va)
@@ -148,13 +159,15 @@ static void fill_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t co
 {
 	pte_t *src = table_of(*pde), *dst = phys_to_virt(copy);
 	const struct region *r = region_find_after(vm, base);
+	struct frame *descs = frames;
+	uint64_t n = nframes;
 
 	for (int i = 0; i < PT_ENTRIES; i++) {
 		pte_t e = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 		if (pte_present(e)) {
-			if (!in_shared_region(&r, base + i * PAGE_SIZE))
+			if (!pte_cow(e) && !in_shared_region(&r, base + i * PAGE_SIZE))
 				e = write_protect_entry(&src[i]);
-			frame_get(pte_addr(e));
+			frame_ref_inc(descs, n, pte_addr(e));
 		}
 		dst[i] = e;
 	}
@@ -272,6 +285,8 @@ void pt_put(uint64_t table)
 {
 	uint32_t last = 0;
 
+	if (frame_put_unless_last(table))
+		return;		/* another sharer holds it still */
 	frame_put_deferred(table, &last);
 	if (!last)
 		return;
