@@ -109,7 +109,8 @@ static pte_t *table_of(pte_t pde)
 	return phys_to_virt(pte_addr(pde));
 }
 
-void pt_share(pte_t *from, pte_t *to, uint64_t base)
+/* pt_share of one present PD entry. */
+static void share_table(pte_t *from, pte_t *to, uint64_t base)
 {
 	/* atomic: the CPUs of the parent's other threads may set the
 	 * entry's accessed flag meanwhile; a table shared before (and not
@@ -122,6 +123,13 @@ void pt_share(pte_t *from, pte_t *to, uint64_t base)
 	*to = *from;
 	count_vm_event(TABLE_SHARE);
 	fault_trace(base, "table_share", 0, pte_addr(*from));
+}
+
+void pt_share(pte_t *from, pte_t *to, unsigned n, uint64_t base)
+{
+	for (unsigned i = 0; i < n; i++)
+		if (pte_present(from[i]))
+			share_table(&from[i], &to[i], base + i * HUGE_2M);
 }
 
 /* Make the private entry E read-only + PTE_COW in place (one atomic step,

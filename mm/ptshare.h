@@ -9,12 +9,13 @@
 
 struct vmspace;
 
-/* fork: the child's empty PD entry TO for the 2 MiB at BASE (aligned)
- * becomes the parent's present PD entry FROM, both write-protected with
- * PDE_TABLE_COW, and the table gains a reference.  The parent's mmap_lock
- * is held for writing; the caller flushes the parent's TLBs (its PD entry
- * lost PTE_W). */
-void pt_share(pte_t *from, pte_t *to, uint64_t base);
+/* fork: the N child's empty PD entries from TO on, for the 2 MiB pieces
+ * from BASE (aligned) on, in one PD, become the parent's PD entries from
+ * FROM on: each present one write-protected with PDE_TABLE_COW in both,
+ * and its table gains a reference.  The parent's mmap_lock is held for
+ * writing; the caller flushes the parent's TLBs (its PD entries lost
+ * PTE_W). */
+void pt_share(pte_t *from, pte_t *to, unsigned n, uint64_t base);
 
 /* Make the page table mapping VA VM's own before its entries change: reuse
  * it in place when VM holds its last reference (table_reuse), else copy it

@@ -598,24 +598,35 @@ static pte_t *child_pde(struct fork_target *t, uint64_t va)
 	return &t->pd[pt_index(va, 2)];
 }
 
+/* How many page tables from the one of BASE on, in its PD, region R
+ * covers whole: at least this one, which table_shareable passed. */
+static unsigned whole_tables(const struct region *r, uint64_t base)
+{
+	if (r->start > base || base + HUGE_2M > r->end)
+		return 1;	/* shared for more than one region */
+	return MIN((r->end - base) / HUGE_2M, 512 - pt_index(base, 2));
+}
+
 /* The pages of region T->r in the 2 MiB at BASE, which the parent's PD
  * entry PDE maps (walk_range_level visits only those that exist): the
- * whole page table shared (once, however many regions overlap it), or
- * page by page. */
+ * whole page table shared (once, however many regions overlap it), with
+ * the next ones of the same PD that the region covers whole, or page by
+ * page. */
 static int fork_chunk(pte_t *pde, uint64_t base, void *arg)
 {
 	struct fork_target *t = arg;
 	const struct region *r = t->region;
 
 	if (base < t->shared_end)
-		return 0;	/* its table is shared already, by the region before */
+		return 0;	/* shared already, by the region before or with the one before */
 	if (!table_shareable(t->parent, r, base))
 		return fork_pages(t, r, MAX(base, r->start), MIN(base + HUGE_2M, r->end));
 	pte_t *to = child_pde(t, base);
 	if (!to)
 		return -ENOMEM;
-	t->shared_end = base + HUGE_2M;
-	pt_share(pde, to, base);
+	unsigned n = whole_tables(r, base);
+	t->shared_end = base + n * HUGE_2M;
+	pt_share(pde, to, n, base);
 	return 0;
 }
 
