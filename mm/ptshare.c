@@ -29,14 +29,18 @@
  *                    first made read-only + PTE_COW in the SOURCE too (one
  *                    atomic compare-and-swap: the hardware may be setting
  *                    the accessed flag), unless an earlier copy did: both
- *                    tables then map the frame,
- *                    and whoever reuses the source in place later must not
- *                    find a PTE_W there.  A MAP_SHARED entry is copied as
- *                    is.  VM's PD entry then points at the copy, writable;
- *                    VM's CPUs are flushed (their paging-structure caches
- *                    may hold the old PD entry: flush_tlb_pgtable, one
- *                    INVLPG here, the 2 MiB on VM's other CPUs), and only
- *                    then is VM's reference of the source dropped (pt_put).
+ *                    tables then map the frame, and whoever reuses the
+ *                    source in place later must not find a PTE_W there.  A
+ *                    MAP_SHARED entry is copied as is.  VM's PD entry then
+ *                    points at the copy, writable; VM's CPUs are flushed
+ *                    (their paging-structure caches may hold the old PD
+ *                    entry: flush_tlb_pgtable, one INVLPG here, the 2 MiB
+ *                    on VM's other CPUs), and only then is VM's reference
+ *                    of the source dropped (pt_put).  When VM runs on other
+ *                    CPUs too, the copy's entries start "old" (accessed
+ *                    flag clear) and this CPU flushes the 2 MiB as well:
+ *                    each later cow_replace under the copy then interrupts
+ *                    the others only for a page touched since.
  *   munmap of a whole 2 MiB under a shared table (pt_drop_range): VM's PD
  *     entry is cleared, VM's CPUs flushed, VM's reference dropped: no copy.
  *   the last pt_put of a table (exit, munmap, or the copy of the last but
@@ -162,8 +166,9 @@ static bool in_shared_region(const struct region **r, uint64_t va)
 }
 
 /* Fill the new table COPY from the source table of PD entry PDE, which
- * maps the 2 MiB at BASE of VM (see the opening comment). */
-static void fill_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t copy)
+ * maps the 2 MiB at BASE of VM (see the opening comment); with MKOLD the
+ * copy's entries have their accessed flags clear. */
+static void fill_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t copy, bool mkold)
 {
 	pte_t *src = table_of(*pde), *dst = phys_to_virt(copy);
 	const struct region *r = region_find_after(vm, base);
@@ -176,6 +181,8 @@ static void fill_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t co
 			if (!pte_cow(e) && !in_shared_region(&r, base + i * PAGE_SIZE))
 				e = write_protect_entry(&src[i]);
 			frame_ref_inc(descs, n, pte_addr(e));
+			if (mkold)
+				e &= ~PTE_A;
 		}
 		dst[i] = e;
 	}
@@ -191,11 +198,12 @@ static void table_reuse(uint64_t base, pte_t *pde)
 
 /* table_copy: VM's PD entry PDE moves to the filled copy COPY, writable;
  * returns the source table, whose reference VM still holds. */
-static uint64_t table_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t copy)
+static uint64_t table_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t copy,
+			   bool mkold)
 {
 	uint64_t old = pte_addr(*pde);
 
-	fill_copy(vm, base, pde, copy);
+	fill_copy(vm, base, pde, copy, mkold);
 	*pde = copy | (*pde & ~(PTE_ADDR_MASK | PDE_TABLE_COW)) | PTE_W;
 	count_vm_event(TABLE_COPY);
 	fault_trace(base, "table_copy", old, copy);
@@ -213,17 +221,22 @@ int pt_unshare(struct vmspace *vm, uint64_t va)
 		return 0;
 	if (frame_refcount(pte_addr(*pde)) > 1 && !(copy = frame_alloc(FRAME_PAGETABLE)))
 		return -ENOMEM;
+	/* When VM runs on other CPUs too, the copy starts "old" (accessed
+	 * flags clear, as fork's share_page leaves entries): cow_replace then
+	 * interrupts them only for a page touched since, instead of at every
+	 * first write; the price is a flush of the whole 2 MiB here. */
+	bool mkold = tlb_mm_elsewhere(vm);
 	spin_lock(&vm->page_table_lock);
 	int done = (*pde & PDE_TABLE_COW) != 0;
 	if (done && frame_refcount(pte_addr(*pde)) == 1)
 		table_reuse(base, pde);
 	else if (done && copy)
-		old = table_copy(vm, base, pde, copy);
+		old = table_copy(vm, base, pde, copy, mkold);
 	else if (done)
 		panic("pt_unshare: refcount of table %lx rose without a fork", pte_addr(*pde));
 	spin_unlock(&vm->page_table_lock);
 	if (old) {
-		flush_tlb_pgtable(vm, va);
+		flush_tlb_pgtable(vm, va, mkold);
 		pt_put(old);
 	} else if (copy) {
 		frame_put(copy);	/* reused after all, or another thread did it */

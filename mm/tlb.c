@@ -182,6 +182,11 @@ void flush_tlb_mm(struct vmspace *vm)
 	flush_tlb_range(vm, 0, 0);
 }
 
+bool tlb_mm_elsewhere(struct vmspace *vm)
+{
+	return __atomic_load_n(&vm->cpu_mask, __ATOMIC_RELAXED) & ~(1UL << cpu_id());
+}
+
 /*
  * A CPU may hold the old PD entry in its paging-structure caches and walk
  * the old table through it, which its other sharer may change later.  One
@@ -193,12 +198,18 @@ void flush_tlb_mm(struct vmspace *vm)
  * none since), so cow_replace still flushes the ones it replaces.  A
  * full flush here would empty the whole TLB at every first write under a
  * shared table.  Other CPUs may run VM's threads and set accessed flags in
- * the old table meanwhile: they flush the whole 2 MiB.
+ * the old table meanwhile: they flush the whole 2 MiB.  With MKOLD the
+ * copy's entries say "not accessed", so no CPU may keep a translation of
+ * the 2 MiB: this one flushes it all too.
  */
-void flush_tlb_pgtable(struct vmspace *vm, uint64_t va)
+void flush_tlb_pgtable(struct vmspace *vm, uint64_t va, bool mkold)
 {
 	uint64_t base = ALIGN_DOWN(va, HUGE_2M);
 
+	if (mkold) {
+		flush_tlb_range(vm, base, base + HUGE_2M);
+		return;
+	}
 	if (active_mm[cpu_id()] == vm)
 		local_flush_tlb_page(va);
 	shootdown(vm, base, base + HUGE_2M, false);

@@ -23,11 +23,15 @@ void switch_mm(struct vmspace *next);
 void flush_tlb_range(struct vmspace *vm, uint64_t start, uint64_t end);
 /* The same for the whole address space (fork's write-protection). */
 void flush_tlb_mm(struct vmspace *vm);
+/* May CPUs other than this one cache VM's entries (its cpu_mask)?  A hint
+ * for choosing between two correct flushes: the mask changes meanwhile. */
+bool tlb_mm_elsewhere(struct vmspace *vm);
 /* VM's PD entry for the 2 MiB at VA now points at a copy of the page table
  * it pointed at, mapping the same frames with no more rights (pt_unshare):
- * every CPU must forget the old PD entry.  Here one INVLPG is enough; other
- * CPUs that may cache VM flush the 2 MiB (see mm/tlb.c). */
-void flush_tlb_pgtable(struct vmspace *vm, uint64_t va);
+ * every CPU must forget the old PD entry.  Here one INVLPG is enough, or,
+ * when the copy's entries have their accessed flags cleared (MKOLD), the
+ * 2 MiB; other CPUs that may cache VM flush the 2 MiB (see mm/tlb.c). */
+void flush_tlb_pgtable(struct vmspace *vm, uint64_t va, bool mkold);
 /* Kernel entries of [start, end) changed: flush them on every CPU. */
 void flush_tlb_kernel_range(uint64_t start, uint64_t end);
 /* This CPU only: one page (INVLPG), or every non-global entry (CR3 reload). */
