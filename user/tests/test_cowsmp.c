@@ -36,11 +36,10 @@
  *      write, not the frame its CPU held before the copy (the copy's
  *      entries may start with their accessed flags clear, and a CPU that
  *      kept a translation from before it would never be told of the new
- *      frame).  Under QEMU's TCG such a stale translation did not show even
- *      with the table copy's flush taken out (tried: QEMU empties a vCPU's
- *      software TLB more often than a CPU does); there the case checks the
- *      copy and the faults under it; on a CPU that keeps translations until
- *      told to drop them, the flush too.
+ *      frame).  Under QEMU's TCG a stale translation did not show even with
+ *      the table copy's flush taken out (tried), so there the case checks
+ *      the copy and the faults under it; on a CPU that keeps translations
+ *      until told to drop them, the flush too.
  * After b and c, free memory is checked to be back too (on this kernel: on
  * Linux the rest of the system moves it).  Cases a, b and e need threads:
  * without clone they fail with pthread_create's error.
