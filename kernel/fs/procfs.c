@@ -1378,6 +1378,22 @@ static const struct pfile task_files[] = {
 /* /proc/PID/fd/N: one link per open descriptor; its node's row is N. */
 static const struct pfile fd_link = { .path = "", .mode = S_IFLNK | 0700 };
 
+/* The mode of F's link: r-x for reading, -wx for writing, none for an
+ * O_PATH descriptor (Linux's tid_fd_update_inode: `ls -l` shows how each
+ * descriptor was opened). */
+static uint32_t fd_link_mode(const struct file *f)
+{
+	uint32_t mode = S_IFLNK;
+
+	if (f->flags & O_PATH)
+		return mode;
+	if (file_readable(f))
+		mode |= 0500;
+	if (file_writable(f))
+		mode |= 0300;
+	return mode;
+}
+
 enum { T_PROC, T_PID, T_TASK, T_FD };
 
 static const struct ptable {
@@ -1833,8 +1849,8 @@ static int fd_lookup(struct fs_node *n, const char *rel, int pid)
 
 	if (!f)
 		return -ENOENT;
+	n->mode = fd_link_mode(f);
 	file_put(f);
-	n->mode = fd_link.mode;
 	n->id = NODE_ID(T_FD, fd, pid);
 	n->ino = row_ino(T_FD, fd, pid);
 	return 0;

@@ -409,6 +409,12 @@ static void test_links(void)
 	buf[n > 0 ? n : 0] = 0;
 	tap_check(n < 0 ? errno == ENOSYS : !strncmp(buf, "pipe:[", 6), "fd link of a pipe is pipe:[ino]",
 		  "'%s'", buf);
+	snprintf(want, sizeof want, "/proc/self/fd/%d", p[1]);
+	tap_check(lstat(want, &b) == 0 && S_ISLNK(b.st_mode) && (b.st_mode & 0777) == 0300,
+		  "the link of a pipe's write end is -wx------", "mode %o", b.st_mode);
+	snprintf(want, sizeof want, "/proc/self/fd/%d", p[0]);
+	tap_check(lstat(want, &b) == 0 && (b.st_mode & 0777) == 0500,
+		  "the link of its read end is r-x------", "mode %o", b.st_mode);
 	close(p[0]);
 	close(p[1]);
 	tap_check(stat("/proc/self/fd/99", &a) != 0 && errno == ENOENT, "a closed fd has no link",
