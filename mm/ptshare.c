@@ -35,8 +35,11 @@
  *                    points at the copy, writable; VM's CPUs are flushed
  *                    (their paging-structure caches may hold the old PD
  *                    entry: flush_tlb_pgtable, one INVLPG here, the 2 MiB
- *                    on VM's other CPUs), and only then is VM's reference
- *                    of the source dropped (pt_put).  When VM runs on other
+ *                    on VM's other CPUs) before page_table_lock is let go,
+ *                    so that no other thread's fault changes an entry of
+ *                    the copy while a CPU still holds a translation made
+ *                    through the source; only then is VM's reference of
+ *                    the source dropped (pt_put).  When VM runs on other
  *                    CPUs too, the copy's entries start "old" (accessed
  *                    flag clear) and this CPU flushes the 2 MiB as well:
  *                    each later cow_replace under the copy then interrupts
@@ -234,9 +237,13 @@ int pt_unshare(struct vmspace *vm, uint64_t va)
 		old = table_copy(vm, base, pde, copy, mkold);
 	else if (done)
 		panic("pt_unshare: refcount of table %lx rose without a fork", pte_addr(*pde));
+	/* flushed before another thread's fault may change an entry of the
+	 * copy: cow_replace decides by an accessed flag, and no CPU may still
+	 * hold a translation made through the old table by then */
+	if (old)
+		flush_tlb_pgtable(vm, va, mkold);
 	spin_unlock(&vm->page_table_lock);
 	if (old) {
-		flush_tlb_pgtable(vm, va, mkold);
 		pt_put(old);
 	} else if (copy) {
 		frame_put(copy);	/* reused after all, or another thread did it */
