@@ -38,15 +38,21 @@ static void all_spaces_add(struct vmspace *vm)
 	spin_unlock(&all_spaces_lock);
 }
 
-static void all_spaces_remove(struct vmspace *vm)
+/* Take VM off the list; all_spaces_lock is held. */
+static void all_spaces_unlink(struct vmspace *vm)
 {
-	spin_lock(&all_spaces_lock);
 	if (vm->all_prev)
 		vm->all_prev->all_next = vm->all_next;
 	else
 		all_spaces = vm->all_next;
 	if (vm->all_next)
 		vm->all_next->all_prev = vm->all_prev;
+}
+
+static void all_spaces_remove(struct vmspace *vm)
+{
+	spin_lock(&all_spaces_lock);
+	all_spaces_unlink(vm);
 	spin_unlock(&all_spaces_lock);
 }
 
@@ -64,12 +70,7 @@ static void all_spaces_remove(struct vmspace *vm)
 static void all_spaces_follow(struct vmspace *child, struct vmspace *parent)
 {
 	spin_lock(&all_spaces_lock);
-	if (child->all_prev)
-		child->all_prev->all_next = child->all_next;
-	else
-		all_spaces = child->all_next;
-	if (child->all_next)
-		child->all_next->all_prev = child->all_prev;
+	all_spaces_unlink(child);
 	child->all_prev = parent;
 	child->all_next = parent->all_next;
 	if (parent->all_next)
