@@ -673,11 +673,16 @@ static void *race_reader(void *unused)
 	return NULL;
 }
 
-/* Start phase N and wait for both helpers. */
-static void run_phase(int n)
+/* Start phase N; the helpers begin it at once. */
+static void start_phase(int n)
 {
 	atomic_store(&tc.acks, 0);
 	atomic_store(&tc.phase, n);
+}
+
+/* Wait until both helpers are done with the phase. */
+static void wait_helpers(void)
+{
 	while (atomic_load(&tc.acks) != 2)
 		wait_a_moment();
 }
@@ -703,17 +708,17 @@ static int race_round(int round)
 	tc.value = 2 * round + 2;
 	atomic_store(&tc.written, 0);
 	atomic_store(&tc.delay, 40 * (round % 50));
-	run_phase(1);
-	atomic_store(&tc.acks, 0);
-	atomic_store(&tc.phase, 2);
+	start_phase(1);
+	wait_helpers();
+	start_phase(2);
 	*tc.x = round;				/* the first write: the table is copied */
-	while (atomic_load(&tc.acks) != 2)
-		wait_a_moment();
+	wait_helpers();
 	int ok = tc.saw == tc.value;
 	if (!ok)
 		tap_diag("f: round %d: the reader read %llu, the writer wrote %llu\n", round,
 			 (unsigned long long)tc.saw, (unsigned long long)tc.value);
-	run_phase(0);
+	start_phase(0);
+	wait_helpers();
 	close(hold[1]), close(hold[0]);
 	tap_wait(pid);
 	*tc.z = 1;				/* back to one value for the next round */
