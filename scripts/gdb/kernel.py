@@ -820,10 +820,12 @@ class CowFaultProbe(gdb.Breakpoint):
         self.hook = hook
 
     def stop(self):
+        # Any exception, not only gdb's: gdb stops the guest at a breakpoint whose stop()
+        # raises, and a probe must never stop it.
         try:
             self.hook()
-        except (gdb.error, gdb.GdbError, ValueError) as e:    # ValueError: no such variable
-            gdb.write("cowtrace: %s\n" % e)
+        except Exception as e:
+            gdb.write("cowtrace: %s: %s\n" % (type(e).__name__, e))
         return False
 
 
