@@ -1,11 +1,23 @@
 /*
  * mm/frame.c - the physical frame allocator.
  *
- * Free frames form a singly linked list threaded through their descriptors
+ * Free frames form singly linked lists threaded through their descriptors
  * (frame.next_free), so allocation and freeing are O(1) pops and pushes and
- * never touch the frame's contents.  The list is built so that low frames
+ * never touch the frame's contents.  The lists are built so that low frames
  * come out first: early page tables must lie inside the boot direct map
  * (first 1 GiB) until vm_init_kernel has mapped everything.
+ *
+ * Two lists, as Linux keeps zones with fallback: the page-table pool (the
+ * lowest 1/128 of usable frames, at least PT_POOL_MIN) and the rest.  Page
+ * tables come from the pool first, so their descriptors lie together (16
+ * bytes each: 2048 tables in 32 KiB).  Fork and exit touch one descriptor
+ * per shared page table (its reference count, mm/ptshare.c), so 128 tables
+ * (256 MiB) cost a few pages of descriptors instead of one page each: under
+ * QEMU's TCG each new page a CPU touches after a CR3 load is a software TLB
+ * refill, and on hardware each is a cache miss.  Either list falls back on
+ * the other when empty: no frame is set aside for good, and frame_alloc
+ * fails only when both are empty.  A frame goes back to the list of the
+ * range it lies in, whatever it was used for.
  *
  * Reference counts are updated with atomic (lock-prefixed) operations, so
  * page-table code can share frames without holding the allocator lock.
@@ -21,7 +33,13 @@
 struct frame *frames;
 uint64_t nframes;
 
-static uint32_t free_head;	/* frame number; 0 = empty (frame 0 is never free) */
+enum { POOL_PAGETABLE, POOL_ANY, NPOOLS };
+#define PT_POOL_MIN 64			/* frames, at the least */
+
+/* The heads of the two lists: frame numbers, 0 = empty (frame 0 is never
+ * free).  Frames below pt_pool_end belong to the page-table pool. */
+static uint32_t free_head[NPOOLS];
+static uint64_t pt_pool_end;
 static uint64_t free_count, usable_count;
 static struct spinlock frame_lock = SPINLOCK_INIT("frames");
 
@@ -40,6 +58,36 @@ static void reserve(struct mem_region *ram, int *nram, uint64_t start, uint64_t 
 {
 	mem_region_remove(ram, nram, BOOT_MAX_REGIONS, ALIGN_DOWN(start, PAGE_SIZE),
 		      ALIGN_UP(end, PAGE_SIZE));
+}
+
+/* The frame number below which the lowest 1/128 of the usable frames of
+ * RAM (at least PT_POOL_MIN) lie: the end of the page-table pool. */
+static uint64_t pool_end(const struct mem_region *ram, int nram)
+{
+	uint64_t usable = 0;
+
+	for (int r = 0; r < nram; r++)
+		usable += (ram[r].end - ram[r].start) >> PAGE_SHIFT;
+	uint64_t want = MAX(usable / 128, (uint64_t)PT_POOL_MIN);
+	for (int r = 0; r < nram; r++) {
+		uint64_t n = (ram[r].end - ram[r].start) >> PAGE_SHIFT;
+		if (want <= n)
+			return (ram[r].start >> PAGE_SHIFT) + want;
+		want -= n;
+	}
+	return nframes;
+}
+
+/* Put the free frame PA at the head of the list of its range.  frame_lock
+ * held, or boot. */
+static void push_free(uint64_t pa)
+{
+	uint64_t pfn = pa >> PAGE_SHIFT;
+	uint32_t *head = &free_head[pfn < pt_pool_end ? POOL_PAGETABLE : POOL_ANY];
+
+	*pa_to_frame(pa) = (struct frame){ .flags = FRAME_FREE, .next_free = *head };
+	*head = (uint32_t)pfn;
+	free_count++;
 }
 
 void frame_init(void)
@@ -63,14 +111,12 @@ void frame_init(void)
 	for (uint64_t i = 0; i < nframes; i++)
 		frames[i] = (struct frame){ .refcount = 1, .flags = FRAME_RESERVED };
 
+	pt_pool_end = pool_end(ram, nram);
 	/* push from the top down so the lowest frame ends up at the head */
 	for (int r = nram - 1; r >= 0; r--) {
 		for (uint64_t pa = ram[r].end; pa > ram[r].start;) {
 			pa -= PAGE_SIZE;
-			struct frame *f = pa_to_frame(pa);
-			*f = (struct frame){ .flags = FRAME_FREE, .next_free = free_head };
-			free_head = (uint32_t)(pa >> PAGE_SHIFT);
-			free_count++;
+			push_free(pa);
 		}
 	}
 	usable_count = free_count;
@@ -80,8 +126,12 @@ void frame_init(void)
 
 uint64_t frame_alloc(uint16_t flags)
 {
+	int pool = (flags & FRAME_PAGETABLE) ? POOL_PAGETABLE : POOL_ANY;
+
 	spin_lock(&frame_lock);
-	uint32_t n = free_head;
+	if (!free_head[pool])
+		pool = NPOOLS - 1 - pool;	/* the other list */
+	uint32_t n = free_head[pool];
 	if (n == 0) {
 		spin_unlock(&frame_lock);
 		return 0;
@@ -89,7 +139,7 @@ uint64_t frame_alloc(uint16_t flags)
 	struct frame *f = &frames[n];
 	if (!(f->flags & FRAME_FREE) || f->refcount != 0)
 		panic("frame_alloc: frame %x on the free list is in use", n);
-	free_head = f->next_free;
+	free_head[pool] = f->next_free;
 	free_count--;
 	*f = (struct frame){ .refcount = 1, .flags = flags };
 	spin_unlock(&frame_lock);
@@ -106,12 +156,8 @@ uint64_t frame_alloc_zeroed(uint16_t flags)
 
 static void frame_free(uint64_t pa)
 {
-	struct frame *f = pa_to_frame(pa);
-
 	spin_lock(&frame_lock);
-	*f = (struct frame){ .flags = FRAME_FREE, .next_free = free_head };
-	free_head = (uint32_t)(pa >> PAGE_SHIFT);
-	free_count++;
+	push_free(pa);
 	spin_unlock(&frame_lock);
 }
 
@@ -182,6 +228,11 @@ uint32_t frame_refcount(uint64_t pa)
 	return __atomic_load_n(&pa_to_frame(pa)->refcount, __ATOMIC_ACQUIRE);
 }
 
+bool frame_in_pt_pool(uint64_t pa)
+{
+	return (pa >> PAGE_SHIFT) < pt_pool_end;
+}
+
 uint64_t frame_free_count(void)
 {
 	return __atomic_load_n(&free_count, __ATOMIC_RELAXED);
@@ -190,12 +241,15 @@ uint64_t frame_free_count(void)
 uint64_t frame_free_list_walk(bool (*fn)(uint64_t pfn, void *arg), void *arg)
 {
 	uint64_t n = 0;
+	bool stop = false;
 
 	spin_lock(&frame_lock);
-	for (uint32_t pfn = free_head; pfn && pfn < nframes && n < nframes; n++) {
-		if (fn(pfn, arg))
-			break;
-		pfn = frames[pfn].next_free;
+	for (int pool = 0; pool < NPOOLS && !stop; pool++) {
+		uint32_t pfn = free_head[pool];
+		while (pfn && pfn < nframes && n < nframes && !(stop = fn(pfn, arg))) {
+			pfn = frames[pfn].next_free;
+			n++;
+		}
 	}
 	spin_unlock(&frame_lock);
 	return n;

@@ -44,7 +44,8 @@ static inline uint64_t frame_to_pa(const struct frame *f) { return (uint64_t)(f 
 
 /* Set up the descriptors from boot_info, keeping the kernel, boot data and modules. */
 void frame_init(void);
-/* A frame with refcount 1 and the given flags, or 0 when memory is exhausted. */
+/* A frame with refcount 1 and the given flags, or 0 when memory is exhausted.
+ * FRAME_PAGETABLE takes it from the page-table pool first (mm/frame.c). */
 uint64_t frame_alloc(uint16_t flags);
 /* Like frame_alloc, with the contents zeroed. */
 uint64_t frame_alloc_zeroed(uint16_t flags);
@@ -111,9 +112,13 @@ void frame_put_deferred(uint64_t pa, uint32_t *list);
 /* Free every frame of a list made by frame_put_deferred. */
 void frame_free_deferred(uint32_t list);
 uint64_t frame_free_count(void);
-/* Call FN on each frame number of the free list, in list order, under the
- * allocator's lock (FN must not allocate or free); FN returns true to stop.
- * Stops also after nframes steps (a cycle) or at a link past the end of RAM.
+/* Does PA lie in the page-table pool (the frames FRAME_PAGETABLE takes
+ * first)?  For the allocator's tests. */
+bool frame_in_pt_pool(uint64_t pa);
+/* Call FN on each frame number of the free lists (the page-table pool's,
+ * then the other), in list order, under the allocator's lock (FN must not
+ * allocate or free); FN returns true to stop.  Stops also after nframes
+ * steps in all (a cycle) or at a link past the end of RAM.
  * Returns the frames visited: frame_free_count() on a sound list.  For
  * mm/audit.c. */
 uint64_t frame_free_list_walk(bool (*fn)(uint64_t pfn, void *arg), void *arg);

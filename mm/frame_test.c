@@ -9,13 +9,14 @@
 /* Take every free frame, check they are distinct pages, give them all back. */
 KTEST(frame_exhaust)
 {
-	uint64_t before = frame_free_count(), taken = 0, pa, prev = 0;
+	uint64_t before = frame_free_count(), taken = 0, pooled = 0, pa, prev = 0;
 	bool unique = true, in_range = true;
 	uint64_t chain = 0;	/* frames linked through their first word */
 
 	while ((pa = frame_alloc(FRAME_USER)) != 0) {
 		in_range &= pa < frame_phys_end() && (pa & (PAGE_SIZE - 1)) == 0;
 		unique &= pa != prev;
+		pooled += frame_in_pt_pool(pa);
 		*(uint64_t *)phys_to_virt(pa) = chain;
 		chain = pa;
 		prev = pa;
@@ -25,12 +26,32 @@ KTEST(frame_exhaust)
 	KCHECK(frame_free_count() == 0, "free count is 0 when exhausted");
 	KCHECK(frame_alloc(FRAME_USER) == 0, "allocation fails cleanly when exhausted");
 	KCHECK(in_range && unique, "frames are page-aligned RAM, no repeats");
+	KCHECK(pooled > 0 && pooled < taken,
+	       "user frames fall back on the page-table pool when the rest is gone (%lu)", pooled);
 	while (chain) {
 		uint64_t next = *(uint64_t *)phys_to_virt(chain);
 		frame_put(chain);
 		chain = next;
 	}
 	KCHECK(frame_free_count() == before, "free count back to %lu after freeing", before);
+}
+
+/* Page tables come from their pool while it has frames, other frames from
+ * the rest; a freed frame goes back to the list of its range. */
+KTEST(frame_pagetable_pool)
+{
+	uint64_t pt = frame_alloc(FRAME_PAGETABLE), user = frame_alloc(FRAME_USER);
+
+	KCHECK(pt && frame_in_pt_pool(pt), "a page table comes from the pool (%lx)", pt);
+	KCHECK(user && !frame_in_pt_pool(user), "a user frame does not (%lx)", user);
+	frame_put(pt);
+	frame_put(user);
+	uint64_t again = frame_alloc(FRAME_PAGETABLE);
+	KCHECK(again == pt, "the freed table's frame is the pool's next (%lx)", again);
+	frame_put(again);
+	again = frame_alloc(FRAME_USER);
+	KCHECK(again == user, "the freed user frame is the other list's next (%lx)", again);
+	frame_put(again);
 }
 
 KTEST(frame_refcount)
