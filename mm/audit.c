@@ -26,7 +26,7 @@
  *   - the kernel heap, one reference per FRAME_SLAB frame (added when the
  *     frame is compared: the heap has no list of its frames).
  * The KSM stable tree and its rmap items hold no reference (mm/ksm.c): the
- * stable tree's frames are only marked, like the frames of the free list,
+ * stable tree's frames are only marked, like the frames of the free lists,
  * in the counters' two top bits.
  *
  * Then, with every holder known:
@@ -44,7 +44,7 @@
  *      (check_shared_entry);
  *   3. each user entry lies inside a region and has no bit the region's
  *      protection does not give (check_region, during the first walk);
- *   4. free frames are on the free list, with refcount 0, mapped and held
+ *   4. free frames are on the free lists, with refcount 0, mapped and held
  *      by nothing; allocated frames are not on the list (hold, check_frame,
  *      free_listed);
  *   5. /proc/meminfo's categories add up to MemTotal (check_meminfo);

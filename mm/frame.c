@@ -8,7 +8,8 @@
  * (first 1 GiB) until vm_init_kernel has mapped everything.
  *
  * Two lists, as Linux keeps zones with fallback: the page-table pool (the
- * lowest 1/128 of usable frames, at least PT_POOL_MIN) and the rest.  Page
+ * lowest 1/128 of the frames usable at boot, at least PT_POOL_MIN; boot
+ * data freed later below its end joins it) and the rest.  Page
  * tables come from the pool first, so their descriptors lie together (16
  * bytes each: 2048 tables in 32 KiB).  Fork and exit touch one descriptor
  * per shared page table (its reference count, mm/ptshare.c), so 128 tables

@@ -118,7 +118,7 @@ bool frame_in_pt_pool(uint64_t pa);
 /* Call FN on each frame number of the free lists (the page-table pool's,
  * then the other), in list order, under the allocator's lock (FN must not
  * allocate or free); FN returns true to stop.  Stops also after nframes
- * steps in all (a cycle) or at a link past the end of RAM.
+ * steps in all (a cycle); a link past the end of RAM ends its list.
  * Returns the frames visited: frame_free_count() on a sound list.  For
  * mm/audit.c. */
 uint64_t frame_free_list_walk(bool (*fn)(uint64_t pfn, void *arg), void *arg);

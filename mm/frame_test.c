@@ -52,6 +52,23 @@ KTEST(frame_pagetable_pool)
 	again = frame_alloc(FRAME_USER);
 	KCHECK(again == user, "the freed user frame is the other list's next (%lx)", again);
 	frame_put(again);
+
+	uint64_t before = frame_free_count(), chain = 0, pooled = 0, pa;
+	while ((pa = frame_alloc(FRAME_PAGETABLE)) && frame_in_pt_pool(pa)) {
+		*(uint64_t *)phys_to_virt(pa) = chain;	/* linked through their first word */
+		chain = pa;
+		pooled++;
+	}
+	KCHECK(pa && !frame_in_pt_pool(pa),
+	       "with the pool empty (%lu taken) a page table comes from the rest", pooled);
+	if (pa)
+		frame_put(pa);
+	while (chain) {
+		uint64_t next = *(uint64_t *)phys_to_virt(chain);
+		frame_put(chain);
+		chain = next;
+	}
+	KCHECK(frame_free_count() == before, "free count back to %lu", before);
 }
 
 KTEST(frame_refcount)
