@@ -141,7 +141,7 @@ void pt_share(pte_t *from, pte_t *to, unsigned n, uint64_t base)
 
 /* Make the private entry E read-only + PTE_COW in place (one atomic step,
  * as the hardware may set PTE_A meanwhile); returns it as it now is. */
-static pte_t write_protect_entry(pte_t *e)
+static inline pte_t write_protect_entry(pte_t *e)
 {
 	pte_t old = __atomic_load_n(e, __ATOMIC_RELAXED), new;
 
@@ -159,13 +159,23 @@ static bool pte_cow(pte_t e)
 	return (e & (PTE_W | PTE_COW)) == PTE_COW;
 }
 
-/* Is page VA of VM in a MAP_SHARED region?  *R walks VM's regions along
- * with VA, which only grows. */
-static bool in_shared_region(const struct region **r, uint64_t va)
+/* Set bit i of SHARED (512 bits) when page i of the 2 MiB at BASE lies in
+ * a MAP_SHARED region of VM: its entry is copied as is. */
+static void shared_pages(struct vmspace *vm, uint64_t base, uint64_t shared[PT_ENTRIES / 64])
 {
-	while (*r && (*r)->end <= va)
-		*r = region_next(*r);
-	return *r && va >= (*r)->start && (*r)->shared;
+	uint64_t end = base + HUGE_2M;
+
+	for (int w = 0; w < PT_ENTRIES / 64; w++)
+		shared[w] = 0;
+	for (const struct region *r = region_find_after(vm, base); r && r->start < end;
+	     r = region_next(r)) {
+		if (!r->shared)
+			continue;
+		uint64_t from = (r->start > base ? r->start : base) - base;
+		uint64_t to = (r->end < end ? r->end : end) - base;
+		for (uint64_t i = from / PAGE_SIZE; i < to / PAGE_SIZE; i++)
+			shared[i / 64] |= 1UL << (i % 64);
+	}
 }
 
 /*
@@ -173,28 +183,33 @@ static bool in_shared_region(const struct region **r, uint64_t va)
  * maps the 2 MiB at BASE of VM (see the opening comment); with MKOLD the
  * copy's entries have their accessed flags clear.
  *
- * Its loop is most of the first write under a shared table.  Under QEMU's
- * TCG a jump between two 4 KiB pages of code is looked up in a hash table
- * rather than chained, so a loop that straddles a page boundary runs about
- * half as fast (this one did when the page-table pool moved the code
- * around it): aligned to 512 bytes, the function (under 512) never does.
+ * Its loop is most of the first write under a shared table, and under
+ * QEMU's TCG every memory access, a spilled variable's too, costs a lookup
+ * in QEMU's software TLB: the loop calls nothing (the MAP_SHARED pages are
+ * found before it), so its values stay in registers, and an entry costs
+ * its load, its store and its frame's reference (~9 ns; with a call in the
+ * loop four values lived on the stack: ~12 ns).  A jump between two 4 KiB
+ * pages of code is looked up in a hash table rather than chained, so a
+ * loop that straddles a page boundary runs about half as fast (this one
+ * did when the page-table pool moved the code around it): aligned to 512
+ * bytes, the function (under 512) never does.
  */
 __attribute__((noinline, aligned(512)))
 static void fill_copy(struct vmspace *vm, uint64_t base, pte_t *pde, uint64_t copy, bool mkold)
 {
 	pte_t *src = table_of(*pde), *dst = phys_to_virt(copy);
-	const struct region *r = region_find_after(vm, base);
+	pte_t keep = mkold ? ~(pte_t)PTE_A : ~(pte_t)0;
 	struct frame *descs = frames;
-	uint64_t n = nframes;
+	uint64_t n = nframes, shared[PT_ENTRIES / 64];
 
+	shared_pages(vm, base, shared);
 	for (int i = 0; i < PT_ENTRIES; i++) {
 		pte_t e = __atomic_load_n(&src[i], __ATOMIC_RELAXED);
 		if (pte_present(e)) {
-			if (!pte_cow(e) && !in_shared_region(&r, base + i * PAGE_SIZE))
+			if (!pte_cow(e) && !(shared[i / 64] >> (i % 64) & 1))
 				e = write_protect_entry(&src[i]);
 			frame_ref_inc(descs, n, pte_addr(e));
-			if (mkold)
-				e &= ~PTE_A;
+			e &= keep;
 		}
 		dst[i] = e;
 	}

@@ -287,6 +287,54 @@ static void case_range(long free0, int (*fn)(char *a), const char *what)
 	check_memory_back(free0, what);
 }
 
+/* ---- a table that maps MAP_SHARED pages among private ones ---- */
+
+/* Pages of the first 2 MiB that case_mixed maps MAP_SHARED: at both ends
+ * and on both sides of a 64-page boundary. */
+static const int shared_at[] = { 0, 63, 64, 200, 511 };
+#define NSHARED (int)(sizeof shared_at / sizeof shared_at[0])
+
+static int child_writes_mixed(char *a)
+{
+	struct counts c0 = counts();
+	*(long *)(a + PAGE) = 7;			/* a private page: the copy */
+	struct counts c1 = counts();
+	rep->copies = c1.copies - c0.copies;
+	for (int i = 0; i < NSHARED; i++)
+		*(long *)(a + shared_at[i] * PAGE) = 77 + i;
+	rep->bad = write_file("/proc/sys/vm/audit", "1") ? 1 : bad_page(a, 2 * PAGE, 61 * PAGE, 1) ? 2 : 0;
+	return 0;
+}
+
+/* The copy of a table keeps a MAP_SHARED page's entry as it is (writable,
+ * the one frame both processes write) and makes every private one
+ * copy-on-write: the child's writes to the shared pages reach the parent,
+ * its write to a private page does not. */
+static void case_mixed(long free0)
+{
+	char *a = map_area(AREA, 1);
+	int mapped = 1;
+
+	for (int i = 0; i < NSHARED; i++) {
+		char *p = a + shared_at[i] * PAGE;
+		mapped &= mmap(p, PAGE, RW, MAP_SHARED | MAP_ANONYMOUS | MAP_FIXED, -1, 0) == p;
+		*(long *)p = 1;
+	}
+	int ok = mapped && wait_ok(fork_run(child_writes_mixed, a));
+	int seen = 0;
+	for (int i = 0; i < NSHARED; i++)
+		seen += *(long *)(a + shared_at[i] * PAGE) == 77 + i;
+	tap_check(ok && !rep->bad && rep->copies >= 1,
+		  "mixed table: the child's first write copies a table holding MAP_SHARED pages",
+		  "mapped %d exit ok %d, bad %ld, table_copy +%ld", mapped, ok, rep->bad, rep->copies);
+	tap_check_long(seen, NSHARED, "mixed table: the child's writes to its MAP_SHARED pages reach the parent");
+	tap_check(*(long *)(a + PAGE) == ((long)PAGE ^ 1) && !bad_page(a, 2 * PAGE, 61 * PAGE, 1),
+		  "mixed table: its write to a private page does not", "page 1 holds %ld",
+		  *(long *)(a + PAGE));
+	munmap(a, AREA);
+	check_memory_back(free0, "mixed table");
+}
+
 /* ---- merging ---- */
 
 /* The merging case's pages hold two contents only: page I holds I & 1. */
@@ -599,6 +647,7 @@ int main(void)
 	run(case_munmap);
 	run(case_mprotect);
 	run(case_madvise);
+	run(case_mixed);
 	run(case_merge);
 	run(case_exit);
 	run(case_parent_first);
