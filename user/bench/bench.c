@@ -948,7 +948,7 @@ static const struct bench benches[] = {
 	{ "fork_exit_wait_1MiB", "us", fork_exit_wait, 1, 101, QUICK },
 	{ "fork_exit_wait_16MiB", "us", fork_exit_wait, 16, 31, QUICK },
 	{ "fork_exit_wait_64MiB", "us", fork_exit_wait, 64, 15, 0 },
-	{ "fork_exit_wait_256MiB", "us", fork_exit_wait, 256, 9, 0 },
+	{ "fork_exit_wait_256MiB", "us", fork_exit_wait, 256, 31, 0 },
 	{ "fork_exec_wait", "us", fork_exec_wait, 0, 101, QUICK },
 	{ "cow_fault_per_page", "ns", cow_fault_per_page, 64, 9, QUICK },
 	{ "cow_fault_shared_table_per_table", "ns", cow_fault_shared_table, 64, 9, QUICK },
