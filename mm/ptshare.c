@@ -82,19 +82,23 @@
  *     reference; the copiers of other sharers are unaffected.
  *   - The merging scanner (mm/ksm.c) changes entries only after pt_unshare
  *     and finds the entry again in the table that is now VM's own.
- *   - Readers that walk without page_table_lock (a fault's read_pte, smaps,
- *     pagemap, the scanner's look, pt_for_each_shared_entry) hold only
- *     mmap_lock for reading, as pt_unshare does: one may have loaded a PD
- *     entry just before a copy replaced it, and still read the source table
- *     when its last sharer frees it (the copier itself, or another sharer's
- *     exit).  Before page tables were shared they were freed only under
- *     mmap_lock held for writing; now such a reader may read a freed frame
- *     for the few instructions of one table's walk.  Each treats what it
- *     reads as a hint: frame numbers are bounds-checked, and every change
- *     is decided again under page_table_lock on a fresh walk (read_pte's
- *     rule).  Linux closes the same window for its lockless walkers by
- *     walking with interrupts off and freeing page tables only after an
- *     IPI to every CPU (tlb_remove_table); this kernel does not yet.
+ *   - Readers hold VM's mmap_lock for reading, as pt_unshare does, so one
+ *     may have loaded a PD entry just before a copy replaced it, and the
+ *     source table may then be freed by its last sharer (the copier
+ *     itself, or another sharer's exit) while the reader still reads it.
+ *     (Before page tables were shared they were freed only under
+ *     mmap_lock held for writing.)  Readers whose results reach user space
+ *     read each table under VM's page_table_lock: smaps and the RSS
+ *     figures (walk_range_locked), pagemap, and pt_for_each_shared_entry
+ *     (/proc/kpagecount, KSM's pages_sharing).  Under it VM's PD entry
+ *     cannot move, and VM's reference keeps the table it points at.  Two
+ *     readers take what they read as a hint and read without the lock: a
+ *     fault's read_entries and the merging scanner's look; each may read a
+ *     freed table for the few instructions of one entry's walk, and
+ *     decides again under page_table_lock on a fresh walk (read_pte's
+ *     rule), so a stale read costs a retry at most.  Linux's lockless
+ *     walkers instead walk with interrupts off, and page tables are freed
+ *     only after an IPI to every CPU (tlb_remove_table).
  * Lock order (docs/smp.md): page_table_lock of one space only; frames.
  */
 #include "mm/ptshare.h"
@@ -359,6 +363,7 @@ struct shared_walk {
 	void (*fn)(uint64_t pfn, uint32_t others, void *arg);
 	void *arg;
 	uint32_t tag;		/* marks the tables this walk has visited */
+	struct vmspace *vm;	/* the space being walked */
 };
 
 /* Walks take turns: each marks the tables it visited (frame.aux). */
@@ -367,26 +372,39 @@ static uint32_t shared_walk_tag;
 
 /* The entries of the table PDE points at, if it is shared and this walk
  * has not visited it from another of its sharers. */
-static int visit_shared_table(pte_t *pde, uint64_t va, void *w_)
+static void visit_entries(pte_t pde, struct shared_walk *w)
 {
-	struct shared_walk *w = w_;
-	uint64_t table = pte_addr(*pde);
+	uint64_t table = pte_addr(pde);
 	uint32_t others = frame_refcount(table) - 1;
 	struct frame *f = pa_to_frame(table);
 
-	(void)va;
-	if (!(*pde & PDE_TABLE_COW) || !others || !(f->flags & FRAME_PAGETABLE) || f->aux == w->tag)
-		return 0;
+	if (!(pde & PDE_TABLE_COW) || !others || !(f->flags & FRAME_PAGETABLE) || f->aux == w->tag)
+		return;
 	f->aux = w->tag;
 	const pte_t *e = phys_to_virt(table);
 	for (int i = 0; i < PT_ENTRIES; i++)
 		if (pte_present(e[i]))
 			w->fn(pte_addr(e[i]) >> PAGE_SHIFT, others, w->arg);
+}
+
+/* Under the space's page_table_lock, as walk_range_locked reads: its PD
+ * entry cannot move to a copy meanwhile, so its reference keeps the table. */
+static int visit_shared_table(pte_t *pde, uint64_t va, void *w_)
+{
+	struct shared_walk *w = w_;
+
+	(void)va;
+	spin_lock(&w->vm->page_table_lock);
+	visit_entries(*pde, w);
+	spin_unlock(&w->vm->page_table_lock);
 	return 0;
 }
 
-static void visit_space_tables(struct vmspace *vm, void *w)
+static void visit_space_tables(struct vmspace *vm, void *w_)
 {
+	struct shared_walk *w = w_;
+
+	w->vm = vm;
 	walk_range_level(vm->pml4, 0, USER_TOP, 2, visit_shared_table, w);
 }
 

@@ -3,7 +3,9 @@
  * /proc/PID/smaps and smaps_rollup (kernel/fs/procfs.c prints it).
  *
  * Algorithm (Linux's smaps_pte_entry and smaps_account, fs/proc/task_mmu.c):
- * walk the present entries of the range (walk_range); skip the zero frame,
+ * walk the present entries of the range, each table under the space's
+ * page_table_lock (walk_range_locked: a table fork shared cannot be copied
+ * away and freed under the walk, mm/ptshare.c); skip the zero frame,
  * which is not a "normal page" and costs nothing (vm_normal_page); count the
  * page in Rss; then share it out: a frame mapped N times (frame_mapcount,
  * mm/frame_info.c) adds PAGE_SIZE / N to Pss, kept with PSS_SHIFT bits of
@@ -59,7 +61,7 @@ static int smaps_pte_entry(pte_t *pte, uint64_t va, void *arg)
 void smap_gather_stats(struct vmspace *vm, uint64_t start, uint64_t end,
 		       struct mem_size_stats *mss)
 {
-	walk_range(vm->pml4, start, end, smaps_pte_entry, mss);
+	walk_range_locked(vm, start, end, smaps_pte_entry, mss);
 }
 
 void get_mm_rss(struct vmspace *vm, struct mm_rss *rss)

@@ -359,6 +359,36 @@ void vmspace_for_each_locked(void (*fn)(struct vmspace *vm, void *arg), void *ar
 	}
 }
 
+/* One walk_range_locked. */
+struct locked_walk {
+	struct vmspace *vm;
+	uint64_t start, end;
+	pte_visit_fn fn;
+	void *arg;
+};
+
+/* The entries of the table below PD entry PDE (the 2 MiB at BASE), under
+ * the lock; the walk reads the PD entry again, under it. */
+static int walk_table_locked(pte_t *pde, uint64_t base, void *w_)
+{
+	struct locked_walk *w = w_;
+
+	(void)pde;
+	spin_lock(&w->vm->page_table_lock);
+	int r = walk_range(w->vm->pml4, MAX(w->start, base), MIN(w->end, base + HUGE_2M), w->fn,
+			   w->arg);
+	spin_unlock(&w->vm->page_table_lock);
+	return r;
+}
+
+int walk_range_locked(struct vmspace *vm, uint64_t start, uint64_t end, pte_visit_fn fn,
+		      void *arg)
+{
+	struct locked_walk w = { .vm = vm, .start = start, .end = end, .fn = fn, .arg = arg };
+
+	return walk_range_level(vm->pml4, start, end, 2, walk_table_locked, &w);
+}
+
 /* drop_page for the entries that map a page-cache frame itself (not a
  * private copy, nor the zero frame). */
 static int drop_cache_page(pte_t *pte, uint64_t va, void *tlb)

@@ -13,6 +13,7 @@
 #include "kernel/spinlock.h"
 #include "mm/pte.h"
 #include "mm/rbtree.h"
+#include "mm/vm.h"
 
 #define PROT_READ 1
 #define PROT_WRITE 2
@@ -127,6 +128,15 @@ void vmspace_for_each(void (*fn)(struct vmspace *vm, void *arg), void *arg);
  * mmap_lock held for reading: FN may sleep, and its tables stay.  The
  * caller holds no mmap_lock. */
 void vmspace_for_each_locked(void (*fn)(struct vmspace *vm, void *arg), void *arg);
+/* walk_range (mm/vm.h) over [start, end) of VM, each page table's entries
+ * read under VM's page_table_lock (Linux's walk_page_range takes the PTE
+ * lock of each table too): VM's PD entry cannot move to a copy meanwhile,
+ * and VM's own reference keeps even a table fork shared alive while FN
+ * reads it.  For readers whose results reach user space (pagemap, smaps);
+ * the caller holds VM's mmap_lock and no page_table_lock; FN must not
+ * sleep. */
+int walk_range_locked(struct vmspace *vm, uint64_t start, uint64_t end, pte_visit_fn fn,
+		      void *arg);
 
 /* ---- the region tree (mm/region.c); every lookup is O(log n) ---- */
 

@@ -1254,8 +1254,19 @@ static void pagemap_fill_entries(struct proc *p, void *arg)
 
 	if (!p->vm)
 		return;
-	for (size_t i = 0; i < f->max; i++)
-		f->out[i] = pagemap_entry(p->vm->pml4, (f->first + i) << PAGE_SHIFT);
+	/* each 2 MiB under the page_table_lock, as walk_range_locked reads:
+	 * a table fork shared cannot be copied away and freed meanwhile */
+	for (size_t i = 0; i < f->max; i++) {
+		uint64_t va = (f->first + i) << PAGE_SHIFT;
+		if (i == 0 || va % HUGE_2M == 0) {
+			if (i)
+				spin_unlock(&p->vm->page_table_lock);
+			spin_lock(&p->vm->page_table_lock);
+		}
+		f->out[i] = pagemap_entry(p->vm->pml4, va);
+	}
+	if (f->max)
+		spin_unlock(&p->vm->page_table_lock);
 	f->r = (long)f->max;
 }
 

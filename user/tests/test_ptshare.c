@@ -569,6 +569,81 @@ static void case_threads(long free0)
 	check_memory_back(free0, "threads");
 }
 
+/* ---- reading pagemap and smaps while tables are copied and freed ---- */
+
+struct reader {
+	char *a;
+	uint64_t *pm;		/* the area's pagemap entries */
+	volatile int stop;
+	long reads, bad;	/* pagemap reads, and entries not present in them */
+};
+
+/* Read the area's pagemap (and smaps_rollup, kpagecount of its first page)
+ * until told to stop: every page stays mapped throughout, so every entry
+ * must say present, however the tables below it are copied and freed. */
+static void *thread_reads(void *arg)
+{
+	struct reader *r = arg;
+	uint64_t *pm = r->pm;
+	char buf[256];
+
+	while (!r->stop) {
+		if (pagemap_entries(0, r->a, AREA / PAGE, pm)) {
+			r->bad++;
+			break;
+		}
+		for (size_t i = 0; i < AREA / PAGE; i++)
+			r->bad += !(pm[i] >> 63) || !(pm[i] & ((1ULL << 55) - 1));
+		read_file("/proc/self/smaps_rollup", buf, sizeof buf);
+		frame_mapcount(pm[0] & ((1ULL << 55) - 1));
+		r->reads++;
+	}
+	return NULL;
+}
+
+/* A child writes its copy of every table and exits (the last put of the
+ * source tables the parent copied away from) while the parent's threads
+ * write (copying them) and another thread reads pagemap: the readers take
+ * each table under the page_table_lock (mm/ptshare.c), so none reads a
+ * table freed under it. */
+static void case_readers(long free0)
+{
+	char *a = map_area(AREA, 1);
+	uint64_t *pm = mmap(NULL, AREA / PAGE * 8, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	struct reader r = { .a = a, .pm = pm };
+	pthread_t reader;
+	int bad_rounds = 0;
+
+	if (!a || pm == MAP_FAILED) {
+		tap_fail("readers", "mmap: %s", strerror(errno));
+		return;
+	}
+
+	pthread_create(&reader, NULL, thread_reads, &r);
+	for (int round = 0; round < ROUNDS; round++) {
+		pthread_t t[THREADS - 1];
+		struct writer w[THREADS - 1];
+		pid_t pid = fork_run(child_writes_all, a);
+		for (int i = 0; i < THREADS - 1; i++) {
+			w[i] = (struct writer){ .a = a, .n = i, .salt = 200 + round };
+			pthread_create(&t[i], NULL, thread_writes, &w[i]);
+		}
+		for (int i = 0; i < THREADS - 1; i++)
+			pthread_join(t[i], NULL);
+		if (!wait_ok(pid))
+			bad_rounds++;
+	}
+	r.stop = 1;
+	pthread_join(reader, NULL);
+	munmap(r.pm, AREA / PAGE * 8);
+	tap_check(bad_rounds == 0 && r.bad == 0 && r.reads > 0,
+		  "readers: pagemap, smaps and kpagecount read while tables are copied and freed: "
+		  "every page present",
+		  "%d bad rounds, %ld entries not present in %ld reads", bad_rounds, r.bad, r.reads);
+	munmap(a, AREA);
+	check_memory_back(free0, "readers");
+}
+
 /* ---- the cost of fork: page-table frames ---- */
 
 /* PageTables (kB) a fork of a process with 64 MiB written adds, while the
@@ -654,6 +729,7 @@ int main(void)
 	run(case_exec);
 	run(case_fork_of_fork);
 	run(case_threads);
+	run(case_readers);
 	run(case_fork_cost);
 	write_file(SWITCH, old);
 	return tap_done();
