@@ -93,10 +93,14 @@
  *     (/proc/kpagecount, KSM's pages_sharing).  Under it VM's PD entry
  *     cannot move, and VM's reference keeps the table it points at.  Two
  *     readers take what they read as a hint and read without the lock: a
- *     fault's read_entries and the merging scanner's look; each may read a
- *     freed table for the few instructions of one entry's walk, and
- *     decides again under page_table_lock on a fresh walk (read_pte's
- *     rule), so a stale read costs a retry at most.  Linux's lockless
+ *     fault's read_entries (one entry) and the merging scanner's look (the
+ *     entries of a region, one after the other); each may read a freed
+ *     table for as long as it reads that table, checks the frame numbers
+ *     it finds, and decides again under page_table_lock on a fresh walk
+ *     (read_pte's rule), so a stale read costs a retry at most.  The OOM
+ *     killer's RSS figures (get_mm_rss) are read holding proc_lock and not
+ *     the victim's mmap_lock: they are an estimate, and a munmap running
+ *     meanwhile may free tables under that walk, shared or not.  Linux's lockless
  *     walkers instead walk with interrupts off, and page tables are freed
  *     only after an IPI to every CPU (tlb_remove_table).
  * Lock order (docs/smp.md): page_table_lock of one space only; frames.

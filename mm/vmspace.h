@@ -68,9 +68,12 @@ struct region {
  *   mmap_lock        the regions, and the page tables' shape: held for reading
  *                    by faults, /proc readers, the merging scanner and
  *                    /proc/PID/mem; for writing by mmap, munmap, mprotect,
- *                    madvise, brk, fork (the parent) and exit.  Page-table
- *                    pages are freed only under it held for writing, so a
- *                    reader may walk the tables without page_table_lock.
+ *                    madvise, brk, fork (the parent) and exit.  A space's
+ *                    own page-table pages are freed only under it held for
+ *                    writing; a table fork shared may go while it is held
+ *                    for reading (mm/ptshare.c, "Readers"), so readers whose
+ *                    results reach user space read each table under
+ *                    page_table_lock (walk_range_locked).
  *   page_table_lock  the entries: whoever changes an entry holding mmap_lock
  *                    only for reading (a fault, a merge) holds it too, and
  *                    re-checks the entry it read before allocating.
@@ -132,9 +135,10 @@ void vmspace_for_each_locked(void (*fn)(struct vmspace *vm, void *arg), void *ar
  * read under VM's page_table_lock (Linux's walk_page_range takes the PTE
  * lock of each table too): VM's PD entry cannot move to a copy meanwhile,
  * and VM's own reference keeps even a table fork shared alive while FN
- * reads it.  For readers whose results reach user space (pagemap, smaps);
- * the caller holds VM's mmap_lock and no page_table_lock; FN must not
- * sleep. */
+ * reads it.  For readers whose results reach user space (smaps and the
+ * RSS figures; pagemap and pt_for_each_shared_entry take the lock the same
+ * way in loops of their own); the caller holds VM's mmap_lock and no
+ * page_table_lock; FN must not sleep. */
 int walk_range_locked(struct vmspace *vm, uint64_t start, uint64_t end, pte_visit_fn fn,
 		      void *arg);
 
