@@ -19,7 +19,7 @@
  *
  *   fork_exit_wait_{0,1,16,64,256}MiB  us: fork, the child _exits, the parent
  *                                  waits; that much memory written before,
- *                                  then 0.3 s of untimed forks (settle_forks)
+ *                                  then 1 s of untimed forks (settle_forks)
  *   fork_exec_wait                 us: fork, the child execs /bin/true, wait
  *   cow_fault_per_page             ns per page: a child writing every page of
  *                                  64 MiB its parent wrote before the fork
@@ -256,7 +256,7 @@ static int fork_exit_wait_once(void)
  * page tables (docs/cow.md section 10: we believe it is QEMU's software
  * TLB, which grows with what the guest touches and costs more to empty at
  * every CR3 load until it shrinks again).  0, or -1 when a fork failed. */
-#define SETTLE_NS 300e6
+#define SETTLE_NS 1000e6
 static int settle_forks(void)
 {
 	double until = now_ns() + (quick ? 0 : SETTLE_NS);
