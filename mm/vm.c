@@ -127,8 +127,22 @@ static uint64_t sign_extend(uint64_t va)
 	return va & (1UL << 47) ? va | 0xFFFF000000000000UL : va;
 }
 
+/* Does the upper-level entry E, for user address VA, point at a page-table
+ * frame?  Always, for a walker that holds the space's mmap_lock.  The OOM
+ * killer's RSS walk holds only proc_lock (mm/oom_kill.c: get_mm_rss of
+ * every candidate), so a munmap may free a table under it and its frame be
+ * reused: the figure it reads is an estimate, but a garbage entry must not
+ * send the walk to an address outside RAM. */
+static bool user_table_frame(pte_t e, uint64_t va)
+{
+	uint64_t pfn = pte_addr(e) >> PAGE_SHIFT;
+
+	return !is_user_addr(va) || (pfn < nframes && (frames[pfn].flags & FRAME_PAGETABLE));
+}
+
 /* Visit the present entries at level WANT below TABLE (at LEVEL, mapping
- * from BASE) that lie in [start, end); huge pages are skipped. */
+ * from BASE) that lie in [start, end); huge pages are skipped, and so is a
+ * user entry that does not point at a page table (user_table_frame). */
 static int walk_table(pte_t *table, int level, int want, uint64_t base, uint64_t start,
 		      uint64_t end, pte_visit_fn fn, void *arg)
 {
@@ -143,6 +157,8 @@ static int walk_table(pte_t *table, int level, int want, uint64_t base, uint64_t
 			continue;
 		if (level > 1 && (*e & PTE_PS))
 			continue;	/* a huge page (at level 1, bit 7 is PAT) */
+		if (level > want && !user_table_frame(*e, va))
+			continue;
 		int r = level == want ? fn(e, va, arg) :
 			walk_table(table_of(*e), level - 1, want, va, MAX(start, va), end, fn, arg);
 		if (r)

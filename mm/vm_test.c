@@ -74,6 +74,33 @@ KTEST(vm_range_and_free)
 	KCHECK(frame_free_count() == before, "freeing the user half returns every frame");
 }
 
+/* A user PD entry that does not point at a page table (what a walker
+ * without mmap_lock may read after a munmap freed the table) is skipped,
+ * not followed: the OOM killer's RSS walk relies on it (user_table_frame). */
+KTEST(vm_walk_skips_non_table)
+{
+	uint64_t before = frame_free_count();
+	pte_t *pml4 = pagetable_new();
+	uint64_t pa = frame_alloc(FRAME_USER);
+	int visits = 0;
+
+	KCHECK(pml4 && pa && map_page(pml4, TEST_VA, pa, PTE_U) == 0, "one page mapped");
+	pte_t *pde = walk_level(pml4, TEST_VA, 2, false), saved = *pde;
+	walk_range(pml4, 0, USER_TOP, count_visit, &visits);
+	KCHECK(visits == 1, "the page is visited (%d)", visits);
+	*pde = pa | (saved & ~PTE_ADDR_MASK);		/* a user frame, not a table */
+	visits = 0;
+	walk_range(pml4, 0, USER_TOP, count_visit, &visits);
+	KCHECK(visits == 0, "a PD entry pointing at a user frame is not followed (%d)", visits);
+	*pde = (saved & ~PTE_ADDR_MASK) | ((uint64_t)nframes << PAGE_SHIFT);	/* beyond RAM */
+	visits = 0;
+	walk_range(pml4, 0, USER_TOP, count_visit, &visits);
+	KCHECK(visits == 0, "nor one pointing beyond RAM (%d)", visits);
+	*pde = saved;
+	pagetable_destroy(pml4);
+	KCHECK(frame_free_count() == before, "freeing the user half returns every frame");
+}
+
 KTEST(vm_kernel_layout)
 {
 	pte_t *text = walk(kernel_pml4, (uint64_t)_text_start, false);
