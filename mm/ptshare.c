@@ -100,9 +100,9 @@
  *     (read_pte's rule), so a stale read costs a retry at most.  The OOM
  *     killer's RSS figures (get_mm_rss) are read holding proc_lock and not
  *     the victim's mmap_lock: they are an estimate, and a munmap running
- *     meanwhile may free tables under that walk, shared or not (the walker
- *     descends only into page-table frames, user_table_frame in mm/vm.c,
- *     so such a walk stays in RAM).  Linux's lockless
+ *     meanwhile may free tables under that walk, shared or not (the
+ *     walkers descend only into page-table frames, is_table_frame in
+ *     mm/vm.c, so such a walk stays in RAM).  Linux's lockless
  *     walkers instead walk with interrupts off, and page tables are freed
  *     only after an IPI to every CPU (tlb_remove_table).
  * Lock order (docs/smp.md): page_table_lock of one space only; frames.

@@ -127,22 +127,23 @@ static uint64_t sign_extend(uint64_t va)
 	return va & (1UL << 47) ? va | 0xFFFF000000000000UL : va;
 }
 
-/* Does the upper-level entry E, for user address VA, point at a page-table
- * frame?  Always, for a walker that holds the space's mmap_lock.  The OOM
- * killer's RSS walk holds only proc_lock (mm/oom_kill.c: get_mm_rss of
- * every candidate), so a munmap may free a table under it and its frame be
- * reused: the figure it reads is an estimate, but a garbage entry must not
- * send the walk to an address outside RAM. */
-static bool user_table_frame(pte_t e, uint64_t va)
+/* Does upper-level entry E point at a page-table frame?  Always, in a user
+ * space walked under its mmap_lock.  The OOM killer walks candidates'
+ * tables holding proc_lock and not their mmap_lock (get_mm_rss and
+ * mm_pgtables, mm/oom_kill.c), so a munmap may free a table under it and
+ * the frame be reused: what it reads there is an estimate, but a garbage
+ * entry must not send a walk to an address outside RAM.  The walkers below
+ * follow a user entry only if it passes; each reads an entry once. */
+static bool is_table_frame(pte_t e)
 {
 	uint64_t pfn = pte_addr(e) >> PAGE_SHIFT;
 
-	return !is_user_addr(va) || (pfn < nframes && (frames[pfn].flags & FRAME_PAGETABLE));
+	return pfn < nframes && (frames[pfn].flags & FRAME_PAGETABLE);
 }
 
 /* Visit the present entries at level WANT below TABLE (at LEVEL, mapping
  * from BASE) that lie in [start, end); huge pages are skipped, and so is a
- * user entry that does not point at a page table (user_table_frame). */
+ * user entry that does not point at a page table (is_table_frame). */
 static int walk_table(pte_t *table, int level, int want, uint64_t base, uint64_t start,
 		      uint64_t end, pte_visit_fn fn, void *arg)
 {
@@ -152,15 +153,15 @@ static int walk_table(pte_t *table, int level, int want, uint64_t base, uint64_t
 		uint64_t va = sign_extend(base + i * span);
 		if (va >= end)
 			break;
-		pte_t *e = &table[i];
-		if (!pte_present(*e))
+		pte_t e = __atomic_load_n(&table[i], __ATOMIC_RELAXED);
+		if (!pte_present(e))
 			continue;
-		if (level > 1 && (*e & PTE_PS))
+		if (level > 1 && (e & PTE_PS))
 			continue;	/* a huge page (at level 1, bit 7 is PAT) */
-		if (level > want && !user_table_frame(*e, va))
+		if (level > want && is_user_addr(va) && !is_table_frame(e))
 			continue;
-		int r = level == want ? fn(e, va, arg) :
-			walk_table(table_of(*e), level - 1, want, va, MAX(start, va), end, fn, arg);
+		int r = level == want ? fn(&table[i], va, arg) :
+			walk_table(table_of(e), level - 1, want, va, MAX(start, va), end, fn, arg);
 		if (r)
 			return r;
 	}
@@ -263,14 +264,18 @@ void pagetable_destroy(pte_t *pml4)
 	frame_put(virt_to_phys(pml4));
 }
 
-static void visit_tables(pte_t *table, int level, table_visit_fn fn, void *arg)
+/* FN for each table below TABLE (at LEVEL); in the user half (USER) it
+ * descends only into page-table frames (is_table_frame), but FN still sees
+ * every entry, so the audit's table_held reports one that is not. */
+static void visit_tables(pte_t *table, int level, bool user, table_visit_fn fn, void *arg)
 {
 	for (int i = 0; i < 512; i++) {
-		if (!pte_present(table[i]) || (table[i] & PTE_PS))
+		pte_t e = __atomic_load_n(&table[i], __ATOMIC_RELAXED);
+		if (!pte_present(e) || (e & PTE_PS))
 			continue;
-		fn(pte_addr(table[i]), level - 1, arg);
-		if (level > 2)
-			visit_tables(table_of(table[i]), level - 1, fn, arg);
+		fn(pte_addr(e), level - 1, arg);
+		if (level > 2 && (!user || is_table_frame(e)))
+			visit_tables(table_of(e), level - 1, user, fn, arg);
 	}
 }
 
@@ -279,10 +284,12 @@ void pagetable_visit_tables(pte_t *pml4, bool kernel_half, table_visit_fn fn, vo
 	int first = kernel_half ? KERNEL_HALF_FIRST : 0;
 
 	for (int i = first; i < first + KERNEL_HALF_FIRST; i++) {
-		if (!pte_present(pml4[i]))
+		pte_t e = __atomic_load_n(&pml4[i], __ATOMIC_RELAXED);
+		if (!pte_present(e))
 			continue;
-		fn(pte_addr(pml4[i]), 3, arg);
-		visit_tables(table_of(pml4[i]), 3, fn, arg);
+		fn(pte_addr(e), 3, arg);
+		if (kernel_half || is_table_frame(e))
+			visit_tables(table_of(e), 3, !kernel_half, fn, arg);
 	}
 }
 

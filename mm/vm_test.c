@@ -74,9 +74,9 @@ KTEST(vm_range_and_free)
 	KCHECK(frame_free_count() == before, "freeing the user half returns every frame");
 }
 
-/* A user PD entry that does not point at a page table (what a walker
- * without mmap_lock may read after a munmap freed the table) is skipped,
- * not followed: the OOM killer's RSS walk relies on it (user_table_frame). */
+/* A user PDPT entry that does not point at a page table (what a walker
+ * without mmap_lock may read after a munmap freed the table) is not
+ * followed: the OOM killer's walks rely on it (is_table_frame). */
 KTEST(vm_walk_skips_non_table)
 {
 	uint64_t before = frame_free_count();
@@ -84,19 +84,24 @@ KTEST(vm_walk_skips_non_table)
 	uint64_t pa = frame_alloc(FRAME_USER);
 	int visits = 0;
 
-	KCHECK(pml4 && pa && map_page(pml4, TEST_VA, pa, PTE_U) == 0, "one page mapped");
-	pte_t *pde = walk_level(pml4, TEST_VA, 2, false), saved = *pde;
+	if (!pml4 || !pa || map_page(pml4, TEST_VA, pa, PTE_U)) {
+		KCHECK(false, "one page mapped");
+		return;
+	}
+	pte_t *pdpte = walk_level(pml4, TEST_VA, 3, false), saved = *pdpte;
 	walk_range(pml4, 0, USER_TOP, count_visit, &visits);
-	KCHECK(visits == 1, "the page is visited (%d)", visits);
-	*pde = pa | (saved & ~PTE_ADDR_MASK);		/* a user frame, not a table */
-	visits = 0;
-	walk_range(pml4, 0, USER_TOP, count_visit, &visits);
-	KCHECK(visits == 0, "a PD entry pointing at a user frame is not followed (%d)", visits);
-	*pde = (saved & ~PTE_ADDR_MASK) | ((uint64_t)nframes << PAGE_SHIFT);	/* beyond RAM */
-	visits = 0;
-	walk_range(pml4, 0, USER_TOP, count_visit, &visits);
-	KCHECK(visits == 0, "nor one pointing beyond RAM (%d)", visits);
-	*pde = saved;
+	KCHECK(visits == 1 && pagetable_count_user(pml4) == 3, "the page and its 3 tables are seen");
+	pte_t bad[] = { pa, (uint64_t)nframes << PAGE_SHIFT };	/* a user frame; beyond RAM */
+	for (int i = 0; i < 2; i++) {
+		*pdpte = bad[i] | (saved & ~PTE_ADDR_MASK);
+		visits = 0;
+		walk_range(pml4, 0, USER_TOP, count_visit, &visits);
+		KCHECK(visits == 0, "a PDPT entry pointing %s is not followed by walk_range (%d)",
+		       i ? "beyond RAM" : "at a user frame", visits);
+		KCHECK(pagetable_count_user(pml4) == 2, "... nor by pagetable_visit_tables (%lu)",
+		       pagetable_count_user(pml4));
+	}
+	*pdpte = saved;
 	pagetable_destroy(pml4);
 	KCHECK(frame_free_count() == before, "freeing the user half returns every frame");
 }

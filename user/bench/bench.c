@@ -19,7 +19,8 @@
  *
  *   fork_exit_wait_{0,1,16,64,256}MiB  us: fork, the child _exits, the parent
  *                                  waits; that much memory written before,
- *                                  then 1 s of untimed forks (settle_forks)
+ *                                  then 1 s of untimed forks (settle_forks;
+ *                                  -q: one)
  *   fork_exec_wait                 us: fork, the child execs /bin/true, wait
  *   cow_fault_per_page             ns per page: a child writing every page of
  *                                  64 MiB its parent wrote before the fork
@@ -250,7 +251,7 @@ static int fork_exit_wait_once(void)
 	return wait_child(pid);
 }
 
-/* Fork and reap, untimed, for SETTLE_NS and at least once: the forks of a
+/* Fork and reap, untimed, for SETTLE_NS (quick: once only): the forks of a
  * process that has just written much memory are slower for a while under
  * QEMU's TCG, on this kernel and on Linux alike, for a reason outside the
  * page tables (docs/cow.md section 10: we believe it is QEMU's software
@@ -281,16 +282,15 @@ static void fork_exit_wait(const struct bench *b)
 		failed = 1;
 		return;
 	}
-	if (settle_forks() == -1)
-		failed = 1;
-	for (int i = 0; i < rounds && !failed; i++) {
+	bool ok = settle_forks() == 0;
+	for (int i = 0; i < rounds && ok; i++) {
 		double start = now_ns();
-		if (fork_exit_wait_once() == -1) {
-			failed = 1;
-			break;
-		}
-		v[n++] = (now_ns() - start) / 1e3;
+		ok = fork_exit_wait_once() != -1;
+		if (ok)
+			v[n++] = (now_ns() - start) / 1e3;
 	}
+	if (!ok)
+		failed = 1;
 	if (memory)
 		munmap(memory, b->mib * MiB);
 	report(b->name, b->unit, v, n);
