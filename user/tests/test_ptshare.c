@@ -549,9 +549,11 @@ static int child_writes_all(char *a)
 	return bad_page(a, 0, AREA, 77) ? 1 : 0;
 }
 
-static void case_threads(long free0)
+/* ROUNDS times: a child writes every page of A while THREADS threads of
+ * the parent write it too, with salt SALT + round; the rounds in which
+ * the child failed or the parent's data came out wrong. */
+static int write_rounds(char *a, int salt)
 {
-	char *a = map_area(AREA, 1);
 	int bad_rounds = 0;
 
 	for (int round = 0; round < ROUNDS; round++) {
@@ -559,14 +561,22 @@ static void case_threads(long free0)
 		struct writer w[THREADS];
 		pid_t pid = fork_run(child_writes_all, a);
 		for (int i = 0; i < THREADS; i++) {
-			w[i] = (struct writer){ .a = a, .n = i, .salt = 100 + round };
+			w[i] = (struct writer){ .a = a, .n = i, .salt = salt + round };
 			pthread_create(&t[i], NULL, thread_writes, &w[i]);
 		}
 		for (int i = 0; i < THREADS; i++)
 			pthread_join(t[i], NULL);
-		if (!wait_ok(pid) || bad_page(a, 0, AREA, 100 + round))
+		if (!wait_ok(pid) || bad_page(a, 0, AREA, salt + round))
 			bad_rounds++;
 	}
+	return bad_rounds;
+}
+
+static void case_threads(long free0)
+{
+	char *a = map_area(AREA, 1);
+	int bad_rounds = write_rounds(a, 100);
+
 	tap_check(bad_rounds == 0,
 		  "threads: the parent's threads and the child write at once, each side its own data",
 		  "%d of %d rounds went wrong", bad_rounds, ROUNDS);
@@ -618,26 +628,13 @@ static void case_readers(long free0)
 	uint64_t *pm = mmap(NULL, AREA / PAGE * 8, RW, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	struct reader r = { .a = a, .pm = pm };
 	pthread_t reader;
-	int bad_rounds = 0;
 
 	if (!a || pm == MAP_FAILED) {
 		tap_fail("readers", "mmap: %s", strerror(errno));
 		return;
 	}
 	pthread_create(&reader, NULL, thread_reads, &r);
-	for (int round = 0; round < ROUNDS; round++) {
-		pthread_t t[THREADS];
-		struct writer w[THREADS];
-		pid_t pid = fork_run(child_writes_all, a);
-		for (int i = 0; i < THREADS; i++) {
-			w[i] = (struct writer){ .a = a, .n = i, .salt = 200 + round };
-			pthread_create(&t[i], NULL, thread_writes, &w[i]);
-		}
-		for (int i = 0; i < THREADS; i++)
-			pthread_join(t[i], NULL);
-		if (!wait_ok(pid) || bad_page(a, 0, AREA, 200 + round))
-			bad_rounds++;
-	}
+	int bad_rounds = write_rounds(a, 200);
 	r.stop = 1;
 	pthread_join(reader, NULL);
 	munmap(pm, AREA / PAGE * 8);
