@@ -181,8 +181,7 @@ static void shared_pages(struct vmspace *vm, uint64_t base, uint64_t shared[PT_E
 	     r = region_next(r)) {
 		if (!r->shared)
 			continue;
-		uint64_t from = (r->start > base ? r->start : base) - base;
-		uint64_t to = (r->end < end ? r->end : end) - base;
+		uint64_t from = MAX(r->start, base) - base, to = MIN(r->end, end) - base;
 		for (uint64_t i = from / PAGE_SIZE; i < to / PAGE_SIZE; i++)
 			shared[i / 64] |= 1UL << (i % 64);
 	}
